@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Builds demo/shop.git: a small, deterministic, bare git mono-repo "shop" whose
+# commits version the five services of the example workspace (snapset.kdl at the
+# project root). Running it twice gives the same commit hashes (fixed dates, fixed
+# author, no signing, git configuration isolated from the user's), so snapshots
+# and tests can pin real commits. It also writes demo/README.md.
+#
+# Usage: demo/make-shop.sh        (from anywhere; needs only git and bash)
+set -euo pipefail
+
+demo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bare="$demo_dir/shop.git"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Isolate git from system/global configuration (autocrlf, signing, hooks, templates...).
+export GIT_CONFIG_NOSYSTEM=1
+export GIT_CONFIG_GLOBAL=/dev/null
+export HOME="$work/home"
+mkdir -p "$HOME"
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES 2>/dev/null || true
+export GIT_AUTHOR_NAME="Shop Dev" GIT_AUTHOR_EMAIL="dev@shop.example"
+export GIT_COMMITTER_NAME="Shop Dev" GIT_COMMITTER_EMAIL="dev@shop.example"
+export TZ=UTC LC_ALL=C
+umask 022
+
+rm -rf "$bare"
+# --template= : no sample hooks, no description, no info/exclude.
+git -c init.defaultBranch=main init -q --bare --template= "$bare"
+
+g() {
+    git -c commit.gpgsign=false -c tag.gpgsign=false -c core.hooksPath=/dev/null \
+        -c core.autocrlf=false -c core.fileMode=true -c gc.auto=0 \
+        --git-dir="$bare" --work-tree="$work/tree" "$@"
+}
+mkdir -p "$work/tree"
+
+# Every commit gets its own fixed date (UTC).
+commit_at() { # DATE SUBJECT
+    g add -A
+    GIT_AUTHOR_DATE="$1 +0000" GIT_COMMITTER_DATE="$1 +0000" \
+        g commit -q --no-verify --allow-empty-message -m "$2"
+}
+
+# Change one service: create it on first use, else record the change in main.go.
+svc() { # NAME SUBJECT
+    local dir="$work/tree/services/$1" port=8080
+    [ "$1" = tower ] && port=9090
+    if [ ! -d "$dir" ]; then
+        mkdir -p "$dir"
+        printf 'FROM gcr.io/distroless/static\nCOPY %s /%s\nEXPOSE %s\nENTRYPOINT ["/%s"]\n' \
+            "$1" "$1" "$port" "$1" >"$dir/Dockerfile"
+        printf 'package main\n\n// %s listens on :%s.\nfunc main() { serve(":%s") }\n\n// changes:\n' \
+            "$1" "$port" "$port" >"$dir/main.go"
+    fi
+    printf '// - %s\n' "$2" >>"$dir/main.go"
+}
+readme() { printf -- '- %s\n' "$1" >>"$work/tree/README.md"; }
+lib()    { mkdir -p "$work/tree/lib"; printf '// %s\n' "$1" >>"$work/tree/lib/$2"; }
+
+# ---------------------------------------------------------------- history
+printf '# shop\n\nThe shop mono-repo: services/<name>/ holds one micro-service.\n\n' >"$work/tree/README.md"
+lib "shared helpers" log.go
+commit_at "2026-11-16T09:00:00" "shop: initial layout of the mono-repo"
+
+s="catalog: first product listing endpoint";        svc catalog "$s"; commit_at "2026-11-16T10:00:00" "$s"
+s="cart: add cart service skeleton";                svc cart "$s";    commit_at "2026-11-16T11:00:00" "$s"
+s="taxe: flat VAT rates per country";               svc taxe "$s";    commit_at "2026-11-16T12:00:00" "$s"
+s="tower: route /cart and /catalog to the backends"; svc tower "$s";  commit_at "2026-11-16T13:00:00" "$s"
+s="front: static shop front with product grid";     svc front "$s";   commit_at "2026-11-16T14:00:00" "$s"
+g tag v1   # lightweight tag: the first version where every service exists
+
+s="cart, catalog: share product ids as strings"; svc cart "$s"; svc catalog "$s"; commit_at "2026-11-17T09:00:00" "$s"
+s="taxe: add /v2/rates endpoint";                  svc taxe "$s";    commit_at "2026-11-17T10:00:00" "$s"
+s="lib: structured logging helper";                lib "$s" log.go;  commit_at "2026-11-17T11:00:00" "$s"
+s="front: show cart badge";                        svc front "$s";   commit_at "2026-11-17T12:00:00" "$s"
+s="tower: health checks on /healthz";              svc tower "$s";   commit_at "2026-11-18T09:00:00" "$s"
+s="catalog: paginate product listing";             svc catalog "$s"; commit_at "2026-11-18T10:00:00" "$s"
+s="cart: persist carts in postgres";               svc cart "$s";    commit_at "2026-11-18T11:00:00" "$s"
+s="taxe: reduced rates for books";                 svc taxe "$s";    commit_at "2026-11-19T09:00:00" "$s"
+s="docs: explain how to run the shop locally";     readme "$s";      commit_at "2026-11-19T10:00:00" "$s"
+s="front: checkout page";                          svc front "$s";   commit_at "2026-11-19T11:00:00" "$s"
+s="tower: retry idempotent requests once";         svc tower "$s";   commit_at "2026-11-20T09:00:00" "$s"
+
+# Side branch "experiment": two tower commits that never merge into main.
+g branch experiment
+g symbolic-ref HEAD refs/heads/experiment
+s="tower: experiment with consistent hashing";     svc tower "$s"; lib "$s" hashring.go; commit_at "2026-11-21T15:00:00" "$s"
+s="tower: sticky sessions by cookie (experiment)"; svc tower "$s"; commit_at "2026-11-22T10:00:00" "$s"
+g symbolic-ref HEAD refs/heads/main
+g reset -q --hard
+
+s="catalog: cache listings for 30s";               svc catalog "$s"; commit_at "2026-11-20T10:00:00" "$s"
+s="taxe: /v2/rates returns rates per category";    svc taxe "$s";    commit_at "2026-11-23T09:00:00" "$s"
+s="cart: compute taxes through taxe";              svc cart "$s";    commit_at "2026-11-23T10:00:00" "$s"
+s="tower: canary of new routing";                  svc tower "$s";   commit_at "2026-11-23T11:00:00" "$s"
+s="front: display taxes in the cart";              svc front "$s";   commit_at "2026-11-24T09:00:00" "$s"
+s="taxe, cart: round taxes half-even"; svc taxe "$s"; svc cart "$s"; commit_at "2026-11-24T10:00:00" "$s"
+s="lib: bump shared http client timeouts";         lib "$s" http.go; commit_at "2026-11-24T11:00:00" "$s"
+s="tower: beta routing for the x-beta header";     svc tower "$s";   commit_at "2026-11-25T09:00:00" "$s"
+s="catalog: expose stock levels";                  svc catalog "$s"; commit_at "2026-11-25T10:00:00" "$s"
+s="cart: fix rounding of discounted items";        svc cart "$s";    commit_at "2026-11-26T09:00:00" "$s"
+# Newer than the 2026-11-26 snapshot: something for `snapset bump` to find.
+s="front: dark mode";                              svc front "$s";   commit_at "2026-11-26T14:00:00" "$s"
+s="taxe: log rate lookups";                        svc taxe "$s";    commit_at "2026-11-26T15:00:00" "$s"
+
+# ---------------------------------------------------------------- make it small
+# One pack, no index/logs/hooks. Refs stay loose on purpose: git and libgit2 only
+# accept a directory as a repository if it has a refs/ folder, and the outer git
+# repository does not keep empty folders, so refs/heads/main etc. must be files.
+git --git-dir="$bare" -c pack.threads=1 -c pack.writeReverseIndex=false -c repack.writeBitmaps=false -c gc.auto=0 \
+    repack -q -a -d -f -n --depth=50 --window=250
+git --git-dir="$bare" prune
+rm -rf "$bare/index" "$bare/logs" "$bare/hooks" "$bare/info" "$bare/description" \
+    "$bare/FETCH_HEAD" "$bare/ORIG_HEAD" "$bare/COMMIT_EDITMSG" "$bare/packed-refs" \
+    "$bare/objects/info"
+find "$bare/objects" -mindepth 1 -type d -empty -delete
+find "$bare/refs" -type d -empty -delete
+# A bare repo with a stable, minimal config.
+printf '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n' >"$bare/config"
+git --git-dir="$bare" fsck --strict --no-progress >/dev/null
+
+# ---------------------------------------------------------------- table + README
+table() {
+    printf '| commit | date (UTC) | branch | subject | services touched |\n'
+    printf '| --- | --- | --- | --- | --- |\n'
+    local c date subj branch svcs
+    while IFS=$'\t' read -r c date subj; do
+        if git --git-dir="$bare" merge-base --is-ancestor "$c" main; then branch=main; else branch=experiment; fi
+        svcs="$(git --git-dir="$bare" diff-tree --root --no-commit-id --name-only -r "$c" \
+            | sed -n 's#^services/\([^/]*\)/.*#\1#p' | sort -u | paste -sd, - | sed 's/,/, /g')"
+        printf '| `%s` | %s | %s | %s | %s |\n' "$c" "$date" "$branch" "$subj" "${svcs:-(none)}"
+    done < <(git --git-dir="$bare" log --all --reverse --date-order \
+        --date=format-local:'%Y-%m-%d %H:%M' --format=$'%H\t%ad\t%s')
+}
+tbl="$(table)"
+{
+    cat <<'EOF'
+# demo/shop.git: the demo mono-repo
+
+`shop.git` is a small bare git repository: the mono-repo "shop", five services under
+`services/<name>/` (cart, taxe, tower, front, catalog), plus `README.md` and `lib/`
+that belong to no service. The example workspace at the project root (`snapset.kdl`,
+`repo "demo/shop.git"`) pins its commits.
+
+It is generated, not edited: `demo/make-shop.sh` rebuilds it from scratch with fixed
+dates, a fixed author (Shop Dev <dev@shop.example>) and an isolated git configuration,
+so the commit hashes below are stable: rerunning the script gives the same hashes.
+Branches: `main`, `experiment` (two tower commits off main that never merged); tag
+`v1` on the first commit where every service exists.
+
+Browse it with `git --git-dir demo/shop.git log --oneline --graph --all`.
+
+EOF
+    printf '%s\n\n' "$tbl"
+    printf 'Refs: %s\n' "$(git --git-dir="$bare" for-each-ref --format='%(refname:short)=%(objectname:short=10)' | paste -sd' ' -)"
+} >"$demo_dir/README.md"
+
+printf '%s\n' "$tbl"
+printf '\nwrote %s and %s\n' "$bare" "$demo_dir/README.md"

@@ -1,0 +1,151 @@
+//! The command line, as clap reads it. Each subcommand's arguments are its
+//! own struct, run by the file of the same name in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "snapset",
+    version,
+    about = "Compile snapshots of git commits into Kubernetes and Istio manifests"
+)]
+pub struct Cli {
+    /// Run as if started in DIR (the workspace is found by walking up to snapset.kdl).
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render the environments into out/<env>/.
+    Render(RenderArgs),
+    /// Parse, resolve, render and validate in memory; write nothing.
+    Check(EnvArgs),
+    /// Compare a fresh render with out/ on disk or as committed at a git ref.
+    Diff(DiffArgs),
+    /// Compare an environment's snapshot with what a namespace runs.
+    Status(StatusArgs),
+    /// Pin a service to the newest commit that touches its path.
+    Bump(BumpArgs),
+    /// Work with snapshot files.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Bind an environment to a snapshot in snapset.kdl.
+    Promote(PromoteArgs),
+    /// Show where a value of a service in an environment comes from.
+    Explain(ExplainArgs),
+    /// The commits between what out/ holds (or held at REF) and the snapshot.
+    Changelog(ChangelogArgs),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct EnvArgs {
+    /// Only this environment (repeatable); all by default.
+    #[arg(long = "env", value_name = "E")]
+    pub envs: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// Write nothing; list the files that would change and exit 1 if any.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    Patch,
+    Markdown,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// Compare with out/ as committed at this git ref of the workspace's repository.
+    #[arg(long, value_name = "REF")]
+    pub against: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum TableFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+    /// `kubectl get deployments -n NS -o json` output: a file, or - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub live: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct BumpArgs {
+    pub snapshot: String,
+    /// The service to bump (omit with --all).
+    #[arg(required_unless_present = "all")]
+    pub service: Option<String>,
+    /// Only this track of the service.
+    #[arg(long, value_name = "T")]
+    pub track: Option<String>,
+    /// Take the newest commit reachable from REF (default HEAD).
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+    /// Bump every service of the snapshot.
+    #[arg(long, conflicts_with_all = ["service", "track"])]
+    pub all: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SnapshotCommand {
+    /// Start snapshots/NAME.kdl from another snapshot or from the newest commits.
+    New(SnapshotNewArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotNewArgs {
+    pub name: String,
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub from: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PromoteArgs {
+    pub snapshot: String,
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+    pub service: String,
+    /// A variable (`replicas`), container variable (`LOG_LEVEL`) or feature (`tax-call`).
+    pub key: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ChangelogArgs {
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+    #[arg(long, value_name = "REF")]
+    pub against: Option<String>,
+}

@@ -1,0 +1,20 @@
+//! One file per command; each has a `run` that returns the exit code and
+//! leaves error printing to `crate::run`.
+
+mod check;
+mod render;
+
+use crate::Session;
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
+    let dir = cli.directory.as_deref();
+    match cli.command {
+        Command::Render(args) => render::RenderCommand::run(args, dir, session),
+        Command::Check(args) => check::CheckCommand::run(args, dir, session),
+        other => Err(crate::error::Error::new(crate::error::ErrorKind::Usage(
+            format!("{other:?} is not built yet"),
+        ))),
+    }
+}

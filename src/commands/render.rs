@@ -1,0 +1,65 @@
+//! `snapset render`: writes out/<env>/ for the selected environments, each
+//! whole or not at all; with `--check`, lists what would change instead.
+
+use std::path::Path;
+
+use crate::Session;
+use crate::cli::RenderArgs;
+use crate::emit::{Change, ChangeKind, Emitter, compare};
+use crate::error::Result;
+use crate::pipeline;
+
+pub struct RenderCommand;
+
+impl RenderCommand {
+    pub fn run(args: RenderArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        let root = pipeline::root(dir)?;
+        let compiled = pipeline::compile(&root, &args.envs.envs, session)?;
+        let emitter = Emitter::new(&root.join("out"));
+        let plans = emitter.plan(&compiled.rendered)?;
+        // Environments removed from snapset.kdl lose their folder, but only
+        // when every environment is rendered.
+        let stale = if args.envs.envs.is_empty() {
+            let names: Vec<String> = compiled.rendered.iter().map(|r| r.name.clone()).collect();
+            emitter.stale_environments(&names)?
+        } else {
+            Vec::new()
+        };
+        let mut changes: Vec<Change> = plans
+            .iter()
+            .flat_map(|p| p.changes.iter().cloned())
+            .collect();
+        for (name, tree) in &stale {
+            changes.extend(compare(name, &Default::default(), tree));
+        }
+        if args.check {
+            for c in &changes {
+                let verb = match c.kind {
+                    ChangeKind::Added => "add",
+                    ChangeKind::Modified => "change",
+                    ChangeKind::Removed => "remove",
+                };
+                println!("would {verb:6} out/{}/{}", c.env, c.file);
+            }
+            if changes.is_empty() {
+                println!("out/ is up to date");
+                return Ok(crate::EXIT_OK);
+            }
+            return Ok(crate::EXIT_DIFFERENT);
+        }
+        for plan in &plans {
+            emitter.apply(plan)?;
+        }
+        for (name, _) in &stale {
+            emitter.remove_environment(name)?;
+        }
+        let files: usize = compiled.rendered.iter().map(|r| r.files.len()).sum();
+        println!(
+            "rendered {} environments ({} files): {} changed",
+            compiled.rendered.len(),
+            files,
+            changes.len()
+        );
+        Ok(crate::EXIT_OK)
+    }
+}

@@ -1,0 +1,201 @@
+//! Stage 4, emit: brings `out/` to the rendered state. An environment is
+//! swapped in whole: its new folder is built beside the old one (unchanged
+//! files hard-linked, so their mtime stays) and exchanged with it in one
+//! rename, so an error, a crash or a kill leaves the old folder intact.
+
+mod swap;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::render::RenderedEnvironment;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Modified,
+    Removed,
+}
+
+/// One file of `out/` that a render would change.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    pub env: String,
+    /// Relative to the environment's folder.
+    pub file: String,
+    pub kind: ChangeKind,
+}
+
+/// What is on disk for one environment folder.
+pub type Tree = BTreeMap<String, Vec<u8>>;
+
+/// Reads every file under `dir` (missing folder: empty tree).
+pub fn read_tree(dir: &Path) -> Result<Tree> {
+    let mut tree = Tree::new();
+    if dir.is_dir() {
+        walk(dir, "", &mut tree)?;
+    }
+    Ok(tree)
+}
+
+fn walk(dir: &Path, prefix: &str, tree: &mut Tree) -> Result<()> {
+    let read_err = |source| {
+        Error::new(ErrorKind::Read {
+            path: dir.to_path_buf(),
+            source,
+        })
+    };
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let path = entry.path();
+        let kind = entry.file_type().map_err(read_err)?;
+        if kind.is_dir() {
+            walk(&path, &rel, tree)?;
+        } else {
+            let bytes = std::fs::read(&path).map_err(|source| {
+                Error::new(ErrorKind::Read {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            tree.insert(rel, bytes);
+        }
+    }
+    Ok(())
+}
+
+/// The differences between a rendered environment and a tree on disk.
+pub fn compare(env: &str, rendered: &Tree, existing: &Tree) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for (file, bytes) in rendered {
+        match existing.get(file) {
+            None => changes.push(Change {
+                env: env.to_string(),
+                file: file.clone(),
+                kind: ChangeKind::Added,
+            }),
+            Some(old) if old != bytes => changes.push(Change {
+                env: env.to_string(),
+                file: file.clone(),
+                kind: ChangeKind::Modified,
+            }),
+            Some(_) => {}
+        }
+    }
+    for file in existing.keys() {
+        if !rendered.contains_key(file) {
+            changes.push(Change {
+                env: env.to_string(),
+                file: file.clone(),
+                kind: ChangeKind::Removed,
+            });
+        }
+    }
+    changes.sort_by(|a, b| a.file.cmp(&b.file));
+    changes
+}
+
+/// The plan for one environment: its rendered files and what is on disk.
+pub struct EnvPlan<'r> {
+    pub rendered: &'r RenderedEnvironment,
+    pub existing: Tree,
+    pub changes: Vec<Change>,
+}
+
+pub struct Emitter {
+    out: PathBuf,
+}
+
+impl Emitter {
+    pub fn new(out: &Path) -> Self {
+        Emitter {
+            out: out.to_path_buf(),
+        }
+    }
+
+    pub fn env_dir(&self, env: &str) -> PathBuf {
+        self.out.join(env)
+    }
+
+    pub fn plan<'r>(&self, rendered: &'r [RenderedEnvironment]) -> Result<Vec<EnvPlan<'r>>> {
+        rendered
+            .iter()
+            .map(|r| {
+                let existing = read_tree(&self.env_dir(&r.name))?;
+                let changes = compare(&r.name, &r.files, &existing);
+                Ok(EnvPlan {
+                    rendered: r,
+                    existing,
+                    changes,
+                })
+            })
+            .collect()
+    }
+
+    /// Folders of `out/` that snapset rendered once (they hold a
+    /// `snapshot.json`) for environments that no longer exist.
+    pub fn stale_environments(&self, environments: &[String]) -> Result<Vec<(String, Tree)>> {
+        let mut stale = Vec::new();
+        let Ok(entries) = std::fs::read_dir(&self.out) else {
+            return Ok(stale);
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("snapshot.json").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.') && !environments.contains(n))
+            .collect();
+        names.sort();
+        for name in names {
+            let tree = read_tree(&self.out.join(&name))?;
+            stale.push((name, tree));
+        }
+        Ok(stale)
+    }
+
+    pub fn remove_environment(&self, name: &str) -> Result<()> {
+        let dir = self.env_dir(name);
+        std::fs::remove_dir_all(&dir)
+            .map_err(|source| Error::new(ErrorKind::Write { path: dir, source }))
+    }
+
+    /// Writes one environment whole, or leaves it as it was.
+    pub fn apply(&self, plan: &EnvPlan) -> Result<()> {
+        if plan.changes.is_empty() {
+            return Ok(());
+        }
+        let name = &plan.rendered.name;
+        let target = self.env_dir(name);
+        let stage = self.out.join(format!(".snapset-{name}.new"));
+        let write_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::new(ErrorKind::Write { path, source })
+        };
+        if stage.exists() {
+            std::fs::remove_dir_all(&stage).map_err(write_err(&stage))?;
+        }
+        std::fs::create_dir_all(&stage).map_err(write_err(&stage))?;
+        let mut made = std::collections::HashSet::new();
+        for (file, bytes) in &plan.rendered.files {
+            let path = stage.join(file);
+            if let Some(parent) = path.parent() {
+                if made.insert(parent.to_path_buf()) {
+                    std::fs::create_dir_all(parent).map_err(write_err(parent))?;
+                }
+            }
+            let unchanged = plan.existing.get(file).is_some_and(|old| old == bytes);
+            if !(unchanged && std::fs::hard_link(target.join(file), &path).is_ok()) {
+                std::fs::write(&path, bytes).map_err(write_err(&path))?;
+            }
+        }
+        swap::replace_dir(&stage, &target).map_err(write_err(&target))
+    }
+}

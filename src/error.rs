@@ -1,0 +1,252 @@
+//! snapset's one error type. Errors carry `Loc`s into the `Sources` registry
+//! and become miette diagnostics only when `run` prints them, so stages never
+//! format file:line themselves.
+
+use std::path::PathBuf;
+
+use crate::sources::Loc;
+
+/// What went wrong; the `Display` text is the headline users read.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no snapset.kdl found in {} or any parent directory", start.display())]
+    NoWorkspace { start: PathBuf },
+    #[error(transparent)]
+    Kdl(Box<knus::Error>),
+    #[error("unknown node `{name}` in {context}")]
+    UnknownNode {
+        name: String,
+        context: String,
+        expected: Vec<&'static str>,
+    },
+    #[error("unknown property `{name}` on `{node}`")]
+    UnknownProperty {
+        name: String,
+        node: String,
+        expected: Vec<&'static str>,
+    },
+    #[error("`{node}` {problem}")]
+    Shape { node: String, problem: String },
+    #[error("invalid {what}: expected {expected}")]
+    Invalid { what: String, expected: String },
+    #[error("duplicate {kind} `{name}`")]
+    Duplicate { kind: &'static str, name: String },
+    #[error("unknown {kind} `{name}`")]
+    Unknown {
+        kind: &'static str,
+        name: String,
+        known: Vec<String>,
+    },
+    #[error("snapshot `{name}` must live in snapshots/{name}.kdl, not in {file}")]
+    FileName { name: String, file: String },
+    #[error(
+        "{kind} name `{name}` is not a DNS-1123 label (lower-case letters, digits and `-`, at most 63, starting and ending with a letter or digit)"
+    )]
+    NotDnsLabel { kind: &'static str, name: String },
+    #[error("cannot open the git repository {}: {message}", path.display())]
+    Repo { path: PathBuf, message: String },
+    #[error("`{commit}` is not a commit hash: a snapshot pins commits, not branches or tags")]
+    NotAHash { commit: String },
+    #[error("commit `{commit}` is too short: write at least 7 hex digits")]
+    CommitTooShort { commit: String },
+    #[error("commit `{commit}` is not in the repository {repo}")]
+    CommitNotFound { commit: String, repo: String },
+    #[error("commit prefix `{commit}` is ambiguous in the repository {repo}")]
+    CommitAmbiguous { commit: String, repo: String },
+    #[error("git: {message}")]
+    Git { message: String },
+    #[error("varset `{name}` extends itself: {chain}")]
+    ExtendsCycle { name: String, chain: String },
+    #[error("the weights of `{service}`'s tracks without `header` sum to {sum}, not 100")]
+    WeightSum { service: String, sum: u64 },
+    #[error("weight {weight} of track `{track}` is not between 0 and 100")]
+    WeightRange { track: String, weight: i64 },
+    #[error(
+        "track `{track}` has a `header`: it gets only the matching requests and takes no weight"
+    )]
+    HeaderWeight { track: String },
+    #[error("track `{track}` has several tracks beside it: give it a `weight` or a `header`")]
+    MissingWeight { track: String },
+    #[error(
+        "service `{service}` has no track without `header`: requests that match no header would go nowhere"
+    )]
+    NoDefaultTrack { service: String },
+    #[error(
+        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since}"
+    )]
+    Requires {
+        service: String,
+        required: String,
+        track: String,
+        commit: String,
+        since: String,
+    },
+    #[error("template `{name}`: {detail}")]
+    Template { name: String, detail: String },
+    #[error("template `{name}` uses `{construct}`, which would let a value escape YAML quoting")]
+    UnsafeTemplate {
+        name: String,
+        construct: &'static str,
+    },
+    #[error("template `{template}` renders an invalid {kind}: {detail}")]
+    Manifest {
+        template: String,
+        kind: &'static str,
+        detail: String,
+    },
+    #[error("unknown environment `{name}`")]
+    UnknownEnvironment { name: String, known: Vec<String> },
+    #[error(
+        "{service} is pinned to {commit}, which changes nothing under {path}: no image may have been built for it"
+    )]
+    Untouched {
+        service: String,
+        commit: String,
+        path: String,
+    },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{count} errors")]
+    Many { count: usize },
+}
+
+/// A secondary or primary pointer into a source file.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub loc: Loc,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// The first label is where the error is; later ones give context.
+    pub labels: Vec<Label>,
+    /// Errors reported together with this one (a whole file's worth).
+    pub others: Vec<Error>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind,
+            labels: Vec::new(),
+            others: Vec::new(),
+        }
+    }
+
+    pub fn at(kind: ErrorKind, loc: &Loc, text: impl Into<String>) -> Self {
+        Error::new(kind).label(loc, text)
+    }
+
+    pub fn label(mut self, loc: &Loc, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            loc: loc.clone(),
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Several independent errors as one, so a user fixes them in one go.
+    pub fn many(mut errors: Vec<Error>) -> Self {
+        if errors.len() == 1 {
+            return errors.pop().expect("one error");
+        }
+        let count = errors.len();
+        Error {
+            kind: ErrorKind::Many { count },
+            labels: Vec::new(),
+            others: errors,
+        }
+    }
+
+    pub fn help(&self) -> Option<String> {
+        match &self.kind {
+            ErrorKind::UnknownNode { name, expected, .. }
+            | ErrorKind::UnknownProperty { name, expected, .. } => {
+                let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+                Some(suggest(name, &expected).unwrap_or_else(|| expected_list(&expected)))
+            }
+            ErrorKind::Unknown { name, known, kind } => Some(
+                suggest(name, known)
+                    .unwrap_or_else(|| format!("known {kind}s: {}", known.join(", "))),
+            ),
+            ErrorKind::UnknownEnvironment { name, known } => Some(
+                suggest(name, known)
+                    .unwrap_or_else(|| format!("environments: {}", known.join(", "))),
+            ),
+            ErrorKind::NotAHash { .. } => {
+                Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+fn expected_list(expected: &[String]) -> String {
+    let quoted: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
+    format!("expected one of {}", quoted.join(", "))
+}
+
+/// "did you mean" for a misspelt name: the closest known name within a
+/// small edit distance.
+pub fn suggest(name: &str, known: &[String]) -> Option<String> {
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(1))
+        .min()
+        .map(|(_, k)| format!("did you mean `{k}`?"))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_names_only() {
+        let known = vec!["service".to_string(), "snapshot".to_string()];
+        assert_eq!(
+            suggest("srevice", &known).as_deref(),
+            Some("did you mean `service`?")
+        );
+        assert_eq!(suggest("banana", &known), None);
+    }
+}

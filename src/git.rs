@@ -1,0 +1,151 @@
+//! Read-only access to the services' git repository through libgit2: commit
+//! lookup by prefix, ancestry in the commit graph, and which paths a commit
+//! touches. snapset never checks anything out.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorCode, ObjectType, Oid, Repository};
+
+use crate::error::{Error, ErrorKind, Result};
+
+pub struct Repo {
+    repo: Repository,
+    /// As written in snapset.kdl, for messages.
+    pub display: String,
+}
+
+/// Why a pinned commit could not be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinError {
+    NotAHash,
+    TooShort,
+    NotFound,
+    Ambiguous,
+    Git(String),
+}
+
+impl PinError {
+    pub fn into_kind(self, commit: &str, repo: &str) -> ErrorKind {
+        let commit = commit.to_string();
+        let repo = repo.to_string();
+        match self {
+            PinError::NotAHash => ErrorKind::NotAHash { commit },
+            PinError::TooShort => ErrorKind::CommitTooShort { commit },
+            PinError::NotFound => ErrorKind::CommitNotFound { commit, repo },
+            PinError::Ambiguous => ErrorKind::CommitAmbiguous { commit, repo },
+            PinError::Git(message) => ErrorKind::Git { message },
+        }
+    }
+}
+
+pub fn git_error(e: git2::Error) -> Error {
+    Error::new(ErrorKind::Git {
+        message: e.message().to_string(),
+    })
+}
+
+impl Repo {
+    pub fn open(path: &Path, display: &str) -> Result<Repo> {
+        let repo = Repository::open_ext(
+            path,
+            git2::RepositoryOpenFlags::NO_SEARCH,
+            std::iter::empty::<&std::ffi::OsStr>(),
+        )
+        .map_err(|e| {
+            Error::new(ErrorKind::Repo {
+                path: PathBuf::from(display),
+                message: e.message().to_string(),
+            })
+        })?;
+        Ok(Repo {
+            repo,
+            display: display.to_string(),
+        })
+    }
+
+    pub fn inner(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// Resolves a commit as a snapshot pins it: a full hash or a prefix of at
+    /// least 7 hex digits, never a ref.
+    pub fn resolve_pin(&self, text: &str) -> std::result::Result<Oid, PinError> {
+        if text.is_empty() || text.len() > 40 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(PinError::NotAHash);
+        }
+        if text.len() < 7 {
+            return Err(PinError::TooShort);
+        }
+        let found = if text.len() == 40 {
+            let oid = Oid::from_str(text).map_err(|_| PinError::NotAHash)?;
+            self.repo.find_commit(oid).map(|c| c.id())
+        } else {
+            self.repo
+                .find_object_by_prefix(text, Some(ObjectType::Commit))
+                .map(|o| o.id())
+        };
+        found.map_err(|e| match e.code() {
+            ErrorCode::NotFound => PinError::NotFound,
+            ErrorCode::Ambiguous => PinError::Ambiguous,
+            _ if e.class() == git2::ErrorClass::Odb || e.class() == git2::ErrorClass::Object => {
+                PinError::NotFound
+            }
+            _ => PinError::Git(e.message().to_string()),
+        })
+    }
+
+    /// Resolves any revision a user may type (branch, tag, hash) to a commit.
+    pub fn resolve_ref(&self, spec: &str) -> Option<Oid> {
+        self.repo
+            .revparse_single(spec)
+            .ok()?
+            .peel_to_commit()
+            .ok()
+            .map(|c| c.id())
+    }
+
+    /// `descendant` contains `ancestor` (or is it).
+    pub fn contains(&self, descendant: Oid, ancestor: Oid) -> Result<bool> {
+        if descendant == ancestor {
+            return Ok(true);
+        }
+        self.repo
+            .graph_descendant_of(descendant, ancestor)
+            .map_err(git_error)
+    }
+
+    /// Commits in `a` not in `b`, and in `b` not in `a`: `git rev-list --count b..a` and `a..b`.
+    pub fn ahead_behind(&self, a: Oid, b: Oid) -> Result<(usize, usize)> {
+        self.repo.graph_ahead_behind(a, b).map_err(git_error)
+    }
+
+    pub fn subject(&self, oid: Oid) -> String {
+        self.repo
+            .find_commit(oid)
+            .ok()
+            .and_then(|c| c.summary().ok().flatten().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Whether the commit changed anything under `path` compared with its
+    /// first parent (for a root commit: whether the path exists).
+    pub fn touches(&self, oid: Oid, path: &str) -> Result<bool> {
+        let commit = self.repo.find_commit(oid).map_err(git_error)?;
+        let entry = |tree: &git2::Tree| tree_entry_id(tree, path);
+        let here = entry(&commit.tree().map_err(git_error)?);
+        let before = match commit.parents().next() {
+            Some(parent) => entry(&parent.tree().map_err(git_error)?),
+            None => None,
+        };
+        Ok(here != before)
+    }
+}
+
+/// The object id at `path` in a tree (`.` or empty is the tree itself).
+pub fn tree_entry_id(tree: &git2::Tree, path: &str) -> Option<Oid> {
+    let path = path.trim_matches('/');
+    if path.is_empty() || path == "." {
+        return Some(tree.id());
+    }
+    tree.get_path(Path::new(path)).ok().map(|e| e.id())
+}

@@ -1,0 +1,131 @@
+//! `snapset.kdl`: the services of the mono-repo, where their commits live,
+//! and which snapshot and varset each environment binds.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::sources::{FileId, Spanned};
+
+use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
+
+#[derive(Debug)]
+pub struct Config {
+    pub file: FileId,
+    /// The git repository, relative to the workspace; `None` means `.`.
+    pub repo: Option<Spanned<String>>,
+    pub image: Option<Spanned<String>>,
+    pub services: Vec<ServiceDecl>,
+    pub environments: Vec<EnvironmentDecl>,
+}
+
+#[derive(Debug)]
+pub struct ServiceDecl {
+    pub name: Spanned<String>,
+    pub path: Spanned<String>,
+    pub port: Spanned<u16>,
+}
+
+#[derive(Debug)]
+pub struct EnvironmentDecl {
+    pub name: Spanned<String>,
+    pub snapshot: Spanned<String>,
+    pub varset: Spanned<String>,
+}
+
+impl Config {
+    pub fn service(&self, name: &str) -> Option<&ServiceDecl> {
+        self.services.iter().find(|s| s.name.value == name)
+    }
+
+    pub fn environment(&self, name: &str) -> Option<&EnvironmentDecl> {
+        self.environments.iter().find(|e| e.name.value == name)
+    }
+
+    pub fn decode(file: FileId, nodes: &[Node]) -> Result<Config> {
+        let mut errors = Collector::default();
+        let mut config = Config {
+            file,
+            repo: None,
+            image: None,
+            services: Vec::new(),
+            environments: Vec::new(),
+        };
+        for node in nodes {
+            match node.name() {
+                "repo" => config.repo = errors.take(single_string(node)),
+                "image" => config.image = errors.take(single_string(node)),
+                "service" => {
+                    if let Some(s) = errors.take(service(node)) {
+                        config.services.push(s);
+                    }
+                }
+                "environment" => {
+                    if let Some(e) = errors.take(environment(node)) {
+                        config.environments.push(e);
+                    }
+                }
+                _ => errors.push(unknown_node(
+                    node,
+                    "snapset.kdl",
+                    &["repo", "image", "service", "environment"],
+                )),
+            }
+        }
+        check_unique(
+            "service",
+            config.services.iter().map(|s| &s.name),
+            &mut errors,
+        );
+        check_unique(
+            "environment",
+            config.environments.iter().map(|e| &e.name),
+            &mut errors,
+        );
+        errors.finish(config)
+    }
+}
+
+fn single_string(node: &Node) -> Result<Spanned<String>> {
+    node.expect(1, &[], false)?;
+    node.arg_string(0)
+}
+
+fn service(node: &Node) -> Result<ServiceDecl> {
+    node.expect(1, &["path", "port"], false)?;
+    let name = node.arg_string(0)?;
+    check_dns_label("service", &name)?;
+    let path = node.required_string("path")?;
+    let port = node.prop_int("port")?.ok_or_else(|| {
+        Error::at(
+            ErrorKind::Shape {
+                node: "service".into(),
+                problem: "needs the property `port=`".into(),
+            },
+            &node.loc(),
+            "here",
+        )
+    })?;
+    let port = match u16::try_from(port.value) {
+        Ok(p) if p > 0 => Spanned::new(p, port.loc),
+        _ => {
+            return Err(Error::at(
+                ErrorKind::Invalid {
+                    what: "port".into(),
+                    expected: "an integer from 1 to 65535".into(),
+                },
+                &port.loc,
+                "out of range",
+            ));
+        }
+    };
+    Ok(ServiceDecl { name, path, port })
+}
+
+fn environment(node: &Node) -> Result<EnvironmentDecl> {
+    node.expect(1, &["snapshot", "varset"], false)?;
+    let name = node.arg_string(0)?;
+    check_dns_label("environment", &name)?;
+    Ok(EnvironmentDecl {
+        name,
+        snapshot: node.required_string("snapshot")?,
+        varset: node.required_string("varset")?,
+    })
+}

@@ -1,0 +1,197 @@
+//! Stage 1, load: reads the workspace's KDL files into source types that keep
+//! the span of every value. Nothing here touches git; names are checked for
+//! shape, not for existence (that is `resolve`'s job).
+
+mod config;
+pub mod kdl;
+mod snapshot;
+mod varset;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use config::{Config, EnvironmentDecl, ServiceDecl};
+pub use kdl::Scalar;
+pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track};
+pub use varset::{EnvSource, EnvVar, Var, Varset, VarsetService};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::sources::{FileId, Sources, Spanned};
+use kdl::{Collector, Node};
+
+/// Everything read from a workspace, before git and layering.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    pub snapshots: BTreeMap<String, Snapshot>,
+    pub varsets: BTreeMap<String, Varset>,
+    /// User templates from `templates/`, by file name.
+    pub templates: BTreeMap<String, FileId>,
+}
+
+/// Walks up from `start` to the first directory holding `snapset.kdl`.
+pub fn find_root(start: &Path) -> Result<PathBuf> {
+    let start = std::fs::canonicalize(start).map_err(|source| {
+        Error::new(ErrorKind::Read {
+            path: start.to_path_buf(),
+            source,
+        })
+    })?;
+    start
+        .ancestors()
+        .find(|dir| dir.join("snapset.kdl").is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| Error::new(ErrorKind::NoWorkspace { start }))
+}
+
+pub struct Loader<'s> {
+    root: PathBuf,
+    sources: &'s mut Sources,
+}
+
+impl<'s> Loader<'s> {
+    pub fn new(root: &Path, sources: &'s mut Sources) -> Self {
+        Loader {
+            root: root.to_path_buf(),
+            sources,
+        }
+    }
+
+    pub fn load(mut self) -> Result<Workspace> {
+        let (file, text) = self.read("snapset.kdl")?;
+        let config = Config::decode(
+            file,
+            &nodes(&parse(&text, &self.sources.get(file).name)?, file),
+        )?;
+        let mut errors = Collector::default();
+        let mut snapshots = BTreeMap::new();
+        for name in self.list("snapshots", ".kdl")? {
+            if let Some(s) = errors.take(self.snapshot(&name)) {
+                snapshots.insert(s.name.value.clone(), s);
+            }
+        }
+        let mut varsets: BTreeMap<String, Varset> = BTreeMap::new();
+        for name in self.list("varsets", ".kdl")? {
+            let rel = format!("varsets/{name}");
+            let (file, text) = self.read(&rel)?;
+            let set = parse(&text, &rel).and_then(|doc| Varset::decode(file, &nodes(&doc, file)));
+            if let Some(set) = errors.take(set) {
+                if let Some(first) = varsets.get(&set.name.value) {
+                    errors.push(duplicate_file("varset", &set.name, &first.name));
+                } else {
+                    varsets.insert(set.name.value.clone(), set);
+                }
+            }
+        }
+        let mut templates = BTreeMap::new();
+        for name in self.list("templates", ".j2")? {
+            let (file, _) = self.read(&format!("templates/{name}"))?;
+            templates.insert(name.trim_end_matches(".j2").to_string(), file);
+        }
+        errors.finish(Workspace {
+            root: self.root,
+            config,
+            snapshots,
+            varsets,
+            templates,
+        })
+    }
+
+    fn snapshot(&mut self, file_name: &str) -> Result<Snapshot> {
+        let rel = format!("snapshots/{file_name}");
+        let (file, text) = self.read(&rel)?;
+        let snapshot = Snapshot::decode(file, &nodes(&parse(&text, &rel)?, file))?;
+        let stem = file_name.trim_end_matches(".kdl");
+        if snapshot.name.value != stem {
+            return Err(Error::at(
+                ErrorKind::FileName {
+                    name: snapshot.name.value.clone(),
+                    file: rel,
+                },
+                &snapshot.name.loc,
+                "the name differs from the file's",
+            ));
+        }
+        Ok(snapshot)
+    }
+
+    fn read(&mut self, rel: &str) -> Result<(FileId, String)> {
+        let path = self.root.join(rel);
+        let text = std::fs::read_to_string(&path).map_err(|source| {
+            Error::new(ErrorKind::Read {
+                path: path.clone(),
+                source,
+            })
+        })?;
+        Ok((self.sources.add(rel.to_string(), &path, text.clone()), text))
+    }
+
+    /// File names in a workspace folder with the given extension, sorted so
+    /// that the output never depends on directory order.
+    fn list(&self, dir: &str, ext: &str) -> Result<Vec<String>> {
+        let path = self.root.join(dir);
+        let entries = match std::fs::read_dir(&path) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(Error::new(ErrorKind::Read { path, source })),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| {
+                Error::new(ErrorKind::Read {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(ext) && !name.starts_with('.') {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+fn duplicate_file(kind: &'static str, again: &Spanned<String>, first: &Spanned<String>) -> Error {
+    Error::at(
+        ErrorKind::Duplicate {
+            kind,
+            name: again.value.clone(),
+        },
+        &again.loc,
+        "defined again here",
+    )
+    .label(&first.loc, "first defined here")
+}
+
+fn parse(text: &str, name: &str) -> Result<knus::ast::Document<knus::span::Span>> {
+    knus::parse_ast::<knus::span::Span>(name, text)
+        .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))
+}
+
+fn nodes(doc: &knus::ast::Document<knus::span::Span>, file: FileId) -> Vec<Node<'_>> {
+    doc.nodes.iter().map(|n| Node::new(n, file)).collect()
+}
+
+/// The one top-level node of a snapshot or varset file.
+fn single_root<'a>(nodes: &[Node<'a>], name: &'static str) -> Result<Node<'a>> {
+    let mut roots = nodes.iter();
+    match (roots.next(), roots.next()) {
+        (Some(root), None) if root.name() == name => Ok(*root),
+        (Some(root), None) => Err(kdl::unknown_node(root, "this file", &[name])),
+        (Some(_), Some(extra)) => Err(Error::at(
+            ErrorKind::Shape {
+                node: name.into(),
+                problem: "must be the only top-level node of its file".into(),
+            },
+            &extra.name_loc(),
+            "another top-level node",
+        )),
+        (None, _) => Err(Error::new(ErrorKind::Shape {
+            node: name.into(),
+            problem: "is missing: the file is empty".into(),
+        })),
+    }
+}

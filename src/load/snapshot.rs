@@ -1,0 +1,216 @@
+//! `snapshots/<name>.kdl`: which commit of every service ships together,
+//! split into tracks for canary and A/B releases.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::sources::{FileId, Spanned};
+
+use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
+
+#[derive(Debug)]
+pub struct Snapshot {
+    pub file: FileId,
+    pub name: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    pub services: Vec<SnapshotService>,
+}
+
+#[derive(Debug)]
+pub struct SnapshotService {
+    pub name: Spanned<String>,
+    /// One `stable` track for a service written with `commit=`.
+    pub tracks: Vec<Track>,
+    pub features: Vec<Feature>,
+    pub requires: Vec<Requirement>,
+}
+
+#[derive(Debug)]
+pub struct Track {
+    pub name: Spanned<String>,
+    pub commit: Spanned<String>,
+    pub weight: Option<Spanned<i64>>,
+    pub header: Option<Spanned<String>>,
+    pub value: Option<Spanned<String>>,
+    pub replicas: Option<Spanned<i64>>,
+}
+
+#[derive(Debug)]
+pub struct Feature {
+    pub name: Spanned<String>,
+    pub enabled: Spanned<bool>,
+}
+
+#[derive(Debug)]
+pub struct Requirement {
+    pub service: Spanned<String>,
+    pub since: Spanned<String>,
+}
+
+impl Snapshot {
+    pub fn service(&self, name: &str) -> Option<&SnapshotService> {
+        self.services.iter().find(|s| s.name.value == name)
+    }
+
+    pub fn decode(file: FileId, nodes: &[Node]) -> Result<Snapshot> {
+        let root = super::single_root(nodes, "snapshot")?;
+        root.expect(1, &[], true)?;
+        let mut snapshot = Snapshot {
+            file,
+            name: root.arg_string(0)?,
+            description: None,
+            services: Vec::new(),
+        };
+        let mut errors = Collector::default();
+        for child in root.children() {
+            match child.name() {
+                "description" => {
+                    snapshot.description = errors.take(
+                        child
+                            .expect(1, &[], false)
+                            .and_then(|_| child.arg_string(0)),
+                    );
+                }
+                "service" => {
+                    if let Some(s) = errors.take(service(&child)) {
+                        snapshot.services.push(s);
+                    }
+                }
+                _ => errors.push(unknown_node(
+                    &child,
+                    "snapshot",
+                    &["description", "service"],
+                )),
+            }
+        }
+        check_unique(
+            "service",
+            snapshot.services.iter().map(|s| &s.name),
+            &mut errors,
+        );
+        errors.finish(snapshot)
+    }
+}
+
+fn service(node: &Node) -> Result<SnapshotService> {
+    node.expect(1, &["commit", "replicas"], true)?;
+    let name = node.arg_string(0)?;
+    check_dns_label("service", &name)?;
+    let mut tracks = Vec::new();
+    let mut features = Vec::new();
+    let mut requires = Vec::new();
+    let mut errors = Collector::default();
+    for child in node.children() {
+        match child.name() {
+            "track" => {
+                if let Some(t) = errors.take(track(&child)) {
+                    tracks.push(t);
+                }
+            }
+            "feature" => {
+                if let Some(f) = errors.take(feature(&child)) {
+                    features.push(f);
+                }
+            }
+            "requires" => {
+                let r = child.expect(1, &["since"], false).and_then(|_| {
+                    Ok(Requirement {
+                        service: child.arg_string(0)?,
+                        since: child.required_string("since")?,
+                    })
+                });
+                if let Some(r) = errors.take(r) {
+                    requires.push(r);
+                }
+            }
+            _ => errors.push(unknown_node(
+                &child,
+                "a snapshot's service",
+                &["track", "feature", "requires"],
+            )),
+        }
+    }
+    let commit = node.prop_string("commit")?;
+    match (commit, tracks.is_empty()) {
+        (Some(commit), true) => tracks.push(Track {
+            name: Spanned::new("stable".to_string(), name.loc.clone()),
+            commit,
+            weight: None,
+            header: None,
+            value: None,
+            replicas: node.prop_int("replicas")?,
+        }),
+        (Some(commit), false) => errors.push(Error::at(
+            ErrorKind::Shape {
+                node: "service".into(),
+                problem: "has both `commit=` and tracks: pin the commit in each track".into(),
+            },
+            &commit.loc,
+            "remove this or the tracks",
+        )),
+        (None, true) => errors.push(Error::at(
+            ErrorKind::Shape {
+                node: "service".into(),
+                problem: "pins no commit: add `commit=` or `track` children".into(),
+            },
+            &name.loc,
+            "no commit",
+        )),
+        (None, false) => {
+            if let Some(r) = node.prop_int("replicas")? {
+                errors.push(Error::at(
+                    ErrorKind::Shape {
+                        node: "service".into(),
+                        problem: "takes `replicas=` only with `commit=`; set it per track".into(),
+                    },
+                    &r.loc,
+                    "here",
+                ));
+            }
+        }
+    }
+    check_unique("track", tracks.iter().map(|t| &t.name), &mut errors);
+    check_unique("feature", features.iter().map(|f| &f.name), &mut errors);
+    errors.finish(SnapshotService {
+        name,
+        tracks,
+        features,
+        requires,
+    })
+}
+
+fn track(node: &Node) -> Result<Track> {
+    node.expect(
+        1,
+        &["commit", "weight", "header", "value", "replicas"],
+        false,
+    )?;
+    let name = node.arg_string(0)?;
+    check_dns_label("track", &name)?;
+    let header = node.prop_string("header")?;
+    let value = node.prop_string("value")?;
+    if header.is_some() != value.is_some() {
+        return Err(Error::at(
+            ErrorKind::Shape {
+                node: "track".into(),
+                problem: "needs `header=` and `value=` together".into(),
+            },
+            &node.loc(),
+            "here",
+        ));
+    }
+    Ok(Track {
+        name,
+        commit: node.required_string("commit")?,
+        weight: node.prop_int("weight")?,
+        header,
+        value,
+        replicas: node.prop_int("replicas")?,
+    })
+}
+
+pub(super) fn feature(node: &Node) -> Result<Feature> {
+    node.expect(2, &[], false)?;
+    Ok(Feature {
+        name: node.arg_string(0)?,
+        enabled: node.arg_bool(1)?,
+    })
+}

@@ -1,0 +1,45 @@
+//! The stages chained: load → resolve → render, in memory. Commands that
+//! need a fresh render (`render`, `check`, `diff`) start here.
+
+use std::path::{Path, PathBuf};
+
+use crate::Session;
+use crate::error::Result;
+use crate::git::Repo;
+use crate::load::{Loader, Workspace, find_root};
+use crate::render::{RenderedEnvironment, Renderer, Templates};
+use crate::resolve::{Release, Resolver, open_repo, select};
+
+pub struct Compiled {
+    pub workspace: Workspace,
+    pub repo: Repo,
+    pub release: Release,
+    pub rendered: Vec<RenderedEnvironment>,
+}
+
+/// The workspace root for `-C DIR` (or the current directory).
+pub fn root(directory: Option<&Path>) -> Result<PathBuf> {
+    find_root(directory.unwrap_or(Path::new(".")))
+}
+
+pub fn load(root: &Path, session: &mut Session) -> Result<Workspace> {
+    Loader::new(root, &mut session.sources).load()
+}
+
+/// Loads, resolves and renders the selected environments (all when `envs`
+/// is empty). Warnings go to the session.
+pub fn compile(root: &Path, envs: &[String], session: &mut Session) -> Result<Compiled> {
+    let workspace = load(root, session)?;
+    let selected = select(&workspace, envs)?;
+    let repo = open_repo(&workspace)?;
+    let mut release = Resolver::new(&workspace, &repo).resolve(&selected)?;
+    session.warnings.append(&mut release.warnings);
+    let templates = Templates::new(&workspace.templates, &mut session.sources)?;
+    let rendered = Renderer::new(&templates, &session.sources).render(&release)?;
+    Ok(Compiled {
+        workspace,
+        repo,
+        release,
+        rendered,
+    })
+}

@@ -1,0 +1,129 @@
+//! `out/<env>/snapshot.json`: the resolved snapshot as data, for machines
+//! (CI, dashboards) and for `diff`, which compares two of them to say which
+//! services moved. Its fields are documented in the README; keep them stable.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::load::EnvSource;
+use crate::resolve::ResolvedEnvironment;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotJson {
+    pub environment: String,
+    pub namespace: String,
+    pub snapshot: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub varset: String,
+    pub services: Vec<SnapshotJsonService>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotJsonService {
+    pub name: String,
+    pub path: String,
+    pub port: u16,
+    pub tracks: Vec<SnapshotJsonTrack>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub env: BTreeMap<String, EnvJson>,
+    #[serde(default)]
+    pub features: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EnvJson {
+    Value(String),
+    Secret { secret: String, key: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotJsonTrack {
+    pub name: String,
+    pub commit: String,
+    pub image: String,
+    pub replicas: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<HeaderJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeaderJson {
+    pub name: String,
+    pub value: String,
+}
+
+impl SnapshotJson {
+    pub fn new(env: &ResolvedEnvironment) -> Self {
+        SnapshotJson {
+            environment: env.name.clone(),
+            namespace: env.namespace.effective().clone(),
+            snapshot: env.snapshot.name.clone(),
+            description: env.snapshot.description.clone(),
+            varset: env.varset.clone(),
+            services: env
+                .services
+                .iter()
+                .map(|s| SnapshotJsonService {
+                    name: s.name.clone(),
+                    path: s.path.clone(),
+                    port: s.port,
+                    tracks: s
+                        .tracks
+                        .iter()
+                        .map(|t| SnapshotJsonTrack {
+                            name: t.name.clone(),
+                            commit: t.commit.clone(),
+                            image: t.image.clone(),
+                            replicas: t.replicas,
+                            weight: t.weight,
+                            header: t.header.as_ref().map(|(name, value)| HeaderJson {
+                                name: name.clone(),
+                                value: value.clone(),
+                            }),
+                        })
+                        .collect(),
+                    vars: s
+                        .settings
+                        .vars
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.effective().to_json()))
+                        .collect(),
+                    env: s
+                        .settings
+                        .env
+                        .iter()
+                        .map(|(k, v)| {
+                            let json = match v.effective() {
+                                EnvSource::Value(value) => EnvJson::Value(value.clone()),
+                                EnvSource::Secret { secret, key } => EnvJson::Secret {
+                                    secret: secret.clone(),
+                                    key: key.clone(),
+                                },
+                            };
+                            (k.clone(), json)
+                        })
+                        .collect(),
+                    features: s
+                        .settings
+                        .features
+                        .iter()
+                        .map(|(k, v)| (k.clone(), *v.effective()))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("snapshot.json serialises");
+        bytes.push(b'\n');
+        bytes
+    }
+}

@@ -1,0 +1,144 @@
+//! The output boundary for errors and warnings: turns an `Error` and the
+//! `Sources` registry into miette's graphical report, with colour only when
+//! stderr is a terminal and `NO_COLOR` is unset.
+
+use std::fmt;
+use std::io::IsTerminal;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
+    SourceCode,
+};
+
+use crate::error::{Error, ErrorKind};
+use crate::sources::Sources;
+
+/// Whether the stream may carry ANSI colour.
+pub fn colour_enabled(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn stderr_colour() -> bool {
+    colour_enabled(std::io::stderr().is_terminal())
+}
+
+#[derive(Debug)]
+struct Rendered {
+    message: String,
+    help: Option<String>,
+    severity: Severity,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Rendered>,
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl Diagnostic for Rendered {
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+        }
+    }
+}
+
+fn build(error: &Error, sources: &Sources, severity: Severity) -> Rendered {
+    let mut related: Vec<Rendered> = error
+        .others
+        .iter()
+        .map(|e| build(e, sources, severity))
+        .collect();
+    let mut labels = Vec::new();
+    let mut source = None;
+    if let Some(first) = error.labels.first() {
+        let file = sources.get(first.loc.file);
+        source = Some(NamedSource::new(&file.name, file.text.to_string()));
+        for label in &error.labels {
+            let span = (label.loc.span.start, label.loc.span.len());
+            if label.loc.file == first.loc.file {
+                labels.push(LabeledSpan::new_with_span(Some(label.text.clone()), span));
+            } else {
+                let other = sources.get(label.loc.file);
+                related.push(Rendered {
+                    message: label.text.clone(),
+                    help: None,
+                    severity: Severity::Advice,
+                    source: Some(NamedSource::new(&other.name, other.text.to_string())),
+                    labels: vec![LabeledSpan::new_with_span(Some("here".into()), span)],
+                    related: Vec::new(),
+                });
+            }
+        }
+    }
+    Rendered {
+        message: error.kind.to_string(),
+        help: error.help(),
+        severity,
+        source,
+        labels,
+        related,
+    }
+}
+
+fn handler(colour: bool) -> GraphicalReportHandler {
+    let theme = if colour {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+}
+
+/// The text printed on stderr for an error.
+pub fn render_error(error: &Error, sources: &Sources, colour: bool) -> String {
+    let mut out = String::new();
+    let handler = handler(colour);
+    let result = match &error.kind {
+        ErrorKind::Kdl(kdl) => handler.render_report(&mut out, kdl.as_ref()),
+        _ => handler.render_report(&mut out, &build(error, sources, Severity::Error)),
+    };
+    if result.is_err() {
+        out = format!("error: {}\n", error.kind);
+    }
+    out
+}
+
+/// The text printed on stderr for a warning that does not stop the command.
+pub fn render_warning(error: &Error, sources: &Sources, colour: bool) -> String {
+    let mut out = String::new();
+    if handler(colour)
+        .render_report(&mut out, &build(error, sources, Severity::Warning))
+        .is_err()
+    {
+        out = format!("warning: {}\n", error.kind);
+    }
+    out
+}

@@ -1,0 +1,198 @@
+//! Varset layering with provenance: every effective value remembers the
+//! file:line that set it and the values it overrode, which is what
+//! `snapset explain` prints.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::load::{EnvSource, Scalar, Varset, Workspace};
+use crate::sources::{Loc, Spanned};
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    Default,
+    At(Loc),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting<V> {
+    pub value: V,
+    pub origin: Origin,
+}
+
+/// Every value a key took, lowest precedence first; the last one wins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layered<V> {
+    pub history: Vec<Setting<V>>,
+}
+
+impl<V> Layered<V> {
+    pub fn effective(&self) -> &V {
+        &self
+            .history
+            .last()
+            .expect("a layered value has at least one setting")
+            .value
+    }
+}
+
+fn set<V>(map: &mut BTreeMap<String, Layered<V>>, key: &str, value: V, origin: Origin) {
+    let setting = Setting { value, origin };
+    match map.get_mut(key) {
+        Some(layered) => layered.history.push(setting),
+        None => {
+            map.insert(
+                key.to_string(),
+                Layered {
+                    history: vec![setting],
+                },
+            );
+        }
+    }
+}
+
+/// The values of one service in one environment, with their history.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub vars: BTreeMap<String, Layered<Scalar>>,
+    pub env: BTreeMap<String, Layered<EnvSource>>,
+    pub features: BTreeMap<String, Layered<bool>>,
+}
+
+impl Settings {
+    pub fn set_var(&mut self, key: &str, value: Scalar, origin: Origin) {
+        set(&mut self.vars, key, value, origin);
+    }
+    pub fn set_env(&mut self, key: &str, value: EnvSource, origin: Origin) {
+        set(&mut self.env, key, value, origin);
+    }
+    pub fn set_feature(&mut self, key: &str, value: bool, origin: Origin) {
+        set(&mut self.features, key, value, origin);
+    }
+}
+
+/// The varsets an environment's varset stands on, base first, itself last.
+pub fn chain<'w>(ws: &'w Workspace, name: &Spanned<String>) -> Result<Vec<&'w Varset>> {
+    let mut out: Vec<&Varset> = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    visit(ws, name, &mut stack, &mut out)?;
+    Ok(out)
+}
+
+fn visit<'w>(
+    ws: &'w Workspace,
+    name: &Spanned<String>,
+    stack: &mut Vec<String>,
+    out: &mut Vec<&'w Varset>,
+) -> Result<()> {
+    if stack.contains(&name.value) {
+        let mut cycle = stack[stack.iter().position(|n| *n == name.value).unwrap_or(0)..].to_vec();
+        cycle.push(name.value.clone());
+        return Err(Error::at(
+            ErrorKind::ExtendsCycle {
+                name: name.value.clone(),
+                chain: cycle.join(" → "),
+            },
+            &name.loc,
+            "closes the cycle",
+        ));
+    }
+    let Some(set) = ws.varsets.get(&name.value) else {
+        return Err(Error::at(
+            ErrorKind::Unknown {
+                kind: "varset",
+                name: name.value.clone(),
+                known: ws.varsets.keys().cloned().collect(),
+            },
+            &name.loc,
+            "no varsets/*.kdl defines it",
+        ));
+    };
+    if out.iter().any(|v| v.name.value == set.name.value) {
+        return Ok(());
+    }
+    stack.push(name.value.clone());
+    for parent in &set.extends {
+        visit(ws, parent, stack, out)?;
+    }
+    stack.pop();
+    out.push(set);
+    Ok(())
+}
+
+/// The environment's namespace: the last varset of the chain that sets one,
+/// else the environment's name.
+pub fn namespace(chain: &[&Varset], env_name: &str) -> Layered<String> {
+    let mut layered = Layered {
+        history: vec![Setting {
+            value: env_name.to_string(),
+            origin: Origin::Default,
+        }],
+    };
+    for set in chain {
+        if let Some(ns) = &set.namespace {
+            layered.history.push(Setting {
+                value: ns.value.clone(),
+                origin: Origin::At(ns.loc.clone()),
+            });
+        }
+    }
+    layered
+}
+
+/// Layers the varsets and the snapshot's features for one service, in the
+/// documented precedence: defaults, then each varset (global, then its
+/// service section), then the snapshot's features, then the varsets'
+/// per-service features.
+pub fn settings(
+    chain: &[&Varset],
+    service: &str,
+    snapshot_features: &[crate::load::Feature],
+) -> Settings {
+    let mut s = Settings::default();
+    s.set_var("replicas", Scalar::Int(1), Origin::Default);
+    for set in chain {
+        for var in &set.vars {
+            s.set_var(
+                &var.name,
+                var.value.value.clone(),
+                Origin::At(var.value.loc.clone()),
+            );
+        }
+        for env in &set.env {
+            s.set_env(
+                &env.name,
+                env.value.value.clone(),
+                Origin::At(env.value.loc.clone()),
+            );
+        }
+        if let Some(section) = set.services.iter().find(|x| x.name.value == service) {
+            for var in &section.vars {
+                s.set_var(
+                    &var.name,
+                    var.value.value.clone(),
+                    Origin::At(var.value.loc.clone()),
+                );
+            }
+            for env in &section.env {
+                s.set_env(
+                    &env.name,
+                    env.value.value.clone(),
+                    Origin::At(env.value.loc.clone()),
+                );
+            }
+        }
+    }
+    for f in snapshot_features {
+        s.set_feature(&f.name, f.enabled.value, Origin::At(f.enabled.loc.clone()));
+    }
+    for set in chain {
+        if let Some(section) = set.services.iter().find(|x| x.name.value == service) {
+            for f in &section.features {
+                s.set_feature(&f.name, f.enabled.value, Origin::At(f.enabled.loc.clone()));
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,288 @@
+//! Stage 2, resolve: binds each environment to its snapshot and varset chain,
+//! turns every pinned commit into a full hash through git, and layers the
+//! values. Its output, a `Release`, is all that rendering needs.
+
+pub mod layers;
+pub mod pins;
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::git::Repo;
+use crate::load::kdl::Collector;
+use crate::load::{EnvironmentDecl, Workspace};
+use crate::sources::Loc;
+
+pub use layers::{Layered, Origin, Settings};
+pub use pins::{CommitCache, PinnedService, PinnedSnapshot, PinnedTrack};
+
+/// Every selected environment, resolved.
+#[derive(Debug)]
+pub struct Release {
+    pub environments: Vec<ResolvedEnvironment>,
+    /// Problems that do not stop a render (a pin that touches no file of its service).
+    pub warnings: Vec<Error>,
+}
+
+#[derive(Debug)]
+pub struct ResolvedEnvironment {
+    pub name: String,
+    pub snapshot: PinnedSnapshot,
+    pub varset: String,
+    pub namespace: Layered<String>,
+    /// Sorted by name.
+    pub services: Vec<ResolvedService>,
+}
+
+#[derive(Debug)]
+pub struct ResolvedService {
+    pub name: String,
+    pub port: u16,
+    pub path: String,
+    pub tracks: Vec<ResolvedTrack>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedTrack {
+    pub name: String,
+    pub commit: String,
+    pub image: String,
+    pub weight: Option<u32>,
+    pub header: Option<(String, String)>,
+    pub replicas: i64,
+}
+
+impl ResolvedService {
+    pub fn is_multi_track(&self) -> bool {
+        self.tracks.len() > 1
+    }
+}
+
+/// Opens `repo` of the workspace.
+pub fn open_repo(ws: &Workspace) -> Result<Repo> {
+    let rel = ws.config.repo.as_ref().map_or(".", |r| r.value.as_str());
+    let path = ws.root.join(rel);
+    Repo::open(&path, rel).map_err(|e| match &ws.config.repo {
+        Some(r) => Error {
+            labels: vec![crate::error::Label {
+                loc: r.loc.clone(),
+                text: "here".into(),
+            }],
+            ..e
+        },
+        None => e,
+    })
+}
+
+/// The environments to work on: all of them, or those named with `--env`.
+pub fn select<'w>(ws: &'w Workspace, names: &[String]) -> Result<Vec<&'w EnvironmentDecl>> {
+    if names.is_empty() {
+        return Ok(ws.config.environments.iter().collect());
+    }
+    names
+        .iter()
+        .map(|n| {
+            ws.config.environment(n).ok_or_else(|| {
+                Error::new(ErrorKind::UnknownEnvironment {
+                    name: n.clone(),
+                    known: ws
+                        .config
+                        .environments
+                        .iter()
+                        .map(|e| e.name.value.clone())
+                        .collect(),
+                })
+            })
+        })
+        .collect()
+}
+
+pub struct Resolver<'w> {
+    ws: &'w Workspace,
+    repo: &'w Repo,
+}
+
+impl<'w> Resolver<'w> {
+    pub fn new(ws: &'w Workspace, repo: &'w Repo) -> Self {
+        Resolver { ws, repo }
+    }
+
+    /// Pins one snapshot by name, as `status` and `bump` need it.
+    pub fn pin_snapshot(
+        &self,
+        name: &str,
+        at: Option<&Loc>,
+        commits: &mut CommitCache,
+    ) -> Result<PinnedSnapshot> {
+        let Some(snapshot) = self.ws.snapshots.get(name) else {
+            let kind = ErrorKind::Unknown {
+                kind: "snapshot",
+                name: name.to_string(),
+                known: self.ws.snapshots.keys().cloned().collect(),
+            };
+            return Err(match at {
+                Some(loc) => Error::at(kind, loc, "no snapshots/*.kdl defines it"),
+                None => Error::new(kind),
+            });
+        };
+        pins::pin(snapshot, &self.ws.config, commits)
+    }
+
+    pub fn resolve(&self, envs: &[&EnvironmentDecl]) -> Result<Release> {
+        let mut commits = CommitCache::new(self.repo);
+        let mut pinned: BTreeMap<String, Option<PinnedSnapshot>> = BTreeMap::new();
+        let mut errors = Collector::default();
+        let mut environments = Vec::new();
+        for env in envs {
+            let name = &env.snapshot.value;
+            if !pinned.contains_key(name) {
+                let p = errors.take(self.pin_snapshot(name, Some(&env.snapshot.loc), &mut commits));
+                pinned.insert(name.clone(), p);
+            }
+            let Some(Some(snapshot)) = pinned.get(name) else {
+                continue;
+            };
+            if let Some(e) = errors.take(self.environment(env, snapshot.clone())) {
+                environments.push(e);
+            }
+        }
+        let release = errors.finish(Release {
+            environments,
+            warnings: Vec::new(),
+        })?;
+        let warnings = self.untouched(pinned.values().flatten())?;
+        Ok(Release {
+            warnings,
+            ..release
+        })
+    }
+
+    fn environment(
+        &self,
+        env: &EnvironmentDecl,
+        snapshot: PinnedSnapshot,
+    ) -> Result<ResolvedEnvironment> {
+        let chain = layers::chain(self.ws, &env.varset)?;
+        let mut errors = Collector::default();
+        for set in &chain {
+            for section in &set.services {
+                if self.ws.config.service(&section.name).is_none() {
+                    errors.push(Error::at(
+                        ErrorKind::Unknown {
+                            kind: "service",
+                            name: section.name.value.clone(),
+                            known: self
+                                .ws
+                                .config
+                                .services
+                                .iter()
+                                .map(|s| s.name.value.clone())
+                                .collect(),
+                        },
+                        &section.name.loc,
+                        "not declared in snapset.kdl",
+                    ));
+                }
+            }
+        }
+        let image = self
+            .ws
+            .config
+            .image
+            .as_ref()
+            .map_or("{service}:{commit}", |i| i.value.as_str());
+        let source = &self.ws.snapshots[&snapshot.name];
+        let mut services: Vec<ResolvedService> = snapshot
+            .services
+            .iter()
+            .map(|pinned| {
+                let decl = self
+                    .ws
+                    .config
+                    .service(&pinned.name)
+                    .expect("pinned services are declared");
+                let features = &source
+                    .service(&pinned.name)
+                    .expect("pinned from this snapshot")
+                    .features;
+                let settings = layers::settings(&chain, &pinned.name, features);
+                let replicas = match settings.vars.get("replicas").map(|r| r.effective()) {
+                    Some(crate::load::Scalar::Int(n)) => *n,
+                    _ => 1,
+                };
+                let tracks = pinned
+                    .tracks
+                    .iter()
+                    .map(|t| {
+                        let commit = t.commit.to_string();
+                        ResolvedTrack {
+                            image: image
+                                .replace("{service}", &pinned.name)
+                                .replace("{track}", &t.name)
+                                .replace("{short}", &commit[..8])
+                                .replace("{commit}", &commit),
+                            name: t.name.clone(),
+                            commit,
+                            weight: t.weight,
+                            header: t.header.clone(),
+                            replicas: t.replicas.unwrap_or(replicas),
+                        }
+                    })
+                    .collect();
+                ResolvedService {
+                    name: pinned.name.clone(),
+                    port: decl.port.value,
+                    path: decl.path.value.clone(),
+                    tracks,
+                    settings,
+                }
+            })
+            .collect();
+        services.sort_by(|a, b| a.name.cmp(&b.name));
+        errors.finish(ResolvedEnvironment {
+            name: env.name.value.clone(),
+            namespace: layers::namespace(&chain, &env.name.value),
+            varset: env.varset.value.clone(),
+            snapshot,
+            services,
+        })
+    }
+
+    /// Warnings for pins whose commit changed nothing under the service's
+    /// path: where CI builds only changed services, no such image exists.
+    fn untouched<'p>(
+        &self,
+        snapshots: impl Iterator<Item = &'p PinnedSnapshot>,
+    ) -> Result<Vec<Error>> {
+        let mut seen = std::collections::HashSet::new();
+        let mut warnings = Vec::new();
+        for snapshot in snapshots {
+            for service in &snapshot.services {
+                let path = &self
+                    .ws
+                    .config
+                    .service(&service.name)
+                    .expect("declared")
+                    .path
+                    .value;
+                for track in &service.tracks {
+                    if seen.insert((track.commit, path.clone()))
+                        && !self.repo.touches(track.commit, path)?
+                    {
+                        warnings.push(Error::at(
+                            ErrorKind::Untouched {
+                                service: service.name.clone(),
+                                commit: pins::short(track.commit),
+                                path: path.clone(),
+                            },
+                            &track.commit_loc,
+                            "changes nothing under the service's path",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(warnings)
+    }
+}

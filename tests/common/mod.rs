@@ -1,0 +1,3 @@
+//! Helpers shared by the integration tests (each test binary includes `mod common;`).
+
+pub mod git_fixture;
