@@ -1,3 +1,4 @@
 //! Helpers shared by the integration tests (each test binary includes `mod common;`).
 
 pub mod git_fixture;
+pub mod workspace;
