@@ -65,8 +65,8 @@ pub enum ErrorKind {
     CommitAmbiguous { commit: String, repo: String },
     #[error("git: {message}")]
     Git { message: String },
-    #[error("varset `{name}` extends itself: {chain}")]
-    ExtendsCycle { name: String, chain: String },
+    #[error("varsets extend each other in a cycle: {chain}")]
+    ExtendsCycle { chain: String },
     #[error("the weights of `{service}`'s tracks without `header` sum to {sum}, not 100")]
     WeightSum { service: String, sum: u64 },
     #[error("weight {weight} of track `{track}` is not between 0 and 100")]
@@ -160,7 +160,26 @@ impl Error {
     }
 
     /// Several independent errors as one, so a user fixes them in one go.
-    pub fn many(mut errors: Vec<Error>) -> Self {
+    pub fn many(errors: Vec<Error>) -> Self {
+        // The same mistake reached from several environments or services
+        // (a template used by every service) is reported once.
+        let mut seen = std::collections::HashSet::new();
+        let mut errors: Vec<Error> = errors
+            .into_iter()
+            .flat_map(|e| {
+                if matches!(e.kind, ErrorKind::Many { .. }) {
+                    e.others
+                } else {
+                    vec![e]
+                }
+            })
+            .filter(|e| {
+                seen.insert((
+                    e.kind.to_string(),
+                    e.labels.first().map(|l| (l.loc.file, l.loc.span.clone())),
+                ))
+            })
+            .collect();
         if errors.len() == 1 {
             return errors.pop().expect("one error");
         }
@@ -217,23 +236,30 @@ pub fn suggest(name: &str, known: &[String]) -> Option<String> {
         .map(|(_, k)| format!("did you mean `{k}`?"))
 }
 
+/// Optimal string alignment distance: edits, with a swap of two neighbours
+/// counting as one (`prdo` is one step from `prod`).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -248,5 +274,10 @@ mod tests {
             Some("did you mean `service`?")
         );
         assert_eq!(suggest("banana", &known), None);
+        let envs = vec!["dev".to_string(), "prod".to_string()];
+        assert_eq!(
+            suggest("prdo", &envs).as_deref(),
+            Some("did you mean `prod`?")
+        );
     }
 }

@@ -86,17 +86,8 @@ fn visit<'w>(
     stack: &mut Vec<String>,
     out: &mut Vec<&'w Varset>,
 ) -> Result<()> {
-    if stack.contains(&name.value) {
-        let mut cycle = stack[stack.iter().position(|n| *n == name.value).unwrap_or(0)..].to_vec();
-        cycle.push(name.value.clone());
-        return Err(Error::at(
-            ErrorKind::ExtendsCycle {
-                name: name.value.clone(),
-                chain: cycle.join(" → "),
-            },
-            &name.loc,
-            "closes the cycle",
-        ));
+    if let Some(start) = stack.iter().position(|n| *n == name.value) {
+        return Err(cycle(ws, &stack[start..]));
     }
     let Some(set) = ws.varsets.get(&name.value) else {
         return Err(Error::at(
@@ -119,6 +110,34 @@ fn visit<'w>(
     stack.pop();
     out.push(set);
     Ok(())
+}
+
+/// A cycle reported the same way whichever environment reached it: from
+/// the varset with the smallest name, pointing at its `extends` that
+/// continues the cycle.
+fn cycle(ws: &Workspace, members: &[String]) -> Error {
+    let first = (0..members.len()).min_by_key(|&i| &members[i]).unwrap_or(0);
+    let mut names: Vec<&str> = members[first..]
+        .iter()
+        .chain(&members[..first])
+        .map(String::as_str)
+        .collect();
+    names.push(names[0]);
+    let kind = ErrorKind::ExtendsCycle {
+        chain: names.join(" → "),
+    };
+    let next = ws
+        .varsets
+        .get(names[0])
+        .and_then(|set| set.extends.iter().find(|e| e.value == names[1]));
+    match next {
+        Some(e) => Error::at(
+            kind,
+            &e.loc,
+            format!("`{}` extends `{}`", names[0], names[1]),
+        ),
+        None => Error::new(kind),
+    }
 }
 
 /// The environment's namespace: the last varset of the chain that sets one,

@@ -39,7 +39,11 @@ impl GitFixture {
         let mut opts = RepositoryInitOptions::new();
         opts.bare(bare).initial_head("main");
         let repo = Repository::init_opts(dir, &opts).expect("git init");
-        GitFixture { repo, dir: dir.to_path_buf(), clock: 0 }
+        GitFixture {
+            repo,
+            dir: dir.to_path_buf(),
+            clock: 0,
+        }
     }
 
     /// Where the repository is: the work tree, or the git directory of a bare repository.
@@ -63,7 +67,11 @@ impl GitFixture {
             .map(|oid| self.repo.find_commit(oid).expect("parent commit"));
         let mut tree_id = match &parent {
             Some(p) => p.tree_id(),
-            None => self.repo.treebuilder(None).and_then(|b| b.write()).expect("empty tree"),
+            None => self
+                .repo
+                .treebuilder(None)
+                .and_then(|b| b.write())
+                .expect("empty tree"),
         };
         for (path, content) in files {
             let blob = self.repo.blob(content.as_bytes()).expect("write blob");
@@ -97,7 +105,9 @@ impl GitFixture {
     /// Creates branch `name` at `from` (a hash, a prefix or any revision).
     pub fn branch(&mut self, name: &str, from: &str) {
         let commit = self.resolve(from);
-        self.repo.branch(name, &commit, false).expect("create branch");
+        self.repo
+            .branch(name, &commit, false)
+            .expect("create branch");
     }
 
     /// Points HEAD at branch `name` (which may not exist yet): the next commit goes there.
@@ -108,19 +118,28 @@ impl GitFixture {
         if self.repo.workdir().is_some() && self.repo.refname_to_id(&refname).is_ok() {
             let mut checkout = git2::build::CheckoutBuilder::new();
             checkout.force().remove_untracked(true);
-            self.repo.checkout_head(Some(&mut checkout)).expect("checkout");
+            self.repo
+                .checkout_head(Some(&mut checkout))
+                .expect("checkout");
         }
     }
 
     /// Creates the lightweight tag `name` at `at`.
     pub fn tag(&mut self, name: &str, at: &str) {
         let object = self.resolve(at).into_object();
-        self.repo.tag_lightweight(name, &object, false).expect("create tag");
+        self.repo
+            .tag_lightweight(name, &object, false)
+            .expect("create tag");
     }
 
     /// The full hash of HEAD.
     pub fn head(&self) -> String {
-        self.repo.head().expect("HEAD").target().expect("direct ref").to_string()
+        self.repo
+            .head()
+            .expect("HEAD")
+            .target()
+            .expect("direct ref")
+            .to_string()
     }
 
     fn resolve(&self, rev: &str) -> git2::Commit<'_> {
@@ -156,7 +175,9 @@ impl GitFixture {
                 .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
                 .map(|e| self.repo.find_tree(e.id()).expect("subtree"));
             let sub_id = self.insert(sub.as_ref(), rest, blob);
-            builder.insert(*name, sub_id, TREE_MODE).expect("insert tree");
+            builder
+                .insert(*name, sub_id, TREE_MODE)
+                .expect("insert tree");
         }
         builder.write().expect("write tree")
     }

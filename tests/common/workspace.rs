@@ -43,7 +43,11 @@ impl TestWorkspace {
         let root = tmp.path().join("ws");
         std::fs::create_dir_all(&root).expect("mkdir ws");
         let git = GitFixture::init_bare(&tmp.path().join("shop.git"));
-        TestWorkspace { _tmp: tmp, root, git }
+        TestWorkspace {
+            _tmp: tmp,
+            root,
+            git,
+        }
     }
 
     /// The standard shop: three services with two commits each, and a
@@ -51,14 +55,40 @@ impl TestWorkspace {
     pub fn shop() -> (Self, Shop) {
         let mut ws = Self::empty();
         let g = &mut ws.git;
-        let cart1 = g.commit("cart: first", &[("services/cart/main.go", "package cart // 1\n")]);
-        let taxe1 = g.commit("taxe: first", &[("services/taxe/main.go", "package taxe // 1\n")]);
-        let tower1 = g.commit("tower: first", &[("services/tower/main.go", "package tower // 1\n")]);
+        let cart1 = g.commit(
+            "cart: first",
+            &[("services/cart/main.go", "package cart // 1\n")],
+        );
+        let taxe1 = g.commit(
+            "taxe: first",
+            &[("services/taxe/main.go", "package taxe // 1\n")],
+        );
+        let tower1 = g.commit(
+            "tower: first",
+            &[("services/tower/main.go", "package tower // 1\n")],
+        );
         let docs = g.commit("docs: readme", &[("README.md", "shop\n")]);
-        let cart2 = g.commit("cart: compute taxes through taxe", &[("services/cart/main.go", "package cart // 2\n")]);
-        let taxe2 = g.commit("taxe: add /v2/rates", &[("services/taxe/main.go", "package taxe // 2\n")]);
-        let tower2 = g.commit("tower: new routing", &[("services/tower/main.go", "package tower // 2\n")]);
-        let shop = Shop { cart1, taxe1, tower1, cart2, taxe2, tower2, docs };
+        let cart2 = g.commit(
+            "cart: compute taxes through taxe",
+            &[("services/cart/main.go", "package cart // 2\n")],
+        );
+        let taxe2 = g.commit(
+            "taxe: add /v2/rates",
+            &[("services/taxe/main.go", "package taxe // 2\n")],
+        );
+        let tower2 = g.commit(
+            "tower: new routing",
+            &[("services/tower/main.go", "package tower // 2\n")],
+        );
+        let shop = Shop {
+            cart1,
+            taxe1,
+            tower1,
+            cart2,
+            taxe2,
+            tower2,
+            docs,
+        };
         ws.write(
             "snapset.kdl",
             r#"repo "../shop.git"
@@ -76,7 +106,10 @@ environment "prod" snapshot="s1" varset="prod"
             "varsets/base.kdl",
             "varset \"base\" {\n    vars {\n        replicas 1\n    }\n    env {\n        LOG_LEVEL \"info\"\n    }\n}\n",
         );
-        ws.write("varsets/dev.kdl", "varset \"dev\" {\n    extends \"base\"\n    namespace \"shop-dev\"\n}\n");
+        ws.write(
+            "varsets/dev.kdl",
+            "varset \"dev\" {\n    extends \"base\"\n    namespace \"shop-dev\"\n}\n",
+        );
         ws.write(
             "varsets/prod.kdl",
             "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars {\n        replicas 3\n    }\n}\n",
@@ -133,11 +166,17 @@ environment "prod" snapshot="s1" varset="prod"
     pub fn tree(&self, rel: &str) -> BTreeMap<String, Vec<u8>> {
         let mut out = BTreeMap::new();
         fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) {
-            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
             for e in entries {
                 let e = e.expect("entry");
                 let name = e.file_name().to_string_lossy().into_owned();
-                let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+                let rel = if prefix.is_empty() {
+                    name
+                } else {
+                    format!("{prefix}/{name}")
+                };
                 if e.file_type().expect("type").is_dir() {
                     walk(&e.path(), &rel, out);
                 } else {
@@ -161,6 +200,10 @@ environment "prod" snapshot="s1" varset="prod"
 /// The same text with the temp folder's path replaced, so snapshots are stable.
 pub fn redact(text: &str, ws: &TestWorkspace) -> String {
     let root = ws.root.to_string_lossy().into_owned();
-    let parent = ws.root.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let parent = ws
+        .root
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
     text.replace(&root, "[WS]").replace(&parent, "[TMP]")
 }

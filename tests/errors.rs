@@ -1,0 +1,291 @@
+//! Every bad input: exit 2, a message that names the file, line and column,
+//! and `out/` exactly as it was.
+
+mod common;
+
+use common::workspace::{Shop, TestWorkspace, redact};
+
+/// Renders the good shop, breaks it with `edit`, renders again and checks
+/// that the render failed with exit 2 and left `out/` byte-identical.
+/// Returns stderr for the snapshot.
+fn broken(edit: impl FnOnce(&TestWorkspace, &Shop)) -> String {
+    let (ws, shop) = TestWorkspace::shop();
+    let first = ws.run(&["render"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let before = ws.tree("out");
+    edit(&ws, &shop);
+    let run = ws.run(&["render"]);
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(
+        ws.tree("out"),
+        before,
+        "a failed render must leave out/ untouched"
+    );
+    let check = ws.run(&["check"]);
+    assert_eq!(
+        check.code, 2,
+        "check must fail like render: {}",
+        check.stderr
+    );
+    redact(&run.stderr, &ws)
+}
+
+fn snapshot_with(ws: &TestWorkspace, body: &str) {
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!("snapshot \"s1\" {{\n{body}}}\n"),
+    );
+}
+
+fn pins(shop: &Shop) -> String {
+    format!(
+        "    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n",
+        &shop.cart1[..10],
+        &shop.taxe1[..10]
+    )
+}
+
+#[test]
+fn unknown_node_suggests_the_near_name() {
+    insta::assert_snapshot!(broken(|ws, shop| snapshot_with(
+        ws,
+        &format!(
+            "{}    srevice \"tower\" commit=\"{}\"\n",
+            pins(shop),
+            &shop.tower1[..10]
+        )
+    )));
+}
+
+#[test]
+fn unknown_property_suggests_the_near_name() {
+    insta::assert_snapshot!(broken(|ws, shop| snapshot_with(
+        ws,
+        &format!(
+            "{}    service \"tower\" comit=\"{}\"\n",
+            pins(shop),
+            &shop.tower1[..10]
+        )
+    )));
+}
+
+#[test]
+fn duplicate_service_points_at_both() {
+    insta::assert_snapshot!(broken(|ws, shop| snapshot_with(
+        ws,
+        &format!(
+            "{}    service \"cart\" commit=\"{}\"\n",
+            pins(shop),
+            &shop.cart2[..10]
+        )
+    )));
+}
+
+#[test]
+fn duplicate_environment() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws.read("snapset.kdl") + "environment \"dev\" snapshot=\"s1\" varset=\"dev\"\n";
+        ws.write("snapset.kdl", &text);
+    }));
+}
+
+#[test]
+fn snapshot_name_must_match_its_file() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws
+            .read("snapshots/s1.kdl")
+            .replace("snapshot \"s1\"", "snapshot \"s2\"");
+        ws.write("snapshots/s1.kdl", &text);
+    }));
+}
+
+#[test]
+fn missing_commit() {
+    insta::assert_snapshot!(broken(|ws, shop| snapshot_with(
+        ws,
+        &format!(
+            "{}    service \"tower\" commit=\"deadbeef00\"\n",
+            pins(shop)
+        )
+    )));
+}
+
+#[test]
+fn too_short_commit() {
+    insta::assert_snapshot!(broken(|ws, shop| snapshot_with(
+        ws,
+        &format!(
+            "{}    service \"tower\" commit=\"{}\"\n",
+            pins(shop),
+            &shop.tower1[..6]
+        )
+    )));
+}
+
+#[test]
+fn branch_name_instead_of_commit() {
+    insta::assert_snapshot!(broken(|ws, shop| snapshot_with(
+        ws,
+        &format!("{}    service \"tower\" commit=\"main\"\n", pins(shop))
+    )));
+}
+
+#[test]
+fn ambiguous_commit_prefix() {
+    // Two root commits whose hashes share the 7 digits 5d9b2b2 (found once
+    // by search; the fixed signature keeps them stable).
+    insta::assert_snapshot!(broken(|ws, shop| {
+        let repo = ws.git.repo();
+        let sig = git2::Signature::new(
+            "Fixture",
+            "fixture@example.com",
+            &git2::Time::new(1_767_225_600, 0),
+        )
+        .unwrap();
+        let tree = repo
+            .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let a = repo
+            .commit(None, &sig, &sig, "collision 15501\n", &tree, &[])
+            .unwrap();
+        let b = repo
+            .commit(None, &sig, &sig, "collision 24308\n", &tree, &[])
+            .unwrap();
+        assert_eq!(a.to_string()[..7], b.to_string()[..7]);
+        snapshot_with(
+            ws,
+            &format!("{}    service \"tower\" commit=\"5d9b2b2\"\n", pins(shop)),
+        );
+    }));
+}
+
+#[test]
+fn extends_cycle() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "varsets/base.kdl",
+            "varset \"base\" {\n    extends \"prod\"\n}\n",
+        );
+    }));
+}
+
+#[test]
+fn unknown_varset() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws
+            .read("snapset.kdl")
+            .replace("varset=\"prod\"", "varset=\"prdo\"");
+        ws.write("snapset.kdl", &text);
+    }));
+}
+
+#[test]
+fn unknown_snapshot() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws.read("snapset.kdl").replace(
+            "snapshot=\"s1\" varset=\"prod\"",
+            "snapshot=\"s9\" varset=\"prod\"",
+        );
+        ws.write("snapset.kdl", &text);
+    }));
+}
+
+#[test]
+fn service_name_must_be_a_dns_label() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws
+            .read("snapset.kdl")
+            .replace("service \"cart\" ", "service \"../cart\" ");
+        ws.write("snapset.kdl", &text);
+    }));
+}
+
+#[test]
+fn service_not_declared_in_the_workspace() {
+    insta::assert_snapshot!(broken(|ws, shop| snapshot_with(
+        ws,
+        &format!(
+            "{}    service \"towr\" commit=\"{}\"\n",
+            pins(shop),
+            &shop.tower1[..10]
+        )
+    )));
+}
+
+#[test]
+fn kdl_syntax_error() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "varsets/dev.kdl",
+        "varset \"dev\" {\n    namespace \"shop-dev\n}\n"
+    )));
+}
+
+#[test]
+fn missing_port() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws.read("snapset.kdl").replace(" port=9090", "");
+        ws.write("snapset.kdl", &text);
+    }));
+}
+
+#[test]
+fn template_with_an_undefined_name() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/service.yaml.j2",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.nmae }}\nspec:\n  selector:\n    app: {{ service.name }}\n",
+        );
+    }));
+}
+
+#[test]
+fn template_using_safe_is_refused() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/service.yaml.j2",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name | safe }}\n",
+        );
+    }));
+}
+
+#[test]
+fn template_writing_an_unknown_field() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/service.yaml.j2",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name }}\nspec:\n  selector:\n    app: {{ service.name }}\n  sessionAfinity: None\n",
+        );
+    }));
+}
+
+#[test]
+fn unknown_template_file() {
+    insta::assert_snapshot!(broken(
+        |ws, _| ws.write("templates/deploymnet.yaml.j2", "kind: Deployment\n")
+    ));
+}
+
+#[test]
+fn unknown_environment_on_the_command_line() {
+    let (ws, _) = TestWorkspace::shop();
+    let run = ws.run(&["render", "--env", "prdo"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.stderr);
+    assert!(ws.tree("out").is_empty());
+}
+
+#[test]
+fn no_workspace() {
+    let ws = TestWorkspace::empty();
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no snapset.kdl found in"),
+        "{}",
+        run.stderr
+    );
+}
