@@ -25,3 +25,169 @@ fn renders_the_shop_and_is_a_no_op_the_second_time() {
     assert_eq!(before, after, "an unchanged file must not be rewritten");
     assert_eq!(ws.run(&["render", "--check"]).code, 0);
 }
+
+#[test]
+fn same_bytes_when_the_input_files_are_reordered() {
+    let (ws, shop) = TestWorkspace::shop();
+    ws.write(
+        "varsets/prod.kdl",
+        "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars {\n        replicas 3\n        cpu \"250m\"\n    }\n    env {\n        B_VAR \"b\"\n        A_VAR \"a\"\n    }\n    service \"cart\" {\n        env {\n            Z \"z\"\n        }\n    }\n    service \"taxe\" {\n        vars {\n            memory \"64Mi\"\n        }\n    }\n}\n",
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let first = ws.tree("out");
+    // The same workspace with every list written in another order.
+    let config = ws.read("snapset.kdl");
+    let mut lines: Vec<&str> = config.lines().collect();
+    lines.reverse();
+    ws.write("snapset.kdl", &(lines.join("\n") + "\n"));
+    ws.write(
+        "varsets/prod.kdl",
+        "varset \"prod\" {\n    service \"taxe\" {\n        vars {\n            memory \"64Mi\"\n        }\n    }\n    service \"cart\" {\n        env {\n            Z \"z\"\n        }\n    }\n    env {\n        A_VAR \"a\"\n        B_VAR \"b\"\n    }\n    vars {\n        cpu \"250m\"\n        replicas 3\n    }\n    namespace \"shop-prod\"\n    extends \"base\"\n}\n",
+    );
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!(
+            "snapshot \"s1\" {{\n    service \"tower\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n    service \"cart\" commit=\"{}\"\n}}\n",
+            shop.tower1, &shop.taxe1[..7], &shop.cart1[..12]
+        ),
+    );
+    let check = ws.run(&["render", "--check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert_eq!(ws.tree("out"), first);
+}
+
+#[test]
+fn a_value_with_a_newline_stays_one_string() {
+    let (ws, _) = TestWorkspace::shop();
+    ws.write(
+        "varsets/dev.kdl",
+        "varset \"dev\" {\n    extends \"base\"\n    env {\n        EVIL \"x\\nkind: Secret\"\n        COUNTRY \"no\"\n        SWITCH \"on\"\n        ZIP \"0123\"\n    }\n}\n",
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let yaml = ws.read("out/dev/cart/deployment.yaml");
+    assert!(yaml.contains("value: \"x\\nkind: Secret\""), "{yaml}");
+    assert!(yaml.contains("value: \"no\""));
+    assert!(yaml.contains("value: \"on\""));
+    assert!(yaml.contains("value: \"0123\""));
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let env = &doc["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(env[0]["name"], "COUNTRY");
+    assert_eq!(env[1]["value"], "x\nkind: Secret");
+}
+
+#[test]
+fn secrets_resources_and_probes_in_the_default_template() {
+    let (ws, _) = TestWorkspace::shop();
+    ws.write(
+        "varsets/prod.kdl",
+        "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    service \"cart\" {\n        vars {\n            cpu \"500m\"\n            memory \"512Mi\"\n            readiness-path \"/ready\"\n            liveness-path \"/healthz\"\n        }\n        env {\n            DB_PASSWORD secret=\"shop-db\" key=\"password\"\n        }\n    }\n}\n",
+    );
+    assert_eq!(ws.run(&["render", "--env", "prod"]).code, 0);
+    insta::assert_snapshot!(ws.read("out/prod/cart/deployment.yaml"));
+}
+
+#[test]
+fn a_workspace_template_replaces_the_built_in_one() {
+    let (ws, _) = TestWorkspace::shop();
+    ws.write(
+        "templates/service.yaml.j2",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name }}\n  namespace: {{ environment.namespace }}\n  annotations:\n    owner: {{ vars.owner | default(\"shop\") }}\nspec:\n  type: ClusterIP\n  selector:\n    app: {{ service.name }}\n  ports:\n    - port: 80\n      targetPort: {{ service.port }}\n",
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    insta::assert_snapshot!(ws.read("out/dev/taxe/service.yaml"));
+}
+
+#[test]
+fn services_that_leave_the_snapshot_lose_their_files() {
+    let (ws, shop) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!(
+            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n}}\n",
+            shop.cart1
+        ),
+    );
+    let check = ws.run(&["render", "--check"]);
+    assert_eq!(check.code, 1);
+    insta::assert_snapshot!(check.stdout);
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let files: Vec<String> = ws.tree("out/dev").into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "cart/deployment.yaml",
+            "cart/service.yaml",
+            "kustomization.yaml",
+            "snapshot.json"
+        ]
+    );
+}
+
+#[test]
+fn environments_removed_from_the_workspace_lose_their_folder() {
+    let (ws, _) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let config = ws
+        .read("snapset.kdl")
+        .replace("environment \"prod\" snapshot=\"s1\" varset=\"prod\"\n", "");
+    ws.write("snapset.kdl", &config);
+    // Rendering one environment leaves the others alone.
+    assert_eq!(ws.run(&["render", "--env", "dev"]).code, 0);
+    assert!(ws.path("out/prod").is_dir());
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert!(!ws.path("out/prod").exists());
+}
+
+#[test]
+fn a_stage_left_by_a_killed_render_is_ignored_and_replaced() {
+    let (ws, _) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let before = ws.tree("out/dev");
+    // What a kill between writing the stage and the swap leaves behind.
+    ws.write("out/.snapset-dev.new/cart/deployment.yaml", "half written");
+    assert_eq!(ws.tree("out/dev"), before);
+    ws.write(
+        "varsets/dev.kdl",
+        "varset \"dev\" {\n    extends \"base\"\n    namespace \"shop-dev2\"\n}\n",
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert!(!ws.path("out/.snapset-dev.new").exists());
+    assert!(
+        ws.read("out/dev/cart/deployment.yaml")
+            .contains("shop-dev2")
+    );
+}
+
+#[test]
+fn found_by_walking_up_from_a_subfolder() {
+    let (ws, _) = TestWorkspace::shop();
+    std::fs::create_dir_all(ws.path("snapshots/deep/er")).unwrap();
+    let run = ws.run_in(&ws.path("snapshots/deep/er"), &["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "ok: 2 environments, 16 files\n");
+}
+
+#[test]
+fn a_pin_that_touches_nothing_of_its_service_warns() {
+    let (ws, shop) = TestWorkspace::shop();
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!(
+            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n}}\n",
+            &shop.docs[..10]
+        ),
+    );
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(common::workspace::redact(&run.stderr, &ws));
+}
+
+#[test]
+fn kustomization_and_snapshot_json() {
+    let (ws, _) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    insta::assert_snapshot!(ws.read("out/prod/kustomization.yaml"));
+    insta::assert_snapshot!(ws.read("out/prod/snapshot.json"));
+}
