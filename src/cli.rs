@@ -85,11 +85,13 @@ pub enum TableFormat {
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
+    /// The environment whose snapshot is compared.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
     /// `kubectl get deployments -n NS -o json` output: a file, or - for stdin.
     #[arg(long, value_name = "FILE")]
     pub live: String,
+    /// `table` for people; `json` for scripts (keys in docs/status.md).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
 }

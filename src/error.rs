@@ -114,6 +114,32 @@ pub enum ErrorKind {
         commit: String,
         path: String,
     },
+    #[error("{input} is not JSON: {detail}")]
+    LiveNotJson {
+        input: String,
+        detail: String,
+        /// It does not start like JSON (kubectl's default or `-o yaml`).
+        yaml: bool,
+    },
+    #[error(
+        "expected Deployments as `kubectl get deployments -n NS -o json` prints them, but {input} holds {read}"
+    )]
+    LiveNotDeployments { input: String, read: String },
+    #[error("item {index}{} of {input} is not a Deployment snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
+    LiveBadDeployment {
+        input: String,
+        index: usize,
+        name: Option<String>,
+        detail: String,
+    },
+    #[error(
+        "the live Deployments are in namespace {live}, but environment `{env}` deploys to {expected}"
+    )]
+    NamespaceMismatch {
+        live: String,
+        env: String,
+        expected: String,
+    },
     #[error("{0}")]
     Usage(String),
     #[error("{count} errors")]
@@ -206,6 +232,15 @@ impl Error {
                 suggest(name, known)
                     .unwrap_or_else(|| format!("environments: {}", known.join(", "))),
             ),
+            ErrorKind::LiveNotJson { yaml: true, .. } => Some(
+                "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deployments -n NS -o json`".into(),
+            ),
+            ErrorKind::LiveNotJson { .. } | ErrorKind::LiveNotDeployments { .. } => Some(
+                "pass what `kubectl get deployments -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
+            ),
+            ErrorKind::NamespaceMismatch { env, expected, .. } => Some(format!(
+                "environment `{env}` is compared with what `kubectl get deployments -n {expected} -o json` prints"
+            )),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

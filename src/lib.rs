@@ -9,12 +9,14 @@ pub mod commands;
 pub mod emit;
 pub mod error;
 pub mod git;
+pub mod live;
 pub mod load;
 pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod sources;
+pub mod status;
 
 use clap::Parser;
 

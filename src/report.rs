@@ -3,7 +3,7 @@
 //! stderr is a terminal and `NO_COLOR` is unset.
 
 use std::fmt;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
@@ -16,6 +16,25 @@ use crate::sources::Sources;
 /// Whether the stream may carry ANSI colour.
 pub fn colour_enabled(terminal: bool) -> bool {
     terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn stdout_colour() -> bool {
+    colour_enabled(std::io::stdout().is_terminal())
+}
+
+/// Writes a command's result to stdout. A reader that stops early
+/// (`| head`) is not an error: the rest is dropped, as other Unix tools do.
+pub fn print_stdout(text: &str) -> crate::error::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::error::Error::new(ErrorKind::Write {
+                path: "<stdout>".into(),
+                source: e,
+            }))
+        }
+        _ => Ok(()),
+    }
 }
 
 pub fn stderr_colour() -> bool {

@@ -3,6 +3,7 @@
 
 mod check;
 mod render;
+mod status;
 
 use crate::Session;
 use crate::cli::{Cli, Command};
@@ -13,6 +14,7 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
     match cli.command {
         Command::Render(args) => render::RenderCommand::run(args, dir, session),
         Command::Check(args) => check::CheckCommand::run(args, dir, session),
+        Command::Status(args) => status::StatusCommand::run(args, dir, session),
         other => Err(crate::error::Error::new(crate::error::ErrorKind::Usage(
             format!("{other:?} is not built yet"),
         ))),

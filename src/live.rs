@@ -1,0 +1,432 @@
+//! What a namespace runs, as `kubectl get deployments -n NS -o json` prints
+//! it: a `List` (or `DeploymentList`) of Deployments, or one Deployment. Each
+//! is read into k8s-openapi's `Deployment` and reduced to what `status`
+//! compares: which service and track it is, which commit it runs, and how
+//! many of its replicas are ready. snapset never talks to a cluster.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::api::apps::v1::Deployment;
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The annotation that snapset's Deployments carry (see the default template).
+pub const COMMIT_ANNOTATION: &str = "snapset.dev/commit";
+
+/// One live Deployment, as `status` needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveDeployment {
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The `app` label.
+    pub app: Option<String>,
+    /// The `version` label: the track.
+    pub version: Option<String>,
+    /// The `snapset.dev/commit` annotation (of the Deployment, else of its
+    /// pod template), as written.
+    pub annotation: Option<String>,
+    /// The image of every container, in order, with the container's name.
+    pub images: Vec<(String, String)>,
+    /// `status.readyReplicas` and `spec.replicas`, when the object has a status.
+    pub replicas: Option<Replicas>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replicas {
+    pub ready: i32,
+    pub desired: i32,
+}
+
+/// Reads `--live`: a file (relative to `dir`, as `-C DIR` asks), or
+/// standard input for `-`. Returns the name to show in messages and the text.
+pub fn read(arg: &str, dir: Option<&Path>) -> Result<(String, String)> {
+    if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|source| {
+                Error::new(ErrorKind::Read {
+                    path: PathBuf::from("<stdin>"),
+                    source,
+                })
+            })?;
+        return Ok(("standard input".to_string(), text));
+    }
+    let path = dir.map_or_else(|| PathBuf::from(arg), |dir| dir.join(arg));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|source| Error::new(ErrorKind::Read { path, source }))?;
+    Ok((arg.to_string(), text))
+}
+
+/// Parses what kubectl printed. `input` names the source in messages.
+pub fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let trimmed = text.trim_start();
+        Error::new(ErrorKind::LiveNotJson {
+            input: input.to_string(),
+            detail: if trimmed.is_empty() {
+                "it is empty".to_string()
+            } else {
+                e.to_string()
+            },
+            yaml: !trimmed.is_empty() && !trimmed.starts_with(['{', '[']),
+        })
+    })?;
+    let not_deployments = |read: String| {
+        Error::new(ErrorKind::LiveNotDeployments {
+            input: input.to_string(),
+            read,
+        })
+    };
+    let Value::Object(object) = &value else {
+        return Err(not_deployments(format!("a JSON {}", json_type(&value))));
+    };
+    let kind = object.get("kind").and_then(Value::as_str);
+    let items: Vec<&Value> = match kind {
+        Some("Deployment") => vec![&value],
+        Some("List" | "DeploymentList") => {
+            let Some(items) = object.get("items").and_then(Value::as_array) else {
+                return Err(not_deployments(format!(
+                    "a {} without an `items` array",
+                    kind.unwrap_or_default()
+                )));
+            };
+            let others = describe_kinds(items);
+            if !others.is_empty() {
+                return Err(not_deployments(format!(
+                    "a {} of {}",
+                    kind.unwrap_or_default(),
+                    others
+                )));
+            }
+            items.iter().collect()
+        }
+        Some(other) => return Err(not_deployments(article(other))),
+        None => return Err(not_deployments("a JSON object without `kind`".into())),
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| deployment(item, i + 1, input))
+        .collect()
+}
+
+/// "3 Pods, 1 Service" when some items are not Deployments; empty when all are.
+fn describe_kinds(items: &[Value]) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for item in items {
+        let kind = item
+            .get("kind")
+            .and_then(Value::as_str)
+            // A DeploymentList straight from the API leaves out the items' kind.
+            .unwrap_or("Deployment");
+        *counts.entry(kind.to_string()).or_default() += 1;
+    }
+    if counts.keys().all(|k| k == "Deployment") {
+        return String::new();
+    }
+    counts
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn article(kind: &str) -> String {
+    let vowel = kind
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUaeiou".contains(c));
+    format!("{} {kind}", if vowel { "an" } else { "a" })
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn deployment(item: &Value, index: usize, input: &str) -> Result<LiveDeployment> {
+    let name_of = |v: &Value| {
+        v.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let bad = |detail: String| {
+        Error::new(ErrorKind::LiveBadDeployment {
+            input: input.to_string(),
+            index,
+            name: name_of(item),
+            detail,
+        })
+    };
+    let d: Deployment = serde_json::from_value(item.clone()).map_err(|e| bad(e.to_string()))?;
+    let meta = &d.metadata;
+    let Some(name) = meta.name.clone().filter(|n| !n.is_empty()) else {
+        return Err(bad("it has no `metadata.name`".into()));
+    };
+    let label = |key: &str| meta.labels.as_ref().and_then(|l| l.get(key)).cloned();
+    let template = d.spec.as_ref().map(|s| &s.template);
+    let annotation = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(COMMIT_ANNOTATION))
+        .or_else(|| {
+            template
+                .and_then(|t| t.metadata.as_ref())
+                .and_then(|m| m.annotations.as_ref())
+                .and_then(|a| a.get(COMMIT_ANNOTATION))
+        })
+        .cloned();
+    let images = template
+        .and_then(|t| t.spec.as_ref())
+        .map(|s| {
+            s.containers
+                .iter()
+                .filter_map(|c| Some((c.name.clone(), c.image.clone()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let replicas = d.status.as_ref().map(|status| Replicas {
+        ready: status.ready_replicas.unwrap_or(0),
+        // The API server defaults spec.replicas to 1.
+        desired: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+    });
+    Ok(LiveDeployment {
+        namespace: meta.namespace.clone(),
+        app: label("app"),
+        version: label("version"),
+        name,
+        annotation,
+        images,
+        replicas,
+    })
+}
+
+impl LiveDeployment {
+    /// The image of the service's container: the container named after the
+    /// service, else the first one.
+    pub fn image(&self, service: &str) -> Option<&str> {
+        self.images
+            .iter()
+            .find(|(name, _)| name == service)
+            .or(self.images.first())
+            .map(|(_, image)| image.as_str())
+    }
+
+    /// The commit it claims to run, as written: the annotation, else the
+    /// image tag when it is 7 to 40 hex digits.
+    pub fn commit(&self, service: &str) -> Option<&str> {
+        self.annotation
+            .as_deref()
+            .or_else(|| self.image(service).and_then(image_commit))
+    }
+
+    /// Which service and track it is. The `app` and `version` labels win;
+    /// otherwise the name, `<service>` or `<service>-<track>`, read against
+    /// the services snapset knows (the longest one that fits).
+    pub fn identify(&self, known: &[&str]) -> (String, String) {
+        let suffix = |service: &str| {
+            self.name
+                .strip_prefix(service)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(app) = &self.app {
+            let track = self
+                .version
+                .clone()
+                .or_else(|| suffix(app))
+                .unwrap_or_else(|| "stable".to_string());
+            return (app.clone(), track);
+        }
+        if let Some(version) = &self.version {
+            let service = self
+                .name
+                .strip_suffix(version.as_str())
+                .and_then(|s| s.strip_suffix('-'))
+                .filter(|s| !s.is_empty())
+                .unwrap_or(&self.name);
+            return (service.to_string(), version.clone());
+        }
+        if known.contains(&self.name.as_str()) {
+            return (self.name.clone(), "stable".to_string());
+        }
+        known
+            .iter()
+            .filter_map(|s| suffix(s).map(|t| (*s, t)))
+            .max_by_key(|(s, _)| s.len())
+            .map(|(s, t)| (s.to_string(), t))
+            .unwrap_or_else(|| (self.name.clone(), "stable".to_string()))
+    }
+}
+
+/// The tag of an image reference when it is a commit hash (7 to 40 hex
+/// digits): `registry:5000/shop/cart:9c2cba1a@sha256:…` gives `9c2cba1a`.
+pub fn image_commit(image: &str) -> Option<&str> {
+    let image = image.split('@').next().unwrap_or(image);
+    let last = image.rfind('/').map_or(0, |i| i + 1);
+    let (_, tag) = image[last..].rsplit_once(':')?;
+    ((7..=40).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_hexdigit())).then_some(tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(name: &str, app: Option<&str>, version: Option<&str>) -> LiveDeployment {
+        LiveDeployment {
+            name: name.into(),
+            namespace: None,
+            app: app.map(Into::into),
+            version: version.map(Into::into),
+            annotation: None,
+            images: Vec::new(),
+            replicas: None,
+        }
+    }
+
+    fn id(d: &LiveDeployment) -> (String, String) {
+        let known = ["tower", "tower-edge", "cart"];
+        d.identify(&known)
+    }
+
+    fn pair(s: &str, t: &str) -> (String, String) {
+        (s.into(), t.into())
+    }
+
+    #[test]
+    fn labels_win_over_the_name() {
+        assert_eq!(
+            id(&live("whatever", Some("cart"), Some("canary"))),
+            pair("cart", "canary")
+        );
+        assert_eq!(
+            id(&live("cart", Some("cart"), None)),
+            pair("cart", "stable")
+        );
+        assert_eq!(
+            id(&live("cart-beta", Some("cart"), None)),
+            pair("cart", "beta")
+        );
+        assert_eq!(
+            id(&live("web-beta", None, Some("beta"))),
+            pair("web", "beta")
+        );
+        assert_eq!(id(&live("web", None, Some("beta"))), pair("web", "beta"));
+    }
+
+    #[test]
+    fn names_are_read_against_known_services() {
+        assert_eq!(id(&live("cart", None, None)), pair("cart", "stable"));
+        assert_eq!(
+            id(&live("tower-canary", None, None)),
+            pair("tower", "canary")
+        );
+        // The longest service that fits: tower-edge is a service of its own.
+        assert_eq!(
+            id(&live("tower-edge", None, None)),
+            pair("tower-edge", "stable")
+        );
+        assert_eq!(
+            id(&live("tower-edge-beta", None, None)),
+            pair("tower-edge", "beta")
+        );
+        assert_eq!(
+            id(&live("legacy-api", None, None)),
+            pair("legacy-api", "stable")
+        );
+    }
+
+    #[test]
+    fn image_tags_that_are_commits() {
+        let full = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            image_commit(&format!("r.example.com/shop/cart:{full}")),
+            Some(full)
+        );
+        assert_eq!(image_commit("cart:9c2cba1"), Some("9c2cba1"));
+        assert_eq!(
+            image_commit("registry:5000/cart:9c2cba1a@sha256:abcdef0123456789"),
+            Some("9c2cba1a")
+        );
+        assert_eq!(image_commit("registry:5000/cart"), None);
+        assert_eq!(image_commit("cart:latest"), None);
+        assert_eq!(image_commit("cart:v1.2.3"), None);
+        assert_eq!(
+            image_commit("cart:abc123"),
+            None,
+            "6 hex digits are too few"
+        );
+        assert_eq!(image_commit("cart@sha256:0123456789abcdef"), None);
+    }
+
+    #[test]
+    fn reads_lists_and_single_deployments() {
+        let one = r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"cart","namespace":"shop","labels":{"app":"cart","version":"stable"},"annotations":{"snapset.dev/commit":"9c2cba1a"}},"spec":{"replicas":3,"selector":{},"template":{"spec":{"containers":[{"name":"cart","image":"cart:1234567"}]}}},"status":{"readyReplicas":2}}"#;
+        let d = &parse(one, "x").unwrap()[0];
+        assert_eq!(d.name, "cart");
+        assert_eq!(d.namespace.as_deref(), Some("shop"));
+        assert_eq!(d.commit("cart"), Some("9c2cba1a"));
+        assert_eq!(
+            d.replicas,
+            Some(Replicas {
+                ready: 2,
+                desired: 3
+            })
+        );
+        let list = format!(r#"{{"apiVersion":"v1","kind":"List","items":[{one}]}}"#);
+        assert_eq!(parse(&list, "x").unwrap().len(), 1);
+        // From the API: items have no kind.
+        let api = r#"{"kind":"DeploymentList","apiVersion":"apps/v1","items":[{"metadata":{"name":"a"}}]}"#;
+        let a = &parse(api, "x").unwrap()[0];
+        assert_eq!((a.name.as_str(), a.replicas), ("a", None));
+        let empty =
+            r#"{"apiVersion":"v1","items":[],"kind":"List","metadata":{"resourceVersion":""}}"#;
+        assert!(parse(empty, "x").unwrap().is_empty());
+    }
+
+    fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {
+        super::parse(text, input)
+    }
+
+    fn message(text: &str) -> String {
+        parse(text, "live.json").unwrap_err().kind.to_string()
+    }
+
+    #[test]
+    fn says_what_it_read_instead() {
+        assert!(message(r#"{"kind":"PodList","items":[]}"#).ends_with("live.json holds a PodList"));
+        assert!(
+            message(
+                r#"{"kind":"List","items":[{"kind":"Pod"},{"kind":"Pod"},{"kind":"Deployment"}]}"#
+            )
+            .ends_with("holds a List of 1 Deployment, 2 Pods")
+        );
+        assert!(message("[1]").ends_with("holds a JSON array"));
+        assert!(message(r#"{"a":1}"#).ends_with("holds a JSON object without `kind`"));
+        assert!(message(r#"{"kind":"Ingress"}"#).ends_with("holds an Ingress"));
+        let yaml = parse("apiVersion: v1\nkind: List\n", "x").unwrap_err();
+        assert!(matches!(
+            yaml.kind,
+            ErrorKind::LiveNotJson { yaml: true, .. }
+        ));
+        assert!(message("  \n").contains("it is empty"));
+        let bad =
+            message(r#"{"kind":"Deployment","apiVersion":"apps/v1beta9","metadata":{"name":"x"}}"#);
+        assert!(
+            bad.contains("item 1 (`x`)") && bad.contains("apps/v1beta9"),
+            "{bad}"
+        );
+        assert!(message(r#"{"kind":"Deployment"}"#).contains("no `metadata.name`"));
+    }
+}
