@@ -9,6 +9,7 @@ mod snapshot_json;
 pub mod templates;
 pub mod validate;
 pub mod yaml;
+mod yaml_read;
 
 use std::collections::BTreeMap;
 
@@ -125,7 +126,14 @@ impl<'a> Renderer<'a> {
         let text = self.templates.render(kind, ctx, self.sources)?;
         let file = self.templates.file(kind);
         let template = &self.sources.get(file).name;
-        let doc: serde_json::Value = serde_norway::from_str(&text).map_err(|e| {
+        let doc = match yaml_read::parse(&text) {
+            Some(doc) => {
+                debug_assert_eq!(serde_norway::from_str::<serde_json::Value>(&text).ok().as_ref(), Some(&doc), "{text}");
+                Ok(doc)
+            }
+            None => serde_norway::from_str::<serde_json::Value>(&text),
+        };
+        let doc: serde_json::Value = doc.map_err(|e| {
             Error::new(ErrorKind::Manifest {
                 template: template.clone(),
                 kind: kind.name(),

@@ -60,7 +60,7 @@ pub fn check(kind: Kind, doc: &Value) -> Result<Value, Problem> {
 }
 
 fn round_trip<T: DeserializeOwned + Serialize>(doc: &Value) -> Result<Value, Problem> {
-    let typed: T = serde_json::from_value(doc.clone()).map_err(|e| Problem {
+    let typed = T::deserialize(doc).map_err(|e| Problem {
         detail: e.to_string(),
         key: None,
     })?;
