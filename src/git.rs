@@ -38,6 +38,14 @@ impl PinError {
     }
 }
 
+/// Process-wide libgit2 settings, set once before any thread starts.
+pub fn configure() {
+    // libgit2 caches parsed trees only up to 4 KiB by default; a mono-repo's
+    // `services/` tree is far larger and is read again for every pin.
+    // SAFETY: called from `run` before rayon or any other thread starts.
+    let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20) };
+}
+
 pub fn git_error(e: git2::Error) -> Error {
     Error::new(ErrorKind::Git {
         message: e.message().to_string(),

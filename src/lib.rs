@@ -43,6 +43,7 @@ pub fn run() -> i32 {
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
         }
     };
+    git::configure();
     let mut session = Session::default();
     let result = commands::run(cli, &mut session);
     let colour = report::stderr_colour();

@@ -140,7 +140,7 @@ impl<'a> Renderer<'a> {
                 detail: format!("the rendered text is not YAML: {e}\n{}", numbered(&text)),
             })
         })?;
-        let canonical = validate::check(kind, &doc).map_err(|problem| {
+        validate::check(kind, &doc).map_err(|problem| {
             let error = Error::new(ErrorKind::Manifest {
                 template: template.clone(),
                 kind: kind.name(),
@@ -152,7 +152,7 @@ impl<'a> Renderer<'a> {
                 None => error,
             }
         })?;
-        Ok(yaml::to_yaml(&canonical).into_bytes())
+        Ok(yaml::to_yaml(&doc).into_bytes())
     }
 }
 

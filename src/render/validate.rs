@@ -3,7 +3,6 @@
 //! fields by default, so the document is re-serialised from the type and
 //! compared with what the template wrote; anything lost is reported.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -49,76 +48,53 @@ pub struct Problem {
     pub key: Option<String>,
 }
 
-/// The document in its canonical form (as the type serialises it).
-pub fn check(kind: Kind, doc: &Value) -> Result<Value, Problem> {
+/// Checks the document against its type. serde skips fields a type does
+/// not know, so the skipped ones are collected and the first is reported:
+/// a misspelt key would otherwise vanish without a word.
+pub fn check(kind: Kind, doc: &Value) -> Result<(), Problem> {
     match kind {
-        Kind::Deployment => round_trip::<Deployment>(doc),
-        Kind::Service => round_trip::<Service>(doc),
-        Kind::DestinationRule => round_trip::<DestinationRule>(doc),
-        Kind::VirtualService => round_trip::<VirtualService>(doc),
+        Kind::Deployment => typed::<Deployment>(doc),
+        Kind::Service => typed::<Service>(doc),
+        Kind::DestinationRule => typed::<DestinationRule>(doc),
+        Kind::VirtualService => typed::<VirtualService>(doc),
     }
 }
 
-fn round_trip<T: DeserializeOwned + Serialize>(doc: &Value) -> Result<Value, Problem> {
-    let typed = T::deserialize(doc).map_err(|e| Problem {
-        detail: e.to_string(),
-        key: None,
-    })?;
-    let back = serde_json::to_value(&typed).map_err(|e| Problem {
-        detail: e.to_string(),
-        key: None,
-    })?;
-    match difference(doc, &back, &mut String::new()) {
-        None => Ok(back),
-        Some(p) => Err(p),
+fn typed<T: DeserializeOwned>(doc: &Value) -> Result<(), Problem> {
+    let mut unknown: Option<Problem> = None;
+    let result: Result<T, _> = serde_ignored::deserialize(doc, |path| {
+        if unknown.is_none() {
+            let mut text = String::new();
+            let key = write_path(&path, &mut text);
+            unknown = Some(Problem { detail: format!("unknown field `{text}`"), key });
+        }
+    });
+    match (result, unknown) {
+        (Err(e), _) => Err(Problem { detail: e.to_string(), key: None }),
+        (Ok(_), Some(problem)) => Err(problem),
+        (Ok(_), None) => Ok(()),
     }
 }
 
-/// The first field of `input` that `canonical` lost or changed. A `null`
-/// counts as absent, as it does for the API server.
-fn difference(input: &Value, canonical: &Value, path: &mut String) -> Option<Problem> {
-    match (input, canonical) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (key, value) in a {
-                if value.is_null() {
-                    continue;
-                }
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                let found = match b.get(key) {
-                    None => Some(Problem {
-                        detail: format!("unknown field `{path}`"),
-                        key: Some(key.clone()),
-                    }),
-                    Some(other) => difference(value, other, path),
-                };
-                if found.is_some() {
-                    return found;
-                }
-                path.truncate(len);
-            }
+/// `spec.ports[0].prot`, returning the last key.
+fn write_path(path: &serde_ignored::Path, out: &mut String) -> Option<String> {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => None,
+        Path::Seq { parent, index } => {
+            write_path(parent, out);
+            out.push_str(&format!("[{index}]"));
             None
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                if let Some(p) = difference(x, y, path) {
-                    return Some(p);
-                }
-                path.truncate(len);
+        Path::Map { parent, key } => {
+            write_path(parent, out);
+            if !out.is_empty() {
+                out.push('.');
             }
-            None
+            out.push_str(key);
+            Some(key.clone())
         }
-        (a, b) if a == b => None,
-        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => None,
-        _ => Some(Problem {
-            detail: format!("`{path}` does not keep its value {input} (read as {canonical})"),
-            key: None,
-        }),
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => write_path(parent, out),
     }
 }
 

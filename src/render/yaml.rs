@@ -30,8 +30,12 @@ fn indent(n: usize, out: &mut String) {
     out.push_str(&SPACES[..n]);
 }
 
+/// Null entries are left out, as the API server treats them as absent.
 fn write_map(map: &serde_json::Map<String, Value>, level: usize, out: &mut String) {
     for (key, value) in map {
+        if value.is_null() {
+            continue;
+        }
         indent(level, out);
         write_key(key, out);
         out.push(':');
@@ -66,7 +70,7 @@ fn write_seq(items: &[Value], level: usize, out: &mut String) {
             Value::Object(map) if !map.is_empty() => {
                 // The first entry shares the dash's line; the rest align under it.
                 let mut first = true;
-                for (key, value) in map {
+                for (key, value) in map.iter().filter(|(_, v)| !v.is_null()) {
                     if first {
                         out.push(' ');
                         first = false;

@@ -162,7 +162,11 @@ fn split_key(text: &str) -> Option<Option<(String, &str)>> {
         let after = &text[end + 1..];
         return match after.strip_prefix(':') {
             Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
-                Some(Some((serde_json::from_str(&text[..=end]).ok()?, rest.trim_start_matches(' '))))
+                let key = match text[1..end].contains('\\') {
+                    false => text[1..end].to_string(),
+                    true => serde_json::from_str(&text[..=end]).ok()?,
+                };
+                Some(Some((key, rest.trim_start_matches(' '))))
             }
             Some(_) => None,
             None if after.is_empty() => Some(None),
@@ -205,6 +209,10 @@ fn scalar(text: &str) -> Option<Value> {
         let end = closing_quote(text)?;
         if end + 1 != text.len() {
             return None;
+        }
+        let inner = &text[1..end];
+        if !inner.contains('\\') {
+            return Some(Value::String(inner.to_string()));
         }
         // JSON's escapes are a subset of YAML's; anything else goes to libyaml.
         return serde_json::from_str::<String>(text).ok().map(Value::String);
