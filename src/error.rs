@@ -140,6 +140,10 @@ pub enum ErrorKind {
         env: String,
         expected: String,
     },
+    #[error("{} is not in a git repository: --against reads out/ from the workspace's git history", path.display())]
+    NoWorkspaceRepo { path: PathBuf },
+    #[error("unknown revision `{rev}` in the git repository {}", repo.display())]
+    UnknownRevision { rev: String, repo: PathBuf },
     #[error("{0}")]
     Usage(String),
     #[error("{count} errors")]

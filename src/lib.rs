@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod git;

@@ -1,7 +1,9 @@
 //! One file per command; each has a `run` that returns the exit code and
 //! leaves error printing to `crate::run`.
 
+mod changelog;
 mod check;
+mod diff;
 mod render;
 mod status;
 
@@ -15,6 +17,8 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Render(args) => render::RenderCommand::run(args, dir, session),
         Command::Check(args) => check::CheckCommand::run(args, dir, session),
         Command::Status(args) => status::StatusCommand::run(args, dir, session),
+        Command::Diff(args) => diff::DiffCommand::run(args, dir, session),
+        Command::Changelog(args) => changelog::ChangelogCommand::run(args, dir, session),
         other => Err(crate::error::Error::new(crate::error::ErrorKind::Usage(
             format!("{other:?} is not built yet"),
         ))),

@@ -19,7 +19,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::resolve::{Release, ResolvedEnvironment, ResolvedService};
 use crate::sources::{Loc, Sources};
 
-pub use snapshot_json::{SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
 pub use templates::Templates;
 use validate::Kind;
 

@@ -102,6 +102,34 @@ impl GitFixture {
         oid.to_string()
     }
 
+    /// Commits every file of the work tree as it is on disk (`git add -A &&
+    /// git commit`), on top of HEAD's branch. Returns the full hex hash.
+    pub fn commit_all(&mut self, message: &str) -> String {
+        let mut index = self.repo.index().expect("index");
+        index
+            .add_all(["."], git2::IndexAddOption::DEFAULT, None)
+            .expect("add all");
+        index.update_all(["."], None).expect("update removed files");
+        index.write().expect("write index");
+        let tree = self
+            .repo
+            .find_tree(index.write_tree().expect("write tree"))
+            .expect("tree");
+        let parent = self
+            .repo
+            .refname_to_id(&self.head_branch())
+            .ok()
+            .map(|oid| self.repo.find_commit(oid).expect("parent commit"));
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        let sig = self.signature();
+        let oid = self
+            .repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .expect("commit");
+        self.clock += 1;
+        oid.to_string()
+    }
+
     /// Creates branch `name` at `from` (a hash, a prefix or any revision).
     pub fn branch(&mut self, name: &str, from: &str) {
         let commit = self.resolve(from);

@@ -153,6 +153,14 @@ environment "prod" snapshot="s1" varset="prod"
             .arg(dir)
             .args(args)
             .env("NO_COLOR", "1")
+            // A temp folder inside some repository must not make the workspace part of it.
+            .env(
+                "GIT_CEILING_DIRECTORIES",
+                self.root
+                    .parent()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("/")),
+            )
             .output()
             .expect("run snapset");
         Run {

@@ -1,0 +1,444 @@
+//! Stage 5, diff: compares a fresh render with what `out/` held before (on
+//! disk, or committed at a git revision, `git_tree`) per environment, file
+//! by file and service by service (`semantic`). Files are compared as bytes
+//! first; only those that differ are diffed line by line. The one `Diff`
+//! built here is printed by a `format_*` module; the JSON format serialises
+//! it as it is, so its fields are documented in docs/diff.md.
+
+pub mod format_json;
+pub mod format_markdown;
+pub mod format_patch;
+pub mod format_text;
+pub mod git_tree;
+pub mod mask;
+pub mod semantic;
+
+use serde::{Serialize, Serializer};
+use similar::{Algorithm, DiffTag};
+
+use crate::emit::{ChangeKind, Tree, compare};
+use crate::error::Result;
+use crate::pipeline::Compiled;
+use crate::render::SnapshotJson;
+
+use git_tree::Base;
+use mask::Masker;
+use semantic::{History, ServiceChange};
+
+/// Lines of context around each change, as `diff -u` has them.
+const CONTEXT: usize = 3;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    /// The revision `out/` was read at; `None` for `out/` on disk.
+    pub against: Option<Against>,
+    pub environments: Vec<EnvDiff>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Against {
+    /// As given to `--against`.
+    #[serde(rename = "ref")]
+    pub rev: String,
+    pub commit: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvStatus {
+    /// `out/<env>/` did not exist.
+    Added,
+    /// The environment left snapset.kdl; render deletes its folder.
+    Removed,
+    Modified,
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvDiff {
+    pub name: String,
+    pub status: EnvStatus,
+    pub old_snapshot: Option<String>,
+    pub new_snapshot: Option<String>,
+    /// Files whose bytes are the same on both sides.
+    pub unchanged_files: usize,
+    pub services: Vec<ServiceChange>,
+    pub files: Vec<FileDiff>,
+    #[serde(skip)]
+    masker: Masker,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileDiff {
+    /// From the root of the git repository around the workspace (else the
+    /// workspace): what `a/` and `b/` of the patch are followed by.
+    pub path: String,
+    /// Relative to `out/<env>/`.
+    pub file: String,
+    pub change: ChangeKind,
+    /// Not UTF-8 on one side: no hunks.
+    pub binary: bool,
+    pub added_lines: usize,
+    pub removed_lines: usize,
+    pub hunks: Vec<Hunk>,
+}
+
+/// One `@@ -old_start,old_lines +new_start,new_lines @@` block; the
+/// numbers are those of the header (a start is the line before when the
+/// range is empty).
+#[derive(Debug, Clone, Serialize)]
+pub struct Hunk {
+    pub old_start: usize,
+    pub old_lines: usize,
+    pub new_start: usize,
+    pub new_lines: usize,
+    #[serde(serialize_with = "serialize_lines")]
+    pub lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    Context,
+    Added,
+    Removed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub kind: LineKind,
+    /// Without the line's `\n`.
+    pub text: String,
+    /// `false` for a last line without `\n` (`\ No newline at end of file`).
+    pub newline: bool,
+}
+
+impl LineKind {
+    pub fn sign(self) -> char {
+        match self {
+            LineKind::Context => ' ',
+            LineKind::Added => '+',
+            LineKind::Removed => '-',
+        }
+    }
+}
+
+pub const NO_NEWLINE: &str = "\\ No newline at end of file";
+
+/// Lines as a unified diff writes them: ` text`, `+text`, `-text`, and the
+/// `\ No newline at end of file` marker as a line of its own.
+fn serialize_lines<S: Serializer>(lines: &[Line], s: S) -> std::result::Result<S::Ok, S::Error> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        out.push(format!("{}{}", line.kind.sign(), line.text));
+        if !line.newline {
+            out.push(NO_NEWLINE.to_string());
+        }
+    }
+    out.serialize(s)
+}
+
+/// Totals over a diff, for summary lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub environments: usize,
+    pub changed_environments: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub modified: usize,
+    pub unchanged: usize,
+}
+
+impl Totals {
+    pub fn changed(&self) -> usize {
+        self.added + self.removed + self.modified
+    }
+
+    /// `3 files changed (1 added, 2 modified)`.
+    pub fn files_phrase(&self) -> String {
+        let changed = self.changed();
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (self.added, "added"),
+            (self.removed, "removed"),
+            (self.modified, "modified"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        format!(
+            "{changed} {} changed ({})",
+            plural(changed, "file", "files"),
+            parts.join(", ")
+        )
+    }
+}
+
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+impl Diff {
+    /// Compares the render in `compiled` with `base`. With `every_env` (no
+    /// `--env`), environments that left snapset.kdl but whose folder is
+    /// still in `out/` are listed as removed, as `render` deletes them.
+    pub fn build(
+        compiled: &Compiled,
+        base: &Base,
+        prefix: &str,
+        every_env: bool,
+        against: Option<Against>,
+    ) -> Result<Diff> {
+        let mut history = History::new(&compiled.repo);
+        let mut environments = Vec::new();
+        for (resolved, rendered) in compiled.release.environments.iter().zip(&compiled.rendered) {
+            let old = base.read_env(&rendered.name)?;
+            let new_json = SnapshotJson::new(resolved);
+            environments.push(env_diff(
+                &rendered.name,
+                &old,
+                &rendered.files,
+                Some(new_json),
+                prefix,
+                &mut history,
+            )?);
+        }
+        if every_env {
+            let names: Vec<String> = compiled.rendered.iter().map(|r| r.name.clone()).collect();
+            for (name, old) in base.stale_environments(&names)? {
+                environments.push(env_diff(
+                    &name,
+                    &old,
+                    &Tree::new(),
+                    None,
+                    prefix,
+                    &mut history,
+                )?);
+            }
+        }
+        Ok(Diff {
+            against,
+            environments,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.environments.iter().all(|e| e.files.is_empty())
+    }
+
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals {
+            environments: self.environments.len(),
+            ..Totals::default()
+        };
+        for env in &self.environments {
+            let e = env.totals();
+            t.added += e.added;
+            t.removed += e.removed;
+            t.modified += e.modified;
+            t.unchanged += e.unchanged;
+            t.changed_environments += e.changed_environments;
+        }
+        t
+    }
+
+    /// Masks the values of secret-looking variables in the file diffs, for
+    /// every format but `patch` (which must apply).
+    pub fn mask_files(&mut self) {
+        for env in &mut self.environments {
+            for file in &mut env.files {
+                env.masker.hunks(&mut file.hunks);
+            }
+        }
+    }
+}
+
+impl EnvDiff {
+    pub fn totals(&self) -> Totals {
+        let count = |kind| self.files.iter().filter(|f| f.change == kind).count();
+        Totals {
+            environments: 1,
+            changed_environments: usize::from(!self.files.is_empty()),
+            added: count(ChangeKind::Added),
+            removed: count(ChangeKind::Removed),
+            modified: count(ChangeKind::Modified),
+            unchanged: self.unchanged_files,
+        }
+    }
+}
+
+fn env_diff(
+    name: &str,
+    old: &Tree,
+    new: &Tree,
+    new_json: Option<SnapshotJson>,
+    prefix: &str,
+    history: &mut History,
+) -> Result<EnvDiff> {
+    let changes = compare(name, new, old);
+    let old_bytes = old.get("snapshot.json");
+    let old_json: Option<SnapshotJson> = old_bytes.and_then(|b| serde_json::from_slice(b).ok());
+    let services = if old_bytes.is_some() && old_bytes == new.get("snapshot.json") {
+        Vec::new()
+    } else {
+        history.compare(old_json.as_ref(), new_json.as_ref())?
+    };
+    let files: Vec<FileDiff> = changes
+        .iter()
+        .map(|c| {
+            file_diff(
+                format!("{prefix}out/{name}/{}", c.file),
+                &c.file,
+                c.kind,
+                old.get(&c.file),
+                new.get(&c.file),
+            )
+        })
+        .collect();
+    let status = if new_json.is_none() {
+        EnvStatus::Removed
+    } else if old.is_empty() {
+        EnvStatus::Added
+    } else if files.is_empty() {
+        EnvStatus::Unchanged
+    } else {
+        EnvStatus::Modified
+    };
+    Ok(EnvDiff {
+        name: name.to_string(),
+        status,
+        old_snapshot: old_json.as_ref().map(|s| s.snapshot.clone()),
+        new_snapshot: new_json.as_ref().map(|s| s.snapshot.clone()),
+        unchanged_files: new.len()
+            - changes
+                .iter()
+                .filter(|c| c.kind != ChangeKind::Removed)
+                .count(),
+        services,
+        files,
+        masker: Masker::new(old_json.iter().chain(new_json.iter())),
+    })
+}
+
+fn file_diff(
+    path: String,
+    file: &str,
+    change: ChangeKind,
+    old: Option<&Vec<u8>>,
+    new: Option<&Vec<u8>>,
+) -> FileDiff {
+    fn text(b: Option<&Vec<u8>>) -> std::result::Result<&str, std::str::Utf8Error> {
+        std::str::from_utf8(b.map_or(&[][..], |b| b.as_slice()))
+    }
+    let (binary, hunks) = match (text(old), text(new)) {
+        (Ok(old), Ok(new)) => (false, hunks(old, new)),
+        _ => (true, Vec::new()),
+    };
+    let count = |kind| {
+        hunks
+            .iter()
+            .flat_map(|h| &h.lines)
+            .filter(|l| l.kind == kind)
+            .count()
+    };
+    FileDiff {
+        path,
+        file: file.to_string(),
+        change,
+        binary,
+        added_lines: count(LineKind::Added),
+        removed_lines: count(LineKind::Removed),
+        hunks,
+    }
+}
+
+/// The hunks between two texts. Lines end at `\n` only, as git and patch
+/// read them (a lone `\r` stays inside its line).
+fn hunks(old: &str, new: &str) -> Vec<Hunk> {
+    let old: Vec<&str> = old.split_inclusive('\n').collect();
+    let new: Vec<&str> = new.split_inclusive('\n').collect();
+    let ops = similar::capture_diff_slices(Algorithm::Myers, &old, &new);
+    let line = |kind, text: &str| Line {
+        kind,
+        text: text.strip_suffix('\n').unwrap_or(text).to_string(),
+        newline: text.ends_with('\n'),
+    };
+    similar::group_diff_ops(ops, CONTEXT)
+        .into_iter()
+        .filter(|group| !group.is_empty())
+        .map(|group| {
+            let mut lines = Vec::new();
+            for op in &group {
+                let (tag, o, n) = op.as_tag_tuple();
+                let removed = old[o.clone()].iter().map(|t| line(LineKind::Removed, t));
+                let added = new[n].iter().map(|t| line(LineKind::Added, t));
+                match tag {
+                    DiffTag::Equal => {
+                        lines.extend(old[o].iter().map(|t| line(LineKind::Context, t)))
+                    }
+                    DiffTag::Delete => lines.extend(removed),
+                    DiffTag::Insert => lines.extend(added),
+                    DiffTag::Replace => {
+                        lines.extend(removed);
+                        lines.extend(added);
+                    }
+                }
+            }
+            let (first, last) = (
+                group[0].as_tag_tuple(),
+                group[group.len() - 1].as_tag_tuple(),
+            );
+            let (old_from, old_to) = (first.1.start, last.1.end);
+            let (new_from, new_to) = (first.2.start, last.2.end);
+            let start = |from: usize, len: usize| if len == 0 { from } else { from + 1 };
+            Hunk {
+                old_start: start(old_from, old_to - old_from),
+                old_lines: old_to - old_from,
+                new_start: start(new_from, new_to - new_from),
+                new_lines: new_to - new_from,
+                lines,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patch_of(old: &str, new: &str) -> String {
+        let mut out = String::new();
+        for h in hunks(old, new) {
+            out.push_str(&format_patch::hunk_header(&h));
+            out.push('\n');
+            for l in &h.lines {
+                out.push(l.kind.sign());
+                out.push_str(&l.text);
+                out.push('\n');
+                if !l.newline {
+                    out.push_str(NO_NEWLINE);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn hunks_match_diff_u() {
+        assert_eq!(patch_of("", "a\nb\n"), "@@ -0,0 +1,2 @@\n+a\n+b\n");
+        assert_eq!(patch_of("a\n", ""), "@@ -1 +0,0 @@\n-a\n");
+        assert_eq!(
+            patch_of("a\nb\n", "a\nc"),
+            "@@ -1,2 +1,2 @@\n a\n-b\n+c\n\\ No newline at end of file\n"
+        );
+        let old: String = (1..=20).map(|i| format!("{i}\n")).collect();
+        let new = old.replace("10\n", "ten\n");
+        assert_eq!(
+            patch_of(&old, &new),
+            "@@ -7,7 +7,7 @@\n 7\n 8\n 9\n-10\n+ten\n 11\n 12\n 13\n"
+        );
+        // A lone \r is not a line end.
+        assert_eq!(patch_of("a\rb\n", "a\rc\n"), "@@ -1 +1 @@\n-a\rb\n+a\rc\n");
+    }
+}

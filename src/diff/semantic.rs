@@ -1,0 +1,341 @@
+//! The change per service, beside the text diff: which commit each track
+//! moved from and to (and where that lies in the commit graph), which
+//! tracks came or went, which weights and variables changed. It compares
+//! two `snapshot.json` (the old one from `out/`, the new one from the
+//! resolved release) and walks the services' repository for the commits in
+//! between that touch the service's path. `changelog` prints the same walk.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use git2::{Oid, Sort};
+use serde::Serialize;
+
+use crate::emit::ChangeKind;
+use crate::error::Result;
+use crate::git::{Repo, git_error};
+use crate::render::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+
+use super::mask::{MASK, looks_secret};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceChange {
+    pub name: String,
+    /// The service's folder in the mono-repo.
+    pub path: String,
+    pub change: ChangeKind,
+    /// Tracks that came, went, or changed (commit, weight, header, replicas).
+    pub tracks: Vec<TrackChange>,
+    pub vars: Vec<ValueChange>,
+    pub env: Vec<ValueChange>,
+    pub features: Vec<ValueChange>,
+    /// Whether the service has several tracks (before or after): messages
+    /// then name the track.
+    #[serde(skip)]
+    pub multi_track: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackChange {
+    pub name: String,
+    pub change: ChangeKind,
+    pub old_commit: Option<String>,
+    pub new_commit: Option<String>,
+    /// Where the new commit lies from the old one; only when both exist and differ.
+    #[serde(flatten)]
+    pub movement: Option<Movement>,
+    pub old_weight: Option<u32>,
+    pub new_weight: Option<u32>,
+    /// `name: value` of a header route.
+    pub old_header: Option<String>,
+    pub new_header: Option<String>,
+    pub old_replicas: Option<i64>,
+    pub new_replicas: Option<i64>,
+}
+
+impl TrackChange {
+    pub fn weight_changed(&self) -> bool {
+        self.change == ChangeKind::Modified && self.old_weight != self.new_weight
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The new commit descends from the old one.
+    Forward,
+    /// The old commit descends from the new one: a roll-back.
+    Backward,
+    /// Neither contains the other (another branch).
+    Sideways,
+    /// The old commit is not in the repository (rewritten history).
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Movement {
+    pub direction: Direction,
+    /// Commits in the new commit's history and not the old one's
+    /// (`git rev-list --count old..new`); `None` when unknown.
+    pub ahead: Option<usize>,
+    /// Commits in the old commit's history and not the new one's.
+    pub behind: Option<usize>,
+    /// The `ahead` commits that touch the service's path, newest first.
+    pub commits: Vec<CommitInfo>,
+    /// The `behind` commits that touch the service's path: what the move
+    /// takes out of the environment.
+    pub dropped_commits: Vec<CommitInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommitInfo {
+    pub commit: String,
+    pub subject: String,
+}
+
+/// A variable, container variable or feature that changed. `None` = absent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueChange {
+    pub name: String,
+    pub old: Option<serde_json::Value>,
+    pub new: Option<serde_json::Value>,
+    /// The name looks secret: `old` and `new` hold the mask, not the values.
+    pub masked: bool,
+}
+
+/// Compares snapshots and walks the commits between them, remembering the
+/// walks already done (environments often share a snapshot).
+pub struct History<'r> {
+    repo: &'r Repo,
+    walks: HashMap<(String, String, String), Movement>,
+}
+
+impl<'r> History<'r> {
+    pub fn new(repo: &'r Repo) -> Self {
+        History {
+            repo,
+            walks: HashMap::new(),
+        }
+    }
+
+    /// The services whose state differs between `old` and `new` (either may
+    /// be missing: an environment that appears or goes), sorted by name.
+    pub fn compare(
+        &mut self,
+        old: Option<&SnapshotJson>,
+        new: Option<&SnapshotJson>,
+    ) -> Result<Vec<ServiceChange>> {
+        let old = by_name(old);
+        let new = by_name(new);
+        let names: BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
+        let mut changes = Vec::new();
+        for name in names {
+            let (o, n) = (old.get(name).copied(), new.get(name).copied());
+            if let Some(change) = self.service(o, n)? {
+                changes.push(change);
+            }
+        }
+        Ok(changes)
+    }
+
+    fn service(
+        &mut self,
+        old: Option<&SnapshotJsonService>,
+        new: Option<&SnapshotJsonService>,
+    ) -> Result<Option<ServiceChange>> {
+        let either = new.or(old).expect("a service on one side at least");
+        let path = either.path.clone();
+        let change = match (old, new) {
+            (None, _) => ChangeKind::Added,
+            (_, None) => ChangeKind::Removed,
+            _ => ChangeKind::Modified,
+        };
+        let none = Vec::new();
+        let old_tracks = old.map_or(&none, |s| &s.tracks);
+        let new_tracks = new.map_or(&none, |s| &s.tracks);
+        let mut tracks = Vec::new();
+        for n in new_tracks {
+            let o = old_tracks.iter().find(|o| o.name == n.name);
+            if let Some(t) = self.track(&path, o, Some(n))? {
+                tracks.push(t);
+            }
+        }
+        for o in old_tracks {
+            if !new_tracks.iter().any(|n| n.name == o.name) {
+                tracks.extend(self.track(&path, Some(o), None)?);
+            }
+        }
+        let (mut vars, mut env, mut features) = (Vec::new(), Vec::new(), Vec::new());
+        if let (Some(o), Some(n)) = (old, new) {
+            vars = values(&o.vars, &n.vars, |v| v.clone(), true);
+            env = values(&o.env, &n.env, env_json, true);
+            features = values(&o.features, &n.features, |b| (*b).into(), false);
+        }
+        if change == ChangeKind::Modified
+            && tracks.is_empty()
+            && vars.is_empty()
+            && env.is_empty()
+            && features.is_empty()
+        {
+            return Ok(None);
+        }
+        Ok(Some(ServiceChange {
+            name: either.name.clone(),
+            path,
+            change,
+            multi_track: old_tracks.len() > 1 || new_tracks.len() > 1,
+            tracks,
+            vars,
+            env,
+            features,
+        }))
+    }
+
+    fn track(
+        &mut self,
+        path: &str,
+        old: Option<&SnapshotJsonTrack>,
+        new: Option<&SnapshotJsonTrack>,
+    ) -> Result<Option<TrackChange>> {
+        let header = |t: &SnapshotJsonTrack| {
+            t.header
+                .as_ref()
+                .map(|h| format!("{}: {}", h.name, h.value))
+        };
+        let change = match (old, new) {
+            (None, _) => ChangeKind::Added,
+            (_, None) => ChangeKind::Removed,
+            (Some(o), Some(n))
+                if o.commit == n.commit
+                    && o.weight == n.weight
+                    && o.header == n.header
+                    && o.replicas == n.replicas =>
+            {
+                return Ok(None);
+            }
+            _ => ChangeKind::Modified,
+        };
+        let movement = match (old, new) {
+            (Some(o), Some(n)) if o.commit != n.commit => {
+                Some(self.movement(path, &o.commit, &n.commit)?)
+            }
+            _ => None,
+        };
+        let either = new.or(old).expect("a track on one side at least");
+        Ok(Some(TrackChange {
+            name: either.name.clone(),
+            change,
+            old_commit: old.map(|t| t.commit.clone()),
+            new_commit: new.map(|t| t.commit.clone()),
+            movement,
+            old_weight: old.and_then(|t| t.weight),
+            new_weight: new.and_then(|t| t.weight),
+            old_header: old.and_then(header),
+            new_header: new.and_then(header),
+            old_replicas: old.map(|t| t.replicas),
+            new_replicas: new.map(|t| t.replicas),
+        }))
+    }
+
+    /// Where `new` lies from `old` in the commit graph, with the commits in
+    /// between that touch `path`. A commit the repository does not know
+    /// gives `Direction::Unknown`, not an error.
+    pub fn movement(&mut self, path: &str, old: &str, new: &str) -> Result<Movement> {
+        let key = (path.to_string(), old.to_string(), new.to_string());
+        if let Some(known) = self.walks.get(&key) {
+            return Ok(known.clone());
+        }
+        let unknown = Movement {
+            direction: Direction::Unknown,
+            ahead: None,
+            behind: None,
+            commits: Vec::new(),
+            dropped_commits: Vec::new(),
+        };
+        let movement = match (self.commit(old), self.commit(new)) {
+            (Some(o), Some(n)) => {
+                let (ahead, behind) = self.repo.ahead_behind(n, o)?;
+                let direction = match (ahead, behind) {
+                    (_, 0) => Direction::Forward,
+                    (0, _) => Direction::Backward,
+                    _ => Direction::Sideways,
+                };
+                Movement {
+                    direction,
+                    ahead: Some(ahead),
+                    behind: Some(behind),
+                    commits: self.walk(n, o, path)?,
+                    dropped_commits: self.walk(o, n, path)?,
+                }
+            }
+            _ => unknown,
+        };
+        self.walks.insert(key, movement.clone());
+        Ok(movement)
+    }
+
+    fn commit(&self, text: &str) -> Option<Oid> {
+        let oid = Oid::from_str(text).ok()?;
+        self.repo.inner().find_commit(oid).ok().map(|c| c.id())
+    }
+
+    /// The commits reachable from `from` and not from `hide` that touch
+    /// `path`, newest first (`git log hide..from -- path`, first-parent
+    /// comparison for merges).
+    fn walk(&self, from: Oid, hide: Oid, path: &str) -> Result<Vec<CommitInfo>> {
+        let mut walk = self.repo.inner().revwalk().map_err(git_error)?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+            .map_err(git_error)?;
+        walk.push(from).map_err(git_error)?;
+        walk.hide(hide).map_err(git_error)?;
+        let mut commits = Vec::new();
+        for oid in walk {
+            let oid = oid.map_err(git_error)?;
+            if self.repo.touches(oid, path)? {
+                commits.push(CommitInfo {
+                    commit: oid.to_string(),
+                    subject: self.repo.subject(oid),
+                });
+            }
+        }
+        Ok(commits)
+    }
+}
+
+fn by_name(snapshot: Option<&SnapshotJson>) -> BTreeMap<&str, &SnapshotJsonService> {
+    snapshot
+        .map(|s| s.services.iter().map(|x| (x.name.as_str(), x)).collect())
+        .unwrap_or_default()
+}
+
+fn env_json(value: &EnvJson) -> serde_json::Value {
+    serde_json::to_value(value).expect("an env value serialises")
+}
+
+/// The keys whose value differs, masked where the name looks secret.
+fn values<V: PartialEq>(
+    old: &BTreeMap<String, V>,
+    new: &BTreeMap<String, V>,
+    json: impl Fn(&V) -> serde_json::Value,
+    maskable: bool,
+) -> Vec<ValueChange> {
+    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    names
+        .into_iter()
+        .filter(|name| old.get(*name) != new.get(*name))
+        .map(|name| {
+            let masked = maskable && looks_secret(name);
+            let show = |v: Option<&V>| v.map(|v| if masked { MASK.into() } else { json(v) });
+            ValueChange {
+                name: name.clone(),
+                old: show(old.get(name)),
+                new: show(new.get(name)),
+                masked,
+            }
+        })
+        .collect()
+}
+
+/// A short commit, as messages write it.
+pub fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(8)]
+}
