@@ -144,6 +144,24 @@ pub enum ErrorKind {
     NoWorkspaceRepo { path: PathBuf },
     #[error("unknown revision `{rev}` in the git repository {}", repo.display())]
     UnknownRevision { rev: String, repo: PathBuf },
+    #[error("no commit reachable from {reference} touches {path} (the path of `{service}`)")]
+    NoTouchingCommit {
+        service: String,
+        path: String,
+        reference: String,
+    },
+    #[error("service `{service}` is not in snapshot `{snapshot}`")]
+    NotInSnapshot {
+        service: String,
+        snapshot: String,
+        known: Vec<String>,
+    },
+    #[error("{path} already exists")]
+    AlreadyExists { path: String },
+    #[error("{file} was left as it was: with the edit, the workspace would not load or resolve")]
+    EditRejected { file: String },
+    #[error("{file} changed on disk while snapset was editing it; run the command again")]
+    ChangedOnDisk { file: String },
     #[error("{0}")]
     Usage(String),
     #[error("{count} errors")]
@@ -187,6 +205,17 @@ impl Error {
             text: text.into(),
         });
         self
+    }
+
+    /// An edit that was not written, because of `cause`.
+    pub fn edit_rejected(file: &str, cause: Error) -> Self {
+        Error {
+            kind: ErrorKind::EditRejected {
+                file: file.to_string(),
+            },
+            labels: Vec::new(),
+            others: vec![cause],
+        }
     }
 
     /// Several independent errors as one, so a user fixes them in one go.
@@ -245,6 +274,9 @@ impl Error {
             ErrorKind::NamespaceMismatch { env, expected, .. } => Some(format!(
                 "environment `{env}` is compared with what `kubectl get deployments -n {expected} -o json` prints"
             )),
+            ErrorKind::NotInSnapshot { known, .. } => {
+                Some(format!("the snapshot's services: {}", known.join(", ")))
+            }
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

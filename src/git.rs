@@ -141,14 +141,44 @@ impl Repo {
     /// Whether the commit changed anything under `path` compared with its
     /// first parent (for a root commit: whether the path exists).
     pub fn touches(&self, oid: Oid, path: &str) -> Result<bool> {
+        Ok(self.touched(oid, &[path])?[0])
+    }
+
+    /// The commits reachable from `to` and not from `from` that touch
+    /// `path`, newest first: what moving a pin from `from` to `to` brings in
+    /// (`git log from..to -- path`, first-parent comparison for merges).
+    pub fn touching_between(&self, from: Oid, to: Oid, path: &str) -> Result<Vec<Oid>> {
+        let mut walk = self.repo.revwalk().map_err(git_error)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
+            .map_err(git_error)?;
+        walk.push(to).map_err(git_error)?;
+        walk.hide(from).map_err(git_error)?;
+        let mut out = Vec::new();
+        for oid in walk {
+            let oid = oid.map_err(git_error)?;
+            if self.touches(oid, path)? {
+                out.push(oid);
+            }
+        }
+        Ok(out)
+    }
+
+    /// For each of `paths`, whether the commit changed anything under it
+    /// compared with its first parent: the definition of "touches" that
+    /// warnings, `bump` and changelogs share. Both trees are read once.
+    pub fn touched(&self, oid: Oid, paths: &[&str]) -> Result<Vec<bool>> {
         let commit = self.repo.find_commit(oid).map_err(git_error)?;
-        let entry = |tree: &git2::Tree| tree_entry_id(tree, path);
-        let here = entry(&commit.tree().map_err(git_error)?);
+        let here = commit.tree().map_err(git_error)?;
         let before = match commit.parents().next() {
-            Some(parent) => entry(&parent.tree().map_err(git_error)?),
+            Some(parent) => Some(parent.tree().map_err(git_error)?),
             None => None,
         };
-        Ok(here != before)
+        Ok(paths
+            .iter()
+            .map(|path| {
+                tree_entry_id(&here, path) != before.as_ref().and_then(|t| tree_entry_id(t, path))
+            })
+            .collect())
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod diff;
+pub mod edit;
 pub mod emit;
 pub mod error;
 pub mod git;

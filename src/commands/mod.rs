@@ -1,10 +1,14 @@
 //! One file per command; each has a `run` that returns the exit code and
 //! leaves error printing to `crate::run`.
 
+mod bump;
 mod changelog;
 mod check;
 mod diff;
+mod explain;
+mod promote;
 mod render;
+mod snapshot;
 mod status;
 
 use crate::Session;
@@ -19,8 +23,9 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Status(args) => status::StatusCommand::run(args, dir, session),
         Command::Diff(args) => diff::DiffCommand::run(args, dir, session),
         Command::Changelog(args) => changelog::ChangelogCommand::run(args, dir, session),
-        other => Err(crate::error::Error::new(crate::error::ErrorKind::Usage(
-            format!("{other:?} is not built yet"),
-        ))),
+        Command::Bump(args) => bump::BumpCommand::run(args, dir, session),
+        Command::Snapshot(command) => snapshot::SnapshotCommandRunner::run(command, dir, session),
+        Command::Promote(args) => promote::PromoteCommand::run(args, dir, session),
+        Command::Explain(args) => explain::ExplainCommand::run(args, dir, session),
     }
 }

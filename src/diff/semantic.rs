@@ -7,12 +7,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use git2::{Oid, Sort};
+use git2::Oid;
 use serde::Serialize;
 
 use crate::emit::ChangeKind;
 use crate::error::Result;
-use crate::git::{Repo, git_error};
+use crate::git::Repo;
 use crate::render::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
 
 use super::mask::{MASK, looks_secret};
@@ -282,22 +282,15 @@ impl<'r> History<'r> {
     /// `path`, newest first (`git log hide..from -- path`, first-parent
     /// comparison for merges).
     fn walk(&self, from: Oid, hide: Oid, path: &str) -> Result<Vec<CommitInfo>> {
-        let mut walk = self.repo.inner().revwalk().map_err(git_error)?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
-            .map_err(git_error)?;
-        walk.push(from).map_err(git_error)?;
-        walk.hide(hide).map_err(git_error)?;
-        let mut commits = Vec::new();
-        for oid in walk {
-            let oid = oid.map_err(git_error)?;
-            if self.repo.touches(oid, path)? {
-                commits.push(CommitInfo {
-                    commit: oid.to_string(),
-                    subject: self.repo.subject(oid),
-                });
-            }
-        }
-        Ok(commits)
+        Ok(self
+            .repo
+            .touching_between(hide, from, path)?
+            .into_iter()
+            .map(|oid| CommitInfo {
+                commit: oid.to_string(),
+                subject: self.repo.subject(oid),
+            })
+            .collect())
     }
 }
 

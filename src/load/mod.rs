@@ -30,6 +30,48 @@ pub struct Workspace {
     pub templates: BTreeMap<String, FileId>,
 }
 
+impl Workspace {
+    /// The snapshot called `name`, or "unknown snapshot" with the known ones.
+    pub fn snapshot(&self, name: &str) -> Result<&Snapshot> {
+        self.snapshots.get(name).ok_or_else(|| {
+            Error::new(ErrorKind::Unknown {
+                kind: "snapshot",
+                name: name.to_string(),
+                known: self.snapshots.keys().cloned().collect(),
+            })
+        })
+    }
+
+    /// Service `name` of `snapshot`; the error says whether snapset.kdl
+    /// declares it at all.
+    pub fn snapshot_service<'a>(
+        &self,
+        snapshot: &'a Snapshot,
+        name: &str,
+    ) -> Result<&'a SnapshotService> {
+        snapshot.service(name).ok_or_else(|| {
+            let known = snapshot
+                .services
+                .iter()
+                .map(|s| s.name.value.clone())
+                .collect();
+            Error::new(if self.config.service(name).is_some() {
+                ErrorKind::NotInSnapshot {
+                    service: name.to_string(),
+                    snapshot: snapshot.name.value.clone(),
+                    known,
+                }
+            } else {
+                ErrorKind::Unknown {
+                    kind: "service",
+                    name: name.to_string(),
+                    known,
+                }
+            })
+        })
+    }
+}
+
 /// Walks up from `start` to the first directory holding `snapset.kdl`.
 pub fn find_root(start: &Path) -> Result<PathBuf> {
     let start = std::fs::canonicalize(start).map_err(|source| {
@@ -48,6 +90,9 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
 pub struct Loader<'s> {
     root: PathBuf,
     sources: &'s mut Sources,
+    /// Texts that stand in for files on disk (by path relative to the root):
+    /// how an edit is loaded and checked before it is written.
+    overlay: BTreeMap<String, String>,
 }
 
 impl<'s> Loader<'s> {
@@ -55,7 +100,15 @@ impl<'s> Loader<'s> {
         Loader {
             root: root.to_path_buf(),
             sources,
+            overlay: BTreeMap::new(),
         }
+    }
+
+    /// Loads `text` as the content of `rel` (`snapshots/x.kdl`), whether or
+    /// not that file exists on disk.
+    pub fn with_text(mut self, rel: &str, text: String) -> Self {
+        self.overlay.insert(rel.to_string(), text);
+        self
     }
 
     pub fn load(mut self) -> Result<Workspace> {
@@ -118,12 +171,15 @@ impl<'s> Loader<'s> {
 
     fn read(&mut self, rel: &str) -> Result<(FileId, String)> {
         let path = self.root.join(rel);
-        let text = std::fs::read_to_string(&path).map_err(|source| {
-            Error::new(ErrorKind::Read {
-                path: path.clone(),
-                source,
-            })
-        })?;
+        let text = match self.overlay.get(rel) {
+            Some(text) => text.clone(),
+            None => std::fs::read_to_string(&path).map_err(|source| {
+                Error::new(ErrorKind::Read {
+                    path: path.clone(),
+                    source,
+                })
+            })?,
+        };
         Ok((self.sources.add(rel.to_string(), &path, text.clone()), text))
     }
 
@@ -131,12 +187,18 @@ impl<'s> Loader<'s> {
     /// that the output never depends on directory order.
     fn list(&self, dir: &str, ext: &str) -> Result<Vec<String>> {
         let path = self.root.join(dir);
+        let mut names: Vec<String> = self
+            .overlay
+            .keys()
+            .filter_map(|rel| rel.strip_prefix(dir)?.strip_prefix('/'))
+            .filter(|name| name.ends_with(ext) && !name.contains('/'))
+            .map(str::to_string)
+            .collect();
         let entries = match std::fs::read_dir(&path) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(names),
             Err(source) => return Err(Error::new(ErrorKind::Read { path, source })),
         };
-        let mut names = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|source| {
                 Error::new(ErrorKind::Read {
@@ -145,7 +207,7 @@ impl<'s> Loader<'s> {
                 })
             })?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(ext) && !name.starts_with('.') {
+            if name.ends_with(ext) && !name.starts_with('.') && !names.contains(&name) {
                 names.push(name);
             }
         }

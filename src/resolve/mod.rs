@@ -115,17 +115,10 @@ impl<'w> Resolver<'w> {
         at: Option<&Loc>,
         commits: &mut CommitCache,
     ) -> Result<PinnedSnapshot> {
-        let Some(snapshot) = self.ws.snapshots.get(name) else {
-            let kind = ErrorKind::Unknown {
-                kind: "snapshot",
-                name: name.to_string(),
-                known: self.ws.snapshots.keys().cloned().collect(),
-            };
-            return Err(match at {
-                Some(loc) => Error::at(kind, loc, "no snapshots/*.kdl defines it"),
-                None => Error::new(kind),
-            });
-        };
+        let snapshot = self.ws.snapshot(name).map_err(|e| match at {
+            Some(loc) => e.label(loc, "no snapshots/*.kdl defines it"),
+            None => e,
+        })?;
         pins::pin(snapshot, &self.ws.config, commits)
     }
 

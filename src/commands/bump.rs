@@ -1,0 +1,291 @@
+//! `snapset bump SNAPSHOT SERVICE [--track T] [--to REF]` and `--all`: pins
+//! services to the newest commit reachable from REF that touches their path,
+//! rewriting only the pinned values of the snapshot file.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use git2::Oid;
+
+use crate::Session;
+use crate::cli::BumpArgs;
+use crate::edit::{self, FileEdit, Replace, history};
+use crate::error::{Error, ErrorKind, Result};
+use crate::git::Repo;
+use crate::load::kdl::Collector;
+use crate::load::{Snapshot, SnapshotService, Track, Workspace};
+use crate::pipeline;
+use crate::resolve::pins::short;
+use crate::resolve::{CommitCache, Resolver, open_repo};
+
+pub struct BumpCommand;
+
+/// One pinned value to move.
+struct Target<'w> {
+    service: &'w SnapshotService,
+    track: &'w Track,
+    path: &'w str,
+}
+
+impl Target<'_> {
+    /// `cart`, or `tower/canary` for a service with several tracks.
+    fn label(&self) -> String {
+        if self.service.tracks.len() > 1 {
+            format!("{}/{}", self.service.name.value, self.track.name.value)
+        } else {
+            self.service.name.value.clone()
+        }
+    }
+}
+
+impl BumpCommand {
+    pub fn run(args: BumpArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        let root = pipeline::root(dir)?;
+        let ws = pipeline::load(&root, session)?;
+        let snapshot = ws.snapshot(&args.snapshot)?;
+        let targets = targets(&ws, snapshot, &args)?;
+        let repo = open_repo(&ws)?;
+        let reference = args.to.as_deref().unwrap_or("HEAD");
+        let from = edit::resolve_ref(&repo, reference)?;
+
+        let mut paths: Vec<&str> = targets.iter().map(|t| t.path).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let newest: HashMap<&str, Option<Oid>> = paths
+            .iter()
+            .copied()
+            .zip(history::newest_touching(&repo, from, &paths)?)
+            .collect();
+
+        let file = session.sources.get(snapshot.file);
+        let (rel, before) = (file.name.clone(), file.text.clone());
+        let mut errors = Collector::default();
+        let mut edits = Vec::new();
+        // (service, track, pin) that the edited file must read back.
+        let mut expected = Vec::new();
+        let mut report = Vec::new();
+        // Lines whose trailing comment quotes the subject of the commit moved from.
+        let mut stale = Vec::new();
+        for target in &targets {
+            let Some(new) = newest[target.path] else {
+                errors.push(Error::new(ErrorKind::NoTouchingCommit {
+                    service: target.service.name.value.clone(),
+                    path: target.path.to_string(),
+                    reference: reference.to_string(),
+                }));
+                continue;
+            };
+            let pinned = &target.track.commit;
+            let old = repo.resolve_pin(pinned).ok();
+            if old == Some(new) {
+                let at = args
+                    .to
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(" reachable from {r}"));
+                report.push(format!(
+                    "{}: already at the newest commit touching {}{at}",
+                    target.label(),
+                    target.path
+                ));
+                continue;
+            }
+            let text = edit::pin_text(&repo, new, pinned.value.len());
+            edits.push(Replace::string(&before, pinned.loc.span.clone(), &text));
+            expected.push((
+                target.service.name.value.clone(),
+                target.track.name.value.clone(),
+                text,
+            ));
+            report.extend(describe(&repo, target, old, new, reference)?);
+            if old
+                .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
+            {
+                stale.push(session.sources.line_col(&pinned.loc).0.to_string());
+            }
+        }
+        errors.finish(())?;
+
+        if !edits.is_empty() {
+            let file_edit = FileEdit {
+                after: edit::splice(&before, &edits),
+                before: Some(before),
+                rel,
+            };
+            file_edit.apply(&root, &mut session.sources, |edited| {
+                check_bumped(edited, &repo, &snapshot.name.value, &expected)
+            })?;
+        }
+        for line in report {
+            println!("{line}");
+        }
+        if !stale.is_empty() {
+            let what = match stale.len() {
+                1 => format!("the comment on line {} names the old commit", stale[0]),
+                _ => format!(
+                    "the comments on lines {} name the old commits",
+                    stale.join(", ")
+                ),
+            };
+            println!("note: {what}; snapset leaves comments as written");
+        }
+        Ok(crate::EXIT_OK)
+    }
+}
+
+/// The values to move, in the order of the file: every track of the named
+/// service (or the one `--track`), or of every service with `--all`.
+fn targets<'w>(
+    ws: &'w Workspace,
+    snapshot: &'w Snapshot,
+    args: &BumpArgs,
+) -> Result<Vec<Target<'w>>> {
+    let services: Vec<&SnapshotService> = match &args.service {
+        _ if args.all => snapshot.services.iter().collect(),
+        Some(name) => vec![ws.snapshot_service(snapshot, name)?],
+        None => unreachable!("clap requires a service without --all"),
+    };
+    let mut out = Vec::new();
+    for service in services {
+        let decl = ws.config.service(&service.name).ok_or_else(|| {
+            Error::at(
+                ErrorKind::Unknown {
+                    kind: "service",
+                    name: service.name.value.clone(),
+                    known: ws
+                        .config
+                        .services
+                        .iter()
+                        .map(|s| s.name.value.clone())
+                        .collect(),
+                },
+                &service.name.loc,
+                "not declared in snapset.kdl",
+            )
+        })?;
+        let tracks: Vec<&Track> = match &args.track {
+            Some(name) => vec![
+                service
+                    .tracks
+                    .iter()
+                    .find(|t| t.name.value == *name)
+                    .ok_or_else(|| {
+                        Error::new(ErrorKind::Unknown {
+                            kind: "track",
+                            name: name.clone(),
+                            known: service
+                                .tracks
+                                .iter()
+                                .map(|t| t.name.value.clone())
+                                .collect(),
+                        })
+                    })?,
+            ],
+            None => service.tracks.iter().collect(),
+        };
+        out.extend(tracks.into_iter().map(|track| Target {
+            service,
+            track,
+            path: &decl.path.value,
+        }));
+    }
+    Ok(out)
+}
+
+/// `cart: 9c2cba1a → 5c347126 (2 commits)` and the subjects in between:
+/// the commits the move brings in (newest first), and, when it goes back or
+/// sideways, the ones it drops (marked `-`).
+fn describe(
+    repo: &Repo,
+    target: &Target,
+    old: Option<Oid>,
+    new: Oid,
+    reference: &str,
+) -> Result<Vec<String>> {
+    let label = target.label();
+    let path = target.path;
+    let Some(old) = old else {
+        return Ok(vec![format!(
+            "{label}: {} → {} (the old pin is not a commit of {})",
+            target.track.commit.value,
+            short(new),
+            repo.display
+        )]);
+    };
+    let line = |mark: &str, oid: Oid| format!("  {mark}{} {}", short(oid), repo.subject(oid));
+    let head = format!("{label}: {} → {}", short(old), short(new));
+    let mut out = Vec::new();
+    if repo.contains(new, old)? {
+        let added = repo.touching_between(old, new, path)?;
+        out.push(format!("{head} ({})", edit::commits(added.len())));
+        out.extend(added.into_iter().map(|c| line("", c)));
+    } else if repo.contains(old, new)? {
+        let dropped = repo.touching_between(new, old, path)?;
+        if dropped.is_empty() {
+            out.push(format!(
+                "{head} (same files under {path}: the old pin did not touch them)"
+            ));
+        } else {
+            out.push(format!(
+                "{head} (back: drops {}; the old pin is not reachable from {reference})",
+                edit::commits(dropped.len())
+            ));
+            out.extend(dropped.into_iter().map(|c| line("- ", c)));
+        }
+    } else {
+        let added = repo.touching_between(old, new, path)?;
+        let dropped = repo.touching_between(new, old, path)?;
+        out.push(format!(
+            "{head} (diverged: adds {}, drops {}; the old pin is not reachable from {reference})",
+            edit::commits(added.len()),
+            edit::commits(dropped.len())
+        ));
+        out.extend(added.into_iter().map(|c| line("+ ", c)));
+        out.extend(dropped.into_iter().map(|c| line("- ", c)));
+    }
+    Ok(out)
+}
+
+/// Whether the `//` comment that ends the line after `at` quotes `subject`,
+/// as in `commit="1ed262cca3"   // tower: retry idempotent requests once`.
+fn comment_names(text: &str, at: usize, subject: &str) -> bool {
+    let rest = text[at..].lines().next().unwrap_or("");
+    match rest.find("//") {
+        Some(i) => !subject.trim().is_empty() && rest[i + 2..].contains(subject.trim()),
+        None => false,
+    }
+}
+
+/// The edited workspace reads the new pins back, the snapshot resolves, and
+/// so does every environment bound to it.
+fn check_bumped(
+    ws: &Workspace,
+    repo: &Repo,
+    name: &str,
+    expected: &[(String, String, String)],
+) -> Result<()> {
+    let snapshot = ws.snapshot(name)?;
+    for (service, track, text) in expected {
+        let read = snapshot
+            .service(service)
+            .and_then(|s| s.tracks.iter().find(|t| t.name.value == *track))
+            .map(|t| t.commit.value.as_str());
+        if read != Some(text.as_str()) {
+            return Err(Error::new(ErrorKind::Usage(format!(
+                "the edited file does not read back `{text}` as the commit of {service}/{track}"
+            ))));
+        }
+    }
+    let resolver = Resolver::new(ws, repo);
+    let envs: Vec<_> = ws
+        .config
+        .environments
+        .iter()
+        .filter(|e| e.snapshot.value == name)
+        .collect();
+    if envs.is_empty() {
+        resolver.pin_snapshot(name, None, &mut CommitCache::new(repo))?;
+    } else {
+        resolver.resolve(&envs)?;
+    }
+    Ok(())
+}

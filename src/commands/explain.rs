@@ -1,0 +1,327 @@
+//! `snapset explain --env E SERVICE KEY`: the effective value of a variable,
+//! container variable or feature of a service in an environment, the
+//! file:line that set it, and every value it overrode, from the provenance
+//! that `resolve::layers` keeps.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::Session;
+use crate::cli::{ExplainArgs, TableFormat};
+use crate::error::{Error, ErrorKind, Result};
+use crate::load::{EnvSource, Scalar, Workspace};
+use crate::pipeline;
+use crate::resolve::layers::Setting;
+use crate::resolve::{Layered, Origin, ResolvedEnvironment, Resolver, open_repo, select};
+use crate::sources::{Loc, Sources};
+
+pub struct ExplainCommand;
+
+/// One value that answers the question.
+struct Finding {
+    /// `var`, `env`, `feature`, `namespace` or `track`.
+    kind: &'static str,
+    /// What was found: KEY, or the feature a `FEATURE_X` variable renders.
+    name: String,
+    /// For values that differ per track: `replicas` set on a track, `commit`, `image`.
+    track: Option<String>,
+    /// The effective setting first, then those it overrode, highest first.
+    settings: Vec<Shown>,
+}
+
+struct Shown {
+    text: String,
+    json: Value,
+    origin: Origin,
+}
+
+impl ExplainCommand {
+    pub fn run(args: ExplainArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        let root = pipeline::root(dir)?;
+        let ws = pipeline::load(&root, session)?;
+        let selected = select(&ws, std::slice::from_ref(&args.env))?;
+        let repo = open_repo(&ws)?;
+        let mut release = Resolver::new(&ws, &repo).resolve(&selected)?;
+        session.warnings.append(&mut release.warnings);
+        let env = &release.environments[0];
+        let findings = find(&ws, env, &args.service, &args.key)?;
+        let out = match args.format {
+            TableFormat::Table => text(&findings, &session.sources),
+            TableFormat::Json => {
+                let rows: Vec<Value> = findings
+                    .iter()
+                    .map(|f| to_json(f, &args, &session.sources))
+                    .collect();
+                let mut s = serde_json::to_string_pretty(&rows).expect("JSON values serialize");
+                s.push('\n');
+                s
+            }
+        };
+        print!("{out}");
+        Ok(crate::EXIT_OK)
+    }
+}
+
+fn layered<V>(layered: &Layered<V>, show: impl Fn(&V) -> (String, Value)) -> Vec<Shown> {
+    layered
+        .history
+        .iter()
+        .rev()
+        .map(|Setting { value, origin }| {
+            let (text, json) = show(value);
+            Shown {
+                text,
+                json,
+                origin: origin.clone(),
+            }
+        })
+        .collect()
+}
+
+fn scalar(value: &Scalar) -> (String, Value) {
+    let json = value.to_json();
+    let text = match value {
+        Scalar::Null => "null".into(),
+        _ => json.to_string(),
+    };
+    (text, json)
+}
+
+fn env_source(value: &EnvSource) -> (String, Value) {
+    let json = serde_json::to_value(value).expect("EnvSource serializes");
+    let text = match value {
+        EnvSource::Value(v) => Value::String(v.clone()).to_string(),
+        EnvSource::Secret { secret, key } => format!(
+            "secret={} key={}",
+            Value::String(secret.clone()),
+            Value::String(key.clone())
+        ),
+    };
+    (text, json)
+}
+
+fn boolean(value: &bool) -> (String, Value) {
+    (value.to_string(), Value::Bool(*value))
+}
+
+fn string(value: &str) -> (String, Value) {
+    let json = Value::String(value.to_string());
+    (json.to_string(), json)
+}
+
+/// What KEY names for the service: its variables, container variables and
+/// features (all of them when a name is in several maps), `namespace`, and
+/// per track `commit` and `image`. A container variable `FEATURE_X` that no
+/// varset sets names the feature the template renders under that name.
+fn find(
+    ws: &Workspace,
+    env: &ResolvedEnvironment,
+    service: &str,
+    key: &str,
+) -> Result<Vec<Finding>> {
+    let source = ws.snapshot_service(ws.snapshot(&env.snapshot.name)?, service)?;
+    let resolved = env
+        .services
+        .iter()
+        .find(|s| s.name == service)
+        .expect("every service of the snapshot is resolved");
+    let settings = &resolved.settings;
+    let pinned = env
+        .snapshot
+        .services
+        .iter()
+        .find(|s| s.name == service)
+        .expect("a resolved service is pinned");
+    let mut found = Vec::new();
+
+    if let Some(var) = settings.vars.get(key) {
+        let per_track = key == "replicas" && source.tracks.iter().any(|t| t.replicas.is_some());
+        if per_track {
+            // A track's `replicas=` in the snapshot beats the varsets.
+            for track in &source.tracks {
+                let mut shown = Vec::new();
+                if let Some(r) = &track.replicas {
+                    let (text, json) = scalar(&Scalar::Int(r.value));
+                    shown.push(Shown {
+                        text,
+                        json,
+                        origin: Origin::At(r.loc.clone()),
+                    });
+                }
+                shown.extend(layered(var, scalar));
+                found.push(Finding {
+                    kind: "var",
+                    name: key.to_string(),
+                    track: Some(track.name.value.clone()),
+                    settings: shown,
+                });
+            }
+        } else {
+            found.push(Finding {
+                kind: "var",
+                name: key.to_string(),
+                track: None,
+                settings: layered(var, scalar),
+            });
+        }
+    }
+    if let Some(var) = settings.env.get(key) {
+        found.push(Finding {
+            kind: "env",
+            name: key.to_string(),
+            track: None,
+            settings: layered(var, env_source),
+        });
+    }
+    let feature = settings.features.get_key_value(key).or_else(|| {
+        if found.is_empty() {
+            settings
+                .features
+                .iter()
+                .find(|(name, _)| feature_env_name(name) == key)
+        } else {
+            None
+        }
+    });
+    if let Some((name, f)) = feature {
+        found.push(Finding {
+            kind: "feature",
+            name: name.clone(),
+            track: None,
+            settings: layered(f, boolean),
+        });
+    }
+    if key == "namespace" {
+        found.push(Finding {
+            kind: "namespace",
+            name: key.to_string(),
+            track: None,
+            settings: layered(&env.namespace, |v| string(v)),
+        });
+    }
+    if key == "commit" || key == "image" {
+        for (track, resolved_track) in pinned.tracks.iter().zip(&resolved.tracks) {
+            let value = if key == "commit" {
+                &resolved_track.commit
+            } else {
+                &resolved_track.image
+            };
+            let (text, json) = string(value);
+            found.push(Finding {
+                kind: "track",
+                name: key.to_string(),
+                track: Some(track.name.clone()),
+                settings: vec![Shown {
+                    text,
+                    json,
+                    origin: Origin::At(track.commit_loc.clone()),
+                }],
+            });
+        }
+    }
+    if found.is_empty() {
+        let mut known: Vec<String> = settings
+            .vars
+            .keys()
+            .chain(settings.env.keys())
+            .chain(settings.features.keys())
+            .cloned()
+            .chain(["namespace", "commit", "image"].map(String::from))
+            .collect();
+        known.sort();
+        known.dedup();
+        return Err(Error::new(ErrorKind::Unknown {
+            kind: "key",
+            name: key.to_string(),
+            known,
+        }));
+    }
+    Ok(found)
+}
+
+/// The container variable the default template renders a feature as.
+fn feature_env_name(feature: &str) -> String {
+    format!("FEATURE_{feature}")
+        .to_uppercase()
+        .replace('-', "_")
+}
+
+fn origin_text(origin: &Origin, sources: &Sources) -> String {
+    match origin {
+        Origin::Default => "built-in default".into(),
+        Origin::At(loc) => sources.position(loc),
+    }
+}
+
+fn origin_json(origin: &Origin, sources: &Sources) -> Value {
+    match origin {
+        Origin::Default => Value::String("default".into()),
+        Origin::At(loc) => position_json(loc, sources),
+    }
+}
+
+fn position_json(loc: &Loc, sources: &Sources) -> Value {
+    let (line, column) = sources.line_col(loc);
+    json!({ "file": sources.get(loc.file).name, "line": line, "column": column })
+}
+
+fn text(findings: &[Finding], sources: &Sources) -> String {
+    let mut out = String::new();
+    for (i, f) in findings.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let (effective, overridden) = f.settings.split_first().expect("at least one setting");
+        let track = f
+            .track
+            .as_ref()
+            .map_or(String::new(), |t| format!(" (track {t})"));
+        let what = match f.kind {
+            "var" | "env" | "feature" => format!("{} {}", f.kind, f.name),
+            _ => f.name.clone(),
+        };
+        out.push_str(&format!("{what}{track}: {}\n", effective.text));
+        let set = match &effective.origin {
+            Origin::Default => "  set by the built-in default\n".to_string(),
+            Origin::At(loc) => format!("  set at {}\n", sources.position(loc)),
+        };
+        out.push_str(&set);
+        if !overridden.is_empty() {
+            out.push_str("  overrides:\n");
+            let width = overridden
+                .iter()
+                .map(|s| s.text.chars().count())
+                .max()
+                .unwrap_or(0);
+            for s in overridden {
+                out.push_str(&format!(
+                    "    {:width$}  {}\n",
+                    s.text,
+                    origin_text(&s.origin, sources)
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn to_json(f: &Finding, args: &ExplainArgs, sources: &Sources) -> Value {
+    let (effective, overridden) = f.settings.split_first().expect("at least one setting");
+    let mut row = json!({
+        "service": args.service,
+        "environment": args.env,
+        "key": args.key,
+        "kind": f.kind,
+        "value": effective.json,
+        "origin": origin_json(&effective.origin, sources),
+        "overridden": overridden
+            .iter()
+            .map(|s| json!({ "value": s.json, "origin": origin_json(&s.origin, sources) }))
+            .collect::<Vec<_>>(),
+    });
+    if let Some(track) = &f.track {
+        row["track"] = Value::String(track.clone());
+    }
+    row
+}

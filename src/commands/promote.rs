@@ -1,0 +1,67 @@
+//! `snapset promote SNAPSHOT --env E`: binds environment E to SNAPSHOT by
+//! rewriting the `snapshot=` value of its line in snapset.kdl, and nothing
+//! else.
+
+use std::path::Path;
+
+use crate::Session;
+use crate::cli::PromoteArgs;
+use crate::edit::{self, FileEdit, Replace};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pipeline;
+use crate::resolve::{Resolver, open_repo, select};
+
+pub struct PromoteCommand;
+
+impl PromoteCommand {
+    pub fn run(args: PromoteArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        let root = pipeline::root(dir)?;
+        let ws = pipeline::load(&root, session)?;
+        let env = select(&ws, std::slice::from_ref(&args.env))?[0];
+        ws.snapshot(&args.snapshot)?;
+        let old = &env.snapshot;
+        if old.value == args.snapshot {
+            println!("{}: already bound to snapshot {}", args.env, args.snapshot);
+            return Ok(crate::EXIT_OK);
+        }
+        let repo = open_repo(&ws)?;
+        let source = session.sources.get(ws.config.file);
+        let position = session.sources.position(&old.loc);
+        let before = source.text.clone();
+        let file_edit = FileEdit {
+            rel: source.name.clone(),
+            after: edit::splice(
+                &before,
+                &[Replace::string(
+                    &before,
+                    old.loc.span.clone(),
+                    &args.snapshot,
+                )],
+            ),
+            before: Some(before),
+        };
+        let mut warnings = Vec::new();
+        file_edit.apply(&root, &mut session.sources, |edited| {
+            let env = select(edited, std::slice::from_ref(&args.env))?[0];
+            if env.snapshot.value != args.snapshot {
+                return Err(Error::new(ErrorKind::Usage(format!(
+                    "the edited snapset.kdl does not read back snapshot `{}` for `{}`",
+                    args.snapshot, args.env
+                ))));
+            }
+            let release = Resolver::new(edited, &repo).resolve(&[env])?;
+            warnings = release.warnings;
+            Ok(())
+        })?;
+        session.warnings.append(&mut warnings);
+        println!(
+            "{}: snapshot {} → {} ({position})",
+            args.env, old.value, args.snapshot
+        );
+        println!(
+            "next: `snapset render --env {}` to update out/{}",
+            args.env, args.env
+        );
+        Ok(crate::EXIT_OK)
+    }
+}
