@@ -128,7 +128,13 @@ impl<'a> Renderer<'a> {
         let template = &self.sources.get(file).name;
         let doc = match yaml_read::parse(&text) {
             Some(doc) => {
-                debug_assert_eq!(serde_norway::from_str::<serde_json::Value>(&text).ok().as_ref(), Some(&doc), "{text}");
+                debug_assert_eq!(
+                    serde_norway::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .as_ref(),
+                    Some(&doc),
+                    "{text}"
+                );
                 Ok(doc)
             }
             None => serde_norway::from_str::<serde_json::Value>(&text),

@@ -66,11 +66,17 @@ fn typed<T: DeserializeOwned>(doc: &Value) -> Result<(), Problem> {
         if unknown.is_none() {
             let mut text = String::new();
             let key = write_path(&path, &mut text);
-            unknown = Some(Problem { detail: format!("unknown field `{text}`"), key });
+            unknown = Some(Problem {
+                detail: format!("unknown field `{text}`"),
+                key,
+            });
         }
     });
     match (result, unknown) {
-        (Err(e), _) => Err(Problem { detail: e.to_string(), key: None }),
+        (Err(e), _) => Err(Problem {
+            detail: e.to_string(),
+            key: None,
+        }),
         (Ok(_), Some(problem)) => Err(problem),
         (Ok(_), None) => Ok(()),
     }
@@ -94,7 +100,9 @@ fn write_path(path: &serde_ignored::Path, out: &mut String) -> Option<String> {
             out.push_str(key);
             Some(key.clone())
         }
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => write_path(parent, out),
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => write_path(parent, out),
     }
 }
 

@@ -121,7 +121,12 @@ fn write_quoted(s: &str, out: &mut String) {
             '\n' => "\\n",
             '\t' => "\\t",
             '\r' => "\\r",
-            c if (c as u32) < 0x20 || c == '\u{7f}' || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}') => "",
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}') =>
+            {
+                ""
+            }
             _ => continue,
         };
         out.push_str(&s[clean..i]);

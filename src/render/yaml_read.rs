@@ -27,7 +27,10 @@ pub fn parse(text: &str) -> Option<Value> {
     if lines.is_empty() {
         return None;
     }
-    let mut reader = Reader { lines: &lines, at: 0 };
+    let mut reader = Reader {
+        lines: &lines,
+        at: 0,
+    };
     let value = reader.node()?;
     (reader.at == lines.len()).then_some(value)
 }
@@ -40,7 +43,10 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
         if content.is_empty() {
             continue;
         }
-        if content.starts_with(['\t', '#', '%']) || content.starts_with("---") || content.starts_with("...") {
+        if content.starts_with(['\t', '#', '%'])
+            || content.starts_with("---")
+            || content.starts_with("...")
+        {
             return None;
         }
         let mut indent = raw.len() - content.len();
@@ -51,7 +57,10 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
         // `- - x` and `- key: v`: each dash is a line of its own, the rest
         // sits at the column where it starts.
         while content == "-" || content.starts_with("- ") {
-            out.push(Line { indent, kind: Kind::Dash });
+            out.push(Line {
+                indent,
+                kind: Kind::Dash,
+            });
             let rest = content[1..].trim_start_matches(' ');
             if rest.is_empty() {
                 content = rest;
@@ -61,7 +70,10 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
             content = rest;
         }
         if !content.is_empty() {
-            out.push(Line { indent, kind: Kind::Content(content) });
+            out.push(Line {
+                indent,
+                kind: Kind::Content(content),
+            });
         }
     }
     Some(out)
@@ -98,7 +110,11 @@ impl<'a> Reader<'_, 'a> {
                 Some(_) => self.mapping(line.indent),
                 None => {
                     self.at += 1;
-                    if self.lines.get(self.at).is_some_and(|next| next.indent > line.indent) {
+                    if self
+                        .lines
+                        .get(self.at)
+                        .is_some_and(|next| next.indent > line.indent)
+                    {
                         return None;
                     }
                     scalar(text)
@@ -131,13 +147,17 @@ impl<'a> Reader<'_, 'a> {
             if line.indent != indent {
                 break;
             }
-            let Kind::Content(text) = line.kind else { break };
+            let Kind::Content(text) = line.kind else {
+                break;
+            };
             let (key, rest) = split_key(text)??;
             self.at += 1;
             let value = if rest.is_empty() {
                 match self.lines.get(self.at) {
                     Some(next) if next.indent > indent => self.node()?,
-                    Some(next) if next.indent == indent && matches!(next.kind, Kind::Dash) => self.sequence(indent)?,
+                    Some(next) if next.indent == indent && matches!(next.kind, Kind::Dash) => {
+                        self.sequence(indent)?
+                    }
                     _ => Value::Null,
                 }
             } else {
@@ -173,7 +193,9 @@ fn split_key(text: &str) -> Option<Option<(String, &str)>> {
             None => None,
         };
     }
-    let colon = text.find(": ").or_else(|| text.ends_with(':').then(|| text.len() - 1));
+    let colon = text
+        .find(": ")
+        .or_else(|| text.ends_with(':').then(|| text.len() - 1));
     let Some(colon) = colon else {
         return Some(None);
     };
@@ -181,13 +203,32 @@ fn split_key(text: &str) -> Option<Option<(String, &str)>> {
     if !plain_key(key) {
         return None;
     }
-    Some(Some((key.to_string(), text[colon + 1..].trim_start_matches(' '))))
+    Some(Some((
+        key.to_string(),
+        text[colon + 1..].trim_start_matches(' '),
+    )))
 }
 
 fn plain_key(key: &str) -> bool {
     key.starts_with(|c: char| c.is_ascii_alphabetic())
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
-        && !matches!(key, "y" | "Y" | "n" | "N" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "null" | "Null" | "NULL")
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        && !matches!(
+            key,
+            "y" | "Y"
+                | "n"
+                | "N"
+                | "true"
+                | "True"
+                | "TRUE"
+                | "false"
+                | "False"
+                | "FALSE"
+                | "null"
+                | "Null"
+                | "NULL"
+        )
 }
 
 /// The byte index of the quote that closes the string opened at 0.
@@ -239,7 +280,9 @@ fn scalar(text: &str) -> Option<Value> {
         return text.parse::<i64>().ok().map(Value::from);
     }
     let plain = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+'))
+        && text.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+')
+        })
         && !text.contains(": ")
         && !text.ends_with(':')
         && !matches!(
@@ -261,7 +304,9 @@ mod tests {
 
     #[test]
     fn reads_what_templates_write() {
-        same_as_libyaml("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"cart\"\n  labels:\n    app.kubernetes.io/name: \"cart\"\n    \"x-beta\": \"1\"\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: \"cart\"\n          ports:\n            - containerPort: 8080\n              protocol: TCP\n          env:\n            - name: \"A\"\n              value: \"x\\nkind: Secret\"\n            - name: B\n              valueFrom:\n                secretKeyRef:\n                  key: \"k\"\n      volumes: []\n      empty:\n      list:\n      - a\n      - - nested\n        - -3\n      quoted: 'it''s'\n");
+        same_as_libyaml(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"cart\"\n  labels:\n    app.kubernetes.io/name: \"cart\"\n    \"x-beta\": \"1\"\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: \"cart\"\n          ports:\n            - containerPort: 8080\n              protocol: TCP\n          env:\n            - name: \"A\"\n              value: \"x\\nkind: Secret\"\n            - name: B\n              valueFrom:\n                secretKeyRef:\n                  key: \"k\"\n      volumes: []\n      empty:\n      list:\n      - a\n      - - nested\n        - -3\n      quoted: 'it''s'\n",
+        );
     }
 
     #[test]
