@@ -191,3 +191,30 @@ fn kustomization_and_snapshot_json() {
     insta::assert_snapshot!(ws.read("out/prod/kustomization.yaml"));
     insta::assert_snapshot!(ws.read("out/prod/snapshot.json"));
 }
+
+#[test]
+fn values_the_compiled_template_leaves_to_the_template_still_render() {
+    // A float quantity goes through minijinja's `| string`.
+    let (ws, _) = TestWorkspace::shop();
+    ws.write(
+        "varsets/dev.kdl",
+        "varset \"dev\" {\n    extends \"base\"\n    vars {\n        cpu 0.5\n        memory 1024\n    }\n}\n",
+    );
+    let run = ws.run(&["render", "--env", "dev"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let yaml = ws.read("out/dev/cart/deployment.yaml");
+    assert!(yaml.contains("cpu: \"0.5\""), "{yaml}");
+    assert!(yaml.contains("memory: \"1024\""), "{yaml}");
+}
+
+#[test]
+fn a_probe_period_that_is_not_a_number_is_refused() {
+    let (ws, _) = TestWorkspace::shop();
+    ws.write(
+        "varsets/dev.kdl",
+        "varset \"dev\" {\n    extends \"base\"\n    vars {\n        readiness-path \"/ready\"\n        probe-period \"ten\"\n    }\n}\n",
+    );
+    let run = ws.run(&["render", "--env", "dev"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(common::workspace::redact(&run.stderr, &ws));
+}

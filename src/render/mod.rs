@@ -3,6 +3,7 @@
 //! read back, checked against its type and written out by snapset's own
 //! YAML writer, so the bytes depend only on the input.
 
+mod builtin;
 pub mod context;
 pub mod istio;
 mod snapshot_json;
@@ -123,6 +124,27 @@ impl<'a> Renderer<'a> {
     }
 
     fn document(&self, kind: Kind, ctx: &context::Context) -> Result<Vec<u8>> {
+        if self.templates.is_built_in(kind) {
+            let compiled = match kind {
+                Kind::Deployment => builtin::deployment(ctx),
+                Kind::Service => builtin::service(ctx),
+                _ => None,
+            };
+            if let Some(doc) = compiled {
+                let bytes = yaml::to_yaml(&doc).into_bytes();
+                debug_assert_eq!(
+                    String::from_utf8_lossy(&self.from_template(kind, ctx)?),
+                    String::from_utf8_lossy(&bytes),
+                    "the compiled built-in {} differs from its template",
+                    kind.name()
+                );
+                return Ok(bytes);
+            }
+        }
+        self.from_template(kind, ctx)
+    }
+
+    fn from_template(&self, kind: Kind, ctx: &context::Context) -> Result<Vec<u8>> {
         let text = self.templates.render(kind, ctx, self.sources)?;
         let file = self.templates.file(kind);
         let template = &self.sources.get(file).name;

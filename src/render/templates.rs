@@ -32,6 +32,8 @@ pub struct Templates {
     env: Environment<'static>,
     /// Where each template's text lives, for located errors.
     files: BTreeMap<String, FileId>,
+    /// The names the workspace overrides.
+    user: std::collections::BTreeSet<String>,
 }
 
 pub fn template_name(kind: Kind) -> String {
@@ -75,7 +77,11 @@ impl Templates {
                 .map_err(|e| template_error(&e, file, sources))?;
             files.insert(name.to_string(), file);
         }
-        Ok(Templates { env, files })
+        Ok(Templates {
+            env,
+            files,
+            user: user.keys().cloned().collect(),
+        })
     }
 
     pub fn render(
@@ -92,6 +98,11 @@ impl Templates {
         template
             .render(minijinja::value::Serde(context))
             .map_err(|e| template_error(&e, self.files[&name], sources))
+    }
+
+    /// Whether the workspace left this kind to the built-in template.
+    pub fn is_built_in(&self, kind: Kind) -> bool {
+        !self.user.contains(&template_name(kind))
     }
 
     pub fn file(&self, kind: Kind) -> FileId {
