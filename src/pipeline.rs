@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::git::Repo;
 use crate::load::{Loader, Workspace, find_root};
 use crate::render::{RenderedEnvironment, Renderer, Templates};
-use crate::resolve::{Release, Resolver, open_repo, select};
+use crate::resolve::{Release, Resolver, open_repo, select, untouched};
 
 pub struct Compiled {
     pub workspace: Workspace,
@@ -32,10 +32,17 @@ pub fn compile(root: &Path, envs: &[String], session: &mut Session) -> Result<Co
     let workspace = load(root, session)?;
     let selected = select(&workspace, envs)?;
     let repo = open_repo(&workspace)?;
-    let mut release = Resolver::new(&workspace, &repo).resolve(&selected)?;
-    session.warnings.append(&mut release.warnings);
+    let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
-    let rendered = Renderer::new(&templates, &session.sources).render(&release)?;
+    // The untouched-path check reads two trees per pin; it overlaps the
+    // render on a repository handle of its own (libgit2 handles are not
+    // shared across threads).
+    let (warnings, rendered) = rayon::join(
+        || open_repo(&workspace).and_then(|repo| untouched(&workspace, &repo, &release)),
+        || Renderer::new(&templates, &session.sources).render(&release),
+    );
+    let rendered = rendered?;
+    session.warnings.extend(warnings?);
     Ok(Compiled {
         workspace,
         repo,

@@ -1,6 +1,8 @@
 //! `snapset.kdl`: the services of the mono-repo, where their commits live,
 //! and which snapshot and varset each environment binds.
 
+use std::collections::HashMap;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::sources::{FileId, Spanned};
 
@@ -14,6 +16,8 @@ pub struct Config {
     pub image: Option<Spanned<String>>,
     pub services: Vec<ServiceDecl>,
     pub environments: Vec<EnvironmentDecl>,
+    /// Service name → index, so that lookups stay O(1) with thousands of services.
+    index: HashMap<String, usize>,
 }
 
 #[derive(Debug)]
@@ -32,7 +36,7 @@ pub struct EnvironmentDecl {
 
 impl Config {
     pub fn service(&self, name: &str) -> Option<&ServiceDecl> {
-        self.services.iter().find(|s| s.name.value == name)
+        self.index.get(name).map(|&i| &self.services[i])
     }
 
     pub fn environment(&self, name: &str) -> Option<&EnvironmentDecl> {
@@ -47,6 +51,7 @@ impl Config {
             image: None,
             services: Vec::new(),
             environments: Vec::new(),
+            index: HashMap::new(),
         };
         for node in nodes {
             match node.name() {

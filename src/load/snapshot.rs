@@ -12,6 +12,8 @@ pub struct Snapshot {
     pub name: Spanned<String>,
     pub description: Option<Spanned<String>>,
     pub services: Vec<SnapshotService>,
+    /// Service name → index (the first, when a name is written twice).
+    index: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Debug)]
@@ -47,7 +49,7 @@ pub struct Requirement {
 
 impl Snapshot {
     pub fn service(&self, name: &str) -> Option<&SnapshotService> {
-        self.services.iter().find(|s| s.name.value == name)
+        self.index.get(name).map(|&i| &self.services[i])
     }
 
     pub fn decode(file: FileId, nodes: &[Node]) -> Result<Snapshot> {
@@ -58,6 +60,7 @@ impl Snapshot {
             name: root.arg_string(0)?,
             description: None,
             services: Vec::new(),
+            index: Default::default(),
         };
         let mut errors = Collector::default();
         for child in root.children() {

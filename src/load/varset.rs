@@ -16,6 +16,8 @@ pub struct Varset {
     pub vars: Vec<Var>,
     pub env: Vec<EnvVar>,
     pub services: Vec<VarsetService>,
+    /// Service section name → index.
+    index: std::collections::HashMap<String, usize>,
 }
 
 /// A template variable: `replicas 3`.
@@ -48,6 +50,11 @@ pub struct VarsetService {
 }
 
 impl Varset {
+    /// The section of one service, if the varset has one.
+    pub fn service(&self, name: &str) -> Option<&VarsetService> {
+        self.index.get(name).map(|&i| &self.services[i])
+    }
+
     pub fn decode(file: FileId, nodes: &[Node]) -> Result<Varset> {
         let root = super::single_root(nodes, "varset")?;
         root.expect(1, &[], true)?;
@@ -59,6 +66,7 @@ impl Varset {
             vars: Vec::new(),
             env: Vec::new(),
             services: Vec::new(),
+            index: Default::default(),
         };
         let mut errors = Collector::default();
         for child in root.children() {

@@ -186,7 +186,7 @@ pub fn settings(
                 Origin::At(env.value.loc.clone()),
             );
         }
-        if let Some(section) = set.services.iter().find(|x| x.name.value == service) {
+        if let Some(section) = set.service(service) {
             for var in &section.vars {
                 s.set_var(
                     &var.name,
@@ -207,7 +207,7 @@ pub fn settings(
         s.set_feature(&f.name, f.enabled.value, Origin::At(f.enabled.loc.clone()));
     }
     for set in chain {
-        if let Some(section) = set.services.iter().find(|x| x.name.value == service) {
+        if let Some(section) = set.service(service) {
             for f in &section.features {
                 s.set_feature(&f.name, f.enabled.value, Origin::At(f.enabled.loc.clone()));
             }

@@ -140,14 +140,9 @@ impl<'w> Resolver<'w> {
                 environments.push(e);
             }
         }
-        let release = errors.finish(Release {
+        errors.finish(Release {
             environments,
             warnings: Vec::new(),
-        })?;
-        let warnings = self.untouched(pinned.values().flatten())?;
-        Ok(Release {
-            warnings,
-            ..release
         })
     }
 
@@ -241,41 +236,43 @@ impl<'w> Resolver<'w> {
             services,
         })
     }
+}
 
-    /// Warnings for pins whose commit changed nothing under the service's
-    /// path: where CI builds only changed services, no such image exists.
-    fn untouched<'p>(
-        &self,
-        snapshots: impl Iterator<Item = &'p PinnedSnapshot>,
-    ) -> Result<Vec<Error>> {
-        let mut seen = std::collections::HashSet::new();
-        let mut warnings = Vec::new();
-        for snapshot in snapshots {
-            for service in &snapshot.services {
-                let path = &self
-                    .ws
-                    .config
-                    .service(&service.name)
-                    .expect("declared")
-                    .path
-                    .value;
-                for track in &service.tracks {
-                    if seen.insert((track.commit, path.clone()))
-                        && !self.repo.touches(track.commit, path)?
-                    {
-                        warnings.push(Error::at(
-                            ErrorKind::Untouched {
-                                service: service.name.clone(),
-                                commit: pins::short(track.commit),
-                                path: path.clone(),
-                            },
-                            &track.commit_loc,
-                            "changes nothing under the service's path",
-                        ));
-                    }
+/// Warnings for pins whose commit changed nothing under the service's
+/// path: where CI builds only changed services, no such image exists.
+/// Runs apart from `resolve` (the pipeline overlaps it with rendering,
+/// through its own repository handle): it reads two trees per pin.
+pub fn untouched(ws: &Workspace, repo: &Repo, release: &Release) -> Result<Vec<Error>> {
+    let mut snapshots: Vec<&PinnedSnapshot> =
+        release.environments.iter().map(|e| &e.snapshot).collect();
+    snapshots.sort_by(|a, b| a.name.cmp(&b.name));
+    snapshots.dedup_by(|a, b| a.name == b.name);
+    let mut seen = std::collections::HashSet::new();
+    let mut warnings = Vec::new();
+    for snapshot in snapshots {
+        for service in &snapshot.services {
+            let path = &ws
+                .config
+                .service(&service.name)
+                .expect("declared")
+                .path
+                .value;
+            for track in &service.tracks {
+                if seen.insert((track.commit, path.as_str()))
+                    && !repo.touches(track.commit, path)?
+                {
+                    warnings.push(Error::at(
+                        ErrorKind::Untouched {
+                            service: service.name.clone(),
+                            commit: pins::short(track.commit),
+                            path: path.clone(),
+                        },
+                        &track.commit_loc,
+                        "changes nothing under the service's path",
+                    ));
                 }
             }
         }
-        Ok(warnings)
     }
+    Ok(warnings)
 }
