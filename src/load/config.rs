@@ -84,6 +84,12 @@ impl Config {
             config.environments.iter().map(|e| &e.name),
             &mut errors,
         );
+        config.index = config
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.value.clone(), i))
+            .collect();
         errors.finish(config)
     }
 }

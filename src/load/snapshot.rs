@@ -89,6 +89,9 @@ impl Snapshot {
             snapshot.services.iter().map(|s| &s.name),
             &mut errors,
         );
+        for (i, s) in snapshot.services.iter().enumerate() {
+            snapshot.index.entry(s.name.value.clone()).or_insert(i);
+        }
         errors.finish(snapshot)
     }
 }

@@ -117,6 +117,9 @@ impl Varset {
             set.env.iter().map(|v| &v.name),
             &mut errors,
         );
+        for (i, s) in set.services.iter().enumerate() {
+            set.index.entry(s.name.value.clone()).or_insert(i);
+        }
         errors.finish(set)
     }
 }
