@@ -4,6 +4,7 @@
 
 mod config;
 pub mod kdl;
+pub mod kdl_ast;
 mod snapshot;
 mod varset;
 
@@ -166,12 +167,13 @@ fn duplicate_file(kind: &'static str, again: &Spanned<String>, first: &Spanned<S
     .label(&first.loc, "first defined here")
 }
 
-fn parse(text: &str, name: &str) -> Result<knus::ast::Document<knus::span::Span>> {
+fn parse(text: &str, name: &str) -> Result<kdl_ast::Document> {
     knus::parse_ast::<knus::span::Span>(name, text)
+        .map(|doc| kdl_ast::from_knus(&doc))
         .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))
 }
 
-fn nodes(doc: &knus::ast::Document<knus::span::Span>, file: FileId) -> Vec<Node<'_>> {
+fn nodes(doc: &kdl_ast::Document, file: FileId) -> Vec<Node<'_>> {
     doc.nodes.iter().map(|n| Node::new(n, file)).collect()
 }
 
