@@ -5,6 +5,7 @@
 mod config;
 pub mod kdl;
 pub mod kdl_ast;
+pub mod kdl_parse;
 mod snapshot;
 mod varset;
 
@@ -168,9 +169,7 @@ fn duplicate_file(kind: &'static str, again: &Spanned<String>, first: &Spanned<S
 }
 
 fn parse(text: &str, name: &str) -> Result<kdl_ast::Document> {
-    knus::parse_ast::<knus::span::Span>(name, text)
-        .map(|doc| kdl_ast::from_knus(&doc))
-        .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))
+    kdl_parse::parse_document(text, name).map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))
 }
 
 fn nodes(doc: &kdl_ast::Document, file: FileId) -> Vec<Node<'_>> {
