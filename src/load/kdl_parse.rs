@@ -149,8 +149,16 @@ impl<'t> Parser<'t> {
     /// knus's `ws`: a run of whitespace characters, or one `/* */` comment.
     fn ws(&mut self, at: usize) -> Option<usize> {
         let mut end = at;
-        while let Some(c) = self.char_at(end).filter(|&c| is_ws_char(c)) {
-            end += c.len_utf8();
+        loop {
+            // Spaces first: indentation is most of the whitespace read.
+            match self.byte(end) {
+                Some(b' ' | b'\t') => end += 1,
+                Some(b) if b >= 0x80 => match self.char_at(end) {
+                    Some(c) if is_ws_char(c) => end += c.len_utf8(),
+                    _ => break,
+                },
+                _ => break,
+            }
         }
         if end > at {
             Some(end)
