@@ -1,10 +1,11 @@
-//! A thin reader over knus's KDL syntax tree. snapset decodes by hand rather
-//! than with knus's derive so that every unknown node or property gets a
-//! "did you mean", and every value keeps its span for `explain` and `bump`.
+//! A thin reader over the KDL syntax tree (`kdl_ast`). snapset decodes by
+//! hand rather than with knus's derive so that every unknown node or property
+//! gets a "did you mean", and every value keeps its span for `explain` and
+//! `bump`.
 
-use knus::ast::{Literal, SpannedNode};
-use knus::span::Span;
+use std::ops::Range;
 
+use super::kdl_ast::{self, Literal};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sources::{FileId, Loc, Spanned};
 
@@ -43,37 +44,41 @@ impl Scalar {
 /// One KDL node of a file, with the file it came from.
 #[derive(Clone, Copy)]
 pub struct Node<'a> {
-    node: &'a SpannedNode<Span>,
+    node: &'a kdl_ast::Node,
     file: FileId,
 }
 
-fn loc(file: FileId, span: &Span) -> Loc {
+fn loc(file: FileId, span: &Range<usize>) -> Loc {
     Loc {
         file,
-        span: span.0..span.1,
+        span: span.clone(),
     }
 }
 
 impl<'a> Node<'a> {
-    pub fn new(node: &'a SpannedNode<Span>, file: FileId) -> Self {
+    pub fn new(node: &'a kdl_ast::Node, file: FileId) -> Self {
         Node { node, file }
     }
 
     pub fn name(&self) -> &'a str {
-        &self.node.node_name
+        &self.node.name
     }
 
     pub fn name_loc(&self) -> Loc {
-        loc(self.file, self.node.node_name.span())
+        loc(self.file, &self.node.name_span)
     }
 
     pub fn loc(&self) -> Loc {
-        loc(self.file, self.node.span())
+        loc(self.file, &self.node.span)
     }
 
     pub fn children(&self) -> impl Iterator<Item = Node<'a>> + 'a {
         let file = self.file;
-        self.node.children().map(move |n| Node::new(n, file))
+        self.node
+            .children
+            .iter()
+            .flatten()
+            .map(move |n| Node::new(n, file))
     }
 
     pub fn has_children(&self) -> bool {
@@ -104,7 +109,7 @@ impl<'a> Node<'a> {
                 .node
                 .arguments
                 .get(args)
-                .map_or_else(|| self.loc(), |v| loc(self.file, v.literal.span()));
+                .map_or_else(|| self.loc(), |v| loc(self.file, &v.span));
             return Err(Error::at(
                 ErrorKind::Shape {
                     node: self.name().to_string(),
@@ -114,18 +119,24 @@ impl<'a> Node<'a> {
                 "here",
             ));
         }
-        for (name, _) in &self.node.properties {
-            if !props.contains(&&***name) {
-                return Err(Error::at(
-                    ErrorKind::UnknownProperty {
-                        name: name.to_string(),
-                        node: self.name().to_string(),
-                        expected: props.to_vec(),
-                    },
-                    &loc(self.file, name.span()),
-                    "unknown property",
-                ));
-            }
+        // Of several unknown properties, report the first by name: the one
+        // knus's sorted map gave, so that errors stay the same.
+        let unknown = self
+            .node
+            .properties
+            .iter()
+            .filter(|p| !props.contains(&&*p.name))
+            .min_by(|a, b| a.name.cmp(&b.name));
+        if let Some(property) = unknown {
+            return Err(Error::at(
+                ErrorKind::UnknownProperty {
+                    name: property.name.to_string(),
+                    node: self.name().to_string(),
+                    expected: props.to_vec(),
+                },
+                &loc(self.file, &property.name_span),
+                "unknown property",
+            ));
         }
         if !children && self.has_children() {
             return Err(self.shape("takes no children block"));
@@ -133,13 +144,14 @@ impl<'a> Node<'a> {
         Ok(())
     }
 
-    fn scalar(&self, literal: &knus::span::Spanned<Literal, Span>) -> Result<Spanned<Scalar>> {
-        let at = loc(self.file, literal.span());
-        let value = match &**literal {
+    fn scalar(&self, value: &kdl_ast::Value) -> Result<Spanned<Scalar>> {
+        let at = loc(self.file, &value.span);
+        let value = match &value.literal {
             Literal::String(s) => Scalar::String(s.to_string()),
             Literal::Bool(b) => Scalar::Bool(*b),
             Literal::Null => Scalar::Null,
-            Literal::Int(i) => match i64::try_from(i) {
+            // What knus's `i64::try_from(&Integer)` does.
+            Literal::Int(radix, digits) => match i64::from_str_radix(digits, radix.base()) {
                 Ok(v) => Scalar::Int(v),
                 Err(_) => {
                     return Err(Error::at(
@@ -152,9 +164,9 @@ impl<'a> Node<'a> {
                     ));
                 }
             },
-            Literal::Decimal(d) => match d.0.parse::<f64>() {
+            Literal::Decimal(d) => match d.parse::<f64>() {
                 Ok(v) => Scalar::Float(v),
-                Err(_) => Scalar::String(d.0.to_string()),
+                Err(_) => Scalar::String(d.to_string()),
             },
         };
         Ok(Spanned::new(value, at))
@@ -162,7 +174,7 @@ impl<'a> Node<'a> {
 
     pub fn arg(&self, index: usize) -> Result<Spanned<Scalar>> {
         match self.node.arguments.get(index) {
-            Some(v) => self.scalar(&v.literal),
+            Some(v) => self.scalar(v),
             None => Err(self.shape("needs an argument")),
         }
     }
@@ -171,8 +183,8 @@ impl<'a> Node<'a> {
         self.node
             .properties
             .iter()
-            .find(|(k, _)| k.as_ref() as &str == name)
-            .map(|(_, v)| self.scalar(&v.literal))
+            .find(|p| &*p.name == name)
+            .map(|p| self.scalar(&p.value))
             .transpose()
     }
 

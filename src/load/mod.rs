@@ -4,6 +4,8 @@
 
 mod config;
 pub mod kdl;
+pub mod kdl_ast;
+pub mod kdl_parse;
 mod snapshot;
 mod varset;
 
@@ -228,12 +230,11 @@ fn duplicate_file(kind: &'static str, again: &Spanned<String>, first: &Spanned<S
     .label(&first.loc, "first defined here")
 }
 
-fn parse(text: &str, name: &str) -> Result<knus::ast::Document<knus::span::Span>> {
-    knus::parse_ast::<knus::span::Span>(name, text)
-        .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))
+fn parse(text: &str, name: &str) -> Result<kdl_ast::Document> {
+    kdl_parse::parse_document(text, name).map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))
 }
 
-fn nodes(doc: &knus::ast::Document<knus::span::Span>, file: FileId) -> Vec<Node<'_>> {
+fn nodes(doc: &kdl_ast::Document, file: FileId) -> Vec<Node<'_>> {
     doc.nodes.iter().map(|n| Node::new(n, file)).collect()
 }
 
