@@ -12,7 +12,13 @@ pub struct Repo {
     repo: Repository,
     /// As written in snapset.kdl, for messages.
     pub display: String,
+    /// The raw bytes of the trees read last: a pin's parent tree is often
+    /// the tree of the pin before it.
+    trees: std::cell::RefCell<Vec<(Oid, std::rc::Rc<[u8]>)>>,
 }
+
+/// How many raw trees `Repo` keeps.
+const TREE_CACHE: usize = 8;
 
 /// Why a pinned commit could not be found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +77,7 @@ impl Repo {
         Ok(Repo {
             repo,
             display: display.to_string(),
+            trees: Default::default(),
         })
     }
 
@@ -168,18 +175,96 @@ impl Repo {
     /// warnings, `bump` and changelogs share. Both trees are read once.
     pub fn touched(&self, oid: Oid, paths: &[&str]) -> Result<Vec<bool>> {
         let commit = self.repo.find_commit(oid).map_err(git_error)?;
-        let here = commit.tree().map_err(git_error)?;
-        let before = match commit.parents().next() {
-            Some(parent) => Some(parent.tree().map_err(git_error)?),
+        let here = commit.tree_id();
+        let before = match commit.parent_ids().next() {
+            Some(parent) => Some(self.repo.find_commit(parent).map_err(git_error)?.tree_id()),
             None => None,
         };
-        Ok(paths
+        paths
             .iter()
-            .map(|path| {
-                tree_entry_id(&here, path) != before.as_ref().and_then(|t| tree_entry_id(t, path))
+            .map(|path| match before {
+                Some(before) => self.differs(here, before, path),
+                None => Ok(self.entry_at(here, path)?.is_some()),
             })
-            .collect())
+            .collect()
     }
+
+    /// Whether `path` differs between two trees, descending only while the
+    /// subtrees on the way differ. Trees are scanned raw: parsing a
+    /// mono-repo's `services/` tree (every entry, every mode) was most of
+    /// the cost of checking a thousand pins.
+    fn differs(&self, mut a: Oid, mut b: Oid, path: &str) -> Result<bool> {
+        for name in components(path) {
+            if a == b {
+                return Ok(false);
+            }
+            match (self.raw_entry(a, name)?, self.raw_entry(b, name)?) {
+                (Some(x), Some(y)) => (a, b) = (x, y),
+                (None, None) => return Ok(false),
+                _ => return Ok(true),
+            }
+        }
+        Ok(a != b)
+    }
+
+    fn entry_at(&self, mut tree: Oid, path: &str) -> Result<Option<Oid>> {
+        for name in components(path) {
+            match self.raw_entry(tree, name)? {
+                Some(id) => tree = id,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(tree))
+    }
+
+    /// The id of the entry `name` in the tree `tree` (`None` when `tree` is
+    /// not a tree or has no such entry).
+    fn raw_entry(&self, tree: Oid, name: &str) -> Result<Option<Oid>> {
+        let cached = self
+            .trees
+            .borrow()
+            .iter()
+            .find(|(id, _)| *id == tree)
+            .map(|(_, data)| data.clone());
+        let data = match cached {
+            Some(data) => data,
+            None => {
+                let odb = self.repo.odb().map_err(git_error)?;
+                let object = odb.read(tree).map_err(git_error)?;
+                if object.kind() != git2::ObjectType::Tree {
+                    return Ok(None);
+                }
+                let data: std::rc::Rc<[u8]> = object.data().into();
+                let mut trees = self.trees.borrow_mut();
+                if trees.len() == TREE_CACHE {
+                    trees.remove(0);
+                }
+                trees.push((tree, data.clone()));
+                data
+            }
+        };
+        Ok(scan_tree(&data, name.as_bytes()))
+    }
+}
+
+fn components(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|c| !c.is_empty() && *c != ".")
+}
+
+/// Finds an entry in a raw git tree: a sequence of `<mode> <name>\0` and
+/// a 20-byte id, sorted by name.
+fn scan_tree(data: &[u8], name: &[u8]) -> Option<Oid> {
+    let mut at = 0;
+    while at < data.len() {
+        let space = at + data[at..].iter().position(|&b| b == b' ')?;
+        let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+        let id = data.get(nul + 1..nul + 21)?;
+        if &data[space + 1..nul] == name {
+            return Oid::from_bytes(id).ok();
+        }
+        at = nul + 21;
+    }
+    None
 }
 
 /// The object id at `path` in a tree (`.` or empty is the tree itself).
@@ -189,4 +274,26 @@ pub fn tree_entry_id(tree: &git2::Tree, path: &str) -> Option<Oid> {
         return Some(tree.id());
     }
     tree.get_path(Path::new(path)).ok().map(|e| e.id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_raw_tree_entries() {
+        let mut raw = Vec::new();
+        for (mode, name, byte) in [
+            ("40000", "cart", 1u8),
+            ("100644", "cart.md", 2),
+            ("40000", "taxe", 3),
+        ] {
+            raw.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            raw.extend_from_slice(&[byte; 20]);
+        }
+        assert_eq!(scan_tree(&raw, b"taxe"), Oid::from_bytes(&[3; 20]).ok());
+        assert_eq!(scan_tree(&raw, b"cart"), Oid::from_bytes(&[1; 20]).ok());
+        assert_eq!(scan_tree(&raw, b"car"), None);
+        assert_eq!(scan_tree(&raw[..30], b"taxe"), None);
+    }
 }
