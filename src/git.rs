@@ -256,24 +256,21 @@ fn components(path: &str) -> impl Iterator<Item = &str> {
 fn scan_tree(data: &[u8], name: &[u8]) -> Option<Oid> {
     let mut at = 0;
     while at < data.len() {
-        let space = at + data[at..].iter().position(|&b| b == b' ')?;
-        let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+        // Modes are five or six octal digits (`40000`, `100644`).
+        let space = match (data.get(at + 5), data.get(at + 6)) {
+            (Some(b' '), _) => at + 5,
+            (_, Some(b' ')) => at + 6,
+            _ => at + data.get(at..)?.iter().position(|&b| b == b' ')?,
+        };
+        let start = space + 1;
+        let nul = start + data.get(start..)?.iter().position(|&b| b == 0)?;
         let id = data.get(nul + 1..nul + 21)?;
-        if &data[space + 1..nul] == name {
+        if &data[start..nul] == name {
             return Oid::from_bytes(id).ok();
         }
         at = nul + 21;
     }
     None
-}
-
-/// The object id at `path` in a tree (`.` or empty is the tree itself).
-pub fn tree_entry_id(tree: &git2::Tree, path: &str) -> Option<Oid> {
-    let path = path.trim_matches('/');
-    if path.is_empty() || path == "." {
-        return Some(tree.id());
-    }
-    tree.get_path(Path::new(path)).ok().map(|e| e.id())
 }
 
 #[cfg(test)]

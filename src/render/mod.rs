@@ -56,19 +56,15 @@ impl<'a> Renderer<'a> {
         let mut files: Vec<BTreeMap<String, Vec<u8>>> =
             vec![BTreeMap::new(); release.environments.len()];
         let mut errors = Vec::new();
-        let mut index = 0;
-        for (i, env) in release.environments.iter().enumerate() {
-            for _ in &env.services {
-                match &results[index] {
-                    Ok(rendered) => files[i].extend(rendered.iter().cloned()),
-                    Err(_) => {}
-                }
-                index += 1;
-            }
-        }
-        for result in results {
-            if let Err(e) = result {
-                errors.push(e);
+        let owners = release
+            .environments
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.services.iter().map(move |_| i));
+        for (i, result) in owners.zip(results) {
+            match result {
+                Ok(rendered) => files[i].extend(rendered),
+                Err(e) => errors.push(e),
             }
         }
         if !errors.is_empty() {

@@ -113,8 +113,17 @@ fn write_scalar(value: &Value, out: &mut String) {
 /// separators that YAML (not JSON) would fold.
 fn write_quoted(s: &str, out: &mut String) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut clean = 0;
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Plain ASCII needs no look at characters; anything else might.
+        if b >= 0x20 && b < 0x7f && b != b'"' && b != b'\\' {
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next().expect("i is on a char boundary");
         let escape = match c {
             '"' => "\\\"",
             '\\' => "\\\\",
@@ -127,7 +136,10 @@ fn write_quoted(s: &str, out: &mut String) {
             {
                 ""
             }
-            _ => continue,
+            _ => {
+                i += c.len_utf8();
+                continue;
+            }
         };
         out.push_str(&s[clean..i]);
         if escape.is_empty() {
@@ -136,7 +148,8 @@ fn write_quoted(s: &str, out: &mut String) {
         } else {
             out.push_str(escape);
         }
-        clean = i + c.len_utf8();
+        i += c.len_utf8();
+        clean = i;
     }
     out.push_str(&s[clean..]);
     out.push('"');
@@ -154,15 +167,11 @@ fn write_key(key: &str, out: &mut String) {
 /// reader could take for a boolean, null or number is quoted.
 fn plain_key(key: &str) -> bool {
     const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
-    let first = match key.chars().next() {
-        Some(c) => c,
-        None => return false,
-    };
-    first.is_ascii_alphabetic()
+    key.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
         && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-        && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(key))
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        && (key.len() > 5 || !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(key)))
 }
 
 #[cfg(test)]
@@ -192,5 +201,7 @@ mod tests {
     fn escapes_line_separators() {
         let yaml = to_yaml(&json!({"k": "a\u{2028}b\u{1}"}));
         assert_eq!(yaml, "k: \"a\\u2028b\\u0001\"\n");
+        let yaml = to_yaml(&json!({"k": "é\"ü\u{85}"}));
+        assert_eq!(yaml, "k: \"é\\\"ü\\u0085\"\n");
     }
 }
