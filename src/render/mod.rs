@@ -126,8 +126,7 @@ impl<'a> Renderer<'a> {
                 Kind::Service => builtin::service(ctx),
                 _ => None,
             };
-            if let Some(doc) = compiled {
-                let bytes = yaml::to_yaml(&doc).into_bytes();
+            if let Some(bytes) = compiled {
                 debug_assert_eq!(
                     String::from_utf8_lossy(&self.from_template(kind, ctx)?),
                     String::from_utf8_lossy(&bytes),

@@ -111,7 +111,7 @@ fn write_scalar(value: &Value, out: &mut String) {
 
 /// A YAML double-quoted scalar. JSON's escapes are YAML's, plus the line
 /// separators that YAML (not JSON) would fold.
-fn write_quoted(s: &str, out: &mut String) {
+pub(super) fn write_quoted(s: &str, out: &mut String) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut clean = 0;
