@@ -35,10 +35,9 @@ pub fn compile(root: &Path, envs: &[String], session: &mut Session) -> Result<Co
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
     // The untouched-path check reads two trees per pin; it overlaps the
-    // render on a repository handle of its own (libgit2 handles are not
-    // shared across threads).
+    // render.
     let (warnings, rendered) = rayon::join(
-        || open_repo(&workspace).and_then(|repo| untouched(&workspace, &repo, &release)),
+        || untouched(&workspace, &release),
         || Renderer::new(&templates, &session.sources).render(&release),
     );
     let rendered = rendered?;

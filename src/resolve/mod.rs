@@ -240,39 +240,61 @@ impl<'w> Resolver<'w> {
 
 /// Warnings for pins whose commit changed nothing under the service's
 /// path: where CI builds only changed services, no such image exists.
-/// Runs apart from `resolve` (the pipeline overlaps it with rendering,
-/// through its own repository handle): it reads two trees per pin.
-pub fn untouched(ws: &Workspace, repo: &Repo, release: &Release) -> Result<Vec<Error>> {
+/// It reads two trees per pin, so it runs apart from `resolve`, overlapping
+/// the render, in contiguous chunks (a pin's parent tree is often the tree
+/// of the pin before it), each on a repository handle of its own.
+pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
+    use rayon::prelude::*;
     let mut snapshots: Vec<&PinnedSnapshot> =
         release.environments.iter().map(|e| &e.snapshot).collect();
     snapshots.sort_by(|a, b| a.name.cmp(&b.name));
     snapshots.dedup_by(|a, b| a.name == b.name);
     let mut seen = std::collections::HashSet::new();
-    let mut warnings = Vec::new();
+    let mut pins: Vec<(&str, &PinnedTrack, &str)> = Vec::new();
     for snapshot in snapshots {
         for service in &snapshot.services {
-            let path = &ws
+            let path = ws
                 .config
                 .service(&service.name)
                 .expect("declared")
                 .path
-                .value;
+                .value
+                .as_str();
             for track in &service.tracks {
-                if seen.insert((track.commit, path.as_str()))
-                    && !repo.touches(track.commit, path)?
-                {
-                    warnings.push(Error::at(
-                        ErrorKind::Untouched {
-                            service: service.name.clone(),
-                            commit: pins::short(track.commit),
-                            path: path.clone(),
-                        },
-                        &track.commit_loc,
-                        "changes nothing under the service's path",
-                    ));
+                if seen.insert((track.commit, path)) {
+                    pins.push((service.name.as_str(), track, path));
                 }
             }
         }
     }
-    Ok(warnings)
+    let chunk = pins
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    let touched: Vec<Vec<bool>> = pins
+        .par_chunks(chunk)
+        .map(|chunk| {
+            let repo = open_repo(ws)?;
+            chunk
+                .iter()
+                .map(|(_, track, path)| repo.touches(track.commit, path))
+                .collect()
+        })
+        .collect::<Result<_>>()?;
+    Ok(pins
+        .iter()
+        .zip(touched.into_iter().flatten())
+        .filter(|(_, touched)| !touched)
+        .map(|((service, track, path), _)| {
+            Error::at(
+                ErrorKind::Untouched {
+                    service: service.to_string(),
+                    commit: pins::short(track.commit),
+                    path: path.to_string(),
+                },
+                &track.commit_loc,
+                "changes nothing under the service's path",
+            )
+        })
+        .collect())
 }
