@@ -72,7 +72,7 @@ impl<'a> Renderer<'a> {
         }
         Ok(release
             .environments
-            .iter()
+            .par_iter()
             .zip(files)
             .map(|(env, mut files)| {
                 let kustomization = kustomization(&files);

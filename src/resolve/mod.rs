@@ -12,6 +12,7 @@ use crate::git::Repo;
 use crate::load::kdl::Collector;
 use crate::load::{EnvironmentDecl, Workspace};
 use crate::sources::Loc;
+use rayon::prelude::*;
 
 pub use layers::{Layered, Origin, Settings};
 pub use pins::{CommitCache, PinnedService, PinnedSnapshot, PinnedTrack};
@@ -127,16 +128,27 @@ impl<'w> Resolver<'w> {
         let mut pinned: BTreeMap<String, Option<PinnedSnapshot>> = BTreeMap::new();
         let mut errors = Collector::default();
         let mut environments = Vec::new();
+        let mut bound = Vec::new();
         for env in envs {
             let name = &env.snapshot.value;
             if !pinned.contains_key(name) {
                 let p = errors.take(self.pin_snapshot(name, Some(&env.snapshot.loc), &mut commits));
                 pinned.insert(name.clone(), p);
             }
-            let Some(Some(snapshot)) = pinned.get(name) else {
-                continue;
-            };
-            if let Some(e) = errors.take(self.environment(env, snapshot.clone())) {
+            bound.push((*env, name));
+        }
+        let bound: Vec<(&EnvironmentDecl, &PinnedSnapshot)> = bound
+            .into_iter()
+            .filter_map(|(env, name)| pinned.get(name).and_then(Option::as_ref).map(|s| (env, s)))
+            .collect();
+        // Layering needs no git: environments resolve in parallel.
+        let ws = self.ws;
+        let resolved: Vec<Result<ResolvedEnvironment>> = bound
+            .into_par_iter()
+            .map(|(env, snapshot)| environment(ws, env, snapshot.clone()))
+            .collect();
+        for env in resolved {
+            if let Some(e) = errors.take(env) {
                 environments.push(e);
             }
         }
@@ -145,23 +157,24 @@ impl<'w> Resolver<'w> {
             warnings: Vec::new(),
         })
     }
+}
 
-    fn environment(
-        &self,
-        env: &EnvironmentDecl,
-        snapshot: PinnedSnapshot,
-    ) -> Result<ResolvedEnvironment> {
-        let chain = layers::chain(self.ws, &env.varset)?;
+fn environment(
+    ws: &Workspace,
+    env: &EnvironmentDecl,
+    snapshot: PinnedSnapshot,
+) -> Result<ResolvedEnvironment> {
+    {
+        let chain = layers::chain(ws, &env.varset)?;
         let mut errors = Collector::default();
         for set in &chain {
             for section in &set.services {
-                if self.ws.config.service(&section.name).is_none() {
+                if ws.config.service(&section.name).is_none() {
                     errors.push(Error::at(
                         ErrorKind::Unknown {
                             kind: "service",
                             name: section.name.value.clone(),
-                            known: self
-                                .ws
+                            known: ws
                                 .config
                                 .services
                                 .iter()
@@ -174,19 +187,17 @@ impl<'w> Resolver<'w> {
                 }
             }
         }
-        let image = self
-            .ws
+        let image = ws
             .config
             .image
             .as_ref()
             .map_or("{service}:{commit}", |i| i.value.as_str());
-        let source = &self.ws.snapshots[&snapshot.name];
+        let source = &ws.snapshots[&snapshot.name];
         let mut services: Vec<ResolvedService> = snapshot
             .services
             .iter()
             .map(|pinned| {
-                let decl = self
-                    .ws
+                let decl = ws
                     .config
                     .service(&pinned.name)
                     .expect("pinned services are declared");
