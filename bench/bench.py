@@ -80,26 +80,80 @@ class Measure:
 
 def measure(name, cmd, runs, cwd=None, setup=None, warmup=1, expect=(0,), files=None,
             stdout_path=None, env=None):
-    walls, cpus, rss = [], [], 0
+    return measure_interleaved([dict(name=name, cmd=cmd, cwd=cwd, setup=setup, expect=expect, files=files,
+                                     stdout_path=stdout_path, env=env)], runs, warmup)[0]
+
+
+def measure_interleaved(specs, runs, warmup=1):
+    """Runs the commands of `specs` in turn (A B A B ...), so that a drift of the
+    machine (load, the file system's state) weighs on all of them alike."""
+    acc = [{"walls": [], "cpus": [], "rss": 0, "done": None} for _ in specs]
     for n in range(warmup + runs):
-        if setup:
-            setup()
-        if stdout_path:
-            with open(stdout_path, "wb") as out:
-                r = run_once(cmd, cwd=cwd, stdout=out, env=env)
-        else:
-            r = run_once(cmd, cwd=cwd, env=env)
-        if r.rc not in expect:
-            tail = " ".join(r.stderr.strip().splitlines()[-3:])[:300]
-            if r.rc == 2 and NOT_BUILT.search(r.stderr):
-                return Measure(name, status="n/a", note="not in the binary yet")
-            return Measure(name, status="error", note=f"exit {r.rc} (expected {'/'.join(map(str, expect))}): {tail}")
-        if n >= warmup:
-            walls.append(r.wall)
-            cpus.append(r.cpu)
-            rss = max(rss, r.rss_kb)
-        log(f"  {name}: {fmt_time(r.wall)} (cpu {fmt_time(r.cpu)}) rc={r.rc} rss={r.rss_kb / 1024:.0f} MB")
-    return Measure(name, walls=walls, cpus=cpus, rss_kb=rss, files=files)
+        for spec, a in zip(specs, acc):
+            if a["done"]:
+                continue
+            if spec.get("setup"):
+                spec["setup"]()
+            if spec.get("stdout_path"):
+                with open(spec["stdout_path"], "wb") as out:
+                    r = run_once(spec["cmd"], cwd=spec.get("cwd"), stdout=out, env=spec.get("env"))
+            else:
+                r = run_once(spec["cmd"], cwd=spec.get("cwd"), env=spec.get("env"))
+            expect = spec.get("expect", (0,))
+            if r.rc not in expect:
+                tail = " ".join(r.stderr.strip().splitlines()[-3:])[:300]
+                if r.rc == 2 and NOT_BUILT.search(r.stderr):
+                    a["done"] = Measure(spec["name"], status="n/a", note="not in the binary yet")
+                else:
+                    a["done"] = Measure(spec["name"], status="error",
+                                        note=f"exit {r.rc} (expected {'/'.join(map(str, expect))}): {tail}")
+                continue
+            if n >= warmup:
+                a["walls"].append(r.wall)
+                a["cpus"].append(r.cpu)
+                a["rss"] = max(a["rss"], r.rss_kb)
+            log(f"  {spec['name']}: {fmt_time(r.wall)} (cpu {fmt_time(r.cpu)}) rc={r.rc} "
+                f"rss={r.rss_kb / 1024:.0f} MB")
+    return [a["done"] or Measure(spec["name"], walls=a["walls"], cpus=a["cpus"], rss_kb=a["rss"],
+                                 files=spec.get("files"))
+            for spec, a in zip(specs, acc)]
+
+
+class Trash:
+    """Moves trees aside instead of deleting them while measuring.
+
+    Why: on these VMs, / is ext4 without a journal, mounted with `discard`. Deleting a
+    file costs ~5 ms (the discard), and creating files right after thousands were
+    deleted is slow, slower with every round: the inode allocator skips inodes deleted
+    in the last 60 s (`recently_deleted` in the kernel's fs/ext4/ialloc.c). `rm -rf out;
+    sync; cp -r` four times in a row took 1.7, 5, 9, 15 s here. A fresh CI clone has
+    deleted nothing, so the disk-bound rows rename the previous tree into the trash (no
+    inode freed) and the trash is emptied in the background when the run ends; a run
+    that finds a previous trash deletes it first, before measuring anything."""
+
+    def __init__(self, work):
+        self.work = work
+        old = [os.path.join(work, d) for d in os.listdir(work) if d.startswith("trash")]
+        if old:
+            log(f"deleting the trash of a previous run first ({', '.join(map(os.path.basename, old))})")
+            for d in old:
+                shutil.rmtree(d, ignore_errors=True)
+        self.dir = os.path.join(work, "trash")
+        os.makedirs(self.dir)
+        self.n = 0
+
+    def put(self, path):
+        if os.path.lexists(path):
+            self.n += 1
+            os.rename(path, os.path.join(self.dir, str(self.n)))
+        os.sync()
+
+    def empty(self):
+        gone = os.path.join(self.work, f"trash-{os.getpid()}")
+        os.rename(self.dir, gone)
+        p = subprocess.Popen(["rm", "-rf", gone], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        log(f"emptying the trash in the background (rm -rf {gone}, pid {p.pid})")
 
 
 # How snapset says a command is declared but not implemented yet (miette may wrap the
@@ -110,8 +164,11 @@ NOT_BUILT = re.compile(r"not[\s│]+built[\s│]+yet")
 # ---------------------------------------------------------------- formatting
 
 
+START = time.perf_counter()
+
+
 def log(msg):
-    print(msg, file=sys.stderr, flush=True)
+    print(f"[{time.perf_counter() - START:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
 
 def fmt_time(s):
@@ -218,6 +275,8 @@ def run_bench(args):
 
     # ------------------------------------------------------------ the release
     ws = os.path.join(work, f"ws-{S}x{E}")
+    trash = Trash(work)
+    trash.put(os.path.join(ws, "out"))
     log(f"generating S={S} E={E} in {ws}")
     t = gen("workspace", ws, "--services", str(S), "--envs", str(E))
     info.append(f"generated S={S} × E={E} workspace and its {2 * S}-commit mono-repo in {fmt_time(t)}")
@@ -234,9 +293,8 @@ def run_bench(args):
         info.append(f"`snapset check` printed on stderr: {probe.stderr.strip().splitlines()[0][:200]}")
 
     def rm_out():
-        # sync: each cold run starts with no write-back of the previous one pending
-        shutil.rmtree(out, ignore_errors=True)
-        os.sync()
+        # out/ goes to the trash; sync: no write-back of the previous run is pending
+        trash.put(out)
 
     log("render (cold) once, to count the files")
     rm_out()
@@ -248,13 +306,20 @@ def run_bench(args):
 
     check = measure("snapset check", [snapset, "-C", ws, "check"], N, files=files)
     rows.append(check)
-    cold = measure("snapset render (cold: no out/)", [snapset, "-C", ws, "render"], N, setup=rm_out, files=files)
-    rows.append(cold)
-    copy = os.path.join(ws, "out.copy")
-    cp = measure("cp -r out/ (the disk's floor)", ["cp", "-r", out, copy], N,
-                 setup=lambda: (shutil.rmtree(copy, ignore_errors=True), os.sync()), files=files)
-    shutil.rmtree(copy, ignore_errors=True)
-    rows.append(cp)
+    # Cold render and its floor, cp -r of the same tree on the same disk, in turn.
+    # cp copies a reference tree beside the workspace, so render and cp never wait
+    # on each other's files.
+    ref = os.path.join(work, f"out-ref-{S}x{E}")
+    copy = os.path.join(work, f"out-copy-{S}x{E}")
+    trash.put(ref)
+    trash.put(copy)
+    shutil.copytree(out, ref)
+    cold, cp = measure_interleaved([
+        dict(name="snapset render (cold: no out/)", cmd=[snapset, "-C", ws, "render"], setup=rm_out, files=files),
+        dict(name="cp -r out/ (the disk's floor)", cmd=["cp", "-r", ref, copy], setup=lambda: trash.put(copy),
+             files=files),
+    ], N)
+    rows += [cold, cp]
 
     before = tree_fingerprint(out)
     noop = measure("snapset render (no-op)", [snapset, "-C", ws, "render"], N, files=files)
@@ -356,11 +421,12 @@ def run_bench(args):
     if args.scale:
         S2 = args.scale_services
         ws2 = os.path.join(work, f"ws-{S2}x{E}")
+        trash.put(os.path.join(ws2, "out"))
         log(f"generating S={S2} E={E}")
         t = gen("workspace", ws2, "--services", str(S2), "--envs", str(E))
         info.append(f"generated S={S2:,} × E={E} in {fmt_time(t)}")
         out2 = os.path.join(ws2, "out")
-        shutil.rmtree(out2, ignore_errors=True)
+        trash.put(out2)
         r = run_once([snapset, "-C", ws2, "render"])
         files2 = count_files(out2)[0] if r.rc == 0 else None
         # That first render warmed the caches; slow rows get one run, not five.
@@ -369,7 +435,7 @@ def run_bench(args):
         check2 = measure(f"snapset check, S={S2:,}", [snapset, "-C", ws2, "check"], runs2, warmup=0,
                          files=files2)
         cold2 = measure(f"snapset render (cold), S={S2:,}", [snapset, "-C", ws2, "render"], runs2, warmup=0,
-                        setup=lambda: (shutil.rmtree(out2, ignore_errors=True), os.sync()), files=files2)
+                        setup=lambda: trash.put(out2), files=files2)
         rows += [check2, cold2]
         for big, small in ((check2, check), (cold2, cold)):
             r = ratio(big, small)
@@ -377,7 +443,9 @@ def run_bench(args):
                 target(big, f"≤ 12 × S={S:,} ({fmt_ratio(r)})", r <= 12)
         peak2 = max(check2.rss_kb, cold2.rss_kb) / 1024
         info.append(f"peak memory at S={S2:,}: {peak2:.0f} MB")
-        shutil.rmtree(out2, ignore_errors=True)
+        trash.put(out2)
+
+    trash.empty()
 
     return rows, ratios, checks, info
 
