@@ -603,13 +603,18 @@ def main():
     os.makedirs(args.results, exist_ok=True)
     host = re.sub(r"[^A-Za-z0-9]+", "-", m["host"]).strip("-") or "host"
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
-    name = f"{stamp}-{host}-S{args.services}xE{args.envs}{'-quick' if args.quick else ''}.md"
-    for path in (os.path.join(args.results, name), os.path.join(args.results, "latest.md")):
+    # A quick run is a smoke test: it keeps latest.md (the last real run) and is git-ignored.
+    if args.quick:
+        paths = [os.path.join(args.results, "latest-quick.md")]
+    else:
+        paths = [os.path.join(args.results, f"{stamp}-{host}-S{args.services}xE{args.envs}.md"),
+                 os.path.join(args.results, "latest.md")]
+    for path in paths:
         with open(path, "w") as f:
             f.write(text)
     print(text)
-    log(f"written to {os.path.join(args.results, name)} and {os.path.join(args.results, 'latest.md')}")
-    failed = [c for c in checks if c.startswith("✗")]
+    log(f"written to {' and '.join(paths)}")
+    failed = [c for c in checks if c.startswith("✗")] + [r.name for r in rows if r.status == "error"]
     return 1 if failed else 0
 
 
