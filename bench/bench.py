@@ -1,0 +1,622 @@
+#!/usr/bin/env python3
+"""Runs the snapset benchmark of issue 7 and prints its table (started by bench/run).
+
+Why this exists: the issue sets targets (check <= 100 ms at 1,000 services x 3
+environments, cold render close to the disk's own speed, no-op render and diff close to
+check, peak memory <= 150 MB, linear growth, bump --all far ahead of one git log per
+service, and far ahead of Helm and kustomize on the same release). This measures each
+of them on generated inputs (bench/gen.py), checks along the way that the numbers mean
+what they say (the no-op render wrote nothing, diff saw no change and then every change,
+bump picked the right commits, the peers produced the same objects), and writes one
+markdown table with the machine it ran on.
+
+Timing: wall clock of each child (time.perf_counter around fork..wait4), peak memory
+from the child's rusage (ru_maxrss, which covers the processes it waited for); the
+median of N runs after one warm-up run. Commands that are not in the binary yet
+(`snapset diff`, `snapset bump` exit 2 with "not built yet") show as n/a.
+
+Standard library only (the comparison with the peers runs bench/compare.py under the
+benchmark's venv python, which has PyYAML).
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GEN = os.path.join(HERE, "gen.py")
+
+
+# ------------------------------------------------------------------ measuring
+
+
+class Run:
+    def __init__(self, wall, cpu, rss_kb, rc, stderr):
+        self.wall, self.cpu, self.rss_kb, self.rc, self.stderr = wall, cpu, rss_kb, rc, stderr
+
+
+def run_once(cmd, cwd=None, stdout=None, env=None):
+    """Runs cmd (argv list) and returns its wall time, peak RSS and exit code."""
+    with tempfile.TemporaryFile() as err:
+        out = stdout if stdout is not None else subprocess.DEVNULL
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, p.returncode, text)
+
+
+class Measure:
+    """One row of the table: the median of `runs` timed runs."""
+
+    def __init__(self, name, status="ok", walls=(), rss_kb=0, files=None, note="", cpus=()):
+        self.name, self.status, self.walls, self.rss_kb = name, status, list(walls), rss_kb
+        self.cpus = list(cpus)
+        self.files, self.note = files, note
+        self.target, self.met = "", None
+
+    @property
+    def median(self):
+        return statistics.median(self.walls) if self.walls else None
+
+    @property
+    def cpu(self):
+        return statistics.median(self.cpus) if self.cpus else None
+
+
+def measure(name, cmd, runs, cwd=None, setup=None, warmup=1, expect=(0,), files=None,
+            stdout_path=None, env=None):
+    return measure_interleaved([dict(name=name, cmd=cmd, cwd=cwd, setup=setup, expect=expect, files=files,
+                                     stdout_path=stdout_path, env=env)], runs, warmup)[0]
+
+
+def measure_interleaved(specs, runs, warmup=1):
+    """Runs the commands of `specs` in turn (A B A B ...), so that a drift of the
+    machine (load, the file system's state) weighs on all of them alike."""
+    acc = [{"walls": [], "cpus": [], "rss": 0, "done": None} for _ in specs]
+    for n in range(warmup + runs):
+        for spec, a in zip(specs, acc):
+            if a["done"]:
+                continue
+            if spec.get("setup"):
+                spec["setup"]()
+            if spec.get("stdout_path"):
+                with open(spec["stdout_path"], "wb") as out:
+                    r = run_once(spec["cmd"], cwd=spec.get("cwd"), stdout=out, env=spec.get("env"))
+            else:
+                r = run_once(spec["cmd"], cwd=spec.get("cwd"), env=spec.get("env"))
+            expect = spec.get("expect", (0,))
+            if r.rc not in expect:
+                tail = " ".join(r.stderr.strip().splitlines()[-3:])[:300]
+                if r.rc == 2 and NOT_BUILT.search(r.stderr):
+                    a["done"] = Measure(spec["name"], status="n/a", note="not in the binary yet")
+                else:
+                    a["done"] = Measure(spec["name"], status="error",
+                                        note=f"exit {r.rc} (expected {'/'.join(map(str, expect))}): {tail}")
+                continue
+            if n >= warmup:
+                a["walls"].append(r.wall)
+                a["cpus"].append(r.cpu)
+                a["rss"] = max(a["rss"], r.rss_kb)
+            log(f"  {spec['name']}: {fmt_time(r.wall)} (cpu {fmt_time(r.cpu)}) rc={r.rc} "
+                f"rss={r.rss_kb / 1024:.0f} MB")
+    return [a["done"] or Measure(spec["name"], walls=a["walls"], cpus=a["cpus"], rss_kb=a["rss"],
+                                 files=spec.get("files"))
+            for spec, a in zip(specs, acc)]
+
+
+class Trash:
+    """Moves trees aside instead of deleting them while measuring.
+
+    Why: on these VMs, / is ext4 without a journal, mounted with `discard`. Deleting a
+    file costs ~5 ms (the discard), and creating files right after thousands were
+    deleted is slow, slower with every round: the inode allocator skips inodes deleted
+    in the last 60 s (`recently_deleted` in the kernel's fs/ext4/ialloc.c). `rm -rf out;
+    sync; cp -r` four times in a row took 1.7, 5, 9, 15 s here. A fresh CI clone has
+    deleted nothing, so the disk-bound rows rename the previous tree into the trash (no
+    inode freed) and the trash is emptied in the background when the run ends; a run
+    that finds a previous trash deletes it first, before measuring anything."""
+
+    def __init__(self, work):
+        self.work = work
+        old = [os.path.join(work, d) for d in os.listdir(work) if d.startswith("trash")]
+        if old:
+            log(f"deleting the trash of a previous run first ({', '.join(map(os.path.basename, old))})")
+            for d in old:
+                shutil.rmtree(d, ignore_errors=True)
+        self.dir = os.path.join(work, "trash")
+        os.makedirs(self.dir)
+        self.n = 0
+
+    def put(self, path):
+        if os.path.lexists(path):
+            self.n += 1
+            os.rename(path, os.path.join(self.dir, str(self.n)))
+        os.sync()
+
+    def empty(self):
+        gone = os.path.join(self.work, f"trash-{os.getpid()}")
+        os.rename(self.dir, gone)
+        p = subprocess.Popen(["rm", "-rf", gone], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        log(f"emptying the trash in the background (rm -rf {gone}, pid {p.pid})")
+
+
+# How snapset says a command is declared but not implemented yet (miette may wrap the
+# line and draw a box edge inside it).
+NOT_BUILT = re.compile(r"not[\s│]+built[\s│]+yet")
+
+
+# ---------------------------------------------------------------- formatting
+
+
+START = time.perf_counter()
+
+
+def log(msg):
+    print(f"[{time.perf_counter() - START:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+def fmt_time(s):
+    if s is None:
+        return "—"
+    if s < 1:
+        return f"{s * 1000:.0f} ms" if s >= 0.0995 else f"{s * 1000:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "—"
+    if r >= 100:
+        return f"{r:,.0f}×"
+    if r >= 10:
+        return f"{r:.1f}×"
+    return f"{r:.3f}×" if r < 0.1 else f"{r:.2f}×"
+
+
+def mark(met):
+    return "" if met is None else ("✓" if met else "✗")
+
+
+def tree_fingerprint(root):
+    """(path, inode, mtime_ns, size) of every file and folder: equal before and after
+    a command means it created, replaced, renamed and rewrote nothing."""
+    fp = []
+    for dirpath, dirs, files in os.walk(root):
+        for n in dirs + files:
+            p = os.path.join(dirpath, n)
+            st = os.lstat(p)
+            fp.append((os.path.relpath(p, root), st.st_ino, st.st_mtime_ns, st.st_size))
+    st = os.lstat(root)
+    fp.append((".", st.st_ino, st.st_mtime_ns, 0))
+    return sorted(fp)
+
+
+def count_files(root):
+    n = size = 0
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            n += 1
+            size += os.lstat(os.path.join(dirpath, f)).st_size
+    return n, size
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def capture(cmd, **kw):
+    try:
+        return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, **kw).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as e:
+        return f"? ({e})"
+
+
+def gen(*args):
+    t0 = time.perf_counter()
+    sh([sys.executable, GEN, *args])
+    return time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------- the bench
+
+
+def machine(args):
+    def cpu():
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+        return platform.processor() or "?"
+
+    def mem():
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal"):
+                    return f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
+        return "?"
+
+    repo = os.path.dirname(HERE)
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "host": socket.gethostname(),
+        "cpu": f"{cpu()}, {os.cpu_count()} cores, {mem()}",
+        "kernel": platform.release(),
+        "snapset": capture(["git", "-C", repo, "describe", "--always", "--dirty", "--abbrev=10"]),
+        "rustc": capture(["rustc", "--version"]),
+        "git": capture(["git", "--version"]),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def run_bench(args):
+    S, E, N = args.services, args.envs, args.runs
+    snapset = os.path.abspath(args.snapset)
+    work = os.path.abspath(args.workdir)
+    os.makedirs(work, exist_ok=True)
+    rows, ratios, checks, info = [], [], [], []
+    info.append(f"snapset binary: `{snapset}`")
+
+    # ------------------------------------------------------------ the release
+    ws = os.path.join(work, f"ws-{S}x{E}")
+    trash = Trash(work)
+    trash.put(os.path.join(ws, "out"))
+    log(f"generating S={S} E={E} in {ws}")
+    t = gen("workspace", ws, "--services", str(S), "--envs", str(E))
+    info.append(f"generated S={S} × E={E} workspace and its {2 * S}-commit mono-repo in {fmt_time(t)}")
+    out = os.path.join(ws, "out")
+    snap = os.path.join(ws, "snapshots", "release.kdl")
+    orig_snap = os.path.join(ws, ".bench", "release.kdl")
+    moved_snap = os.path.join(ws, ".bench", "release-moved.kdl")
+
+    probe = run_once([snapset, "-C", ws, "check"])
+    if probe.rc != 0:
+        log(probe.stderr)
+        raise SystemExit(f"bench: `snapset check` fails on the generated workspace (exit {probe.rc})")
+    if probe.stderr.strip():
+        info.append(f"`snapset check` printed on stderr: {probe.stderr.strip().splitlines()[0][:200]}")
+
+    def rm_out():
+        # out/ goes to the trash; sync: no write-back of the previous run is pending
+        trash.put(out)
+
+    log("render (cold) once, to count the files")
+    rm_out()
+    r = run_once([snapset, "-C", ws, "render"])
+    if r.rc != 0:
+        raise SystemExit(f"bench: `snapset render` failed (exit {r.rc}): {r.stderr}")
+    files, size = count_files(out)
+    info.append(f"`out/`: {files:,} files, {size / 1e6:.1f} MB")
+
+    check = measure("snapset check", [snapset, "-C", ws, "check"], N, files=files)
+    rows.append(check)
+    # Cold render and its floor, cp -r of the same tree on the same disk, in turn.
+    # cp copies a reference tree beside the workspace, so render and cp never wait
+    # on each other's files.
+    ref = os.path.join(work, f"out-ref-{S}x{E}")
+    copy = os.path.join(work, f"out-copy-{S}x{E}")
+    trash.put(ref)
+    trash.put(copy)
+    shutil.copytree(out, ref)
+    cold, cp = measure_interleaved([
+        dict(name="snapset render (cold: no out/)", cmd=[snapset, "-C", ws, "render"], setup=rm_out, files=files),
+        dict(name="cp -r out/ (the disk's floor)", cmd=["cp", "-r", ref, copy], setup=lambda: trash.put(copy),
+             files=files),
+    ], N)
+    rows += [cold, cp]
+
+    before = tree_fingerprint(out)
+    noop = measure("snapset render (no-op)", [snapset, "-C", ws, "render"], N, files=files)
+    after = tree_fingerprint(out)
+    wrote_nothing = before == after
+    rows.append(noop)
+    if not wrote_nothing:
+        changed = len(set(before) ^ set(after))
+        checks.append(f"✗ no-op render changed {changed} entries of out/ (files rewritten, renamed or replaced)")
+    else:
+        checks.append(f"✓ no-op render left all {len(before):,} entries of out/ untouched (inode, mtime, size)")
+
+    diff0 = measure("snapset diff (nothing changed)", [snapset, "-C", ws, "diff"], N, files=files, expect=(0,))
+    rows.append(diff0)
+    shutil.copyfile(moved_snap, snap)
+    try:
+        diff1 = measure("snapset diff (every commit moved)", [snapset, "-C", ws, "diff"], N, files=files,
+                        expect=(1,))
+    finally:
+        shutil.copyfile(orig_snap, snap)
+    rows.append(diff1)
+
+    # -------------------------------------------------------------- targets
+    def ratio(a, b):
+        return a.median / b.median if a.median and b.median else None
+
+    def target(row, text, met):
+        row.target, row.met = text, met
+
+    if check.median is not None:
+        target(check, "≤ 100 ms", check.median <= 0.100)
+    r = ratio(cold, cp)
+    if r is not None:
+        target(cold, f"≤ 1.5 × cp -r ({fmt_ratio(r)})", r <= 1.5)
+    r = ratio(noop, check)
+    if r is not None:
+        target(noop, f"≤ 2 × check ({fmt_ratio(r)}), writes nothing ({mark(wrote_nothing)})",
+               r <= 2 and wrote_nothing)
+    r = ratio(diff0, check)
+    if r is not None:
+        target(diff0, f"≤ 2 × check ({fmt_ratio(r)})", r <= 2)
+    snap_rows = [x for x in (check, cold, noop, diff0, diff1) if x.status == "ok"]
+    peak = max((x.rss_kb for x in snap_rows), default=0) / 1024
+    peak_row = Measure("peak memory of snapset (max of the rows above)", note=f"{peak:.1f} MB")
+    peak_row.target, peak_row.met = "≤ 150 MB", peak <= 150
+    rows.append(peak_row)
+
+    # ----------------------------------------------------------------- bump
+    hist_per = 20
+    hws = os.path.join(work, f"history-{S}x{hist_per}")
+    log(f"generating the bump history: {S} services × {hist_per} commits")
+    t = gen("history", hws, "--services", str(S), "--per-service", str(hist_per))
+    with open(os.path.join(hws, ".bench", "expected-bump.json")) as f:
+        expected = json.load(f)
+    info.append(f"generated the bump history ({expected['commits']:,} commits, {S} services) in {fmt_time(t)}")
+    hsnap = os.path.join(hws, "snapshots", "release.kdl")
+    horig = os.path.join(hws, ".bench", "release.kdl")
+    bump = measure(f"snapset bump release --all ({expected['commits']:,} commits)",
+                   [snapset, "-C", hws, "bump", "release", "--all"], args.bump_runs,
+                   setup=lambda: shutil.copyfile(horig, hsnap))
+    if bump.status == "ok":
+        with open(hsnap) as f:
+            got = dict(re.findall(r'service "([^"]+)" commit="([0-9a-f]+)"', f.read()))
+        wrong = [s for s, c in expected["newest"].items() if not c.startswith(got.get(s, "-")) or len(got.get(s, "")) < 7]
+        checks.append(f"{'✓' if not wrong else '✗'} bump --all pinned {len(expected['newest']) - len(wrong)}/"
+                      f"{len(expected['newest'])} services to the newest commit touching their path")
+    shutil.copyfile(horig, hsnap)
+    # One git log per service takes ~0.1 s each at S=1,000: time every k-th service
+    # (the history is shuffled, so any k-th is as deep as the rest) and scale up.
+    step = max(1, S // args.loop_sample) if args.loop_sample else 1
+    sample = list(range(1, S + 1, step))
+    loop = os.path.join(hws, ".bench", "git-log-loop.sh")
+    with open(loop, "w") as f:
+        f.write("#!/bin/sh\n# one git log per service: what a script without snapset does\n")
+        for i in sample:
+            f.write(f"git --git-dir=services.git log -1 --format=%H -- services/svc-{i:04d}\n")
+    loop_out = os.path.join(hws, ".bench", "git-log-loop.out")
+    label = (f"git log -1 per service ({S:,} services)" if step == 1 else
+             f"git log -1 per service (timed on {len(sample)} of {S:,} services, × {S / len(sample):g})")
+    gitloop = measure(label, ["sh", loop], args.loop_runs, cwd=hws, warmup=0, stdout_path=loop_out)
+    gitloop.walls = [w * S / len(sample) for w in gitloop.walls]
+    gitloop.cpus = [c * S / len(sample) for c in gitloop.cpus]
+    with open(loop_out) as f:
+        lines = f.read().split()
+    good = sum(1 for i, h in zip(sample, lines) if h == expected["newest"].get(f"svc-{i:04d}"))
+    checks.append(f"{'✓' if good == len(sample) else '✗'} the git log loop found {good}/{len(sample)} newest commits")
+    rows += [bump, gitloop]
+    r = ratio(gitloop, bump)
+    if r is not None:
+        target(bump, f"≥ 20 × faster than the git log loop ({fmt_ratio(r)})", r >= 20)
+
+    # ---------------------------------------------------------------- peers
+    if args.peers:
+        peer_rows, peer_ratios = run_peers(args, ws, check, S, E, work, checks, info)
+        rows += peer_rows
+        ratios += peer_ratios
+
+    # ---------------------------------------------------------------- scale
+    if args.scale:
+        S2 = args.scale_services
+        ws2 = os.path.join(work, f"ws-{S2}x{E}")
+        trash.put(os.path.join(ws2, "out"))
+        log(f"generating S={S2} E={E}")
+        t = gen("workspace", ws2, "--services", str(S2), "--envs", str(E))
+        info.append(f"generated S={S2:,} × E={E} in {fmt_time(t)}")
+        out2 = os.path.join(ws2, "out")
+        trash.put(out2)
+        r = run_once([snapset, "-C", ws2, "render"])
+        files2 = count_files(out2)[0] if r.rc == 0 else None
+        # That first render warmed the caches; slow rows get one run, not five.
+        runs2 = max(1, min(N, 3)) if r.wall < 10 else 1
+        info.append(f"first (untimed) cold render at S={S2:,}: {fmt_time(r.wall)}, exit {r.rc}")
+        check2 = measure(f"snapset check, S={S2:,}", [snapset, "-C", ws2, "check"], runs2, warmup=0,
+                         files=files2)
+        cold2 = measure(f"snapset render (cold), S={S2:,}", [snapset, "-C", ws2, "render"], runs2, warmup=0,
+                        setup=lambda: trash.put(out2), files=files2)
+        rows += [check2, cold2]
+        for big, small in ((check2, check), (cold2, cold)):
+            r = ratio(big, small)
+            if r is not None:
+                target(big, f"≤ 12 × S={S:,} ({fmt_ratio(r)})", r <= 12)
+        peak2 = max(check2.rss_kb, cold2.rss_kb) / 1024
+        info.append(f"peak memory at S={S2:,}: {peak2:.0f} MB")
+        trash.put(out2)
+
+    trash.empty()
+
+    return rows, ratios, checks, info
+
+
+def run_peers(args, ws, check, S, E, work, checks, info):
+    rows, ratios = [], []
+    kubectl, helm, py = args.kubectl, args.helm, args.peer_python
+    info.append(f"helm: {capture([helm, 'version', '--short'])}; kubectl: "
+                f"{capture([kubectl, 'version', '--client']).splitlines()[0]}")
+    model = os.path.join(ws, ".bench", "model.json")
+    peers = os.path.join(work, "peers")
+    os.makedirs(peers, exist_ok=True)
+
+    # Helm: all E environments of the same release.
+    chart = os.path.join(peers, f"chart-{S}x{E}")
+    gen("helm", model, chart)
+    helm_home = os.path.join(peers, "helm-home")
+    env = dict(os.environ, HELM_CACHE_HOME=helm_home + "/cache", HELM_CONFIG_HOME=helm_home + "/config",
+               HELM_DATA_HOME=helm_home + "/data")
+    streams = os.path.join(peers, f"helm-out-{S}x{E}")
+    os.makedirs(streams, exist_ok=True)
+    script = os.path.join(chart, "..", f"helm-{S}x{E}.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nset -e\n# helm template for every environment of the release\n")
+        for e in range(1, E + 1):
+            f.write(f"'{helm}' template bench '{chart}' -f '{chart}/values-env-{e}.yaml' > '{streams}/env-{e}.yaml'\n")
+    helm_row = measure(f"helm template, all {E} envs (S={S:,})", ["sh", script], args.runs, env=env,
+                       files=None)
+    rows.append(helm_row)
+    if helm_row.status == "ok":
+        pairs = [f"env-{e}={streams}/env-{e}.yaml" for e in range(1, E + 1)]
+        res = subprocess.run([py, os.path.join(HERE, "compare.py"), os.path.join(ws, "out"), *pairs],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in res.stdout.strip().splitlines():
+            checks.append(("✓ helm " if res.returncode == 0 else "✗ helm ") + line)
+        r = check.median / helm_row.median if check.median else None
+        ratios.append(("snapset check ÷ helm template (same release)", r, "≤ 0.1", r is not None and r <= 0.1))
+
+    # kustomize: one overlay, at small sizes (it is quadratic).
+    k_rows = {}
+    for ks in args.kustomize_sizes:
+        kws = os.path.join(work, f"ws-{ks}x{E}")
+        gen("workspace", kws, "--services", str(ks), "--envs", str(E))
+        r = run_once([args.snapset, "-C", kws, "render"])
+        if r.rc != 0:
+            checks.append(f"✗ snapset render failed at S={ks}: {r.stderr[:200]}")
+            continue
+        ktree = os.path.join(peers, f"kustomize-{ks}")
+        gen("kustomize", os.path.join(kws, ".bench", "model.json"), ktree, "--env", "env-1")
+        kout = os.path.join(peers, f"kustomize-{ks}-env-1.yaml")
+        runs = min(args.runs, 3) if ks <= 100 else 1
+        row = measure(f"kubectl kustomize, 1 env (S={ks:,})", [kubectl, "kustomize", os.path.join(ktree, "overlays", "env-1")],
+                      runs, warmup=0, stdout_path=kout)
+        rows.append(row)
+        if row.status == "ok":
+            k_rows[ks] = row
+            res = subprocess.run([py, os.path.join(HERE, "compare.py"), os.path.join(kws, "out"), f"env-1={kout}"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for line in res.stdout.strip().splitlines():
+                checks.append(("✓ kustomize " if res.returncode == 0 else "✗ kustomize ") + f"S={ks}: " + line)
+    if 100 in k_rows and check.median:
+        r = check.median / k_rows[100].median
+        ratios.append((f"snapset check (S={S:,}, {E} envs) ÷ kustomize (S=100, 1 env)", r, "≈ 0.03 or less",
+                       r <= 0.035))
+    sizes = sorted(k_rows)
+    if S in k_rows:
+        k1000, how = k_rows[S].median, "measured"
+    elif len(sizes) >= 2:
+        a, b = sizes[-2], sizes[-1]
+        k = math.log(k_rows[b].median / k_rows[a].median) / math.log(b / a)
+        k1000, how = k_rows[b].median * (S / b) ** k, f"extrapolated from S={a},{b} (t ∝ S^{k:.2f})"
+    elif sizes:
+        b = sizes[-1]
+        k1000, how = k_rows[b].median * (S / b) ** 2, f"extrapolated from S={b} assuming t ∝ S²"
+    else:
+        k1000 = None
+    if k1000 and check.median:
+        if S not in k_rows:
+            est = Measure(f"kubectl kustomize, 1 env (S={S:,}) — {how}", walls=[k1000])
+            rows.append(est)
+        # one kustomize environment of S services vs. snapset's E environments of S services
+        r = k1000 / check.median
+        ratios.append((f"kustomize, 1 env of S={S:,} ({how.split(' (')[0]}) ÷ snapset check, {E} envs", r,
+                       "≥ 1,000 (thousands)", r >= 1000))
+    return rows, ratios
+
+
+def table(rows, ratios, checks, info, m, args, tools):
+    S, E = args.services, args.envs
+    lines = [f"## snapset benchmark: S = {S:,} services × E = {E} environments"
+             + (" (quick)" if args.quick else ""), ""]
+    lines.append(f"Machine: {m['host']} — {m['cpu']}, Linux {m['kernel']}; {m['date']}; "
+                 f"load average at start {m['load']}, at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}.")
+    lines.append(f"snapset {m['snapset']} ({m['rustc']}, release build); {m['git']}; median of {args.runs} runs "
+                 f"after a warm-up run unless noted. CPU = median user + system time of the "
+                 f"process and the children it waited for (snapset uses both cores).")
+    if S != 1000 or E != 3:
+        lines.append(f"The targets are set for S = 1,000, E = 3; at S = {S:,} they are indicative only.")
+    lines += ["", "| measurement | median | min – max | runs | CPU | files/s | peak RSS | target | met |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | :-: |"]
+    for r in rows:
+        if r.status != "ok":
+            lines.append(f"| {r.name} | {r.status} | | | | | | {r.note} | |")
+            continue
+        if not r.walls:  # a derived row
+            lines.append(f"| {r.name} | | | | | | {r.note} | {r.target} | {mark(r.met)} |")
+            continue
+        med = r.median
+        rng = f"{fmt_time(min(r.walls))} – {fmt_time(max(r.walls))}" if len(r.walls) > 1 else ""
+        fps = f"{r.files / med:,.0f}" if r.files and med else ""
+        rss = f"{r.rss_kb / 1024:.0f} MB" if r.rss_kb else ""
+        cpu = fmt_time(r.cpu) if r.cpus else ""
+        lines.append(f"| {r.name} | {fmt_time(med)} | {rng} | {len(r.walls)} | {cpu} | {fps} | {rss} | {r.target} | {mark(r.met)} |")
+    if ratios:
+        lines += ["", "| comparison | ratio | target | met |", "| --- | ---: | --- | :-: |"]
+        for name, r, tgt, met in ratios:
+            lines.append(f"| {name} | {fmt_ratio(r)} | {tgt} | {mark(met)} |")
+    lines += ["", "Checks:"] + [f"- {c}" for c in checks]
+    lines += ["", "Notes:"] + [f"- {i}" for i in info]
+    met = [r.met for r in rows if r.met is not None] + [x[3] for x in ratios]
+    lines += ["", f"Targets met: {sum(1 for x in met if x)} of {len(met)}."]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser(description="snapset benchmark (issue 7); see bench/README.md")
+    p.add_argument("--snapset", required=True, help="the snapset binary (release build)")
+    p.add_argument("--services", type=int, default=1000)
+    p.add_argument("--envs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=5, help="timed runs per measurement (median)")
+    p.add_argument("--bump-runs", type=int, default=None)
+    p.add_argument("--loop-runs", type=int, default=1)
+    p.add_argument("--loop-sample", type=int, default=100,
+                   help="time git log on about this many services and scale up (0: all)")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--peers", action="store_true")
+    p.add_argument("--kubectl")
+    p.add_argument("--helm")
+    p.add_argument("--peer-python")
+    p.add_argument("--kustomize-sizes", default="100,300")
+    p.add_argument("--scale", action="store_true")
+    p.add_argument("--scale-services", type=int, default=10000)
+    p.add_argument("--workdir", default=os.path.join(HERE, "work"))
+    p.add_argument("--results", default=os.path.join(HERE, "results"))
+    args = p.parse_args()
+    args.snapset = os.path.abspath(args.snapset)
+    args.kustomize_sizes = [int(x) for x in args.kustomize_sizes.split(",") if x]
+    if args.bump_runs is None:
+        args.bump_runs = args.runs
+    m = machine(args)
+    t0 = time.perf_counter()
+    rows, ratios, checks, info = run_bench(args)
+    info.append(f"the whole benchmark took {fmt_time(time.perf_counter() - t0)}")
+    text = table(rows, ratios, checks, info, m, args, None)
+    os.makedirs(args.results, exist_ok=True)
+    host = re.sub(r"[^A-Za-z0-9]+", "-", m["host"]).strip("-") or "host"
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
+    # A quick run is a smoke test: it keeps latest.md (the last real run) and is git-ignored.
+    if args.quick:
+        paths = [os.path.join(args.results, "latest-quick.md")]
+    else:
+        paths = [os.path.join(args.results, f"{stamp}-{host}-S{args.services}xE{args.envs}.md"),
+                 os.path.join(args.results, "latest.md")]
+    for path in paths:
+        with open(path, "w") as f:
+            f.write(text)
+    print(text)
+    log(f"written to {' and '.join(paths)}")
+    failed = [c for c in checks if c.startswith("✗")] + [r.name for r in rows if r.status == "error"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
