@@ -14,7 +14,34 @@ pub struct Repo {
     pub display: String,
     /// The raw bytes of the trees read last: a pin's parent tree is often
     /// the tree of the pin before it.
-    trees: std::cell::RefCell<Vec<(Oid, std::rc::Rc<[u8]>)>>,
+    trees: std::cell::RefCell<Vec<(Oid, std::rc::Rc<RawTree>)>>,
+}
+
+/// A tree object's bytes. Looked up once or twice (the untouched-path
+/// check), a scan is cheapest; looked up for many paths (`bump --all`
+/// walking the history), an index by name is built on the third lookup.
+struct RawTree {
+    data: Box<[u8]>,
+    lookups: std::cell::Cell<u32>,
+    index: std::cell::OnceCell<std::collections::HashMap<Box<[u8]>, Oid>>,
+}
+
+impl RawTree {
+    fn entry(&self, name: &[u8]) -> Option<Oid> {
+        let n = self.lookups.get() + 1;
+        self.lookups.set(n);
+        if n <= 2 {
+            return tree_entries(&self.data)
+                .find(|(entry, _)| *entry == name)
+                .map(|(_, id)| id);
+        }
+        let index = self.index.get_or_init(|| {
+            tree_entries(&self.data)
+                .map(|(n, id)| (n.into(), id))
+                .collect()
+        });
+        index.get(name).copied()
+    }
 }
 
 /// How many raw trees `Repo` keeps.
@@ -225,25 +252,29 @@ impl Repo {
             .borrow()
             .iter()
             .find(|(id, _)| *id == tree)
-            .map(|(_, data)| data.clone());
-        let data = match cached {
-            Some(data) => data,
+            .map(|(_, t)| t.clone());
+        let raw = match cached {
+            Some(raw) => raw,
             None => {
                 let odb = self.repo.odb().map_err(git_error)?;
                 let object = odb.read(tree).map_err(git_error)?;
                 if object.kind() != git2::ObjectType::Tree {
                     return Ok(None);
                 }
-                let data: std::rc::Rc<[u8]> = object.data().into();
+                let raw = std::rc::Rc::new(RawTree {
+                    data: object.data().into(),
+                    lookups: Default::default(),
+                    index: Default::default(),
+                });
                 let mut trees = self.trees.borrow_mut();
                 if trees.len() == TREE_CACHE {
                     trees.remove(0);
                 }
-                trees.push((tree, data.clone()));
-                data
+                trees.push((tree, raw.clone()));
+                raw
             }
         };
-        Ok(scan_tree(&data, name.as_bytes()))
+        Ok(raw.entry(name.as_bytes()))
     }
 }
 
@@ -251,11 +282,14 @@ fn components(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|c| !c.is_empty() && *c != ".")
 }
 
-/// Finds an entry in a raw git tree: a sequence of `<mode> <name>\0` and
-/// a 20-byte id, sorted by name.
-fn scan_tree(data: &[u8], name: &[u8]) -> Option<Oid> {
+/// The entries of a raw git tree: a sequence of `<mode> <name>\0` and a
+/// 20-byte id. Stops at the first malformed entry.
+fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid)> {
     let mut at = 0;
-    while at < data.len() {
+    std::iter::from_fn(move || {
+        if at >= data.len() {
+            return None;
+        }
         // Modes are five or six octal digits (`40000`, `100644`).
         let space = match (data.get(at + 5), data.get(at + 6)) {
             (Some(b' '), _) => at + 5,
@@ -264,13 +298,17 @@ fn scan_tree(data: &[u8], name: &[u8]) -> Option<Oid> {
         };
         let start = space + 1;
         let nul = start + data.get(start..)?.iter().position(|&b| b == 0)?;
-        let id = data.get(nul + 1..nul + 21)?;
-        if &data[start..nul] == name {
-            return Oid::from_bytes(id).ok();
-        }
+        let id = Oid::from_bytes(data.get(nul + 1..nul + 21)?).ok()?;
         at = nul + 21;
-    }
-    None
+        Some((&data[start..nul], id))
+    })
+}
+
+#[cfg(test)]
+fn scan_tree(data: &[u8], name: &[u8]) -> Option<Oid> {
+    tree_entries(data)
+        .find(|(entry, _)| *entry == name)
+        .map(|(_, id)| id)
 }
 
 #[cfg(test)]
@@ -292,5 +330,16 @@ mod tests {
         assert_eq!(scan_tree(&raw, b"cart"), Oid::from_bytes(&[1; 20]).ok());
         assert_eq!(scan_tree(&raw, b"car"), None);
         assert_eq!(scan_tree(&raw[..30], b"taxe"), None);
+        // Scanned, then indexed: the same answers.
+        let tree = RawTree {
+            data: raw.into(),
+            lookups: Default::default(),
+            index: Default::default(),
+        };
+        for _ in 0..4 {
+            assert_eq!(tree.entry(b"cart.md"), Oid::from_bytes(&[2; 20]).ok());
+            assert_eq!(tree.entry(b"nope"), None);
+        }
+        assert!(tree.index.get().is_some());
     }
 }

@@ -193,6 +193,21 @@ impl Diff {
         let mut environments = Vec::new();
         for (resolved, rendered) in compiled.release.environments.iter().zip(&compiled.rendered) {
             let old = base.read_env(&rendered.name)?;
+            let changes = compare(&rendered.name, &rendered.files, &old);
+            if changes.is_empty() {
+                // Equal bytes: nothing to read back, diff or mask.
+                environments.push(EnvDiff {
+                    name: rendered.name.clone(),
+                    status: EnvStatus::Unchanged,
+                    old_snapshot: Some(resolved.snapshot.name.clone()),
+                    new_snapshot: Some(resolved.snapshot.name.clone()),
+                    unchanged_files: rendered.files.len(),
+                    services: Vec::new(),
+                    files: Vec::new(),
+                    masker: Masker::default(),
+                });
+                continue;
+            }
             let new_json = SnapshotJson::new(resolved);
             environments.push(env_diff(
                 &rendered.name,

@@ -31,16 +31,25 @@ pub struct Change {
 /// What is on disk for one environment folder.
 pub type Tree = BTreeMap<String, Vec<u8>>;
 
-/// Reads every file under `dir` (missing folder: empty tree).
+/// Reads every file under `dir` (missing folder: empty tree). The folders
+/// are listed first and the files read in parallel: a no-op render of a
+/// thousand services reads seven thousand files.
 pub fn read_tree(dir: &Path) -> Result<Tree> {
-    let mut tree = Tree::new();
+    use rayon::prelude::*;
+    let mut files = Vec::new();
     if dir.is_dir() {
-        walk(dir, "", &mut tree)?;
+        walk(dir, "", &mut files)?;
     }
-    Ok(tree)
+    files
+        .into_par_iter()
+        .map(|(rel, path)| match std::fs::read(&path) {
+            Ok(bytes) => Ok((rel, bytes)),
+            Err(source) => Err(Error::new(ErrorKind::Read { path, source })),
+        })
+        .collect()
 }
 
-fn walk(dir: &Path, prefix: &str, tree: &mut Tree) -> Result<()> {
+fn walk(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) -> Result<()> {
     let read_err = |source| {
         Error::new(ErrorKind::Read {
             path: dir.to_path_buf(),
@@ -56,17 +65,10 @@ fn walk(dir: &Path, prefix: &str, tree: &mut Tree) -> Result<()> {
             format!("{prefix}/{name}")
         };
         let path = entry.path();
-        let kind = entry.file_type().map_err(read_err)?;
-        if kind.is_dir() {
-            walk(&path, &rel, tree)?;
+        if entry.file_type().map_err(read_err)?.is_dir() {
+            walk(&path, &rel, files)?;
         } else {
-            let bytes = std::fs::read(&path).map_err(|source| {
-                Error::new(ErrorKind::Read {
-                    path: path.clone(),
-                    source,
-                })
-            })?;
-            tree.insert(rel, bytes);
+            files.push((rel, path));
         }
     }
     Ok(())
@@ -126,8 +128,9 @@ impl Emitter {
     }
 
     pub fn plan<'r>(&self, rendered: &'r [RenderedEnvironment]) -> Result<Vec<EnvPlan<'r>>> {
+        use rayon::prelude::*;
         rendered
-            .iter()
+            .par_iter()
             .map(|r| {
                 let existing = read_tree(&self.env_dir(&r.name))?;
                 let changes = compare(&r.name, &r.files, &existing);
