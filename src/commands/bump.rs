@@ -57,6 +57,36 @@ impl BumpCommand {
             .zip(history::newest_touching(&repo, from, &paths)?)
             .collect();
 
+        // The commits between every old and new pin, both ways, in one walk.
+        let ranges: Vec<history::Range> = targets
+            .iter()
+            .filter_map(|t| {
+                let new = newest[t.path]?;
+                let old = repo.resolve_pin(&t.track.commit).ok()?;
+                (old != new).then_some(t.path).map(|path| {
+                    [
+                        history::Range {
+                            hide: old,
+                            from: new,
+                            path,
+                        },
+                        history::Range {
+                            hide: new,
+                            from: old,
+                            path,
+                        },
+                    ]
+                })
+            })
+            .flatten()
+            .collect();
+        let walked = history::touching_ranges(&repo, &ranges)?;
+        let between: HashMap<(Oid, Oid, &str), &history::RangeCommits> = ranges
+            .iter()
+            .zip(&walked)
+            .map(|(r, w)| ((r.hide, r.from, r.path), w))
+            .collect();
+
         let file = session.sources.get(snapshot.file);
         let (rel, before) = (file.name.clone(), file.text.clone());
         let mut errors = Collector::default();
@@ -96,7 +126,13 @@ impl BumpCommand {
                 target.track.name.value.clone(),
                 text,
             ));
-            report.extend(describe(&repo, target, old, new, reference)?);
+            let ranges = old.map(|old| {
+                (
+                    between[&(old, new, target.path)],
+                    between[&(new, old, target.path)],
+                )
+            });
+            report.extend(describe(&repo, target, old, new, reference, ranges));
             if old
                 .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
             {
@@ -200,26 +236,27 @@ fn describe(
     old: Option<Oid>,
     new: Oid,
     reference: &str,
-) -> Result<Vec<String>> {
+    between: Option<(&history::RangeCommits, &history::RangeCommits)>,
+) -> Vec<String> {
     let label = target.label();
     let path = target.path;
-    let Some(old) = old else {
-        return Ok(vec![format!(
+    let (Some(old), Some((forward, back))) = (old, between) else {
+        return vec![format!(
             "{label}: {} → {} (the old pin is not a commit of {})",
             target.track.commit.value,
             short(new),
             repo.display
-        )]);
+        )];
     };
-    let line = |mark: &str, oid: Oid| format!("  {mark}{} {}", short(oid), repo.subject(oid));
+    let line = |mark: &str, oid: &Oid| format!("  {mark}{} {}", short(*oid), repo.subject(*oid));
     let head = format!("{label}: {} → {}", short(old), short(new));
+    let (added, dropped) = (&forward.commits, &back.commits);
     let mut out = Vec::new();
-    if repo.contains(new, old)? {
-        let added = repo.touching_between(old, new, path)?;
+    if forward.hide_reachable {
+        // `new` contains `old`: the move only adds.
         out.push(format!("{head} ({})", edit::commits(added.len())));
-        out.extend(added.into_iter().map(|c| line("", c)));
-    } else if repo.contains(old, new)? {
-        let dropped = repo.touching_between(new, old, path)?;
+        out.extend(added.iter().map(|c| line("", c)));
+    } else if back.hide_reachable {
         if dropped.is_empty() {
             out.push(format!(
                 "{head} (same files under {path}: the old pin did not touch them)"
@@ -229,20 +266,18 @@ fn describe(
                 "{head} (back: drops {}; the old pin is not reachable from {reference})",
                 edit::commits(dropped.len())
             ));
-            out.extend(dropped.into_iter().map(|c| line("- ", c)));
+            out.extend(dropped.iter().map(|c| line("- ", c)));
         }
     } else {
-        let added = repo.touching_between(old, new, path)?;
-        let dropped = repo.touching_between(new, old, path)?;
         out.push(format!(
             "{head} (diverged: adds {}, drops {}; the old pin is not reachable from {reference})",
             edit::commits(added.len()),
             edit::commits(dropped.len())
         ));
-        out.extend(added.into_iter().map(|c| line("+ ", c)));
-        out.extend(dropped.into_iter().map(|c| line("- ", c)));
+        out.extend(added.iter().map(|c| line("+ ", c)));
+        out.extend(dropped.iter().map(|c| line("- ", c)));
     }
-    Ok(out)
+    out
 }
 
 /// Whether the `//` comment that ends the line after `at` quotes `subject`,

@@ -39,3 +39,96 @@ pub fn newest_touching(repo: &Repo, from: Oid, paths: &[&str]) -> Result<Vec<Opt
     }
     Ok(found)
 }
+
+/// One range of the history for one path: the commits reachable from
+/// `from` and not from `hide` that touch `path` (`git log hide..from -- path`).
+pub struct Range<'p> {
+    pub hide: Oid,
+    pub from: Oid,
+    pub path: &'p str,
+}
+
+/// What one walk learnt of a range.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RangeCommits {
+    /// Newest first, in the walk's topological order.
+    pub commits: Vec<Oid>,
+    /// Whether `hide` is reachable from `from` (`from` contains it).
+    pub hide_reachable: bool,
+}
+
+/// Every range in one walk of the history, rather than one walk per range
+/// (`bump --all` over a thousand services would walk the history a
+/// thousand times). Each commit carries two bit sets over the ranges:
+/// reachable from the range's `from`, and reachable from its `hide`;
+/// children come before parents in topological order, so a commit's sets
+/// are complete when it is reached, and it is in a range when the first
+/// bit is set and the second is not. Only commits in some range have their
+/// trees compared, for the paths of those ranges only.
+pub fn touching_ranges(repo: &Repo, ranges: &[Range]) -> Result<Vec<RangeCommits>> {
+    use std::collections::HashMap;
+    let mut out = vec![RangeCommits::default(); ranges.len()];
+    if ranges.is_empty() {
+        return Ok(out);
+    }
+    let words = ranges.len().div_ceil(64);
+    let bit = |bits: &[u64], r: usize| bits[r / 64] & (1 << (r % 64)) != 0;
+    let mut froms: HashMap<Oid, Vec<usize>> = HashMap::new();
+    let mut hides: HashMap<Oid, Vec<usize>> = HashMap::new();
+    for (r, range) in ranges.iter().enumerate() {
+        froms.entry(range.from).or_default().push(r);
+        hides.entry(range.hide).or_default().push(r);
+    }
+    let mut walk = repo.inner().revwalk().map_err(git_error)?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+        .map_err(git_error)?;
+    for from in froms.keys() {
+        walk.push(*from).map_err(git_error)?;
+    }
+    // (reachable from `from`, reachable from `hide`) of commits not walked yet.
+    let mut pending: HashMap<Oid, (Vec<u64>, Vec<u64>)> = HashMap::new();
+    for oid in walk {
+        let oid = oid.map_err(git_error)?;
+        let (mut reach, mut hidden) = pending
+            .remove(&oid)
+            .unwrap_or_else(|| (vec![0; words], vec![0; words]));
+        for &r in froms.get(&oid).into_iter().flatten() {
+            reach[r / 64] |= 1 << (r % 64);
+        }
+        for &r in hides.get(&oid).into_iter().flatten() {
+            out[r].hide_reachable = bit(&reach, r);
+            hidden[r / 64] |= 1 << (r % 64);
+        }
+        let inside: Vec<usize> = (0..ranges.len())
+            .filter(|&r| bit(&reach, r) && !bit(&hidden, r))
+            .collect();
+        if !inside.is_empty() {
+            let mut paths: Vec<&str> = inside.iter().map(|&r| ranges[r].path).collect();
+            paths.sort_unstable();
+            paths.dedup();
+            let touched = repo.touched(oid, &paths)?;
+            for &r in &inside {
+                let i = paths
+                    .binary_search(&ranges[r].path)
+                    .expect("collected above");
+                if touched[i] {
+                    out[r].commits.push(oid);
+                }
+            }
+        }
+        if reach.iter().all(|w| *w == 0) && hidden.iter().all(|w| *w == 0) {
+            continue;
+        }
+        let commit = repo.inner().find_commit(oid).map_err(git_error)?;
+        for parent in commit.parent_ids() {
+            let entry = pending
+                .entry(parent)
+                .or_insert_with(|| (vec![0; words], vec![0; words]));
+            for w in 0..words {
+                entry.0[w] |= reach[w];
+                entry.1[w] |= hidden[w];
+            }
+        }
+    }
+    Ok(out)
+}
