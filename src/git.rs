@@ -207,31 +207,64 @@ impl Repo {
             Some(parent) => Some(self.repo.find_commit(parent).map_err(git_error)?.tree_id()),
             None => None,
         };
-        paths
-            .iter()
-            .map(|path| match before {
-                Some(before) => self.differs(here, before, path),
-                None => Ok(self.entry_at(here, path)?.is_some()),
-            })
-            .collect()
+        // Paths are grouped by folder: the folder's two trees are compared
+        // once, entry by entry, whatever the number of services in it.
+        let mut folders: Vec<(String, Changed)> = Vec::new();
+        let mut out = Vec::with_capacity(paths.len());
+        for path in paths {
+            let parts: Vec<&str> = components(path).collect();
+            let Some((name, dir)) = parts.split_last() else {
+                out.push(Some(here) != before);
+                continue;
+            };
+            let dir = dir.join("/");
+            let at = match folders.iter().position(|(d, _)| *d == dir) {
+                Some(at) => at,
+                None => {
+                    folders.push((dir.clone(), self.changed_in(here, before, &dir)?));
+                    folders.len() - 1
+                }
+            };
+            out.push(folders[at].1.contains(name.as_bytes()));
+        }
+        Ok(out)
     }
 
-    /// Whether `path` differs between two trees, descending only while the
-    /// subtrees on the way differ. Trees are scanned raw: parsing a
-    /// mono-repo's `services/` tree (every entry, every mode) was most of
-    /// the cost of checking a thousand pins.
-    fn differs(&self, mut a: Oid, mut b: Oid, path: &str) -> Result<bool> {
-        for name in components(path) {
-            if a == b {
-                return Ok(false);
-            }
-            match (self.raw_entry(a, name)?, self.raw_entry(b, name)?) {
-                (Some(x), Some(y)) => (a, b) = (x, y),
-                (None, None) => return Ok(false),
-                _ => return Ok(true),
+    /// The names of the entries of folder `dir` that differ between two
+    /// trees (`before` absent: every entry of `here`).
+    fn changed_in(&self, here: Oid, before: Option<Oid>, dir: &str) -> Result<Changed> {
+        let a = self.entry_at(here, dir)?;
+        let b = match before {
+            Some(before) => self.entry_at(before, dir)?,
+            None => None,
+        };
+        if a == b {
+            return Ok(Changed::Nothing);
+        }
+        let (a, b) = (self.raw_tree(a)?, self.raw_tree(b)?);
+        let empty: &[u8] = &[];
+        let mut names: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+        let mut seen: std::collections::HashMap<&[u8], Oid> = std::collections::HashMap::new();
+        for (name, id) in tree_entries(b.as_ref().map_or(empty, |t| &t.data)) {
+            seen.insert(name, id);
+        }
+        for (name, id) in tree_entries(a.as_ref().map_or(empty, |t| &t.data)) {
+            match seen.remove(name) {
+                Some(old) if old == id => {}
+                _ => {
+                    names.insert(name.to_vec());
+                }
             }
         }
-        Ok(a != b)
+        names.extend(seen.into_keys().map(<[u8]>::to_vec));
+        Ok(Changed::Names(names))
+    }
+
+    fn raw_tree(&self, tree: Option<Oid>) -> Result<Option<std::rc::Rc<RawTree>>> {
+        match tree {
+            Some(tree) => self.load_tree(tree),
+            None => Ok(None),
+        }
     }
 
     fn entry_at(&self, mut tree: Oid, path: &str) -> Result<Option<Oid>> {
@@ -247,34 +280,54 @@ impl Repo {
     /// The id of the entry `name` in the tree `tree` (`None` when `tree` is
     /// not a tree or has no such entry).
     fn raw_entry(&self, tree: Oid, name: &str) -> Result<Option<Oid>> {
+        Ok(self
+            .load_tree(tree)?
+            .and_then(|raw| raw.entry(name.as_bytes())))
+    }
+
+    /// A tree's raw bytes, from the small cache or the object database
+    /// (`None` when the object is not a tree).
+    fn load_tree(&self, tree: Oid) -> Result<Option<std::rc::Rc<RawTree>>> {
         let cached = self
             .trees
             .borrow()
             .iter()
             .find(|(id, _)| *id == tree)
             .map(|(_, t)| t.clone());
-        let raw = match cached {
-            Some(raw) => raw,
-            None => {
-                let odb = self.repo.odb().map_err(git_error)?;
-                let object = odb.read(tree).map_err(git_error)?;
-                if object.kind() != git2::ObjectType::Tree {
-                    return Ok(None);
-                }
-                let raw = std::rc::Rc::new(RawTree {
-                    data: object.data().into(),
-                    lookups: Default::default(),
-                    index: Default::default(),
-                });
-                let mut trees = self.trees.borrow_mut();
-                if trees.len() == TREE_CACHE {
-                    trees.remove(0);
-                }
-                trees.push((tree, raw.clone()));
-                raw
-            }
-        };
-        Ok(raw.entry(name.as_bytes()))
+        if let Some(raw) = cached {
+            return Ok(Some(raw));
+        }
+        let odb = self.repo.odb().map_err(git_error)?;
+        let object = odb.read(tree).map_err(git_error)?;
+        if object.kind() != git2::ObjectType::Tree {
+            return Ok(None);
+        }
+        let raw = std::rc::Rc::new(RawTree {
+            data: object.data().into(),
+            lookups: Default::default(),
+            index: Default::default(),
+        });
+        let mut trees = self.trees.borrow_mut();
+        if trees.len() == TREE_CACHE {
+            trees.remove(0);
+        }
+        trees.push((tree, raw.clone()));
+        Ok(Some(raw))
+    }
+}
+
+/// Which entries of a folder a commit changed.
+enum Changed {
+    Nothing,
+    Names(std::collections::HashSet<Vec<u8>>),
+}
+
+impl Changed {
+    fn contains(&self, name: &[u8]) -> bool {
+        match self {
+            Changed::Nothing => false,
+            Changed::Names(names) => names.contains(name),
+        }
     }
 }
 
