@@ -218,6 +218,11 @@ impl Repo {
                 continue;
             };
             let dir = dir.join("/");
+            if paths.len() < 8 {
+                // A few paths: looking each up is cheaper than comparing folders.
+                out.push(self.entry_differs(here, before, &parts)?);
+                continue;
+            }
             let at = match folders.iter().position(|(d, _)| *d == dir) {
                 Some(at) => at,
                 None => {
@@ -228,6 +233,32 @@ impl Repo {
             out.push(folders[at].1.contains(name.as_bytes()));
         }
         Ok(out)
+    }
+
+    /// Whether the entry at `parts` differs, descending only while the
+    /// trees on the way differ.
+    fn entry_differs(&self, mut a: Oid, before: Option<Oid>, parts: &[&str]) -> Result<bool> {
+        let Some(mut b) = before else {
+            let mut tree = a;
+            for name in parts {
+                match self.raw_entry(tree, name)? {
+                    Some(id) => tree = id,
+                    None => return Ok(false),
+                }
+            }
+            return Ok(true);
+        };
+        for name in parts {
+            if a == b {
+                return Ok(false);
+            }
+            match (self.raw_entry(a, name)?, self.raw_entry(b, name)?) {
+                (Some(x), Some(y)) => (a, b) = (x, y),
+                (None, None) => return Ok(false),
+                _ => return Ok(true),
+            }
+        }
+        Ok(a != b)
     }
 
     /// The names of the entries of folder `dir` that differ between two
@@ -243,20 +274,33 @@ impl Repo {
         }
         let (a, b) = (self.raw_tree(a)?, self.raw_tree(b)?);
         let empty: &[u8] = &[];
-        let mut names: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
-        let mut seen: std::collections::HashMap<&[u8], Oid> = std::collections::HashMap::new();
-        for (name, id) in tree_entries(b.as_ref().map_or(empty, |t| &t.data)) {
-            seen.insert(name, id);
-        }
-        for (name, id) in tree_entries(a.as_ref().map_or(empty, |t| &t.data)) {
-            match seen.remove(name) {
-                Some(old) if old == id => {}
-                _ => {
-                    names.insert(name.to_vec());
+        let mut xs = tree_entries_with_kind(a.as_ref().map_or(empty, |t| &t.data)).peekable();
+        let mut ys = tree_entries_with_kind(b.as_ref().map_or(empty, |t| &t.data)).peekable();
+        // Both lists are in git's order: a merge finds what differs.
+        let mut names = std::collections::HashSet::new();
+        loop {
+            let order = match (xs.peek(), ys.peek()) {
+                (None, None) => break,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(x), Some(y)) => git_order(x.0, x.2, y.0, y.2),
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    names.insert(xs.next().expect("peeked").0.to_vec());
+                }
+                std::cmp::Ordering::Greater => {
+                    names.insert(ys.next().expect("peeked").0.to_vec());
+                }
+                std::cmp::Ordering::Equal => {
+                    let (x, y) = (xs.next().expect("peeked"), ys.next().expect("peeked"));
+                    if x.1 != y.1 || x.0 != y.0 {
+                        names.insert(x.0.to_vec());
+                        names.insert(y.0.to_vec());
+                    }
                 }
             }
         }
-        names.extend(seen.into_keys().map(<[u8]>::to_vec));
         Ok(Changed::Names(names))
     }
 
@@ -316,6 +360,13 @@ impl Repo {
     }
 }
 
+/// Git sorts tree entries by name, a folder's name as if it ended in `/`.
+fn git_order(a: &[u8], a_folder: bool, b: &[u8], b_folder: bool) -> std::cmp::Ordering {
+    let a = a.iter().chain(if a_folder { &b"/"[..] } else { &b""[..] });
+    let b = b.iter().chain(if b_folder { &b"/"[..] } else { &b""[..] });
+    a.cmp(b)
+}
+
 /// Which entries of a folder a commit changed.
 enum Changed {
     Nothing,
@@ -338,6 +389,12 @@ fn components(path: &str) -> impl Iterator<Item = &str> {
 /// The entries of a raw git tree: a sequence of `<mode> <name>\0` and a
 /// 20-byte id. Stops at the first malformed entry.
 fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid)> {
+    tree_entries_with_kind(data).map(|(name, id, _)| (name, id))
+}
+
+/// The entries with whether each is a folder (mode `40000`), which git's
+/// order of entries depends on.
+fn tree_entries_with_kind(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid, bool)> {
     let mut at = 0;
     std::iter::from_fn(move || {
         if at >= data.len() {
@@ -352,8 +409,9 @@ fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid)> {
         let start = space + 1;
         let nul = start + data.get(start..)?.iter().position(|&b| b == 0)?;
         let id = Oid::from_bytes(data.get(nul + 1..nul + 21)?).ok()?;
+        let folder = space == at + 5 && data[at] == b'4';
         at = nul + 21;
-        Some((&data[start..nul], id))
+        Some((&data[start..nul], id, folder))
     })
 }
 
@@ -394,5 +452,72 @@ mod tests {
             assert_eq!(tree.entry(b"nope"), None);
         }
         assert!(tree.index.get().is_some());
+    }
+
+    #[test]
+    fn git_orders_folders_as_if_they_ended_in_a_slash() {
+        use std::cmp::Ordering::*;
+        assert_eq!(git_order(b"a", true, b"a.b", false), Greater);
+        assert_eq!(git_order(b"a", false, b"a.b", false), Less);
+        assert_eq!(git_order(b"a", true, b"a", true), Equal);
+    }
+
+    /// Many paths (compared folder by folder) and few (looked up one by
+    /// one) must agree.
+    #[test]
+    fn touched_agrees_for_many_and_few_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let sig =
+            git2::Signature::new("T", "t@example.com", &git2::Time::new(1_767_225_600, 0)).unwrap();
+        let names: Vec<String> = (0..12).map(|i| format!("svc-{i:02}")).collect();
+        let mut parent: Option<Oid> = None;
+        let mut commits = Vec::new();
+        for round in 0..3 {
+            for (i, name) in names.iter().enumerate() {
+                if (i + round) % 3 != 0 {
+                    continue;
+                }
+                let base = parent.map(|p| repo.find_commit(p).unwrap().tree().unwrap());
+                let services = base
+                    .as_ref()
+                    .and_then(|t| t.get_name("services").map(|e| e.id()));
+                let mut sb = repo
+                    .treebuilder(services.map(|id| repo.find_tree(id).unwrap()).as_ref())
+                    .unwrap();
+                let blob = repo.blob(format!("{name} {round}").as_bytes()).unwrap();
+                let mut inner = repo.treebuilder(None).unwrap();
+                inner.insert("main.go", blob, 0o100644).unwrap();
+                sb.insert(name, inner.write().unwrap(), 0o040000).unwrap();
+                // A file whose name sorts between folders, as git orders them.
+                sb.insert(format!("{name}.md"), blob, 0o100644).unwrap();
+                let mut root = repo.treebuilder(base.as_ref()).unwrap();
+                root.insert("services", sb.write().unwrap(), 0o040000)
+                    .unwrap();
+                let tree = repo.find_tree(root.write().unwrap()).unwrap();
+                let parents: Vec<git2::Commit> = parent
+                    .iter()
+                    .map(|p| repo.find_commit(*p).unwrap())
+                    .collect();
+                let refs: Vec<&git2::Commit> = parents.iter().collect();
+                let c = repo.commit(None, &sig, &sig, name, &tree, &refs).unwrap();
+                commits.push((c, name.clone()));
+                parent = Some(c);
+            }
+        }
+        let repo = Repo::open(dir.path(), "test").unwrap();
+        let paths: Vec<String> = names.iter().map(|n| format!("services/{n}")).collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        for (commit, name) in &commits {
+            let many = repo.touched(*commit, &paths).unwrap();
+            for (i, path) in paths.iter().enumerate() {
+                assert_eq!(
+                    many[i],
+                    repo.touched(*commit, &[path]).unwrap()[0],
+                    "{path}"
+                );
+                assert_eq!(many[i], path.ends_with(name.as_str()), "{path} at {name}");
+            }
+        }
     }
 }
