@@ -209,24 +209,25 @@ impl Repo {
         };
         // Paths are grouped by folder: the folder's two trees are compared
         // once, entry by entry, whatever the number of services in it.
-        let mut folders: Vec<(String, Changed)> = Vec::new();
+        let mut folders: Vec<(&str, Changed)> = Vec::new();
         let mut out = Vec::with_capacity(paths.len());
         for path in paths {
-            let parts: Vec<&str> = components(path).collect();
-            let Some((name, dir)) = parts.split_last() else {
+            let path = path.trim_matches('/').trim_start_matches("./");
+            if path.is_empty() || path == "." {
                 out.push(Some(here) != before);
                 continue;
-            };
-            let dir = dir.join("/");
+            }
             if paths.len() < 8 {
                 // A few paths: looking each up is cheaper than comparing folders.
+                let parts: Vec<&str> = components(path).collect();
                 out.push(self.entry_differs(here, before, &parts)?);
                 continue;
             }
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
             let at = match folders.iter().position(|(d, _)| *d == dir) {
                 Some(at) => at,
                 None => {
-                    folders.push((dir.clone(), self.changed_in(here, before, &dir)?));
+                    folders.push((dir, self.changed_in(here, before, dir)?));
                     folders.len() - 1
                 }
             };

@@ -73,6 +73,17 @@ pub fn touching_ranges(repo: &Repo, ranges: &[Range]) -> Result<Vec<RangeCommits
     }
     let words = ranges.len().div_ceil(64);
     let bit = |bits: &[u64], r: usize| bits[r / 64] & (1 << (r % 64)) != 0;
+    // Each range's path as an index into one sorted table, so a commit's
+    // paths come out sorted without sorting them.
+    let mut table: Vec<&str> = ranges.iter().map(|r| r.path).collect();
+    table.sort_unstable();
+    table.dedup();
+    let path_of: Vec<usize> = ranges
+        .iter()
+        .map(|r| table.binary_search(&r.path).expect("in the table"))
+        .collect();
+    let mut wanted = vec![false; table.len()];
+    let mut slot = vec![usize::MAX; table.len()];
     let mut froms: HashMap<Oid, Vec<usize>> = HashMap::new();
     let mut hides: HashMap<Oid, Vec<usize>> = HashMap::new();
     for (r, range) in ranges.iter().enumerate() {
@@ -103,15 +114,19 @@ pub fn touching_ranges(repo: &Repo, ranges: &[Range]) -> Result<Vec<RangeCommits
             .filter(|&r| bit(&reach, r) && !bit(&hidden, r))
             .collect();
         if !inside.is_empty() {
-            let mut paths: Vec<&str> = inside.iter().map(|&r| ranges[r].path).collect();
-            paths.sort_unstable();
-            paths.dedup();
+            for &r in &inside {
+                wanted[path_of[r]] = true;
+            }
+            let mut paths = Vec::new();
+            for (i, want) in wanted.iter_mut().enumerate() {
+                if std::mem::take(want) {
+                    slot[i] = paths.len();
+                    paths.push(table[i]);
+                }
+            }
             let touched = repo.touched(oid, &paths)?;
             for &r in &inside {
-                let i = paths
-                    .binary_search(&ranges[r].path)
-                    .expect("collected above");
-                if touched[i] {
+                if touched[slot[path_of[r]]] {
                     out[r].commits.push(oid);
                 }
             }
