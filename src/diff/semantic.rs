@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use git2::Oid;
 use serde::Serialize;
 
+use crate::edit::history::{Range, touching_ranges};
 use crate::emit::ChangeKind;
 use crate::error::Result;
 use crate::git::Repo;
@@ -126,6 +127,7 @@ impl<'r> History<'r> {
     ) -> Result<Vec<ServiceChange>> {
         let old = by_name(old);
         let new = by_name(new);
+        self.prepare(&old, &new)?;
         let names: BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
         let mut changes = Vec::new();
         for name in names {
@@ -135,6 +137,78 @@ impl<'r> History<'r> {
             }
         }
         Ok(changes)
+    }
+
+    /// Walks the history once for every track that moved between the two
+    /// snapshots (a walk per track was quadratic in services), and
+    /// remembers each movement for `movement`.
+    fn prepare(
+        &mut self,
+        old: &BTreeMap<&str, &SnapshotJsonService>,
+        new: &BTreeMap<&str, &SnapshotJsonService>,
+    ) -> Result<()> {
+        let mut moves = Vec::new();
+        for (name, n) in new {
+            let Some(o) = old.get(name) else { continue };
+            for nt in &n.tracks {
+                let Some(ot) = o.tracks.iter().find(|t| t.name == nt.name) else {
+                    continue;
+                };
+                let key = (n.path.clone(), ot.commit.clone(), nt.commit.clone());
+                if ot.commit == nt.commit || self.walks.contains_key(&key) {
+                    continue;
+                }
+                if let (Some(oc), Some(nc)) = (self.commit(&ot.commit), self.commit(&nt.commit)) {
+                    moves.push((key, oc, nc));
+                }
+            }
+        }
+        moves.sort_by(|a, b| a.0.cmp(&b.0));
+        moves.dedup_by(|a, b| a.0 == b.0);
+        let ranges: Vec<Range> = moves
+            .iter()
+            .flat_map(|(key, o, n)| {
+                [
+                    Range {
+                        hide: *o,
+                        from: *n,
+                        path: key.0.as_str(),
+                    },
+                    Range {
+                        hide: *n,
+                        from: *o,
+                        path: key.0.as_str(),
+                    },
+                ]
+            })
+            .collect();
+        let walked = touching_ranges(self.repo, &ranges)?;
+        for (i, (key, _, _)) in moves.into_iter().enumerate() {
+            let (forward, back) = (&walked[2 * i], &walked[2 * i + 1]);
+            let direction = match (forward.count, back.count) {
+                (_, 0) => Direction::Forward,
+                (0, _) => Direction::Backward,
+                _ => Direction::Sideways,
+            };
+            let infos = |commits: &[Oid]| {
+                commits
+                    .iter()
+                    .map(|oid| CommitInfo {
+                        commit: oid.to_string(),
+                        subject: self.repo.subject(*oid),
+                    })
+                    .collect()
+            };
+            let movement = Movement {
+                direction,
+                ahead: Some(forward.count),
+                behind: Some(back.count),
+                commits: infos(&forward.commits),
+                dropped_commits: infos(&back.commits),
+            };
+            self.walks.insert(key, movement);
+        }
+        Ok(())
     }
 
     fn service(

@@ -55,6 +55,8 @@ pub struct RangeCommits {
     pub commits: Vec<Oid>,
     /// Whether `hide` is reachable from `from` (`from` contains it).
     pub hide_reachable: bool,
+    /// Every commit of the range, touching or not (`git rev-list --count hide..from`).
+    pub count: usize,
 }
 
 /// Every range in one walk of the history, rather than one walk per range
@@ -116,6 +118,7 @@ pub fn touching_ranges(repo: &Repo, ranges: &[Range]) -> Result<Vec<RangeCommits
         if !inside.is_empty() {
             for &r in &inside {
                 wanted[path_of[r]] = true;
+                out[r].count += 1;
             }
             let mut paths = Vec::new();
             for (i, want) in wanted.iter_mut().enumerate() {
