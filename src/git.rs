@@ -31,9 +31,7 @@ impl RawTree {
         let n = self.lookups.get() + 1;
         self.lookups.set(n);
         if n <= 2 {
-            return tree_entries(&self.data)
-                .find(|(entry, _)| *entry == name)
-                .map(|(_, id)| id);
+            return find_entry(&self.data, name);
         }
         let index = self.index.get_or_init(|| {
             tree_entries(&self.data)
@@ -390,12 +388,19 @@ fn components(path: &str) -> impl Iterator<Item = &str> {
 /// The entries of a raw git tree: a sequence of `<mode> <name>\0` and a
 /// 20-byte id. Stops at the first malformed entry.
 fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid)> {
-    tree_entries_with_kind(data).map(|(name, id, _)| (name, id))
+    tree_entries_with_kind(data).filter_map(|(name, id, _)| Some((name, Oid::from_bytes(id).ok()?)))
+}
+
+/// The id of entry `name`, without making an `Oid` of every other entry.
+fn find_entry(data: &[u8], name: &[u8]) -> Option<Oid> {
+    tree_entries_with_kind(data)
+        .find(|(entry, _, _)| *entry == name)
+        .and_then(|(_, id, _)| Oid::from_bytes(id).ok())
 }
 
 /// The entries with whether each is a folder (mode `40000`), which git's
 /// order of entries depends on.
-fn tree_entries_with_kind(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid, bool)> {
+fn tree_entries_with_kind(data: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], bool)> {
     let mut at = 0;
     std::iter::from_fn(move || {
         if at >= data.len() {
@@ -409,7 +414,7 @@ fn tree_entries_with_kind(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid, bool
         };
         let start = space + 1;
         let nul = start + data.get(start..)?.iter().position(|&b| b == 0)?;
-        let id = Oid::from_bytes(data.get(nul + 1..nul + 21)?).ok()?;
+        let id = data.get(nul + 1..nul + 21)?;
         let folder = space == at + 5 && data[at] == b'4';
         at = nul + 21;
         Some((&data[start..nul], id, folder))
