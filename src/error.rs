@@ -162,8 +162,8 @@ pub enum ErrorKind {
     EditRejected { file: String },
     #[error("{file} changed on disk while snapset was editing it; run the command again")]
     ChangedOnDisk { file: String },
-    #[error("{0}")]
-    Usage(String),
+    #[error("the edited {file} does not read back {expected}")]
+    ReadBack { file: String, expected: String },
     #[error("{count} errors")]
     Many { count: usize },
 }

@@ -176,25 +176,6 @@ impl Repo {
         Ok(self.touched(oid, &[path])?[0])
     }
 
-    /// The commits reachable from `to` and not from `from` that touch
-    /// `path`, newest first: what moving a pin from `from` to `to` brings in
-    /// (`git log from..to -- path`, first-parent comparison for merges).
-    pub fn touching_between(&self, from: Oid, to: Oid, path: &str) -> Result<Vec<Oid>> {
-        let mut walk = self.repo.revwalk().map_err(git_error)?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
-            .map_err(git_error)?;
-        walk.push(to).map_err(git_error)?;
-        walk.hide(from).map_err(git_error)?;
-        let mut out = Vec::new();
-        for oid in walk {
-            let oid = oid.map_err(git_error)?;
-            if self.touches(oid, path)? {
-                out.push(oid);
-            }
-        }
-        Ok(out)
-    }
-
     /// For each of `paths`, whether the commit changed anything under it
     /// compared with its first parent: the definition of "touches" that
     /// warnings, `bump` and changelogs share. Both trees are read once.

@@ -182,22 +182,10 @@ fn targets<'w>(
     };
     let mut out = Vec::new();
     for service in services {
-        let decl = ws.config.service(&service.name).ok_or_else(|| {
-            Error::at(
-                ErrorKind::Unknown {
-                    kind: "service",
-                    name: service.name.value.clone(),
-                    known: ws
-                        .config
-                        .services
-                        .iter()
-                        .map(|s| s.name.value.clone())
-                        .collect(),
-                },
-                &service.name.loc,
-                "not declared in snapset.kdl",
-            )
-        })?;
+        let decl = ws
+            .config
+            .service(&service.name)
+            .ok_or_else(|| ws.config.unknown_service(&service.name))?;
         let tracks: Vec<&Track> = match &args.track {
             Some(name) => vec![
                 service
@@ -305,9 +293,10 @@ fn check_bumped(
             .and_then(|s| s.tracks.iter().find(|t| t.name.value == *track))
             .map(|t| t.commit.value.as_str());
         if read != Some(text.as_str()) {
-            return Err(Error::new(ErrorKind::Usage(format!(
-                "the edited file does not read back `{text}` as the commit of {service}/{track}"
-            ))));
+            return Err(Error::new(ErrorKind::ReadBack {
+                file: "snapshot".into(),
+                expected: format!("`{text}` as the commit of {service}/{track}"),
+            }));
         }
     }
     let resolver = Resolver::new(ws, repo);

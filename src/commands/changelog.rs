@@ -26,8 +26,7 @@ impl ChangelogCommand {
         let workspace = pipeline::load(&root, session)?;
         let selected = select(&workspace, std::slice::from_ref(&args.env))?;
         let repo = open_repo(&workspace)?;
-        let mut release = Resolver::new(&workspace, &repo).resolve(&selected)?;
-        session.warnings.append(&mut release.warnings);
+        let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
         let env = &release.environments[0];
         let new = SnapshotJson::new(env);
         let old: Option<SnapshotJson> = base

@@ -42,8 +42,7 @@ impl ExplainCommand {
         let ws = pipeline::load(&root, session)?;
         let selected = select(&ws, std::slice::from_ref(&args.env))?;
         let repo = open_repo(&ws)?;
-        let mut release = Resolver::new(&ws, &repo).resolve(&selected)?;
-        session.warnings.append(&mut release.warnings);
+        let release = Resolver::new(&ws, &repo).resolve(&selected)?;
         let env = &release.environments[0];
         let findings = find(&ws, env, &args.service, &args.key)?;
         let out = match args.format {

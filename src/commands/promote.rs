@@ -40,20 +40,17 @@ impl PromoteCommand {
             ),
             before: Some(before),
         };
-        let mut warnings = Vec::new();
         file_edit.apply(&root, &mut session.sources, |edited| {
             let env = select(edited, std::slice::from_ref(&args.env))?[0];
             if env.snapshot.value != args.snapshot {
-                return Err(Error::new(ErrorKind::Usage(format!(
-                    "the edited snapset.kdl does not read back snapshot `{}` for `{}`",
-                    args.snapshot, args.env
-                ))));
+                return Err(Error::new(ErrorKind::ReadBack {
+                    file: "snapset.kdl".into(),
+                    expected: format!("snapshot `{}` for `{}`", args.snapshot, args.env),
+                }));
             }
-            let release = Resolver::new(edited, &repo).resolve(&[env])?;
-            warnings = release.warnings;
+            Resolver::new(edited, &repo).resolve(&[env])?;
             Ok(())
         })?;
-        session.warnings.append(&mut warnings);
         println!(
             "{}: snapshot {} → {} ({position})",
             args.env, old.value, args.snapshot

@@ -72,6 +72,17 @@ pub enum Direction {
     Unknown,
 }
 
+impl Direction {
+    /// From `git rev-list --count old..new` and `new..old`.
+    fn of(ahead: usize, behind: usize) -> Self {
+        match (ahead, behind) {
+            (_, 0) => Direction::Forward,
+            (0, _) => Direction::Backward,
+            _ => Direction::Sideways,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Movement {
     pub direction: Direction,
@@ -163,6 +174,11 @@ impl<'r> History<'r> {
                 }
             }
         }
+        self.walk_moves(moves)
+    }
+
+    /// Each move's commits in between, both ways, from one history walk.
+    fn walk_moves(&mut self, mut moves: Vec<((String, String, String), Oid, Oid)>) -> Result<()> {
         moves.sort_by(|a, b| a.0.cmp(&b.0));
         moves.dedup_by(|a, b| a.0 == b.0);
         let ranges: Vec<Range> = moves
@@ -185,11 +201,6 @@ impl<'r> History<'r> {
         let walked = touching_ranges(self.repo, &ranges)?;
         for (i, (key, _, _)) in moves.into_iter().enumerate() {
             let (forward, back) = (&walked[2 * i], &walked[2 * i + 1]);
-            let direction = match (forward.count, back.count) {
-                (_, 0) => Direction::Forward,
-                (0, _) => Direction::Backward,
-                _ => Direction::Sideways,
-            };
             let infos = |commits: &[Oid]| {
                 commits
                     .iter()
@@ -200,7 +211,7 @@ impl<'r> History<'r> {
                     .collect()
             };
             let movement = Movement {
-                direction,
+                direction: Direction::of(forward.count, back.count),
                 ahead: Some(forward.count),
                 behind: Some(back.count),
                 commits: infos(&forward.commits),
@@ -318,53 +329,25 @@ impl<'r> History<'r> {
         if let Some(known) = self.walks.get(&key) {
             return Ok(known.clone());
         }
-        let unknown = Movement {
-            direction: Direction::Unknown,
-            ahead: None,
-            behind: None,
-            commits: Vec::new(),
-            dropped_commits: Vec::new(),
-        };
-        let movement = match (self.commit(old), self.commit(new)) {
-            (Some(o), Some(n)) => {
-                let (ahead, behind) = self.repo.ahead_behind(n, o)?;
-                let direction = match (ahead, behind) {
-                    (_, 0) => Direction::Forward,
-                    (0, _) => Direction::Backward,
-                    _ => Direction::Sideways,
+        match (self.commit(old), self.commit(new)) {
+            (Some(o), Some(n)) => self.walk_moves(vec![(key.clone(), o, n)])?,
+            _ => {
+                let unknown = Movement {
+                    direction: Direction::Unknown,
+                    ahead: None,
+                    behind: None,
+                    commits: Vec::new(),
+                    dropped_commits: Vec::new(),
                 };
-                Movement {
-                    direction,
-                    ahead: Some(ahead),
-                    behind: Some(behind),
-                    commits: self.walk(n, o, path)?,
-                    dropped_commits: self.walk(o, n, path)?,
-                }
+                self.walks.insert(key.clone(), unknown);
             }
-            _ => unknown,
-        };
-        self.walks.insert(key, movement.clone());
-        Ok(movement)
+        }
+        Ok(self.walks[&key].clone())
     }
 
     fn commit(&self, text: &str) -> Option<Oid> {
         let oid = Oid::from_str(text).ok()?;
         self.repo.inner().find_commit(oid).ok().map(|c| c.id())
-    }
-
-    /// The commits reachable from `from` and not from `hide` that touch
-    /// `path`, newest first (`git log hide..from -- path`, first-parent
-    /// comparison for merges).
-    fn walk(&self, from: Oid, hide: Oid, path: &str) -> Result<Vec<CommitInfo>> {
-        Ok(self
-            .repo
-            .touching_between(hide, from, path)?
-            .into_iter()
-            .map(|oid| CommitInfo {
-                commit: oid.to_string(),
-                subject: self.repo.subject(oid),
-            })
-            .collect())
     }
 }
 

@@ -39,6 +39,19 @@ impl Config {
         self.index.get(name).map(|&i| &self.services[i])
     }
 
+    /// A service name that `snapset.kdl` does not declare, with the names it does.
+    pub fn unknown_service(&self, name: &Spanned<String>) -> Error {
+        Error::at(
+            ErrorKind::Unknown {
+                kind: "service",
+                name: name.value.clone(),
+                known: self.services.iter().map(|s| s.name.value.clone()).collect(),
+            },
+            &name.loc,
+            "not declared in snapset.kdl",
+        )
+    }
+
     pub fn environment(&self, name: &str) -> Option<&EnvironmentDecl> {
         self.environments.iter().find(|e| e.name.value == name)
     }

@@ -21,8 +21,6 @@ pub use pins::{CommitCache, PinnedService, PinnedSnapshot, PinnedTrack};
 #[derive(Debug)]
 pub struct Release {
     pub environments: Vec<ResolvedEnvironment>,
-    /// Problems that do not stop a render (a pin that touches no file of its service).
-    pub warnings: Vec<Error>,
 }
 
 #[derive(Debug)]
@@ -152,10 +150,7 @@ impl<'w> Resolver<'w> {
                 environments.push(e);
             }
         }
-        errors.finish(Release {
-            environments,
-            warnings: Vec::new(),
-        })
+        errors.finish(Release { environments })
     }
 }
 
@@ -170,20 +165,7 @@ fn environment(
         for set in &chain {
             for section in &set.services {
                 if ws.config.service(&section.name).is_none() {
-                    errors.push(Error::at(
-                        ErrorKind::Unknown {
-                            kind: "service",
-                            name: section.name.value.clone(),
-                            known: ws
-                                .config
-                                .services
-                                .iter()
-                                .map(|s| s.name.value.clone())
-                                .collect(),
-                        },
-                        &section.name.loc,
-                        "not declared in snapset.kdl",
-                    ));
+                    errors.push(ws.config.unknown_service(&section.name));
                 }
             }
         }

@@ -86,19 +86,7 @@ pub fn pin(
     let mut services = Vec::new();
     for service in &snapshot.services {
         if config.service(&service.name).is_none() {
-            errors.push(Error::at(
-                ErrorKind::Unknown {
-                    kind: "service",
-                    name: service.name.value.clone(),
-                    known: config
-                        .services
-                        .iter()
-                        .map(|s| s.name.value.clone())
-                        .collect(),
-                },
-                &service.name.loc,
-                "not declared in snapset.kdl",
-            ));
+            errors.push(config.unknown_service(&service.name));
             continue;
         }
         if let Some(s) = errors.take(pin_service(service, commits)) {
