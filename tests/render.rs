@@ -182,6 +182,64 @@ fn a_pin_that_touches_nothing_of_its_service_warns() {
     let run = ws.run(&["render"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(common::workspace::redact(&run.stderr, &ws));
+    // The answer now comes from the cache: the same warning, from `check` too.
+    assert!(ws.root.join(".snapset/touched").exists());
+    let again = ws.run(&["check"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stderr, run.stderr);
+}
+
+/// The untouched-path answers are kept in `.snapset/touched`, one line per
+/// commit and path; the folder ignores itself in git.
+#[test]
+fn the_untouched_check_remembers_its_answers() {
+    let (ws, shop) = TestWorkspace::shop();
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!(
+            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n}}\n",
+            shop.docs, shop.taxe2
+        ),
+    );
+    assert_eq!(ws.run(&["check", "--env", "dev"]).code, 0);
+    let cache = ws.read(".snapset/touched");
+    let lines: Vec<&str> = cache.lines().filter(|l| !l.starts_with('#')).collect();
+    let mut expected = vec![
+        format!("{} 0 services/cart", shop.docs),
+        format!("{} 1 services/taxe", shop.taxe2),
+    ];
+    expected.sort();
+    assert_eq!(lines, expected);
+    assert_eq!(ws.read(".snapset/.gitignore").lines().last(), Some("*"));
+    assert!(!ws.root.join("out").exists(), "check writes no out/");
+}
+
+/// A cache that cannot be read or written changes nothing but the time.
+#[test]
+fn a_broken_or_unwritable_cache_is_ignored() {
+    let (ws, shop) = TestWorkspace::shop();
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!(
+            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n}}\n",
+            shop.docs
+        ),
+    );
+    let first = ws.run(&["check"]);
+    assert!(first.stderr.contains("changes nothing"), "{}", first.stderr);
+    // Garbage in the file: skipped, the answer found again.
+    ws.write(
+        ".snapset/touched",
+        "not a cache\n\u{0}\u{1}\n1234 1 services/cart\n",
+    );
+    let garbled = ws.run(&["check"]);
+    assert_eq!((garbled.code, &garbled.stderr), (0, &first.stderr));
+    // `.snapset` a file, so nothing can be written under it.
+    std::fs::remove_dir_all(ws.root.join(".snapset")).unwrap();
+    ws.write(".snapset", "in the way\n");
+    let unwritable = ws.run(&["render"]);
+    assert_eq!((unwritable.code, &unwritable.stderr), (0, &first.stderr));
+    assert_eq!(ws.read(".snapset"), "in the way\n");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use git2::{Oid, Sort};
 
 use crate::error::Result;
-use crate::git::{Repo, git_error};
+use crate::git::{Paths, Repo, git_error};
 
 /// For each of `paths`, the newest commit reachable from `from` that
 /// touches it (`None` when none does). One walk from `from`, children before
@@ -24,17 +24,25 @@ pub fn newest_touching(repo: &Repo, from: Oid, paths: &[&str]) -> Result<Vec<Opt
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
         .map_err(git_error)?;
     walk.push(from).map_err(git_error)?;
+    // The paths still looked for, prepared again only when that set shrinks.
+    let mut open: Vec<usize> = (0..paths.len()).collect();
+    let mut prepared = Paths::new(paths);
     for oid in walk {
         let oid = oid.map_err(git_error)?;
-        let open: Vec<usize> = (0..paths.len()).filter(|&i| found[i].is_none()).collect();
-        let open_paths: Vec<&str> = open.iter().map(|&i| paths[i]).collect();
-        for (&i, touched) in open.iter().zip(repo.touched(oid, &open_paths)?) {
+        let mut shrunk = false;
+        for (&i, touched) in open.iter().zip(repo.touched(oid, &prepared)?) {
             if touched {
                 found[i] = Some(oid);
+                shrunk = true;
             }
         }
-        if found.iter().all(Option::is_some) {
-            break;
+        if shrunk {
+            open.retain(|&i| found[i].is_none());
+            if open.is_empty() {
+                break;
+            }
+            let open_paths: Vec<&str> = open.iter().map(|&i| paths[i]).collect();
+            prepared = Paths::new(&open_paths);
         }
     }
     Ok(found)
@@ -66,7 +74,7 @@ pub struct RangeCommits {
 /// children come before parents in topological order, so a commit's sets
 /// are complete when it is reached, and it is in a range when the first
 /// bit is set and the second is not. Only commits in some range have their
-/// trees compared, for the paths of those ranges only.
+/// trees compared.
 pub fn touching_ranges(repo: &Repo, ranges: &[Range]) -> Result<Vec<RangeCommits>> {
     use std::collections::HashMap;
     let mut out = vec![RangeCommits::default(); ranges.len()];
@@ -84,8 +92,7 @@ pub fn touching_ranges(repo: &Repo, ranges: &[Range]) -> Result<Vec<RangeCommits
         .iter()
         .map(|r| table.binary_search(&r.path).expect("in the table"))
         .collect();
-    let mut wanted = vec![false; table.len()];
-    let mut slot = vec![usize::MAX; table.len()];
+    let prepared = Paths::new(&table);
     let mut froms: HashMap<Oid, Vec<usize>> = HashMap::new();
     let mut hides: HashMap<Oid, Vec<usize>> = HashMap::new();
     for (r, range) in ranges.iter().enumerate() {
@@ -116,20 +123,12 @@ pub fn touching_ranges(repo: &Repo, ranges: &[Range]) -> Result<Vec<RangeCommits
             .filter(|&r| bit(&reach, r) && !bit(&hidden, r))
             .collect();
         if !inside.is_empty() {
+            // All the table's paths at once: a folder is compared once
+            // however many of its paths are asked about.
+            let touched = repo.touched(oid, &prepared)?;
             for &r in &inside {
-                wanted[path_of[r]] = true;
                 out[r].count += 1;
-            }
-            let mut paths = Vec::new();
-            for (i, want) in wanted.iter_mut().enumerate() {
-                if std::mem::take(want) {
-                    slot[i] = paths.len();
-                    paths.push(table[i]);
-                }
-            }
-            let touched = repo.touched(oid, &paths)?;
-            for &r in &inside {
-                if touched[slot[path_of[r]]] {
+                if touched[path_of[r]] {
                     out[r].commits.push(oid);
                 }
             }

@@ -4,6 +4,7 @@
 
 pub mod layers;
 pub mod pins;
+mod touch_cache;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use crate::git::Repo;
 use crate::load::kdl::Collector;
 use crate::load::{EnvironmentDecl, Workspace};
 use crate::sources::Loc;
+use git2::Oid;
 use rayon::prelude::*;
 
 pub use layers::{Layered, Origin, Settings};
@@ -233,17 +235,21 @@ fn environment(
 
 /// Warnings for pins whose commit changed nothing under the service's
 /// path: where CI builds only changed services, no such image exists.
-/// It reads two trees per pin, so it runs apart from `resolve`, overlapping
-/// the render, in contiguous chunks (a pin's parent tree is often the tree
-/// of the pin before it), each on a repository handle of its own.
+/// The answer for a pin is kept in the workspace's cache (`touch_cache`);
+/// a pin not seen before costs two tree reads. Those run apart from
+/// `resolve`, overlapping the render, in contiguous chunks (a pin's parent
+/// tree is often the tree of the pin before it), each on a repository
+/// handle of its own.
 pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
     use rayon::prelude::*;
     let mut snapshots: Vec<&PinnedSnapshot> =
         release.environments.iter().map(|e| &e.snapshot).collect();
     snapshots.sort_by(|a, b| a.name.cmp(&b.name));
     snapshots.dedup_by(|a, b| a.name == b.name);
+    let mut cache = touch_cache::TouchCache::load(&ws.root);
     let mut seen = std::collections::HashSet::new();
-    let mut pins: Vec<(&str, &PinnedTrack, &str)> = Vec::new();
+    // (service, track, path, touched if known)
+    let mut pins: Vec<(&str, &PinnedTrack, &str, Option<bool>)> = Vec::new();
     for snapshot in snapshots {
         for service in &snapshot.services {
             let path = ws
@@ -255,30 +261,42 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
                 .as_str();
             for track in &service.tracks {
                 if seen.insert((track.commit, path)) {
-                    pins.push((service.name.as_str(), track, path));
+                    let known = cache.get(track.commit, path);
+                    pins.push((service.name.as_str(), track, path, known));
                 }
             }
         }
     }
-    let chunk = pins
+    let unknown: Vec<(Oid, &str)> = pins
+        .iter()
+        .filter(|p| p.3.is_none())
+        .map(|p| (p.1.commit, p.2))
+        .collect();
+    let chunk = unknown
         .len()
         .div_ceil(rayon::current_num_threads().max(1))
         .max(1);
-    let touched: Vec<Vec<bool>> = pins
+    let found: Vec<Vec<bool>> = unknown
         .par_chunks(chunk)
         .map(|chunk| {
             let repo = open_repo(ws)?;
             chunk
                 .iter()
-                .map(|(_, track, path)| repo.touches(track.commit, path))
+                .map(|(commit, path)| repo.touches(*commit, path))
                 .collect()
         })
         .collect::<Result<_>>()?;
+    let mut found = found.into_iter().flatten();
+    for pin in pins.iter_mut().filter(|p| p.3.is_none()) {
+        let touched = found.next().expect("one answer per unknown pin");
+        cache.insert(pin.1.commit, pin.2, touched);
+        pin.3 = Some(touched);
+    }
+    cache.save();
     Ok(pins
         .iter()
-        .zip(touched.into_iter().flatten())
-        .filter(|(_, touched)| !touched)
-        .map(|((service, track, path), _)| {
+        .filter(|p| p.3 == Some(false))
+        .map(|(service, track, path, _)| {
             Error::at(
                 ErrorKind::Untouched {
                     service: service.to_string(),

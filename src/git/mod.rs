@@ -2,11 +2,18 @@
 //! lookup by prefix, ancestry in the commit graph, and which paths a commit
 //! touches. snapset never checks anything out.
 
+mod paths;
+mod tree;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use crate::error::{Error, ErrorKind, Result};
+pub use paths::Paths;
+use paths::Plan;
+use tree::RawTree;
 
 pub struct Repo {
     repo: Repository,
@@ -15,32 +22,12 @@ pub struct Repo {
     /// The raw bytes of the trees read last: a pin's parent tree is often
     /// the tree of the pin before it.
     trees: std::cell::RefCell<Vec<(Oid, std::rc::Rc<RawTree>)>>,
+    /// What each commit changed in each folder of a `Paths`, by commit and
+    /// the folder's place in it.
+    changed: std::cell::RefCell<ChangedMemo>,
 }
 
-/// A tree object's bytes. Looked up once or twice (the untouched-path
-/// check), a scan is cheapest; looked up for many paths (`bump --all`
-/// walking the history), an index by name is built on the third lookup.
-struct RawTree {
-    data: Box<[u8]>,
-    lookups: std::cell::Cell<u32>,
-    index: std::cell::OnceCell<std::collections::HashMap<Box<[u8]>, Oid>>,
-}
-
-impl RawTree {
-    fn entry(&self, name: &[u8]) -> Option<Oid> {
-        let n = self.lookups.get() + 1;
-        self.lookups.set(n);
-        if n <= 2 {
-            return find_entry(&self.data, name);
-        }
-        let index = self.index.get_or_init(|| {
-            tree_entries(&self.data)
-                .map(|(n, id)| (n.into(), id))
-                .collect()
-        });
-        index.get(name).copied()
-    }
-}
+type ChangedMemo = HashMap<(Oid, usize), (Vec<String>, std::rc::Rc<[Box<[u8]>]>)>;
 
 /// How many raw trees `Repo` keeps.
 const TREE_CACHE: usize = 8;
@@ -71,10 +58,12 @@ impl PinError {
 
 /// Process-wide libgit2 settings, set once before any thread starts.
 pub fn configure() {
-    // libgit2 caches parsed trees only up to 4 KiB by default; a mono-repo's
-    // `services/` tree is far larger and is read again for every pin.
-    // SAFETY: called from `run` before rayon or any other thread starts.
-    let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20) };
+    // libgit2 re-hashes every object it reads; snapset only reads, and
+    // that hashing was a third of a 1,000-service render. (libgit2's object
+    // cache keeps its default 4 KiB limit for trees: `Repo` keeps the raw
+    // trees it needs, and a larger limit held every `services/` tree a
+    // history walk met, 350 MB for `bump --all` over 20,000 commits.)
+    git2::opts::strict_hash_verification(false);
 }
 
 pub fn git_error(e: git2::Error) -> Error {
@@ -85,9 +74,6 @@ pub fn git_error(e: git2::Error) -> Error {
 
 impl Repo {
     pub fn open(path: &Path, display: &str) -> Result<Repo> {
-        // libgit2 re-hashes every object it reads; snapset only reads, and
-        // that hashing was a third of a 1,000-service render.
-        git2::opts::strict_hash_verification(false);
         let repo = Repository::open_ext(
             path,
             git2::RepositoryOpenFlags::NO_SEARCH,
@@ -103,6 +89,7 @@ impl Repo {
             repo,
             display: display.to_string(),
             trees: Default::default(),
+            changed: Default::default(),
         })
     }
 
@@ -173,60 +160,56 @@ impl Repo {
     /// Whether the commit changed anything under `path` compared with its
     /// first parent (for a root commit: whether the path exists).
     pub fn touches(&self, oid: Oid, path: &str) -> Result<bool> {
-        Ok(self.touched(oid, &[path])?[0])
+        Ok(self.touched(oid, &Paths::new(&[path]))?[0])
     }
 
     /// For each of `paths`, whether the commit changed anything under it
     /// compared with its first parent: the definition of "touches" that
-    /// warnings, `bump` and changelogs share. Both trees are read once.
-    pub fn touched(&self, oid: Oid, paths: &[&str]) -> Result<Vec<bool>> {
-        let commit = self.repo.find_commit(oid).map_err(git_error)?;
-        let here = commit.tree_id();
-        let before = match commit.parent_ids().next() {
-            Some(parent) => Some(self.repo.find_commit(parent).map_err(git_error)?.tree_id()),
-            None => None,
-        };
-        // Paths are grouped by folder: the folder's two trees are compared
-        // once, entry by entry, whatever the number of services in it.
-        let mut folders: Vec<(&str, Changed)> = Vec::new();
-        let mut out = Vec::with_capacity(paths.len());
-        for path in paths {
-            let path = path.trim_matches('/').trim_start_matches("./");
-            if path.is_empty() || path == "." {
-                out.push(Some(here) != before);
-                continue;
-            }
-            if paths.len() < 8 {
-                // A few paths: looking each up is cheaper than comparing folders.
-                let parts: Vec<&str> = components(path).collect();
-                out.push(self.entry_differs(here, before, &parts)?);
-                continue;
-            }
-            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-            let at = match folders.iter().position(|(d, _)| *d == dir) {
-                Some(at) => at,
-                None => {
-                    folders.push((dir, self.changed_in(here, before, dir)?));
-                    folders.len() - 1
+    /// warnings, `bump` and changelogs share.
+    pub fn touched(&self, oid: Oid, paths: &Paths) -> Result<Vec<bool>> {
+        let (here, before) = self.trees_of(oid)?;
+        let mut out = vec![false; paths.len()];
+        match &paths.plan {
+            Plan::Each(each) => {
+                for (i, parts) in each.iter().enumerate() {
+                    out[i] = self.entry_differs(here, before, parts)?;
                 }
-            };
-            out.push(folders[at].1.contains(name.as_bytes()));
+            }
+            Plan::Folders { whole, folders } => {
+                for &i in whole {
+                    out[i] = Some(here) != before;
+                }
+                // A folder's two trees are compared once, whatever the
+                // number of services in it; a commit's answer is kept, as
+                // `bump` walks the same commits twice.
+                for (f, folder) in folders.iter().enumerate() {
+                    let changed = self.changed_in(oid, f, here, before, &folder.dir)?;
+                    for name in changed.iter() {
+                        for &i in folder.names.get(name).into_iter().flatten() {
+                            out[i] = true;
+                        }
+                    }
+                }
+            }
         }
         Ok(out)
     }
 
+    /// The trees of a commit and of its first parent.
+    fn trees_of(&self, oid: Oid) -> Result<(Oid, Option<Oid>)> {
+        let commit = self.repo.find_commit(oid).map_err(git_error)?;
+        let before = match commit.parent_ids().next() {
+            Some(parent) => Some(self.repo.find_commit(parent).map_err(git_error)?.tree_id()),
+            None => None,
+        };
+        Ok((commit.tree_id(), before))
+    }
+
     /// Whether the entry at `parts` differs, descending only while the
     /// trees on the way differ.
-    fn entry_differs(&self, mut a: Oid, before: Option<Oid>, parts: &[&str]) -> Result<bool> {
+    fn entry_differs(&self, mut a: Oid, before: Option<Oid>, parts: &[String]) -> Result<bool> {
         let Some(mut b) = before else {
-            let mut tree = a;
-            for name in parts {
-                match self.raw_entry(tree, name)? {
-                    Some(id) => tree = id,
-                    None => return Ok(false),
-                }
-            }
-            return Ok(true);
+            return Ok(self.entry_at(a, parts)?.is_some());
         };
         for name in parts {
             if a == b {
@@ -241,47 +224,45 @@ impl Repo {
         Ok(a != b)
     }
 
-    /// The names of the entries of folder `dir` that differ between two
-    /// trees (`before` absent: every entry of `here`).
-    fn changed_in(&self, here: Oid, before: Option<Oid>, dir: &str) -> Result<Changed> {
+    /// The names of the entries of folder `dir` that commit `oid` changed
+    /// (`before` absent: every entry of `here`), remembered by commit and
+    /// folder (`f`, the folder's place in its `Paths`; `dir` tells apart
+    /// two `Paths` whose folders are numbered alike).
+    fn changed_in(
+        &self,
+        oid: Oid,
+        f: usize,
+        here: Oid,
+        before: Option<Oid>,
+        dir: &[String],
+    ) -> Result<std::rc::Rc<[Box<[u8]>]>> {
+        if let Some((d, names)) = self.changed.borrow().get(&(oid, f)) {
+            if d.as_slice() == dir {
+                return Ok(names.clone());
+            }
+        }
         let a = self.entry_at(here, dir)?;
         let b = match before {
             Some(before) => self.entry_at(before, dir)?,
             None => None,
         };
-        if a == b {
-            return Ok(Changed::Nothing);
-        }
-        let (a, b) = (self.raw_tree(a)?, self.raw_tree(b)?);
-        let empty: &[u8] = &[];
-        let mut xs = tree_entries_with_kind(a.as_ref().map_or(empty, |t| &t.data)).peekable();
-        let mut ys = tree_entries_with_kind(b.as_ref().map_or(empty, |t| &t.data)).peekable();
-        // Both lists are in git's order: a merge finds what differs.
-        let mut names = std::collections::HashSet::new();
-        loop {
-            let order = match (xs.peek(), ys.peek()) {
-                (None, None) => break,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(x), Some(y)) => git_order(x.0, x.2, y.0, y.2),
-            };
-            match order {
-                std::cmp::Ordering::Less => {
-                    names.insert(xs.next().expect("peeked").0.to_vec());
-                }
-                std::cmp::Ordering::Greater => {
-                    names.insert(ys.next().expect("peeked").0.to_vec());
-                }
-                std::cmp::Ordering::Equal => {
-                    let (x, y) = (xs.next().expect("peeked"), ys.next().expect("peeked"));
-                    if x.1 != y.1 || x.0 != y.0 {
-                        names.insert(x.0.to_vec());
-                        names.insert(y.0.to_vec());
-                    }
-                }
-            }
-        }
-        Ok(Changed::Names(names))
+        let names: std::rc::Rc<[Box<[u8]>]> = if a == b {
+            std::rc::Rc::new([])
+        } else {
+            let (a, b) = (self.raw_tree(a)?, self.raw_tree(b)?);
+            let empty: &[u8] = &[];
+            tree::changed_names(
+                a.as_ref().map_or(empty, |t| &t.data),
+                b.as_ref().map_or(empty, |t| &t.data),
+            )
+            .into_iter()
+            .map(Box::from)
+            .collect()
+        };
+        self.changed
+            .borrow_mut()
+            .insert((oid, f), (dir.to_vec(), names.clone()));
+        Ok(names)
     }
 
     fn raw_tree(&self, tree: Option<Oid>) -> Result<Option<std::rc::Rc<RawTree>>> {
@@ -291,8 +272,8 @@ impl Repo {
         }
     }
 
-    fn entry_at(&self, mut tree: Oid, path: &str) -> Result<Option<Oid>> {
-        for name in components(path) {
+    fn entry_at(&self, mut tree: Oid, parts: &[String]) -> Result<Option<Oid>> {
+        for name in parts {
             match self.raw_entry(tree, name)? {
                 Some(id) => tree = id,
                 None => return Ok(None),
@@ -326,11 +307,7 @@ impl Repo {
         if object.kind() != git2::ObjectType::Tree {
             return Ok(None);
         }
-        let raw = std::rc::Rc::new(RawTree {
-            data: object.data().into(),
-            lookups: Default::default(),
-            index: Default::default(),
-        });
+        let raw = std::rc::Rc::new(RawTree::new(object.data().into()));
         let mut trees = self.trees.borrow_mut();
         if trees.len() == TREE_CACHE {
             trees.remove(0);
@@ -340,114 +317,9 @@ impl Repo {
     }
 }
 
-/// Git sorts tree entries by name, a folder's name as if it ended in `/`.
-fn git_order(a: &[u8], a_folder: bool, b: &[u8], b_folder: bool) -> std::cmp::Ordering {
-    let a = a.iter().chain(if a_folder { &b"/"[..] } else { &b""[..] });
-    let b = b.iter().chain(if b_folder { &b"/"[..] } else { &b""[..] });
-    a.cmp(b)
-}
-
-/// Which entries of a folder a commit changed.
-enum Changed {
-    Nothing,
-    Names(std::collections::HashSet<Vec<u8>>),
-}
-
-impl Changed {
-    fn contains(&self, name: &[u8]) -> bool {
-        match self {
-            Changed::Nothing => false,
-            Changed::Names(names) => names.contains(name),
-        }
-    }
-}
-
-fn components(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter(|c| !c.is_empty() && *c != ".")
-}
-
-/// The entries of a raw git tree: a sequence of `<mode> <name>\0` and a
-/// 20-byte id. Stops at the first malformed entry.
-fn tree_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], Oid)> {
-    tree_entries_with_kind(data).filter_map(|(name, id, _)| Some((name, Oid::from_bytes(id).ok()?)))
-}
-
-/// The id of entry `name`, without making an `Oid` of every other entry.
-fn find_entry(data: &[u8], name: &[u8]) -> Option<Oid> {
-    tree_entries_with_kind(data)
-        .find(|(entry, _, _)| *entry == name)
-        .and_then(|(_, id, _)| Oid::from_bytes(id).ok())
-}
-
-/// The entries with whether each is a folder (mode `40000`), which git's
-/// order of entries depends on.
-fn tree_entries_with_kind(data: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], bool)> {
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        if at >= data.len() {
-            return None;
-        }
-        // Modes are five or six octal digits (`40000`, `100644`).
-        let space = match (data.get(at + 5), data.get(at + 6)) {
-            (Some(b' '), _) => at + 5,
-            (_, Some(b' ')) => at + 6,
-            _ => at + data.get(at..)?.iter().position(|&b| b == b' ')?,
-        };
-        let start = space + 1;
-        let nul = start + data.get(start..)?.iter().position(|&b| b == 0)?;
-        let id = data.get(nul + 1..nul + 21)?;
-        let folder = space == at + 5 && data[at] == b'4';
-        at = nul + 21;
-        Some((&data[start..nul], id, folder))
-    })
-}
-
-#[cfg(test)]
-fn scan_tree(data: &[u8], name: &[u8]) -> Option<Oid> {
-    tree_entries(data)
-        .find(|(entry, _)| *entry == name)
-        .map(|(_, id)| id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scans_raw_tree_entries() {
-        let mut raw = Vec::new();
-        for (mode, name, byte) in [
-            ("40000", "cart", 1u8),
-            ("100644", "cart.md", 2),
-            ("40000", "taxe", 3),
-        ] {
-            raw.extend_from_slice(format!("{mode} {name}\0").as_bytes());
-            raw.extend_from_slice(&[byte; 20]);
-        }
-        assert_eq!(scan_tree(&raw, b"taxe"), Oid::from_bytes(&[3; 20]).ok());
-        assert_eq!(scan_tree(&raw, b"cart"), Oid::from_bytes(&[1; 20]).ok());
-        assert_eq!(scan_tree(&raw, b"car"), None);
-        assert_eq!(scan_tree(&raw[..30], b"taxe"), None);
-        // Scanned, then indexed: the same answers.
-        let tree = RawTree {
-            data: raw.into(),
-            lookups: Default::default(),
-            index: Default::default(),
-        };
-        for _ in 0..4 {
-            assert_eq!(tree.entry(b"cart.md"), Oid::from_bytes(&[2; 20]).ok());
-            assert_eq!(tree.entry(b"nope"), None);
-        }
-        assert!(tree.index.get().is_some());
-    }
-
-    #[test]
-    fn git_orders_folders_as_if_they_ended_in_a_slash() {
-        use std::cmp::Ordering::*;
-        assert_eq!(git_order(b"a", true, b"a.b", false), Greater);
-        assert_eq!(git_order(b"a", false, b"a.b", false), Less);
-        assert_eq!(git_order(b"a", true, b"a", true), Equal);
-    }
 
     /// Many paths (compared folder by folder) and few (looked up one by
     /// one) must agree.
@@ -495,14 +367,11 @@ mod tests {
         let repo = Repo::open(dir.path(), "test").unwrap();
         let paths: Vec<String> = names.iter().map(|n| format!("services/{n}")).collect();
         let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let prepared = Paths::new(&paths);
         for (commit, name) in &commits {
-            let many = repo.touched(*commit, &paths).unwrap();
+            let many = repo.touched(*commit, &prepared).unwrap();
             for (i, path) in paths.iter().enumerate() {
-                assert_eq!(
-                    many[i],
-                    repo.touched(*commit, &[path]).unwrap()[0],
-                    "{path}"
-                );
+                assert_eq!(many[i], repo.touches(*commit, path).unwrap(), "{path}");
                 assert_eq!(many[i], path.ends_with(name.as_str()), "{path} at {name}");
             }
         }

@@ -1,0 +1,161 @@
+//! What the untouched-path check learnt, kept between runs in
+//! `.snapset/touched` at the workspace root.
+//!
+//! Whether a commit changes anything under a path depends on the commit
+//! alone (its hash names its tree and its parents), so the answer never goes
+//! stale. Finding it means reading the commit's tree of the service's folder
+//! and its parent's, and in a flat mono-repo that folder lists every
+//! service: a thousand pins read a thousand thousand-entry trees, ten
+//! thousand pins a hundred times as much. Kept here, each pin is read once,
+//! when it first appears; later runs only read this file. Like cargo's
+//! `target/`, the folder is a cache: it can be deleted at any time, a file
+//! it cannot read is ignored, and a workspace where it cannot be written
+//! still renders (each run then reads the trees again).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use git2::Oid;
+
+/// Past this many entries, only those of the current run are kept.
+const MAX_ENTRIES: usize = 200_000;
+
+const HEADER: &str = "# snapset cache: whether a commit changes anything under a path.\n\
+                      # <commit> <1 touched | 0 not> <path>. Safe to delete.\n";
+
+pub struct TouchCache {
+    file: PathBuf,
+    known: HashMap<(Oid, String), bool>,
+    /// Entries found or used by this run.
+    used: HashMap<(Oid, String), bool>,
+    learnt: bool,
+}
+
+impl TouchCache {
+    /// The cache of the workspace at `root`; empty when there is none or it
+    /// cannot be read.
+    pub fn load(root: &Path) -> TouchCache {
+        let file = root.join(".snapset").join("touched");
+        let known = std::fs::read_to_string(&file)
+            .map(|text| parse(&text))
+            .unwrap_or_default();
+        TouchCache {
+            file,
+            known,
+            used: HashMap::new(),
+            learnt: false,
+        }
+    }
+
+    pub fn get(&mut self, commit: Oid, path: &str) -> Option<bool> {
+        let key = (commit, normal(path));
+        let touched = *self.known.get(&key)?;
+        self.used.insert(key, touched);
+        Some(touched)
+    }
+
+    pub fn insert(&mut self, commit: Oid, path: &str, touched: bool) {
+        self.used.insert((commit, normal(path)), touched);
+        self.learnt = true;
+    }
+
+    /// Writes the cache when this run learnt something. A failure to write
+    /// is not an error: the cache only saves time.
+    pub fn save(self) {
+        if !self.learnt {
+            return;
+        }
+        let mut entries = self.used;
+        if entries.len() + self.known.len() <= MAX_ENTRIES {
+            for (key, touched) in self.known {
+                entries.entry(key).or_insert(touched);
+            }
+        }
+        let mut lines: Vec<String> = entries
+            .into_iter()
+            .map(|((commit, path), touched)| format!("{commit} {} {path}\n", u8::from(touched)))
+            .collect();
+        lines.sort_unstable();
+        let _ = write(&self.file, &(String::from(HEADER) + &lines.concat()));
+    }
+}
+
+/// A path as the check compares it: components joined by `/`.
+fn normal(path: &str) -> String {
+    path.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads the lines it understands, and skips any other.
+fn parse(text: &str) -> HashMap<(Oid, String), bool> {
+    text.lines()
+        .filter_map(|line| {
+            let (commit, rest) = line.split_once(' ')?;
+            let (flag, path) = rest.split_once(' ')?;
+            let touched = match flag {
+                "1" => true,
+                "0" => false,
+                _ => return None,
+            };
+            if commit.len() != 40 || path.is_empty() {
+                return None;
+            }
+            Some(((Oid::from_str(commit).ok()?, path.to_string()), touched))
+        })
+        .collect()
+}
+
+/// Writes beside the file and renames over it, so that a reader never sees
+/// half a file; the folder says it is a cache, to git and to backup tools.
+fn write(file: &Path, text: &str) -> std::io::Result<()> {
+    let dir = file.parent().expect("the cache file is in .snapset/");
+    std::fs::create_dir_all(dir)?;
+    for (name, body) in [
+        (".gitignore", "# Created by snapset: a cache.\n*\n"),
+        (
+            "CACHEDIR.TAG",
+            "Signature: 8a477f597d28d172789f06886806bc55\n# Created by snapset: a cache.\n",
+        ),
+    ] {
+        let path = dir.join(name);
+        if !path.exists() {
+            std::fs::write(path, body)?;
+        }
+    }
+    let temp = dir.join(format!(".touched.{}", std::process::id()));
+    std::fs::write(&temp, text)?;
+    std::fs::rename(&temp, file).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_it_writes_and_skips_what_it_does_not_understand() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Oid::from_str("1111111111111111111111111111111111111111").unwrap();
+        let b = Oid::from_str("2222222222222222222222222222222222222222").unwrap();
+        let mut cache = TouchCache::load(dir.path());
+        assert_eq!(cache.get(a, "services/cart"), None);
+        cache.insert(a, "./services/cart/", true);
+        cache.insert(b, "services/taxe", false);
+        cache.save();
+        let file = dir.path().join(".snapset/touched");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.ends_with(
+            "1111111111111111111111111111111111111111 1 services/cart\n\
+             2222222222222222222222222222222222222222 0 services/taxe\n"
+        ));
+        std::fs::write(&file, text + "garbage\nabc 1 x\n").unwrap();
+        let mut cache = TouchCache::load(dir.path());
+        assert_eq!(cache.get(a, "services/cart"), Some(true));
+        assert_eq!(cache.get(b, "services//taxe"), Some(false));
+        assert_eq!(cache.get(b, "services/cart"), None);
+        assert!(dir.path().join(".snapset/.gitignore").exists());
+    }
+}
