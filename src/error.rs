@@ -61,6 +61,12 @@ pub enum ErrorKind {
     CommitTooShort { commit: String },
     #[error("commit `{commit}` is not in the repository {repo}")]
     CommitNotFound { commit: String, repo: String },
+    #[error("`{commit}` is a {kind} in the repository {repo}, not a commit")]
+    NotACommit {
+        commit: String,
+        kind: String,
+        repo: String,
+    },
     #[error("commit prefix `{commit}` is ambiguous in the repository {repo}")]
     CommitAmbiguous { commit: String, repo: String },
     #[error("git: {message}")]

@@ -114,6 +114,28 @@ fn missing_commit() {
     )));
 }
 
+/// A full hash is checked by the object's header alone: one of a tree, or
+/// of no object, is not a commit.
+#[test]
+fn full_hash_of_a_tree_or_of_nothing() {
+    insta::assert_snapshot!(broken(|ws, shop| {
+        let tree = ws
+            .git
+            .repo()
+            .find_commit(git2::Oid::from_str(&shop.tower1).unwrap())
+            .unwrap()
+            .tree_id();
+        snapshot_with(
+            ws,
+            &format!(
+                "    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n    service \"tower\" commit=\"{tree}\"\n",
+                &shop.cart1[..10],
+                "0123456789abcdef0123456789abcdef01234567"
+            ),
+        )
+    }));
+}
+
 #[test]
 fn too_short_commit() {
     insta::assert_snapshot!(broken(|ws, shop| snapshot_with(

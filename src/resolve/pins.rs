@@ -70,6 +70,7 @@ impl<'r> CommitCache<'r> {
                 crate::git::PinError::NotAHash => "not a hex commit hash",
                 crate::git::PinError::TooShort => "too short",
                 crate::git::PinError::Ambiguous => "matches several commits",
+                crate::git::PinError::NotACommit(_) => "not a commit",
                 _ => "not found",
             };
             Error::at(e.into_kind(text, &repo.display), loc, label)
