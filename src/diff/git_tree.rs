@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::emit::{Emitter, Tree, read_tree};
+use crate::emit::{Emitter, Tree, compare, compare_dir, read_tree};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::git_error;
 
@@ -185,6 +185,33 @@ pub enum Base<'r> {
 }
 
 impl Base<'_> {
+    /// For each environment, every file of `out/<env>/` when it differs
+    /// from the rendered files; `None` when it holds the same files. On disk
+    /// the environments are compared in parallel, each file as it is read,
+    /// and read again to be kept only when something differs.
+    pub fn read_if_changed(&self, envs: &[(&str, &Tree)]) -> Result<Vec<Option<Tree>>> {
+        use rayon::prelude::*;
+        match self {
+            Base::Disk(out) => envs
+                .par_iter()
+                .map(|(env, rendered)| {
+                    let dir = out.join(env);
+                    if compare_dir(env, rendered, &dir)?.is_empty() {
+                        return Ok(None);
+                    }
+                    read_tree(&dir).map(Some)
+                })
+                .collect(),
+            Base::Committed(c) => envs
+                .iter()
+                .map(|(env, rendered)| {
+                    let old = c.read_env(env)?;
+                    Ok((!compare(env, rendered, &old).is_empty()).then_some(old))
+                })
+                .collect(),
+        }
+    }
+
     /// Every file of `out/<env>/` (empty when there is none).
     pub fn read_env(&self, env: &str) -> Result<Tree> {
         match self {

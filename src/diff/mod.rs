@@ -191,10 +191,20 @@ impl Diff {
     ) -> Result<Diff> {
         let mut history = History::new(&compiled.repo);
         let mut environments = Vec::new();
-        for (resolved, rendered) in compiled.release.environments.iter().zip(&compiled.rendered) {
-            let old = base.read_env(&rendered.name)?;
-            let changes = compare(&rendered.name, &rendered.files, &old);
-            if changes.is_empty() {
+        let envs: Vec<(&str, &Tree)> = compiled
+            .rendered
+            .iter()
+            .map(|r| (r.name.as_str(), &r.files))
+            .collect();
+        let olds = base.read_if_changed(&envs)?;
+        for ((resolved, rendered), old) in compiled
+            .release
+            .environments
+            .iter()
+            .zip(&compiled.rendered)
+            .zip(olds)
+        {
+            let Some(old) = old else {
                 // Equal bytes: nothing to read back, diff or mask.
                 environments.push(EnvDiff {
                     name: rendered.name.clone(),
@@ -207,7 +217,7 @@ impl Diff {
                     masker: Masker::default(),
                 });
                 continue;
-            }
+            };
             let new_json = SnapshotJson::new(resolved);
             environments.push(env_diff(
                 &rendered.name,

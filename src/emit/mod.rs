@@ -3,6 +3,7 @@
 //! files hard-linked, so their mtime stays) and exchanged with it in one
 //! rename, so an error, a crash or a kill leaves the old folder intact.
 
+mod dir;
 mod swap;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,9 @@ pub struct Change {
 /// What is on disk for one environment folder.
 pub type Tree = BTreeMap<String, Vec<u8>>;
 
+/// The folders of `out/`, listed, by name.
+pub type Listing = std::collections::HashMap<String, Listed>;
+
 /// Reads every file under `dir` (missing folder: empty tree). The folders
 /// are listed first and the files read in parallel: a no-op render of a
 /// thousand services reads seven thousand files.
@@ -47,6 +51,82 @@ pub fn read_tree(dir: &Path) -> Result<Tree> {
             Err(source) => Err(Error::new(ErrorKind::Read { path, source })),
         })
         .collect()
+}
+
+/// What differs between the rendered files of an environment and its
+/// folder on disk. Each file is compared as it is read, in a buffer on the
+/// stack, and nothing is kept: a render that changes nothing reads seven
+/// thousand files and should allocate nothing for them.
+pub fn compare_dir(env: &str, rendered: &Tree, dir: &Path) -> Result<Vec<Change>> {
+    compare_listed(env, rendered, Listed::of(dir)?.as_ref())
+}
+
+/// A folder of `out/`, open, with the files below it.
+pub struct Listed {
+    dir: dir::Dir,
+    path: PathBuf,
+    files: Vec<String>,
+}
+
+impl Listed {
+    /// `None` when there is no such folder.
+    pub fn of(path: &Path) -> Result<Option<Listed>> {
+        let read_err = |source| {
+            Error::new(ErrorKind::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        if !path.is_dir() {
+            return Ok(None);
+        }
+        let dir = dir::Dir::open(path).map_err(read_err)?;
+        let files = dir.files().map_err(read_err)?;
+        Ok(Some(Listed {
+            dir,
+            path: path.to_path_buf(),
+            files,
+        }))
+    }
+}
+
+/// `compare_dir` on a folder listed beforehand.
+pub fn compare_listed(env: &str, rendered: &Tree, listed: Option<&Listed>) -> Result<Vec<Change>> {
+    use rayon::prelude::*;
+    let files = listed.map_or(&[][..], |l| l.files.as_slice());
+    let on_disk: std::collections::HashSet<&str> = files.iter().map(String::as_str).collect();
+    let change = |file: &String, kind| Change {
+        env: env.to_string(),
+        file: file.clone(),
+        kind,
+    };
+    let rendered: Vec<(&String, &Vec<u8>)> = rendered.iter().collect();
+    let mut changes: Vec<Change> = rendered
+        .par_iter()
+        .filter_map(|(file, bytes)| {
+            let listed = listed.filter(|_| on_disk.contains(file.as_str()));
+            let Some(listed) = listed else {
+                return Some(Ok(change(file, ChangeKind::Added)));
+            };
+            match listed.dir.same_bytes(file, bytes) {
+                Ok(true) => None,
+                Ok(false) => Some(Ok(change(file, ChangeKind::Modified))),
+                Err(source) => Some(Err(Error::new(ErrorKind::Read {
+                    path: listed.path.join(file.as_str()),
+                    source,
+                }))),
+            }
+        })
+        .collect::<Result<_>>()?;
+    let names: std::collections::HashSet<&str> =
+        rendered.iter().map(|(file, _)| file.as_str()).collect();
+    for rel in files {
+        if !names.contains(rel.as_str()) {
+            changes.push(change(rel, ChangeKind::Removed));
+        }
+    }
+    changes.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(changes)
 }
 
 fn walk(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) -> Result<()> {
@@ -105,10 +185,10 @@ pub fn compare(env: &str, rendered: &Tree, existing: &Tree) -> Vec<Change> {
     changes
 }
 
-/// The plan for one environment: its rendered files and what is on disk.
+/// The plan for one environment: its rendered files and how they differ
+/// from its folder.
 pub struct EnvPlan<'r> {
     pub rendered: &'r RenderedEnvironment,
-    pub existing: Tree,
     pub changes: Vec<Change>,
 }
 
@@ -127,16 +207,38 @@ impl Emitter {
         self.out.join(env)
     }
 
-    pub fn plan<'r>(&self, rendered: &'r [RenderedEnvironment]) -> Result<Vec<EnvPlan<'r>>> {
+    /// The files of every folder of `out/`, listed (not read): a render
+    /// lists them while it compiles.
+    pub fn list_all(&self) -> Result<Listing> {
+        let Ok(entries) = std::fs::read_dir(&self.out) else {
+            return Ok(Listing::default());
+        };
+        let mut listing = Listing::default();
+        for entry in entries.filter_map(|e| e.ok()) {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !name.starts_with('.') {
+                    if let Some(listed) = Listed::of(&entry.path())? {
+                        listing.insert(name, listed);
+                    }
+                }
+            }
+        }
+        Ok(listing)
+    }
+
+    pub fn plan<'r>(
+        &self,
+        rendered: &'r [RenderedEnvironment],
+        listing: &Listing,
+    ) -> Result<Vec<EnvPlan<'r>>> {
         use rayon::prelude::*;
         rendered
             .par_iter()
             .map(|r| {
-                let existing = read_tree(&self.env_dir(&r.name))?;
-                let changes = compare(&r.name, &r.files, &existing);
+                let changes = compare_listed(&r.name, &r.files, listing.get(&r.name))?;
                 Ok(EnvPlan {
                     rendered: r,
-                    existing,
                     changes,
                 })
             })
@@ -187,6 +289,8 @@ impl Emitter {
         }
         std::fs::create_dir_all(&stage).map_err(write_err(&stage))?;
         let mut made = std::collections::HashSet::new();
+        let changed: std::collections::HashSet<&str> =
+            plan.changes.iter().map(|c| c.file.as_str()).collect();
         for (file, bytes) in &plan.rendered.files {
             let path = stage.join(file);
             if let Some(parent) = path.parent() {
@@ -194,7 +298,7 @@ impl Emitter {
                     std::fs::create_dir_all(parent).map_err(write_err(parent))?;
                 }
             }
-            let unchanged = plan.existing.get(file).is_some_and(|old| old == bytes);
+            let unchanged = !changed.contains(file.as_str());
             if !(unchanged && std::fs::hard_link(target.join(file), &path).is_ok()) {
                 std::fs::write(&path, bytes).map_err(write_err(&path))?;
             }
