@@ -310,6 +310,7 @@ def run_bench(args):
         raise SystemExit(f"bench: `snapset render` failed (exit {r.rc}): {r.stderr}")
     files, size = count_files(out)
     info.append(f"`out/`: {files:,} files, {size / 1e6:.1f} MB")
+    os.sync()  # the render's write-back must not run during the rows below
 
     check = measure("snapset check", [snapset, "-C", ws, "check"], N, files=files)
     rows.append(check)
@@ -442,6 +443,7 @@ def run_bench(args):
         trash.put(cache2)
         r = run_once([snapset, "-C", ws2, "render"])
         files2 = count_files(out2)[0] if r.rc == 0 else None
+        os.sync()
         # That first render warmed the caches; slow rows get one run, not five.
         runs2 = max(1, min(N, 3)) if r.wall < 10 else 1
         info.append(f"first (untimed) cold render at S={S2:,}, no .snapset/ cache: {fmt_time(r.wall)}, "
