@@ -26,6 +26,36 @@ fn renders_the_shop_and_is_a_no_op_the_second_time() {
     assert_eq!(ws.run(&["render", "--check"]).code, 0);
 }
 
+/// `out/` is compared with the render as it is read: a file edited by hand
+/// (longer, shorter, same length), a file deleted and a stray file each show,
+/// and `render` puts back exactly the render.
+#[test]
+fn check_sees_every_kind_of_hand_edit_of_out() {
+    let (ws, _) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let rendered = ws.tree("out");
+    let service = ws.read("out/dev/cart/service.yaml");
+    let flipped = service.replacen("Service", "Servicf", 1);
+    ws.write("out/dev/cart/service.yaml", &flipped);
+    ws.write("out/dev/taxe/service.yaml", &(ws.read("out/dev/taxe/service.yaml") + "#"));
+    let tower = ws.read("out/dev/tower/service.yaml");
+    ws.write("out/dev/tower/service.yaml", &tower[..tower.len() - 1]);
+    ws.remove("out/prod/cart/deployment.yaml");
+    ws.write("out/prod/cart/notes.txt", "by hand\n");
+    let check = ws.run(&["render", "--check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert_eq!(
+        check.stdout,
+        "would change out/dev/cart/service.yaml\n\
+         would change out/dev/taxe/service.yaml\n\
+         would change out/dev/tower/service.yaml\n\
+         would add    out/prod/cart/deployment.yaml\n\
+         would remove out/prod/cart/notes.txt\n"
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert_eq!(ws.tree("out"), rendered);
+}
+
 #[test]
 fn same_bytes_when_the_input_files_are_reordered() {
     let (ws, shop) = TestWorkspace::shop();

@@ -41,7 +41,8 @@ impl Dir {
     /// is for regular files on local file systems.
     pub fn same_bytes(&self, rel: &str, expected: &[u8]) -> io::Result<bool> {
         let mut file = self.open_at(rel, false)?;
-        let mut buf = [0u8; 8192];
+        // One byte more than expected: a longer file fills the buffer.
+        let mut buf = vec![0u8; (expected.len() + 1).min(8192)];
         let mut at = 0;
         loop {
             let n = match file.read(&mut buf) {

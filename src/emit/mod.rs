@@ -93,40 +93,42 @@ impl Listed {
 /// `compare_dir` on a folder listed beforehand.
 pub fn compare_listed(env: &str, rendered: &Tree, listed: Option<&Listed>) -> Result<Vec<Change>> {
     use rayon::prelude::*;
-    let files = listed.map_or(&[][..], |l| l.files.as_slice());
-    let on_disk: std::collections::HashSet<&str> = files.iter().map(String::as_str).collect();
-    let change = |file: &String, kind| Change {
+    let mut on_disk: Vec<&str> = listed.map_or(Vec::new(), |l| {
+        l.files.iter().map(String::as_str).collect()
+    });
+    on_disk.sort_unstable();
+    let change = |file: &str, kind| Change {
         env: env.to_string(),
-        file: file.clone(),
+        file: file.to_string(),
         kind,
     };
-    let rendered: Vec<(&String, &Vec<u8>)> = rendered.iter().collect();
-    let mut changes: Vec<Change> = rendered
+    // Both lists sorted: one merge pairs them, without hashing.
+    let mut pairs: Vec<(&str, Option<&[u8]>, bool)> = Vec::new();
+    let mut disk = on_disk.iter().copied().peekable();
+    for (file, bytes) in rendered {
+        while let Some(d) = disk.next_if(|d| *d < file.as_str()) {
+            pairs.push((d, None, true));
+        }
+        let there = disk.next_if(|d| *d == file.as_str()).is_some();
+        pairs.push((file, Some(bytes), there));
+    }
+    pairs.extend(disk.map(|d| (d, None, true)));
+    pairs
         .par_iter()
-        .filter_map(|(file, bytes)| {
-            let listed = listed.filter(|_| on_disk.contains(file.as_str()));
-            let Some(listed) = listed else {
-                return Some(Ok(change(file, ChangeKind::Added)));
-            };
-            match listed.dir.same_bytes(file, bytes) {
+        .filter_map(|&(file, bytes, there)| match (bytes, listed) {
+            (None, _) => Some(Ok(change(file, ChangeKind::Removed))),
+            (Some(_), None) => Some(Ok(change(file, ChangeKind::Added))),
+            (Some(_), Some(_)) if !there => Some(Ok(change(file, ChangeKind::Added))),
+            (Some(bytes), Some(listed)) => match listed.dir.same_bytes(file, bytes) {
                 Ok(true) => None,
                 Ok(false) => Some(Ok(change(file, ChangeKind::Modified))),
                 Err(source) => Some(Err(Error::new(ErrorKind::Read {
-                    path: listed.path.join(file.as_str()),
+                    path: listed.path.join(file),
                     source,
                 }))),
-            }
+            },
         })
-        .collect::<Result<_>>()?;
-    let names: std::collections::HashSet<&str> =
-        rendered.iter().map(|(file, _)| file.as_str()).collect();
-    for rel in files {
-        if !names.contains(rel.as_str()) {
-            changes.push(change(rel, ChangeKind::Removed));
-        }
-    }
-    changes.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok(changes)
+        .collect()
 }
 
 fn walk(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) -> Result<()> {
