@@ -37,7 +37,10 @@ fn check_sees_every_kind_of_hand_edit_of_out() {
     let service = ws.read("out/dev/cart/service.yaml");
     let flipped = service.replacen("Service", "Servicf", 1);
     ws.write("out/dev/cart/service.yaml", &flipped);
-    ws.write("out/dev/taxe/service.yaml", &(ws.read("out/dev/taxe/service.yaml") + "#"));
+    ws.write(
+        "out/dev/taxe/service.yaml",
+        &(ws.read("out/dev/taxe/service.yaml") + "#"),
+    );
     let tower = ws.read("out/dev/tower/service.yaml");
     ws.write("out/dev/tower/service.yaml", &tower[..tower.len() - 1]);
     ws.remove("out/prod/cart/deployment.yaml");

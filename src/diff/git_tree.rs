@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::emit::{Emitter, Tree, compare, compare_dir, read_tree};
+use crate::emit::{Emitter, Listing, Tree, compare, compare_dir, compare_listed, read_tree};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::git_error;
 
@@ -188,15 +188,24 @@ impl Base<'_> {
     /// For each environment, every file of `out/<env>/` when it differs
     /// from the rendered files; `None` when it holds the same files. On disk
     /// the environments are compared in parallel, each file as it is read,
-    /// and read again to be kept only when something differs.
-    pub fn read_if_changed(&self, envs: &[(&str, &Tree)]) -> Result<Vec<Option<Tree>>> {
+    /// and read again to be kept only when something differs; `listing`
+    /// is `out/` listed beforehand, if it was.
+    pub fn read_if_changed(
+        &self,
+        envs: &[(&str, &Tree)],
+        listing: Option<&Listing>,
+    ) -> Result<Vec<Option<Tree>>> {
         use rayon::prelude::*;
         match self {
             Base::Disk(out) => envs
                 .par_iter()
                 .map(|(env, rendered)| {
                     let dir = out.join(env);
-                    if compare_dir(env, rendered, &dir)?.is_empty() {
+                    let changes = match listing {
+                        Some(listing) => compare_listed(env, rendered, listing.get(*env))?,
+                        None => compare_dir(env, rendered, &dir)?,
+                    };
+                    if changes.is_empty() {
                         return Ok(None);
                     }
                     read_tree(&dir).map(Some)

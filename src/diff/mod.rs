@@ -16,7 +16,7 @@ pub mod semantic;
 use serde::{Serialize, Serializer};
 use similar::{Algorithm, DiffTag};
 
-use crate::emit::{ChangeKind, Tree, compare};
+use crate::emit::{ChangeKind, Listing, Tree, compare};
 use crate::error::Result;
 use crate::pipeline::Compiled;
 use crate::render::SnapshotJson;
@@ -182,9 +182,11 @@ impl Diff {
     /// Compares the render in `compiled` with `base`. With `every_env` (no
     /// `--env`), environments that left snapset.kdl but whose folder is
     /// still in `out/` are listed as removed, as `render` deletes them.
+    /// `listing` is `out/` listed beforehand, when the base is on disk.
     pub fn build(
         compiled: &Compiled,
         base: &Base,
+        listing: Option<&Listing>,
         prefix: &str,
         every_env: bool,
         against: Option<Against>,
@@ -196,7 +198,7 @@ impl Diff {
             .iter()
             .map(|r| (r.name.as_str(), &r.files))
             .collect();
-        let olds = base.read_if_changed(&envs)?;
+        let olds = base.read_if_changed(&envs, listing)?;
         for ((resolved, rendered), old) in compiled
             .release
             .environments

@@ -93,9 +93,8 @@ impl Listed {
 /// `compare_dir` on a folder listed beforehand.
 pub fn compare_listed(env: &str, rendered: &Tree, listed: Option<&Listed>) -> Result<Vec<Change>> {
     use rayon::prelude::*;
-    let mut on_disk: Vec<&str> = listed.map_or(Vec::new(), |l| {
-        l.files.iter().map(String::as_str).collect()
-    });
+    let mut on_disk: Vec<&str> =
+        listed.map_or(Vec::new(), |l| l.files.iter().map(String::as_str).collect());
     on_disk.sort_unstable();
     let change = |file: &str, kind| Change {
         env: env.to_string(),
