@@ -58,8 +58,15 @@ impl RenderCommand {
             }
             return Ok(crate::EXIT_DIFFERENT);
         }
-        for plan in &plans {
-            emitter.apply(plan)?;
+        // Each environment is written whole or not at all, so they can be
+        // written side by side: creating files is the kernel's work, and it
+        // runs on both cores.
+        {
+            use rayon::prelude::*;
+            plans
+                .par_iter()
+                .map(|plan| emitter.apply(plan))
+                .collect::<Result<Vec<()>>>()?;
         }
         for (name, _) in &stale {
             emitter.remove_environment(name)?;
