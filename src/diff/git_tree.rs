@@ -176,6 +176,13 @@ impl Committed<'_> {
     }
 }
 
+/// How `out/<env>/` compares with the render.
+pub enum Compared {
+    Same,
+    /// With the folder's files when they were read to compare them.
+    Differs(Option<Tree>),
+}
+
 /// The state a render is compared with.
 pub enum Base<'r> {
     /// `out/` on disk.
@@ -185,37 +192,40 @@ pub enum Base<'r> {
 }
 
 impl Base<'_> {
-    /// For each environment, every file of `out/<env>/` when it differs
-    /// from the rendered files; `None` when it holds the same files. On disk
-    /// the environments are compared in parallel, each file as it is read,
-    /// and read again to be kept only when something differs; `listing`
-    /// is `out/` listed beforehand, if it was.
-    pub fn read_if_changed(
+    /// For each environment, whether `out/<env>/` holds the rendered files.
+    /// On disk the environments are compared in parallel, each file as it
+    /// is read, and nothing is kept (a differing folder is read whole later,
+    /// one at a time); `listing` is `out/` listed beforehand, if it was.
+    pub fn compare(
         &self,
         envs: &[(&str, &Tree)],
         listing: Option<&Listing>,
-    ) -> Result<Vec<Option<Tree>>> {
+    ) -> Result<Vec<Compared>> {
         use rayon::prelude::*;
         match self {
             Base::Disk(out) => envs
                 .par_iter()
                 .map(|(env, rendered)| {
-                    let dir = out.join(env);
                     let changes = match listing {
                         Some(listing) => compare_listed(env, rendered, listing.get(*env))?,
-                        None => compare_dir(env, rendered, &dir)?,
+                        None => compare_dir(env, rendered, &out.join(env))?,
                     };
-                    if changes.is_empty() {
-                        return Ok(None);
-                    }
-                    read_tree(&dir).map(Some)
+                    Ok(if changes.is_empty() {
+                        Compared::Same
+                    } else {
+                        Compared::Differs(None)
+                    })
                 })
                 .collect(),
             Base::Committed(c) => envs
                 .iter()
                 .map(|(env, rendered)| {
                     let old = c.read_env(env)?;
-                    Ok((!compare(env, rendered, &old).is_empty()).then_some(old))
+                    Ok(if compare(env, rendered, &old).is_empty() {
+                        Compared::Same
+                    } else {
+                        Compared::Differs(Some(old))
+                    })
                 })
                 .collect(),
         }

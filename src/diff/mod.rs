@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::pipeline::Compiled;
 use crate::render::SnapshotJson;
 
-use git_tree::Base;
+use git_tree::{Base, Compared};
 use mask::Masker;
 use semantic::{History, ServiceChange};
 
@@ -198,15 +198,15 @@ impl Diff {
             .iter()
             .map(|r| (r.name.as_str(), &r.files))
             .collect();
-        let olds = base.read_if_changed(&envs, listing)?;
-        for ((resolved, rendered), old) in compiled
+        let compared = base.compare(&envs, listing)?;
+        for ((resolved, rendered), compared) in compiled
             .release
             .environments
             .iter()
             .zip(&compiled.rendered)
-            .zip(olds)
+            .zip(compared)
         {
-            let Some(old) = old else {
+            let Compared::Differs(old) = compared else {
                 // Equal bytes: nothing to read back, diff or mask.
                 environments.push(EnvDiff {
                     name: rendered.name.clone(),
@@ -219,6 +219,11 @@ impl Diff {
                     masker: Masker::default(),
                 });
                 continue;
+            };
+            // Read one environment at a time, and dropped after its diff.
+            let old = match old {
+                Some(old) => old,
+                None => base.read_env(&rendered.name)?,
             };
             let new_json = SnapshotJson::new(resolved);
             environments.push(env_diff(
