@@ -36,6 +36,13 @@ impl Dir {
         Ok(files)
     }
 
+    /// The bytes of the file at `rel`.
+    pub fn read(&self, rel: &str) -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.open_at(rel, false)?.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
     /// Whether the file at `rel` holds exactly `expected`. A read that
     /// returns less than it asked for is taken as the end of the file, as it
     /// is for regular files on local file systems.
@@ -203,6 +210,7 @@ mod tests {
         assert!(!dir.same_bytes("cart/service.yaml", b"bb").unwrap());
         assert!(!dir.same_bytes("cart/service.yaml", b"").unwrap());
         assert!(dir.same_bytes("cart/deep/big.yaml", &big).unwrap());
+        assert_eq!(dir.read("cart/deep/big.yaml").unwrap(), big);
         assert!(!dir.same_bytes("cart/deep/big.yaml", &big[1..]).unwrap());
         let mut longer = big.clone();
         longer.push(b'x');

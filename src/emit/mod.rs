@@ -36,19 +36,21 @@ pub type Tree = BTreeMap<String, Vec<u8>>;
 pub type Listing = std::collections::HashMap<String, Listed>;
 
 /// Reads every file under `dir` (missing folder: empty tree). The folders
-/// are listed first and the files read in parallel: a no-op render of a
-/// thousand services reads seven thousand files.
+/// are listed first and the files read in parallel.
 pub fn read_tree(dir: &Path) -> Result<Tree> {
     use rayon::prelude::*;
-    let mut files = Vec::new();
-    if dir.is_dir() {
-        walk(dir, "", &mut files)?;
-    }
-    files
-        .into_par_iter()
-        .map(|(rel, path)| match std::fs::read(&path) {
-            Ok(bytes) => Ok((rel, bytes)),
-            Err(source) => Err(Error::new(ErrorKind::Read { path, source })),
+    let Some(listed) = Listed::of(dir)? else {
+        return Ok(Tree::new());
+    };
+    listed
+        .files
+        .par_iter()
+        .map(|rel| match listed.dir.read(rel) {
+            Ok(bytes) => Ok((rel.clone(), bytes)),
+            Err(source) => Err(Error::new(ErrorKind::Read {
+                path: dir.join(rel),
+                source,
+            })),
         })
         .collect()
 }
@@ -128,31 +130,6 @@ pub fn compare_listed(env: &str, rendered: &Tree, listed: Option<&Listed>) -> Re
             },
         })
         .collect()
-}
-
-fn walk(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) -> Result<()> {
-    let read_err = |source| {
-        Error::new(ErrorKind::Read {
-            path: dir.to_path_buf(),
-            source,
-        })
-    };
-    for entry in std::fs::read_dir(dir).map_err(read_err)? {
-        let entry = entry.map_err(read_err)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let path = entry.path();
-        if entry.file_type().map_err(read_err)?.is_dir() {
-            walk(&path, &rel, files)?;
-        } else {
-            files.push((rel, path));
-        }
-    }
-    Ok(())
 }
 
 /// The differences between a rendered environment and a tree on disk.
