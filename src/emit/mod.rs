@@ -56,9 +56,9 @@ pub fn read_tree(dir: &Path) -> Result<Tree> {
 }
 
 /// What differs between the rendered files of an environment and its
-/// folder on disk. Each file is compared as it is read, in a buffer on the
-/// stack, and nothing is kept: a render that changes nothing reads seven
-/// thousand files and should allocate nothing for them.
+/// folder on disk. Each file is compared as it is read, into a buffer of
+/// its expected size, and nothing is kept: a render that changes nothing
+/// reads seven thousand files and should hold none of them.
 pub fn compare_dir(env: &str, rendered: &Tree, dir: &Path) -> Result<Vec<Change>> {
     compare_listed(env, rendered, Listed::of(dir)?.as_ref())
 }
