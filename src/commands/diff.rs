@@ -7,7 +7,6 @@ use crate::Session;
 use crate::cli::{DiffArgs, DiffFormat};
 use crate::diff::git_tree::{Base, WorkspaceRepo};
 use crate::diff::{Against, Diff, format_json, format_markdown, format_patch, format_text};
-use crate::emit::Emitter;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline;
 
@@ -19,21 +18,12 @@ impl DiffCommand {
         let ws_repo = WorkspaceRepo::discover(&root);
         // An unknown REF fails before the render.
         let base = base(&root, ws_repo.as_ref(), args.against.as_deref())?;
-        // out/ on disk is listed while the release compiles, as `render` does.
         let on_disk = match &base {
-            Base::Disk(out) => Some(Emitter::new(out)),
+            Base::Disk(out) => Some(out.clone()),
             Base::Committed(_) => None,
         };
-        let (compiled, listing) = std::thread::scope(|scope| {
-            let listing = scope.spawn(|| on_disk.as_ref().map(Emitter::list_all).transpose());
-            let compiled = pipeline::compile(&root, &args.envs.envs, session);
-            (
-                compiled,
-                listing.join().expect("listing out/ does not panic"),
-            )
-        });
-        let compiled = compiled?;
-        let listing = listing?;
+        let (compiled, listing) =
+            pipeline::compile_listing(&root, &args.envs.envs, session, on_disk.as_deref())?;
         let against = match &base {
             Base::Committed(c) => Some(Against {
                 rev: c.rev.clone(),
@@ -45,7 +35,7 @@ impl DiffCommand {
         let mut diff = Diff::build(
             &compiled,
             &base,
-            listing.as_ref(),
+            &listing,
             prefix,
             args.envs.envs.is_empty(),
             against,

@@ -14,20 +14,11 @@ pub struct RenderCommand;
 impl RenderCommand {
     pub fn run(args: RenderArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
         let root = pipeline::root(dir)?;
-        let emitter = Emitter::new(&root.join("out"));
-        // out/ is listed while the release compiles: a thousand services'
-        // folders take a third of the system calls of a no-op render, and
-        // the compile leaves part of a core idle.
-        let (compiled, listing) = std::thread::scope(|scope| {
-            let listing = scope.spawn(|| emitter.list_all());
-            let compiled = pipeline::compile(&root, &args.envs.envs, session);
-            (
-                compiled,
-                listing.join().expect("listing out/ does not panic"),
-            )
-        });
-        let compiled = compiled?;
-        let plans = emitter.plan(&compiled.rendered, &listing?)?;
+        let out = root.join("out");
+        let emitter = Emitter::new(&out);
+        let (compiled, listing) =
+            pipeline::compile_listing(&root, &args.envs.envs, session, Some(&out))?;
+        let plans = emitter.plan(&compiled.rendered, &listing)?;
         // Environments removed from snapset.kdl lose their folder, but only
         // when every environment is rendered.
         let stale = if args.envs.envs.is_empty() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::emit::{Emitter, Listing, Tree, compare, compare_dir, compare_listed, read_tree};
+use crate::emit::{Emitter, Listing, Tree, compare, compare_listed, read_tree};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::git_error;
 
@@ -195,21 +195,14 @@ impl Base<'_> {
     /// For each environment, whether `out/<env>/` holds the rendered files.
     /// On disk the environments are compared in parallel, each file as it
     /// is read, and nothing is kept (a differing folder is read whole later,
-    /// one at a time); `listing` is `out/` listed beforehand, if it was.
-    pub fn compare(
-        &self,
-        envs: &[(&str, &Tree)],
-        listing: Option<&Listing>,
-    ) -> Result<Vec<Compared>> {
+    /// one at a time); `listing` is `out/` on disk, listed beforehand.
+    pub fn compare(&self, envs: &[(&str, &Tree)], listing: &Listing) -> Result<Vec<Compared>> {
         use rayon::prelude::*;
         match self {
-            Base::Disk(out) => envs
+            Base::Disk(_) => envs
                 .par_iter()
                 .map(|(env, rendered)| {
-                    let changes = match listing {
-                        Some(listing) => compare_listed(env, rendered, listing.get(*env))?,
-                        None => compare_dir(env, rendered, &out.join(env))?,
-                    };
+                    let changes = compare_listed(env, rendered, listing.get(*env))?;
                     Ok(if changes.is_empty() {
                         Compared::Same
                     } else {

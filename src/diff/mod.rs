@@ -186,7 +186,7 @@ impl Diff {
     pub fn build(
         compiled: &Compiled,
         base: &Base,
-        listing: Option<&Listing>,
+        listing: &Listing,
         prefix: &str,
         every_env: bool,
         against: Option<Against>,

@@ -55,14 +55,6 @@ pub fn read_tree(dir: &Path) -> Result<Tree> {
         .collect()
 }
 
-/// What differs between the rendered files of an environment and its
-/// folder on disk. Each file is compared as it is read, into a buffer of
-/// its expected size, and nothing is kept: a render that changes nothing
-/// reads seven thousand files and should hold none of them.
-pub fn compare_dir(env: &str, rendered: &Tree, dir: &Path) -> Result<Vec<Change>> {
-    compare_listed(env, rendered, Listed::of(dir)?.as_ref())
-}
-
 /// A folder of `out/`, open, with the files below it.
 pub struct Listed {
     dir: dir::Dir,
@@ -92,7 +84,11 @@ impl Listed {
     }
 }
 
-/// `compare_dir` on a folder listed beforehand.
+/// What differs between the rendered files of an environment and its
+/// folder on disk, listed beforehand (`None`: no such folder). Each file is
+/// compared as it is read, into a buffer of its expected size, and nothing
+/// is kept: a render that changes nothing reads seven thousand files and
+/// should hold none of them.
 pub fn compare_listed(env: &str, rendered: &Tree, listed: Option<&Listed>) -> Result<Vec<Change>> {
     use rayon::prelude::*;
     let mut on_disk: Vec<&str> =
@@ -185,9 +181,9 @@ impl Emitter {
         self.out.join(env)
     }
 
-    /// The files of every folder of `out/`, listed (not read): a render
-    /// lists them while it compiles.
-    pub fn list_all(&self) -> Result<Listing> {
+    /// The files of the folders of `out/` named in `only` (every folder
+    /// when it is empty), listed, not read.
+    pub fn list(&self, only: &[String]) -> Result<Listing> {
         let Ok(entries) = std::fs::read_dir(&self.out) else {
             return Ok(Listing::default());
         };
@@ -195,7 +191,7 @@ impl Emitter {
         for entry in entries.filter_map(|e| e.ok()) {
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if !name.starts_with('.') {
+                if !name.starts_with('.') && (only.is_empty() || only.contains(&name)) {
                     if let Some(listed) = Listed::of(&entry.path())? {
                         listing.insert(name, listed);
                     }

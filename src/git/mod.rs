@@ -22,12 +22,13 @@ pub struct Repo {
     /// The raw bytes of the trees read last: a pin's parent tree is often
     /// the tree of the pin before it.
     trees: std::cell::RefCell<Vec<(Oid, std::rc::Rc<RawTree>)>>,
-    /// What each commit changed in each folder of a `Paths`, by commit and
-    /// the folder's place in it.
-    changed: std::cell::RefCell<ChangedMemo>,
+    /// The names that differ between two versions of a folder, by the two
+    /// trees' ids: `bump` walks the same commits twice.
+    changed: std::cell::RefCell<HashMap<(Option<Oid>, Option<Oid>), Names>>,
 }
 
-type ChangedMemo = HashMap<(Oid, usize), (Vec<String>, std::rc::Rc<[Box<[u8]>]>)>;
+/// Entry names of a folder.
+type Names = std::rc::Rc<[Box<[u8]>]>;
 
 /// How many raw trees `Repo` keeps.
 const TREE_CACHE: usize = 8;
@@ -197,10 +198,9 @@ impl Repo {
                     out[i] = Some(here) != before;
                 }
                 // A folder's two trees are compared once, whatever the
-                // number of services in it; a commit's answer is kept, as
-                // `bump` walks the same commits twice.
-                for (f, folder) in folders.iter().enumerate() {
-                    let changed = self.changed_in(oid, f, here, before, &folder.dir)?;
+                // number of services in it.
+                for folder in folders {
+                    let changed = self.changed_in(here, before, &folder.dir)?;
                     for name in changed.iter() {
                         for &i in folder.names.get(name).into_iter().flatten() {
                             out[i] = true;
@@ -241,44 +241,30 @@ impl Repo {
         Ok(a != b)
     }
 
-    /// The names of the entries of folder `dir` that commit `oid` changed
-    /// (`before` absent: every entry of `here`), remembered by commit and
-    /// folder (`f`, the folder's place in its `Paths`; `dir` tells apart
-    /// two `Paths` whose folders are numbered alike).
-    fn changed_in(
-        &self,
-        oid: Oid,
-        f: usize,
-        here: Oid,
-        before: Option<Oid>,
-        dir: &[String],
-    ) -> Result<std::rc::Rc<[Box<[u8]>]>> {
-        if let Some((d, names)) = self.changed.borrow().get(&(oid, f)) {
-            if d.as_slice() == dir {
-                return Ok(names.clone());
-            }
-        }
+    /// The names of the entries of folder `dir` that differ between the
+    /// trees `here` and `before` (`before` absent: every entry of `here`).
+    fn changed_in(&self, here: Oid, before: Option<Oid>, dir: &[String]) -> Result<Names> {
         let a = self.entry_at(here, dir)?;
         let b = match before {
             Some(before) => self.entry_at(before, dir)?,
             None => None,
         };
-        let names: std::rc::Rc<[Box<[u8]>]> = if a == b {
-            std::rc::Rc::new([])
-        } else {
-            let (a, b) = (self.raw_tree(a)?, self.raw_tree(b)?);
-            let empty: &[u8] = &[];
-            tree::changed_names(
-                a.as_ref().map_or(empty, |t| &t.data),
-                b.as_ref().map_or(empty, |t| &t.data),
-            )
-            .into_iter()
-            .map(Box::from)
-            .collect()
-        };
-        self.changed
-            .borrow_mut()
-            .insert((oid, f), (dir.to_vec(), names.clone()));
+        if a == b {
+            return Ok(std::rc::Rc::new([]));
+        }
+        if let Some(names) = self.changed.borrow().get(&(a, b)) {
+            return Ok(names.clone());
+        }
+        let (x, y) = (self.raw_tree(a)?, self.raw_tree(b)?);
+        let empty: &[u8] = &[];
+        let names: Names = tree::changed_names(
+            x.as_ref().map_or(empty, |t| &t.data),
+            y.as_ref().map_or(empty, |t| &t.data),
+        )
+        .into_iter()
+        .map(Box::from)
+        .collect();
+        self.changed.borrow_mut().insert((a, b), names.clone());
         Ok(names)
     }
 

@@ -246,10 +246,15 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
         release.environments.iter().map(|e| &e.snapshot).collect();
     snapshots.sort_by(|a, b| a.name.cmp(&b.name));
     snapshots.dedup_by(|a, b| a.name == b.name);
+    struct Pin<'r> {
+        service: &'r str,
+        track: &'r PinnedTrack,
+        path: &'r str,
+        touched: Option<bool>,
+    }
     let mut cache = touch_cache::TouchCache::load(&ws.root);
     let mut seen = std::collections::HashSet::new();
-    // (service, track, path, touched if known)
-    let mut pins: Vec<(&str, &PinnedTrack, &str, Option<bool>)> = Vec::new();
+    let mut pinned: Vec<Pin> = Vec::new();
     for snapshot in snapshots {
         for service in &snapshot.services {
             let path = ws
@@ -261,16 +266,20 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
                 .as_str();
             for track in &service.tracks {
                 if seen.insert((track.commit, path)) {
-                    let known = cache.get(track.commit, path);
-                    pins.push((service.name.as_str(), track, path, known));
+                    pinned.push(Pin {
+                        service: &service.name,
+                        track,
+                        path,
+                        touched: cache.get(track.commit, path),
+                    });
                 }
             }
         }
     }
-    let unknown: Vec<(Oid, &str)> = pins
+    let unknown: Vec<(Oid, &str)> = pinned
         .iter()
-        .filter(|p| p.3.is_none())
-        .map(|p| (p.1.commit, p.2))
+        .filter(|p| p.touched.is_none())
+        .map(|p| (p.track.commit, p.path))
         .collect();
     let chunk = unknown
         .len()
@@ -287,23 +296,23 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
         })
         .collect::<Result<_>>()?;
     let mut found = found.into_iter().flatten();
-    for pin in pins.iter_mut().filter(|p| p.3.is_none()) {
+    for pin in pinned.iter_mut().filter(|p| p.touched.is_none()) {
         let touched = found.next().expect("one answer per unknown pin");
-        cache.insert(pin.1.commit, pin.2, touched);
-        pin.3 = Some(touched);
+        cache.insert(pin.track.commit, pin.path, touched);
+        pin.touched = Some(touched);
     }
     cache.save();
-    Ok(pins
+    Ok(pinned
         .iter()
-        .filter(|p| p.3 == Some(false))
-        .map(|(service, track, path, _)| {
+        .filter(|p| p.touched == Some(false))
+        .map(|p| {
             Error::at(
                 ErrorKind::Untouched {
-                    service: service.to_string(),
-                    commit: pins::short(track.commit),
-                    path: path.to_string(),
+                    service: p.service.to_string(),
+                    commit: pins::short(p.track.commit),
+                    path: p.path.to_string(),
                 },
-                &track.commit_loc,
+                &p.track.commit_loc,
                 "changes nothing under the service's path",
             )
         })
