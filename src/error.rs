@@ -107,8 +107,14 @@ pub enum ErrorKind {
     #[error("template `{template}` renders an invalid {kind}: {detail}")]
     Manifest {
         template: String,
-        kind: &'static str,
+        kind: String,
         detail: String,
+    },
+    #[error("{path} is written by two templates: {first} and {second}")]
+    OutputClash {
+        path: String,
+        first: String,
+        second: String,
     },
     #[error("unknown environment `{name}`")]
     UnknownEnvironment { name: String, known: Vec<String> },
@@ -170,6 +176,14 @@ pub enum ErrorKind {
     ChangedOnDisk { file: String },
     #[error("the edited {file} does not read back {expected}")]
     ReadBack { file: String, expected: String },
+    #[error("variable `{path}` is {new} here but {old} in a lower layer")]
+    VarShape {
+        path: String,
+        old: &'static str,
+        new: &'static str,
+    },
+    #[error("{path}: {problem}")]
+    TemplatePlace { path: String, problem: String },
     #[error("{count} errors")]
     Many { count: usize },
 }
@@ -283,6 +297,9 @@ impl Error {
             ErrorKind::NotInSnapshot { known, .. } => {
                 Some(format!("the snapshot's services: {}", known.join(", ")))
             }
+            ErrorKind::VarShape { path, .. } => Some(format!(
+                "layers merge maps key by key and replace scalars and lists, so `{path}` cannot be both; make the layers agree, or write `{path} null` in a layer between them to remove the lower value first"
+            )),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::git::Repo;
 use crate::load::{Loader, Workspace, find_root};
 use crate::render::{RenderedEnvironment, Renderer, Templates};
+use crate::schema::Schemas;
 use crate::resolve::{Release, Resolver, open_repo, select, untouched};
 
 pub struct Compiled {
@@ -43,11 +44,12 @@ pub fn compile(
     let repo = open_repo(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
+    let schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     // The untouched-path check reads two trees per pin; it overlaps the
     // render.
     let (warnings, rendered) = rayon::join(
         || untouched(&workspace, &release),
-        || Renderer::new(&templates, &session.sources).render(&release),
+        || Renderer::new(&templates, &schemas, &session.sources).render(&release),
     );
     let rendered = rendered?;
     session.warnings.extend(warnings?);

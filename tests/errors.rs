@@ -247,9 +247,9 @@ fn kdl_syntax_error() {
 }
 
 #[test]
-fn missing_port() {
+fn port_out_of_range() {
     insta::assert_snapshot!(broken(|ws, _| {
-        let text = ws.read("snapset.kdl").replace(" port=9090", "");
+        let text = ws.read("snapset.kdl").replace(" port=9090", " port=70000");
         ws.write("snapset.kdl", &text);
     }));
 }
@@ -258,7 +258,7 @@ fn missing_port() {
 fn template_with_an_undefined_name() {
     insta::assert_snapshot!(broken(|ws, _| {
         ws.write(
-            "templates/service.yaml.j2",
+            "templates/service/service.yaml.j2",
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.nmae }}\nspec:\n  selector:\n    app: {{ service.name }}\n",
         );
     }));
@@ -268,7 +268,7 @@ fn template_with_an_undefined_name() {
 fn template_using_safe_is_refused() {
     insta::assert_snapshot!(broken(|ws, _| {
         ws.write(
-            "templates/service.yaml.j2",
+            "templates/service/service.yaml.j2",
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name | safe }}\n",
         );
     }));
@@ -278,17 +278,25 @@ fn template_using_safe_is_refused() {
 fn template_writing_an_unknown_field() {
     insta::assert_snapshot!(broken(|ws, _| {
         ws.write(
-            "templates/service.yaml.j2",
+            "templates/service/service.yaml.j2",
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name }}\nspec:\n  selector:\n    app: {{ service.name }}\n  sessionAfinity: None\n",
         );
     }));
 }
 
 #[test]
-fn unknown_template_file() {
+fn template_outside_a_scope_folder() {
     insta::assert_snapshot!(broken(
         |ws, _| ws.write("templates/deploymnet.yaml.j2", "kind: Deployment\n")
     ));
+}
+
+#[test]
+fn built_in_replacement_outside_its_scope_folder() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/deployment.yaml.j2",
+        "kind: Deployment\n"
+    )));
 }
 
 #[test]

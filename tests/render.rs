@@ -124,7 +124,7 @@ fn secrets_resources_and_probes_in_the_default_template() {
 fn a_workspace_template_replaces_the_built_in_one() {
     let (ws, _) = TestWorkspace::shop();
     ws.write(
-        "templates/service.yaml.j2",
+        "templates/service/service.yaml.j2",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name }}\n  namespace: {{ environment.namespace }}\n  annotations:\n    owner: {{ vars.owner | default(\"shop\") }}\nspec:\n  type: ClusterIP\n  selector:\n    app: {{ service.name }}\n  ports:\n    - port: 80\n      targetPort: {{ service.port }}\n",
     );
     assert_eq!(ws.run(&["render"]).code, 0);

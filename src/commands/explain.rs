@@ -13,7 +13,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::load::{EnvSource, Scalar, Workspace};
 use crate::pipeline;
 use crate::resolve::layers::Setting;
-use crate::resolve::{Layered, Origin, ResolvedEnvironment, Resolver, open_repo, select};
+use crate::resolve::{
+    Layered, Origin, ResolvedEnvironment, Resolver, VarEntry, VarPath, Vars, open_repo, select,
+};
 use crate::sources::{Loc, Sources};
 
 pub struct ExplainCommand;
@@ -134,36 +136,35 @@ fn find(
         .expect("a resolved service is pinned");
     let mut found = Vec::new();
 
-    if let Some(var) = settings.vars.get(key) {
-        let per_track = key == "replicas" && source.tracks.iter().any(|t| t.replicas.is_some());
-        if per_track {
-            // A track's `replicas=` in the snapshot beats the varsets.
-            for track in &source.tracks {
-                let mut shown = Vec::new();
-                if let Some(r) = &track.replicas {
-                    let (text, json) = scalar(&Scalar::Int(r.value));
-                    shown.push(Shown {
-                        text,
-                        json,
-                        origin: Origin::At(r.loc.clone()),
-                    });
-                }
-                shown.extend(layered(var, scalar));
-                found.push(Finding {
-                    kind: "var",
-                    name: key.to_string(),
-                    track: Some(track.name.value.clone()),
-                    settings: shown,
+    let vars = var_findings(&settings.vars, key);
+    if key == "replicas" && !vars.is_empty() && source.tracks.iter().any(|t| t.replicas.is_some())
+    {
+        // A track's `replicas=` in the snapshot beats the varsets.
+        let var = &vars[0];
+        for track in &source.tracks {
+            let mut shown = Vec::new();
+            if let Some(r) = &track.replicas {
+                let (text, json) = scalar(&Scalar::Int(r.value));
+                shown.push(Shown {
+                    text,
+                    json,
+                    origin: Origin::At(r.loc.clone()),
                 });
             }
-        } else {
+            shown.extend(var.settings.iter().map(|s| Shown {
+                text: s.text.clone(),
+                json: s.json.clone(),
+                origin: s.origin.clone(),
+            }));
             found.push(Finding {
                 kind: "var",
                 name: key.to_string(),
-                track: None,
-                settings: layered(var, scalar),
+                track: Some(track.name.value.clone()),
+                settings: shown,
             });
         }
+    } else {
+        found.extend(vars);
     }
     if let Some(var) = settings.env.get(key) {
         found.push(Finding {
@@ -222,10 +223,11 @@ fn find(
     if found.is_empty() {
         let mut known: Vec<String> = settings
             .vars
-            .keys()
-            .chain(settings.env.keys())
-            .chain(settings.features.keys())
-            .cloned()
+            .iter()
+            .filter(|(_, l)| *l.effective() != VarEntry::Map)
+            .map(|(path, _)| path.join("."))
+            .chain(settings.env.keys().cloned())
+            .chain(settings.features.keys().cloned())
             .chain(["namespace", "commit", "image"].map(String::from))
             .collect();
         known.sort();
@@ -237,6 +239,46 @@ fn find(
         }));
     }
     Ok(found)
+}
+
+/// The variable at dotted path `key`, or every leaf under it when it is a
+/// map (`resources` gives `resources.limits.memory` …), each with its
+/// history. A leaf removed by `null` is shown as removed, where and what
+/// it removed.
+fn var_findings(vars: &Vars, key: &str) -> Vec<Finding> {
+    let prefix = format!("{key}.");
+    let entries: Vec<(&VarPath, &Layered<VarEntry>)> = vars
+        .iter()
+        .filter(|(path, _)| {
+            let dotted = path.join(".");
+            dotted == key || dotted.starts_with(&prefix)
+        })
+        .collect();
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(i, (path, layered))| {
+            // A map is shown through its leaves; an empty one as itself.
+            *layered.effective() != VarEntry::Map
+                || !entries
+                    .get(i + 1)
+                    .is_some_and(|(next, _)| next.starts_with(path))
+        })
+        .map(|(_, (path, layered))| Finding {
+            kind: "var",
+            name: path.join("."),
+            track: None,
+            settings: self::layered(layered, var_entry),
+        })
+        .collect()
+}
+
+fn var_entry(entry: &VarEntry) -> (String, Value) {
+    match entry {
+        VarEntry::Value(v) => (v.to_string(), v.clone()),
+        VarEntry::Map => ("{…} (a map)".into(), Value::Object(Default::default())),
+        VarEntry::Removed => ("null (removed)".into(), Value::Null),
+    }
 }
 
 /// The container variable the default template renders a feature as.

@@ -24,6 +24,26 @@ pub fn looks_secret(name: &str) -> bool {
         .any(|word| upper.contains(word))
 }
 
+/// The scalars of a secret leaf: a list's items are masked one by one,
+/// since the YAML writes each on a line of its own.
+fn secret_scalars(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Null => {}
+        serde_json::Value::Array(items) => {
+            for item in items {
+                secret_scalars(item, out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for item in map.values() {
+                secret_scalars(item, out);
+            }
+        }
+        other => out.push(other.to_string()),
+    }
+}
+
 /// Masks the values of secret-looking variables in the lines of a diff.
 #[derive(Debug, Clone, Default)]
 pub struct Masker {
@@ -37,13 +57,9 @@ impl Masker {
         let mut values: Vec<String> = Vec::new();
         for snapshot in snapshots {
             for service in &snapshot.services {
-                for (name, value) in &service.vars {
-                    if looks_secret(name) {
-                        match value {
-                            serde_json::Value::String(s) => values.push(s.clone()),
-                            serde_json::Value::Null => {}
-                            other => values.push(other.to_string()),
-                        }
+                for (path, value) in super::var_paths::leaves(&service.vars) {
+                    if looks_secret(&path) {
+                        secret_scalars(value, &mut values);
                     }
                 }
                 for (name, value) in &service.env {

@@ -12,6 +12,7 @@ pub mod format_text;
 pub mod git_tree;
 pub mod mask;
 pub mod semantic;
+mod var_paths;
 
 use serde::{Serialize, Serializer};
 use similar::{Algorithm, DiffTag};

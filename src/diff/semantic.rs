@@ -251,7 +251,12 @@ impl<'r> History<'r> {
         }
         let (mut vars, mut env, mut features) = (Vec::new(), Vec::new(), Vec::new());
         if let (Some(o), Some(n)) = (old, new) {
-            vars = values(&o.vars, &n.vars, |v| v.clone(), true);
+            vars = values(
+                &super::var_paths::leaves(&o.vars),
+                &super::var_paths::leaves(&n.vars),
+                |v| (*v).clone(),
+                true,
+            );
             env = values(&o.env, &n.env, env_json, true);
             features = values(&o.features, &n.features, |b| (*b).into(), false);
         }

@@ -24,7 +24,10 @@ pub struct Config {
 pub struct ServiceDecl {
     pub name: Spanned<String>,
     pub path: Spanned<String>,
-    pub port: Spanned<u16>,
+    /// Without a port, the built-in templates render no Service.
+    pub port: Option<Spanned<u16>>,
+    /// `templates="worker"`: render exactly the set `templates/worker/`.
+    pub templates: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -113,34 +116,33 @@ fn single_string(node: &Node) -> Result<Spanned<String>> {
 }
 
 fn service(node: &Node) -> Result<ServiceDecl> {
-    node.expect(1, &["path", "port"], false)?;
+    node.expect(1, &["path", "port", "templates"], false)?;
     let name = node.arg_string(0)?;
     check_dns_label("service", &name)?;
     let path = node.required_string("path")?;
-    let port = node.prop_int("port")?.ok_or_else(|| {
-        Error::at(
-            ErrorKind::Shape {
-                node: "service".into(),
-                problem: "needs the property `port=`".into(),
-            },
-            &node.loc(),
-            "here",
-        )
-    })?;
-    let port = match u16::try_from(port.value) {
-        Ok(p) if p > 0 => Spanned::new(p, port.loc),
-        _ => {
-            return Err(Error::at(
-                ErrorKind::Invalid {
-                    what: "port".into(),
-                    expected: "an integer from 1 to 65535".into(),
-                },
-                &port.loc,
-                "out of range",
-            ));
-        }
+    let port = match node.prop_int("port")? {
+        None => None,
+        Some(port) => match u16::try_from(port.value) {
+            Ok(p) if p > 0 => Some(Spanned::new(p, port.loc)),
+            _ => {
+                return Err(Error::at(
+                    ErrorKind::Invalid {
+                        what: "port".into(),
+                        expected: "an integer from 1 to 65535".into(),
+                    },
+                    &port.loc,
+                    "out of range",
+                ));
+            }
+        },
     };
-    Ok(ServiceDecl { name, path, port })
+    let templates = node.prop_string("templates")?;
+    Ok(ServiceDecl {
+        name,
+        path,
+        port,
+        templates,
+    })
 }
 
 fn environment(node: &Node) -> Result<EnvironmentDecl> {

@@ -172,6 +172,28 @@ impl<'a> Node<'a> {
         Ok(Spanned::new(value, at))
     }
 
+    pub fn arg_count(&self) -> usize {
+        self.node.arguments.len()
+    }
+
+    pub fn prop_count(&self) -> usize {
+        self.node.properties.len()
+    }
+
+    /// Every property with its key's span, in source order.
+    pub fn props(&self) -> Result<Vec<(Spanned<String>, Spanned<Scalar>)>> {
+        self.node
+            .properties
+            .iter()
+            .map(|p| {
+                Ok((
+                    Spanned::new(p.name.to_string(), loc(self.file, &p.name_span)),
+                    self.scalar(&p.value)?,
+                ))
+            })
+            .collect()
+    }
+
     pub fn arg(&self, index: usize) -> Result<Spanned<Scalar>> {
         match self.node.arguments.get(index) {
             Some(v) => self.scalar(v),

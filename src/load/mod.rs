@@ -7,7 +7,9 @@ pub mod kdl;
 pub mod kdl_ast;
 pub mod kdl_parse;
 mod snapshot;
+pub mod templates;
 mod varset;
+mod vars;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,8 @@ use std::path::{Path, PathBuf};
 pub use config::{Config, EnvironmentDecl, ServiceDecl};
 pub use kdl::Scalar;
 pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track};
-pub use varset::{EnvSource, EnvVar, Var, Varset, VarsetService};
+pub use vars::{Var, VarValue};
+pub use varset::{EnvSource, EnvVar, Varset, VarsetService};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::sources::{FileId, Sources, Spanned};
@@ -28,8 +31,8 @@ pub struct Workspace {
     pub config: Config,
     pub snapshots: BTreeMap<String, Snapshot>,
     pub varsets: BTreeMap<String, Varset>,
-    /// User templates from `templates/`, by file name.
-    pub templates: BTreeMap<String, FileId>,
+    /// User templates from `templates/`, by set, scope and name.
+    pub templates: templates::TemplateFiles,
 }
 
 impl Workspace {
@@ -139,10 +142,23 @@ impl<'s> Loader<'s> {
                 }
             }
         }
-        let mut templates = BTreeMap::new();
-        for name in self.list("templates", ".j2")? {
-            let (file, _) = self.read(&format!("templates/{name}"))?;
-            templates.insert(name.trim_end_matches(".j2").to_string(), file);
+        let templates = errors
+            .take(self.templates())
+            .unwrap_or_default();
+        for service in &config.services {
+            if let Some(set) = &service.templates
+                && !templates.sets.contains(&set.value)
+            {
+                errors.push(Error::at(
+                    ErrorKind::Unknown {
+                        kind: "template set",
+                        name: set.value.clone(),
+                        known: templates.sets.iter().cloned().collect(),
+                    },
+                    &set.loc,
+                    format!("no folder templates/{}/", set.value),
+                ));
+            }
         }
         errors.finish(Workspace {
             root: self.root,
@@ -151,6 +167,21 @@ impl<'s> Loader<'s> {
             varsets,
             templates,
         })
+    }
+
+    fn templates(&mut self) -> Result<templates::TemplateFiles> {
+        let (found, sets) = templates::find(&self.root)?;
+        let mut files = Vec::with_capacity(found.len());
+        for f in found {
+            let (file, _) = self.read(&f.rel)?;
+            files.push(templates::TemplateFile {
+                set: f.set,
+                scope: f.scope,
+                stem: f.stem,
+                file,
+            });
+        }
+        Ok(templates::TemplateFiles { files, sets })
     }
 
     fn snapshot(&mut self, file_name: &str) -> Result<Snapshot> {

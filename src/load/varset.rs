@@ -6,6 +6,7 @@ use crate::sources::{FileId, Spanned};
 
 use super::kdl::{Collector, Node, Scalar, check_unique, unknown_node};
 use super::snapshot::{Feature, feature};
+use super::vars::{Var, vars};
 
 #[derive(Debug)]
 pub struct Varset {
@@ -18,13 +19,6 @@ pub struct Varset {
     pub services: Vec<VarsetService>,
     /// Service section name → index.
     index: std::collections::HashMap<String, usize>,
-}
-
-/// A template variable: `replicas 3`.
-#[derive(Debug)]
-pub struct Var {
-    pub name: Spanned<String>,
-    pub value: Spanned<Scalar>,
 }
 
 /// A container variable: a literal value or a key of an existing Secret.
@@ -161,24 +155,6 @@ fn service(node: &Node) -> Result<VarsetService> {
 
 fn name_of(node: &Node) -> Spanned<String> {
     Spanned::new(node.name().to_string(), node.name_loc())
-}
-
-fn vars(node: &Node) -> Result<Vec<Var>> {
-    node.expect(0, &[], true)?;
-    let mut errors = Collector::default();
-    let mut out = Vec::new();
-    for child in node.children() {
-        let var = child.expect(1, &[], false).and_then(|_| {
-            Ok(Var {
-                name: name_of(&child),
-                value: child.arg(0)?,
-            })
-        });
-        if let Some(v) = errors.take(var) {
-            out.push(v);
-        }
-    }
-    errors.finish(out)
 }
 
 fn env(node: &Node) -> Result<Vec<EnvVar>> {

@@ -54,6 +54,10 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     let var = |name: &str| ctx.vars.get(name);
     let has = |name: &str| ctx.vars.contains_key(name);
     // Everything that could send us to the template is checked first.
+    // Structured resources and tolerations are rare enough to be left to it.
+    if has("resources") || has("tolerations") {
+        return None;
+    }
     let quantity = |name: &str| optional(var(name).map(quantity));
     let (cpu, memory) = (quantity("cpu")?, quantity("memory")?);
     let cpu_limit = quantity("cpu-limit")?;
@@ -147,11 +151,13 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     }
     let at = field(&mut d);
     d.string(at, "name", svc);
-    d.open(10, "ports");
-    d.0.push_str("            - ");
-    d.number(0, "containerPort", ctx.service.port);
-    d.string(14, "name", "http");
-    d.string(14, "protocol", "TCP");
+    if let Some(port) = ctx.service.port {
+        d.open(10, "ports");
+        d.0.push_str("            - ");
+        d.number(0, "containerPort", port);
+        d.string(14, "name", "http");
+        d.string(14, "protocol", "TCP");
+    }
     if let Some(path) = readiness {
         probe(&mut d, 10, "readinessProbe", path, period);
     }
@@ -206,8 +212,10 @@ fn quantity(value: &Value) -> Option<String> {
     }
 }
 
-/// The Service the built-in template renders for `ctx`.
+/// The Service the built-in template renders for `ctx` (`None`: none, for
+/// a service without a port).
 pub fn service(ctx: &Context) -> Option<Vec<u8>> {
+    let port = ctx.service.port?;
     let svc = ctx.service.name;
     let mut d = Doc(String::with_capacity(512));
     d.string(0, "apiVersion", "v1");
@@ -223,7 +231,7 @@ pub fn service(ctx: &Context) -> Option<Vec<u8>> {
     d.open(2, "ports");
     d.0.push_str("    - ");
     d.string(0, "name", "http");
-    d.number(6, "port", ctx.service.port);
+    d.number(6, "port", port);
     d.string(6, "protocol", "TCP");
     d.string(6, "targetPort", "http");
     d.open(2, "selector");

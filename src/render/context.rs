@@ -1,5 +1,7 @@
 //! What templates see. These structs are the documented template interface
-//! (README, "Templates"): renaming a field breaks users' templates.
+//! (docs/templates.md): renaming a field breaks users' templates. Service
+//! and track scope share `Context` (`track` is none in service scope);
+//! environment scope has `EnvironmentContext`.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +20,7 @@ pub struct Context<'a> {
     pub track: Option<TrackCtx<'a>>,
     /// The Deployment's name: `<service>` or `<service>-<track>`.
     pub name: String,
-    pub vars: BTreeMap<&'a str, serde_json::Value>,
+    pub vars: serde_json::Map<String, serde_json::Value>,
     pub env: Vec<EnvVarCtx<'a>>,
     pub features: BTreeMap<&'a str, bool>,
 }
@@ -38,9 +40,93 @@ pub struct SnapshotCtx<'a> {
 #[derive(Serialize)]
 pub struct ServiceCtx<'a> {
     pub name: &'a str,
-    pub port: u16,
+    /// `none` for a service without a port (a worker).
+    pub port: Option<u16>,
     pub path: &'a str,
     pub multi_track: bool,
+    /// The template set it renders; `none` for the default set.
+    pub templates: Option<&'a str>,
+}
+
+/// The context of environment-scope templates.
+#[derive(Serialize)]
+pub struct EnvironmentContext<'a> {
+    pub environment: EnvironmentCtx<'a>,
+    pub snapshot: SnapshotCtx<'a>,
+    /// The environment's global variables (no service section).
+    pub vars: serde_json::Map<String, serde_json::Value>,
+    /// Every service of the environment, sorted by name.
+    pub services: Vec<EnvServiceCtx<'a>>,
+}
+
+/// A service as environment-scope templates see it.
+#[derive(Serialize)]
+pub struct EnvServiceCtx<'a> {
+    #[serde(flatten)]
+    pub service: ServiceCtx<'a>,
+    pub tracks: Vec<TrackCtx<'a>>,
+    /// The service's own variables (global ones and its sections').
+    pub vars: serde_json::Map<String, serde_json::Value>,
+    pub features: BTreeMap<&'a str, bool>,
+}
+
+impl<'a> EnvironmentContext<'a> {
+    pub fn new(env: &'a ResolvedEnvironment) -> Self {
+        EnvironmentContext {
+            environment: EnvironmentCtx::new(env),
+            snapshot: SnapshotCtx::new(env),
+            vars: env.vars.to_json(),
+            services: env
+                .services
+                .iter()
+                .map(|s| EnvServiceCtx {
+                    service: ServiceCtx::new(s),
+                    tracks: s.tracks.iter().map(TrackCtx::new).collect(),
+                    vars: s.settings.vars.to_json(),
+                    features: features(s),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<'a> EnvironmentCtx<'a> {
+    fn new(env: &'a ResolvedEnvironment) -> Self {
+        EnvironmentCtx {
+            name: &env.name,
+            namespace: env.namespace.effective(),
+        }
+    }
+}
+
+impl<'a> SnapshotCtx<'a> {
+    fn new(env: &'a ResolvedEnvironment) -> Self {
+        SnapshotCtx {
+            name: &env.snapshot.name,
+            description: env.snapshot.description.as_deref(),
+        }
+    }
+}
+
+impl<'a> ServiceCtx<'a> {
+    fn new(service: &'a ResolvedService) -> Self {
+        ServiceCtx {
+            name: &service.name,
+            port: service.port,
+            path: &service.path,
+            multi_track: service.is_multi_track(),
+            templates: service.templates.as_deref(),
+        }
+    }
+}
+
+fn features(service: &ResolvedService) -> BTreeMap<&str, bool> {
+    service
+        .settings
+        .features
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v.effective()))
+        .collect()
 }
 
 #[derive(Serialize, Clone)]
@@ -82,28 +168,13 @@ impl<'a> Context<'a> {
     pub fn new(env: &'a ResolvedEnvironment, service: &'a ResolvedService) -> Self {
         let s = &service.settings;
         Context {
-            environment: EnvironmentCtx {
-                name: &env.name,
-                namespace: env.namespace.effective(),
-            },
-            snapshot: SnapshotCtx {
-                name: &env.snapshot.name,
-                description: env.snapshot.description.as_deref(),
-            },
-            service: ServiceCtx {
-                name: &service.name,
-                port: service.port,
-                path: &service.path,
-                multi_track: service.is_multi_track(),
-            },
+            environment: EnvironmentCtx::new(env),
+            snapshot: SnapshotCtx::new(env),
+            service: ServiceCtx::new(service),
             tracks: service.tracks.iter().map(TrackCtx::new).collect(),
             track: None,
             name: service.name.clone(),
-            vars: s
-                .vars
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.effective().to_json()))
-                .collect(),
+            vars: s.vars.to_json(),
             env: s
                 .env
                 .iter()
@@ -122,11 +193,7 @@ impl<'a> Context<'a> {
                     },
                 })
                 .collect(),
-            features: s
-                .features
-                .iter()
-                .map(|(k, v)| (k.as_str(), *v.effective()))
-                .collect(),
+            features: features(service),
         }
     }
 

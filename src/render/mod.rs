@@ -5,6 +5,7 @@
 
 mod builtin;
 pub mod context;
+mod inject;
 pub mod istio;
 mod snapshot_json;
 pub mod templates;
@@ -15,14 +16,16 @@ mod yaml_read;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::resolve::{Release, ResolvedEnvironment, ResolvedService};
+use crate::schema::Schemas;
 use crate::sources::{Loc, Sources};
 
 pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+use templates::{BuiltIn, Template};
 pub use templates::Templates;
-use validate::Kind;
 
 /// The files of one environment's folder, by path relative to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,39 +34,77 @@ pub struct RenderedEnvironment {
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
+/// One rendered file, with the template that wrote it.
+struct Output {
+    path: String,
+    bytes: Vec<u8>,
+    template: String,
+}
+
+/// What renders in one job: an environment's own templates, or a service.
+enum Job<'r> {
+    Environment,
+    Service(&'r ResolvedService),
+}
+
 pub struct Renderer<'a> {
     templates: &'a Templates,
+    schemas: &'a Schemas,
     sources: &'a Sources,
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(templates: &'a Templates, sources: &'a Sources) -> Self {
-        Renderer { templates, sources }
+    pub fn new(templates: &'a Templates, schemas: &'a Schemas, sources: &'a Sources) -> Self {
+        Renderer {
+            templates,
+            schemas,
+            sources,
+        }
     }
 
     /// Renders every environment; services render in parallel, and the
     /// output order never depends on which finishes first.
     pub fn render(&self, release: &Release) -> Result<Vec<RenderedEnvironment>> {
-        let jobs: Vec<(&ResolvedEnvironment, &ResolvedService)> = release
-            .environments
-            .iter()
-            .flat_map(|e| e.services.iter().map(move |s| (e, s)))
-            .collect();
-        let results: Vec<Result<Vec<(String, Vec<u8>)>>> = jobs
-            .par_iter()
-            .map(|(env, service)| self.service(env, service))
-            .collect();
-        let mut files: Vec<BTreeMap<String, Vec<u8>>> =
-            vec![BTreeMap::new(); release.environments.len()];
-        let mut errors = Vec::new();
-        let owners = release
+        let jobs: Vec<(usize, Job)> = release
             .environments
             .iter()
             .enumerate()
-            .flat_map(|(i, e)| e.services.iter().map(move |_| i));
-        for (i, result) in owners.zip(results) {
+            .flat_map(|(i, e)| {
+                std::iter::once((i, Job::Environment))
+                    .chain(e.services.iter().map(move |s| (i, Job::Service(s))))
+            })
+            .collect();
+        let results: Vec<Result<Vec<Output>>> = jobs
+            .par_iter()
+            .map(|(i, job)| {
+                let env = &release.environments[*i];
+                match job {
+                    Job::Environment => self.environment(env),
+                    Job::Service(service) => self.service(env, service),
+                }
+            })
+            .collect();
+        let mut files: Vec<BTreeMap<String, (Vec<u8>, String)>> =
+            vec![BTreeMap::new(); release.environments.len()];
+        let mut errors = Vec::new();
+        for ((i, _), result) in jobs.iter().zip(results) {
             match result {
-                Ok(rendered) => files[i].extend(rendered),
+                Ok(outputs) => {
+                    for output in outputs {
+                        if let Some(first) = files[*i].get(&output.path) {
+                            errors.push(Error::new(ErrorKind::OutputClash {
+                                path: format!(
+                                    "out/{}/{}",
+                                    release.environments[*i].name, output.path
+                                ),
+                                first: first.1.clone(),
+                                second: output.template,
+                            }));
+                        } else {
+                            files[*i].insert(output.path, (output.bytes, output.template));
+                        }
+                    }
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -74,7 +115,9 @@ impl<'a> Renderer<'a> {
             .environments
             .par_iter()
             .zip(files)
-            .map(|(env, mut files)| {
+            .map(|(env, files)| {
+                let mut files: BTreeMap<String, Vec<u8>> =
+                    files.into_iter().map(|(k, (bytes, _))| (k, bytes)).collect();
                 let kustomization = kustomization(&files);
                 files.insert("kustomization.yaml".into(), kustomization);
                 files.insert("snapshot.json".into(), SnapshotJson::new(env).to_bytes());
@@ -86,96 +129,210 @@ impl<'a> Renderer<'a> {
             .collect())
     }
 
-    fn service(
-        &self,
-        env: &ResolvedEnvironment,
-        service: &ResolvedService,
-    ) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut ctx = context::Context::new(env, service);
-        let mut out = Vec::new();
-        for (i, track) in service.tracks.iter().enumerate() {
-            ctx.for_track(service, i);
-            let file = if service.is_multi_track() {
-                format!("{}/deployment-{}.yaml", service.name, track.name)
-            } else {
-                format!("{}/deployment.yaml", service.name)
-            };
-            out.push((file, self.document(Kind::Deployment, &ctx)?));
+    /// The environment-scope templates of the default set.
+    fn environment(&self, env: &ResolvedEnvironment) -> Result<Vec<Output>> {
+        let list = &self.templates.set(None).environment;
+        if list.is_empty() {
+            return Ok(Vec::new());
         }
-        ctx.track = None;
-        ctx.name = service.name.clone();
-        out.push((
-            format!("{}/service.yaml", service.name),
-            self.document(Kind::Service, &ctx)?,
-        ));
-        if service.is_multi_track() {
-            for kind in [Kind::DestinationRule, Kind::VirtualService] {
-                out.push((
-                    format!("{}/{}.yaml", service.name, kind.file_stem()),
-                    self.document(kind, &ctx)?,
-                ));
+        let ctx = minijinja::Value::from(minijinja::value::Serde(context::EnvironmentContext::new(env)));
+        let mut out = Vec::new();
+        for t in list {
+            if let Some(bytes) = self.from_template(t, ctx.clone(), None)? {
+                out.push(Output {
+                    path: format!("{}.yaml", t.stem),
+                    bytes,
+                    template: t.name.clone(),
+                });
             }
         }
         Ok(out)
     }
 
-    fn document(&self, kind: Kind, ctx: &context::Context) -> Result<Vec<u8>> {
-        if self.templates.is_built_in(kind) {
-            let compiled = match kind {
-                Kind::Deployment => builtin::deployment(ctx),
-                Kind::Service => builtin::service(ctx),
-                _ => None,
-            };
-            if let Some(bytes) = compiled {
-                debug_assert_eq!(
-                    String::from_utf8_lossy(&self.from_template(kind, ctx)?),
-                    String::from_utf8_lossy(&bytes),
-                    "the compiled built-in {} differs from its template",
-                    kind.name()
-                );
-                return Ok(bytes);
+    /// The service- and track-scope templates of the service's set.
+    fn service(&self, env: &ResolvedEnvironment, service: &ResolvedService) -> Result<Vec<Output>> {
+        let set = self.templates.set(service.templates.as_deref());
+        let mut ctx = context::Context::new(env, service);
+        // Built from the typed context when a template needs it: the
+        // compiled built-ins do not.
+        let mut base: Option<minijinja::Value> = None;
+        let mut out = Vec::new();
+        for t in &set.track {
+            for (i, track) in service.tracks.iter().enumerate() {
+                ctx.for_track(service, i);
+                let path = if service.is_multi_track() {
+                    format!("{}/{}-{}.yaml", service.name, t.stem, track.name)
+                } else {
+                    format!("{}/{}.yaml", service.name, t.stem)
+                };
+                let stamp = inject::TrackStamp {
+                    commit: &track.commit,
+                    snapshot: &env.snapshot.name,
+                };
+                let compiled = match t.built_in {
+                    Some(BuiltIn::Deployment) => builtin::deployment(&ctx),
+                    _ => None,
+                };
+                let bytes = match compiled {
+                    Some(bytes) => {
+                        self.debug_compare(t, &ctx, Some(&stamp), Some(&bytes));
+                        Some(bytes)
+                    }
+                    None => {
+                        let base = base.get_or_insert_with(|| service_value(&ctx));
+                        let value = minijinja::context! {
+                            track => minijinja::Value::from(minijinja::value::Serde(&ctx.track)),
+                            name => ctx.name.clone(),
+                            ..base.clone()
+                        };
+                        self.from_template(t, value, Some(&stamp))?
+                    }
+                };
+                if let Some(bytes) = bytes {
+                    out.push(Output {
+                        path,
+                        bytes,
+                        template: t.name.clone(),
+                    });
+                }
             }
         }
-        self.from_template(kind, ctx)
+        ctx.track = None;
+        ctx.name = service.name.clone();
+        for t in &set.service {
+            let bytes = match t.built_in {
+                Some(BuiltIn::Service) => {
+                    let compiled = builtin::service(&ctx);
+                    self.debug_compare(t, &ctx, None, compiled.as_deref());
+                    compiled
+                }
+                Some(BuiltIn::DestinationRule | BuiltIn::VirtualService)
+                    if !(service.is_multi_track() && service.port.is_some()) =>
+                {
+                    None
+                }
+                _ => {
+                    let base = base.get_or_insert_with(|| service_value(&ctx));
+                    self.from_template(t, base.clone(), None)?
+                }
+            };
+            if let Some(bytes) = bytes {
+                out.push(Output {
+                    path: format!("{}/{}.yaml", service.name, t.stem),
+                    bytes,
+                    template: t.name.clone(),
+                });
+            }
+        }
+        Ok(out)
     }
 
-    fn from_template(&self, kind: Kind, ctx: &context::Context) -> Result<Vec<u8>> {
-        let text = self.templates.render(kind, ctx, self.sources)?;
-        let file = self.templates.file(kind);
-        let template = &self.sources.get(file).name;
+    /// Debug builds (and so every test) render a compiled built-in through
+    /// its template too, and insist on the same bytes.
+    fn debug_compare(
+        &self,
+        t: &Template,
+        ctx: &context::Context,
+        stamp: Option<&inject::TrackStamp>,
+        compiled: Option<&[u8]>,
+    ) {
+        if cfg!(debug_assertions) {
+            let templated = self
+                .from_template(t, service_value(ctx), stamp)
+                .expect("a built-in template renders");
+            assert_eq!(
+                templated.as_deref().map(String::from_utf8_lossy),
+                compiled.map(String::from_utf8_lossy),
+                "the compiled built-in {} differs from its template",
+                t.name
+            );
+        }
+    }
+
+    /// Renders, reads back, stamps and checks one document; `None` when
+    /// the template rendered nothing but whitespace and comments.
+    fn from_template(
+        &self,
+        t: &Template,
+        ctx: minijinja::Value,
+        stamp: Option<&inject::TrackStamp>,
+    ) -> Result<Option<Vec<u8>>> {
+        let text = self.templates.render(t, ctx, self.sources)?;
+        if is_blank(&text) {
+            return Ok(None);
+        }
         let doc = match yaml_read::parse(&text) {
             Some(doc) => {
                 debug_assert_eq!(
-                    serde_norway::from_str::<serde_json::Value>(&text)
-                        .ok()
-                        .as_ref(),
+                    serde_norway::from_str::<Value>(&text).ok().as_ref(),
                     Some(&doc),
                     "{text}"
                 );
                 Ok(doc)
             }
-            None => serde_norway::from_str::<serde_json::Value>(&text),
+            None => serde_norway::from_str::<Value>(&text),
         };
-        let doc: serde_json::Value = doc.map_err(|e| {
+        let mut doc: Value = doc.map_err(|e| {
             Error::new(ErrorKind::Manifest {
-                template: template.clone(),
-                kind: kind.name(),
+                template: t.name.clone(),
+                kind: "object".into(),
                 detail: format!("the rendered text is not YAML: {e}\n{}", numbered(&text)),
             })
         })?;
-        validate::check(kind, &doc).map_err(|problem| {
+        if !doc.is_object() {
+            return Err(Error::new(ErrorKind::Manifest {
+                template: t.name.clone(),
+                kind: "object".into(),
+                detail: format!(
+                    "it renders {}, not a YAML mapping with `apiVersion` and `kind`\n{}",
+                    shape(&doc),
+                    numbered(&text)
+                ),
+            }));
+        }
+        inject::stamp(&mut doc, stamp);
+        self.schemas.check(&doc).map_err(|problem| {
+            let kind = doc
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("object")
+                .to_string();
             let error = Error::new(ErrorKind::Manifest {
-                template: template.clone(),
-                kind: kind.name(),
+                template: t.name.clone(),
+                kind,
                 detail: problem.detail,
             });
-            let text = &self.sources.get(file).text;
+            let text = &self.sources.get(t.file).text;
             match problem.key.and_then(|k| find_key(text, &k)) {
-                Some(span) => error.label(&Loc { file, span }, "written here"),
+                Some(span) => error.label(&Loc { file: t.file, span }, "written here"),
                 None => error,
             }
         })?;
-        Ok(yaml::to_yaml(&doc).into_bytes())
+        Ok(Some(yaml::to_yaml(&doc).into_bytes()))
+    }
+}
+
+fn service_value(ctx: &context::Context) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(ctx))
+}
+
+/// Nothing but whitespace and `#` comments: the template chose to render
+/// no object here.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim_start();
+        line.is_empty() || line.starts_with('#')
+    })
+}
+
+fn shape(doc: &Value) -> &'static str {
+    match doc {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }
 

@@ -24,7 +24,11 @@ pub struct SnapshotJson {
 pub struct SnapshotJsonService {
     pub name: String,
     pub path: String,
-    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// The template set; absent for the default set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub templates: Option<String>,
     pub tracks: Vec<SnapshotJsonTrack>,
     #[serde(default)]
     pub vars: BTreeMap<String, serde_json::Value>,
@@ -74,6 +78,7 @@ impl SnapshotJson {
                     name: s.name.clone(),
                     path: s.path.clone(),
                     port: s.port,
+                    templates: s.templates.clone(),
                     tracks: s
                         .tracks
                         .iter()
@@ -89,12 +94,7 @@ impl SnapshotJson {
                             }),
                         })
                         .collect(),
-                    vars: s
-                        .settings
-                        .vars
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.effective().to_json()))
-                        .collect(),
+                    vars: s.settings.vars.to_json().into_iter().collect(),
                     env: s
                         .settings
                         .env

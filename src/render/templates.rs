@@ -1,112 +1,181 @@
-//! The minijinja environment: built-in templates overridden by the
-//! workspace's `templates/`, compiled once. Every value printed is JSON-
-//! encoded (valid YAML), undefined names are errors, and the ways around
-//! escaping (`|safe`, `{% autoescape %}`) are refused.
+//! The minijinja environment: the workspace's templates, by set and scope,
+//! with the built-in ones in the default set wherever the workspace does
+//! not replace them; compiled once. Every value printed is JSON-encoded
+//! (valid YAML), undefined names are errors, and the ways around escaping
+//! (`|safe`, `{% autoescape %}`) are refused.
 
 use std::collections::BTreeMap;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::load::templates::{Scope, TemplateFiles};
 use crate::sources::{FileId, Loc, Sources};
 
-use super::validate::Kind;
+/// A built-in template: its place, and whether snapset has compiled it to
+/// Rust (`builtin.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltIn {
+    Deployment,
+    Service,
+    DestinationRule,
+    VirtualService,
+}
 
-const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "deployment.yaml",
-        include_str!("templates/deployment.yaml.j2"),
-    ),
-    ("service.yaml", include_str!("templates/service.yaml.j2")),
-    (
-        "destinationrule.yaml",
-        include_str!("templates/destinationrule.yaml.j2"),
-    ),
-    (
-        "virtualservice.yaml",
-        include_str!("templates/virtualservice.yaml.j2"),
-    ),
-];
+impl BuiltIn {
+    const ALL: [BuiltIn; 4] = [
+        BuiltIn::Deployment,
+        BuiltIn::Service,
+        BuiltIn::DestinationRule,
+        BuiltIn::VirtualService,
+    ];
+
+    fn place(self) -> (Scope, &'static str) {
+        match self {
+            BuiltIn::Deployment => (Scope::Track, "deployment"),
+            BuiltIn::Service => (Scope::Service, "service"),
+            BuiltIn::DestinationRule => (Scope::Service, "destinationrule"),
+            BuiltIn::VirtualService => (Scope::Service, "virtualservice"),
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            BuiltIn::Deployment => include_str!("templates/track/deployment.yaml.j2"),
+            BuiltIn::Service => include_str!("templates/service/service.yaml.j2"),
+            BuiltIn::DestinationRule => {
+                include_str!("templates/service/destinationrule.yaml.j2")
+            }
+            BuiltIn::VirtualService => include_str!("templates/service/virtualservice.yaml.j2"),
+        }
+    }
+}
+
+/// One template of a set, ready to render.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Its name in the minijinja environment: the file's name.
+    pub name: String,
+    /// The output file's stem.
+    pub stem: String,
+    pub file: FileId,
+    /// Set when the built-in template is in use (not replaced).
+    pub built_in: Option<BuiltIn>,
+}
+
+/// The templates of one set, by scope, each sorted by stem.
+#[derive(Debug, Default)]
+pub struct Set {
+    pub environment: Vec<Template>,
+    pub service: Vec<Template>,
+    pub track: Vec<Template>,
+}
+
+impl Set {
+    fn scope_mut(&mut self, scope: Scope) -> &mut Vec<Template> {
+        match scope {
+            Scope::Environment => &mut self.environment,
+            Scope::Service => &mut self.service,
+            Scope::Track => &mut self.track,
+        }
+    }
+}
 
 pub struct Templates {
     env: Environment<'static>,
-    /// Where each template's text lives, for located errors.
-    files: BTreeMap<String, FileId>,
-    /// The names the workspace overrides.
-    user: std::collections::BTreeSet<String>,
-}
-
-pub fn template_name(kind: Kind) -> String {
-    format!("{}.yaml", kind.file_stem())
+    default: Set,
+    sets: BTreeMap<String, Set>,
 }
 
 impl Templates {
-    /// Compiles the templates; `user` maps `deployment.yaml` (the file name
-    /// without `.j2`) to the loaded file.
-    pub fn new(user: &BTreeMap<String, FileId>, sources: &mut Sources) -> Result<Templates> {
+    /// Compiles the workspace's templates and the built-ins it does not
+    /// replace.
+    pub fn new(user: &TemplateFiles, sources: &mut Sources) -> Result<Templates> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::Json);
         env.remove_filter("safe");
-        let mut files = BTreeMap::new();
-        for (name, _) in user {
-            if !BUILT_IN.iter().any(|(n, _)| n == name) {
-                let file = sources.get(user[name]);
-                return Err(Error::new(ErrorKind::Unknown {
-                    kind: "template",
-                    name: file.name.clone(),
-                    known: BUILT_IN
-                        .iter()
-                        .map(|(n, _)| format!("templates/{n}.j2"))
-                        .collect(),
-                }));
+        let mut default = Set::default();
+        let mut sets: BTreeMap<String, Set> = user
+            .sets
+            .iter()
+            .map(|s| (s.clone(), Set::default()))
+            .collect();
+        let mut errors = Vec::new();
+        for f in &user.files {
+            let source = sources.get(f.file);
+            let template = Template {
+                name: source.name.clone(),
+                stem: f.stem.clone(),
+                file: f.file,
+                built_in: None,
+            };
+            let set = match &f.set {
+                Some(name) => sets.get_mut(name).expect("every set is listed"),
+                None => &mut default,
+            };
+            set.scope_mut(f.scope).push(template);
+        }
+        for built_in in BuiltIn::ALL {
+            let (scope, stem) = built_in.place();
+            let scope_list = default.scope_mut(scope);
+            if scope_list.iter().any(|t| t.stem == stem) {
+                continue;
+            }
+            let name = format!("<built-in>/{}/{stem}.yaml.j2", scope.folder());
+            let file = sources.add(
+                name.clone(),
+                std::path::Path::new(&name),
+                built_in.text().to_string(),
+            );
+            scope_list.push(Template {
+                name,
+                stem: stem.to_string(),
+                file,
+                built_in: Some(built_in),
+            });
+        }
+        for set in std::iter::once(&mut default).chain(sets.values_mut()) {
+            for scope in Scope::ALL {
+                let list = set.scope_mut(scope);
+                list.sort_by(|a, b| a.stem.cmp(&b.stem));
+                for t in list.iter() {
+                    let text = sources.get(t.file).text.to_string();
+                    let added = refuse_unescaped(&t.name, &text, t.file).and_then(|_| {
+                        env.add_template_owned(t.name.clone(), text)
+                            .map_err(|e| template_error(&e, t.file, sources))
+                    });
+                    if let Err(e) = added {
+                        errors.push(e);
+                    }
+                }
             }
         }
-        for (name, text) in BUILT_IN {
-            let file = match user.get(*name) {
-                Some(file) => *file,
-                None => sources.add(
-                    format!("<built-in>/{name}.j2"),
-                    std::path::Path::new(name),
-                    text.to_string(),
-                ),
-            };
-            let source = sources.get(file).text.to_string();
-            refuse_unescaped(name, &source, file)?;
-            env.add_template_owned(name.to_string(), source)
-                .map_err(|e| template_error(&e, file, sources))?;
-            files.insert(name.to_string(), file);
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
         }
-        Ok(Templates {
-            env,
-            files,
-            user: user.keys().cloned().collect(),
-        })
+        Ok(Templates { env, default, sets })
+    }
+
+    /// The set a service renders: `templates="x"` or the default one.
+    pub fn set(&self, name: Option<&str>) -> &Set {
+        match name {
+            Some(name) => &self.sets[name],
+            None => &self.default,
+        }
     }
 
     pub fn render(
         &self,
-        kind: Kind,
-        context: &impl serde::Serialize,
+        template: &Template,
+        context: minijinja::Value,
         sources: &Sources,
     ) -> Result<String> {
-        let name = template_name(kind);
-        let template = self
-            .env
-            .get_template(&name)
-            .expect("every kind has a template");
-        template
-            .render(minijinja::value::Serde(context))
-            .map_err(|e| template_error(&e, self.files[&name], sources))
-    }
-
-    /// Whether the workspace left this kind to the built-in template.
-    pub fn is_built_in(&self, kind: Kind) -> bool {
-        !self.user.contains(&template_name(kind))
-    }
-
-    pub fn file(&self, kind: Kind) -> FileId {
-        self.files[&template_name(kind)]
+        self.env
+            .get_template(&template.name)
+            .expect("every listed template is compiled")
+            .render(context)
+            .map_err(|e| template_error(&e, template.file, sources))
     }
 }
 

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::{EnvSource, Scalar, Varset, Workspace};
+use crate::load::{EnvSource, Varset, Workspace};
+
+use super::vars::Vars;
 use crate::sources::{Loc, Spanned};
 
 /// Where a value came from.
@@ -55,15 +57,12 @@ fn set<V>(map: &mut BTreeMap<String, Layered<V>>, key: &str, value: V, origin: O
 /// The values of one service in one environment, with their history.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    pub vars: BTreeMap<String, Layered<Scalar>>,
+    pub vars: Vars,
     pub env: BTreeMap<String, Layered<EnvSource>>,
     pub features: BTreeMap<String, Layered<bool>>,
 }
 
 impl Settings {
-    pub fn set_var(&mut self, key: &str, value: Scalar, origin: Origin) {
-        set(&mut self.vars, key, value, origin);
-    }
     pub fn set_env(&mut self, key: &str, value: EnvSource, origin: Origin) {
         set(&mut self.env, key, value, origin);
     }
@@ -160,6 +159,22 @@ pub fn namespace(chain: &[&Varset], env_name: &str) -> Layered<String> {
     layered
 }
 
+/// The environment's global variables: the built-in defaults, then each
+/// varset's `vars`, base first. Environment-scope templates see these.
+pub fn global_vars(chain: &[&Varset]) -> Result<Vars> {
+    let mut vars = defaults();
+    for set in chain {
+        vars.apply(&set.vars)?;
+    }
+    Ok(vars)
+}
+
+fn defaults() -> Vars {
+    let mut vars = Vars::default();
+    vars.set_default("replicas", serde_json::Value::from(1));
+    vars
+}
+
 /// Layers the varsets and the snapshot's features for one service, in the
 /// documented precedence: defaults, then each varset (global, then its
 /// service section), then the snapshot's features, then the varsets'
@@ -168,17 +183,13 @@ pub fn settings(
     chain: &[&Varset],
     service: &str,
     snapshot_features: &[crate::load::Feature],
-) -> Settings {
-    let mut s = Settings::default();
-    s.set_var("replicas", Scalar::Int(1), Origin::Default);
+) -> Result<Settings> {
+    let mut s = Settings {
+        vars: defaults(),
+        ..Settings::default()
+    };
     for set in chain {
-        for var in &set.vars {
-            s.set_var(
-                &var.name,
-                var.value.value.clone(),
-                Origin::At(var.value.loc.clone()),
-            );
-        }
+        s.vars.apply(&set.vars)?;
         for env in &set.env {
             s.set_env(
                 &env.name,
@@ -187,13 +198,7 @@ pub fn settings(
             );
         }
         if let Some(section) = set.service(service) {
-            for var in &section.vars {
-                s.set_var(
-                    &var.name,
-                    var.value.value.clone(),
-                    Origin::At(var.value.loc.clone()),
-                );
-            }
+            s.vars.apply(&section.vars)?;
             for env in &section.env {
                 s.set_env(
                     &env.name,
@@ -213,5 +218,5 @@ pub fn settings(
             }
         }
     }
-    s
+    Ok(s)
 }

@@ -5,6 +5,7 @@
 pub mod layers;
 pub mod pins;
 mod touch_cache;
+pub mod vars;
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,7 @@ use git2::Oid;
 use rayon::prelude::*;
 
 pub use layers::{Layered, Origin, Settings};
+pub use vars::{VarEntry, VarPath, Vars};
 pub use pins::{CommitCache, PinnedService, PinnedSnapshot, PinnedTrack};
 
 /// Every selected environment, resolved.
@@ -31,6 +33,8 @@ pub struct ResolvedEnvironment {
     pub snapshot: PinnedSnapshot,
     pub varset: String,
     pub namespace: Layered<String>,
+    /// The global variables of the varset chain (no service section).
+    pub vars: Vars,
     /// Sorted by name.
     pub services: Vec<ResolvedService>,
 }
@@ -38,8 +42,10 @@ pub struct ResolvedEnvironment {
 #[derive(Debug)]
 pub struct ResolvedService {
     pub name: String,
-    pub port: u16,
+    pub port: Option<u16>,
     pub path: String,
+    /// The template set the service renders (`None`: the default set).
+    pub templates: Option<String>,
     pub tracks: Vec<ResolvedTrack>,
     pub settings: Settings,
 }
@@ -189,11 +195,12 @@ fn environment(
                     .service(&pinned.name)
                     .expect("pinned from this snapshot")
                     .features;
-                let settings = layers::settings(&chain, &pinned.name, features);
-                let replicas = match settings.vars.get("replicas").map(|r| r.effective()) {
-                    Some(crate::load::Scalar::Int(n)) => *n,
-                    _ => 1,
-                };
+                let settings = layers::settings(&chain, &pinned.name, features)?;
+                let replicas = settings
+                    .vars
+                    .scalar("replicas")
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(1);
                 let tracks = pinned
                     .tracks
                     .iter()
@@ -213,18 +220,22 @@ fn environment(
                         }
                     })
                     .collect();
-                ResolvedService {
+                Ok(ResolvedService {
                     name: pinned.name.clone(),
-                    port: decl.port.value,
+                    port: decl.port.as_ref().map(|p| p.value),
                     path: decl.path.value.clone(),
+                    templates: decl.templates.as_ref().map(|t| t.value.clone()),
                     tracks,
                     settings,
-                }
+                })
             })
+            .filter_map(|service| errors.take(service))
             .collect();
         services.sort_by(|a, b| a.name.cmp(&b.name));
+        let vars = layers::global_vars(&chain)?;
         errors.finish(ResolvedEnvironment {
             name: env.name.value.clone(),
+            vars,
             namespace: layers::namespace(&chain, &env.name.value),
             varset: env.varset.value.clone(),
             snapshot,
