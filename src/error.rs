@@ -110,6 +110,8 @@ pub enum ErrorKind {
         kind: String,
         detail: String,
     },
+    #[error("template `{template}` renders text that is not YAML: {detail}")]
+    NotYaml { template: String, detail: String },
     #[error("{path} is written by two templates: {first} and {second}")]
     OutputClash {
         path: String,
@@ -300,6 +302,9 @@ impl Error {
             ErrorKind::VarShape { path, .. } => Some(format!(
                 "layers merge maps key by key and replace scalars and lists, so `{path}` cannot be both; make the layers agree, or write `{path} null` in a layer between them to remove the lower value first"
             )),
+            ErrorKind::NotYaml { .. } => Some(
+                "every {{ value }} is written as a JSON scalar, quotes included: join text inside the braces (`{{ service.name ~ \"-config\" }}`), not after them".into(),
+            ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

@@ -273,10 +273,9 @@ impl<'a> Renderer<'a> {
             None => serde_norway::from_str::<Value>(&text),
         };
         let mut doc: Value = doc.map_err(|e| {
-            Error::new(ErrorKind::Manifest {
+            Error::new(ErrorKind::NotYaml {
                 template: t.name.clone(),
-                kind: "object".into(),
-                detail: format!("the rendered text is not YAML: {e}\n{}", numbered(&text)),
+                detail: format!("{e}\n{}", numbered(&text)),
             })
         })?;
         if !doc.is_object() {

@@ -1,0 +1,344 @@
+//! A realistic release: structured values (resources as a map, tolerations
+//! as a list, `-` items, `null`), templates of every scope, a ConfigMap, a
+//! PDB and an HPA per track where `vars.hpa` is set, a worker in a set of
+//! its own rendering a CronJob and no Service, and `explain` and `diff`
+//! naming values by dotted path.
+
+mod common;
+
+use common::workspace::{TestWorkspace, redact};
+
+/// The shop plus a `mailer` worker (no port, the `worker` set), with the
+/// varsets and templates a real team writes.
+fn real() -> TestWorkspace {
+    let (mut ws, shop) = TestWorkspace::shop();
+    let mailer = ws.git.commit(
+        "mailer: first",
+        &[("services/mailer/main.go", "package mailer // 1\n")],
+    );
+    ws.write(
+        "snapset.kdl",
+        r#"repo "../shop.git"
+image "registry.example.com/shop/{service}:{commit}"
+
+service "cart"   path="services/cart"   port=8080
+service "taxe"   path="services/taxe"   port=8080
+service "tower"  path="services/tower"  port=9090
+service "mailer" path="services/mailer" templates="worker"
+
+environment "dev"  snapshot="s1" varset="dev"
+environment "prod" snapshot="s1" varset="prod"
+"#,
+    );
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!(
+            "snapshot \"s1\" {{
+    service \"cart\" commit=\"{}\"
+    service \"taxe\" commit=\"{}\"
+    service \"mailer\" commit=\"{}\"
+    service \"tower\" {{
+        track \"stable\" commit=\"{}\" weight=90
+        track \"canary\" commit=\"{}\" weight=10
+    }}
+}}
+",
+            &shop.cart1[..10],
+            &shop.taxe1[..10],
+            &mailer[..10],
+            &shop.tower1[..10],
+            &shop.tower2[..10],
+        ),
+    );
+    ws.write(
+        "varsets/base.kdl",
+        r#"varset "base" {
+    vars {
+        replicas 1
+        team "shop"
+        resources {
+            requests { cpu "100m"; memory "128Mi"; }
+            limits { memory "256Mi"; }
+        }
+        tolerations {
+            - key="dedicated" value="shop" effect="NoSchedule"
+        }
+        hosts "shop.example.com" "www.shop.example.com"
+    }
+    env {
+        LOG_LEVEL "info"
+    }
+}
+"#,
+    );
+    ws.write(
+        "varsets/dev.kdl",
+        "varset \"dev\" {\n    extends \"base\"\n    namespace \"shop-dev\"\n}\n",
+    );
+    ws.write(
+        "varsets/prod.kdl",
+        r#"varset "prod" {
+    extends "base"
+    namespace "shop-prod"
+    vars {
+        resources {
+            requests { cpu "250m"; }
+        }
+        hpa { min 2; max 10; cpu 70; }
+        schedule "0 3 * * *"
+    }
+    service "cart" {
+        vars {
+            resources {
+                limits { memory "1Gi"; }
+            }
+            db { host "db.prod"; password "correct-horse"; }
+        }
+    }
+    service "taxe" {
+        vars {
+            hpa null
+            tolerations null
+        }
+    }
+}
+"#,
+    );
+    ws.write(
+        "templates/environment/namespace.yaml.j2",
+        r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: {{ environment.namespace }}
+  annotations:
+    shop.example.com/services: {{ services | map(attribute="name") | join(",") }}
+    shop.example.com/team: {{ vars.team }}
+"#,
+    );
+    ws.write(
+        "templates/service/configmap.yaml.j2",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ service.name ~ "-config" }}
+  namespace: {{ environment.namespace }}
+data:
+  TEAM: {{ vars.team }}
+  HOSTS: {{ vars.hosts | join(",") }}
+"#,
+    );
+    ws.write(
+        "templates/service/pdb.yaml.j2",
+        r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ service.name }}
+  namespace: {{ environment.namespace }}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels:
+      app: {{ service.name }}
+"#,
+    );
+    ws.write(
+        "templates/track/hpa.yaml.j2",
+        r#"{# Only where a varset defines `hpa`: elsewhere this renders nothing. #}
+{%- if vars.hpa is defined %}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ name }}
+  namespace: {{ environment.namespace }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ name }}
+  minReplicas: {{ vars.hpa.min }}
+  maxReplicas: {{ vars.hpa.max }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ vars.hpa.cpu }}
+{%- endif %}
+"#,
+    );
+    ws.write(
+        "templates/worker/track/cronjob.yaml.j2",
+        r#"apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: {{ name }}
+  namespace: {{ environment.namespace }}
+spec:
+  schedule: {{ vars.schedule | default("*/5 * * * *") }}
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: {{ service.name }}
+              image: {{ track.image }}
+              resources: {{ vars.resources }}
+"#,
+    );
+    ws
+}
+
+#[test]
+fn a_real_release_renders_every_scope_and_set() {
+    let ws = real();
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let files: Vec<String> = ws.tree("out/prod").into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "cart/configmap.yaml",
+            "cart/deployment.yaml",
+            "cart/hpa.yaml",
+            "cart/pdb.yaml",
+            "cart/service.yaml",
+            "kustomization.yaml",
+            // The worker set: exactly its templates, no built-in, no Service.
+            "mailer/cronjob.yaml",
+            "namespace.yaml",
+            "snapshot.json",
+            "taxe/configmap.yaml",
+            "taxe/deployment.yaml",
+            // `hpa null` in taxe's section: the HPA template renders nothing.
+            "taxe/pdb.yaml",
+            "taxe/service.yaml",
+            "tower/configmap.yaml",
+            "tower/deployment-canary.yaml",
+            "tower/deployment-stable.yaml",
+            "tower/destinationrule.yaml",
+            "tower/hpa-canary.yaml",
+            "tower/hpa-stable.yaml",
+            "tower/pdb.yaml",
+            "tower/service.yaml",
+            "tower/virtualservice.yaml",
+        ]
+    );
+    // dev defines no `hpa`: no HPA anywhere.
+    assert!(!ws.tree("out/dev").keys().any(|f| f.contains("hpa")));
+    insta::assert_snapshot!("prod_tree", ws.tree_text("out/prod"));
+}
+
+#[test]
+fn explain_shows_a_leaf_and_every_leaf_under_a_map() {
+    let ws = real();
+    let leaf = ws.run(&["explain", "--env", "prod", "cart", "resources.requests.cpu"]);
+    assert_eq!(leaf.code, 0, "{}", leaf.stderr);
+    insta::assert_snapshot!("explain_leaf", leaf.stdout);
+    let map = ws.run(&["explain", "--env", "prod", "cart", "resources"]);
+    assert_eq!(map.code, 0, "{}", map.stderr);
+    insta::assert_snapshot!("explain_map", map.stdout);
+    let removed = ws.run(&["explain", "--env", "prod", "taxe", "hpa"]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    insta::assert_snapshot!("explain_removed", removed.stdout);
+    let json = ws.run(&[
+        "explain",
+        "--env",
+        "prod",
+        "cart",
+        "resources.limits",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(rows[0]["key"], "resources.limits");
+    assert_eq!(rows[0]["value"], "1Gi");
+    assert_eq!(rows[0]["overridden"][0]["value"], "256Mi");
+}
+
+#[test]
+fn diff_names_changed_variables_by_dotted_path_and_masks_secret_leaves() {
+    let ws = real();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let prod = ws
+        .read("varsets/prod.kdl")
+        .replace("cpu \"250m\"", "cpu \"300m\"")
+        .replace("correct-horse", "battery-staple");
+    ws.write("varsets/prod.kdl", &prod);
+    let run = ws.run(&["diff", "--env", "prod", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("battery-staple"), "{}", run.stdout);
+    assert!(!run.stdout.contains("correct-horse"), "{}", run.stdout);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let services = json["environments"][0]["services"].as_array().unwrap();
+    let cart = services.iter().find(|s| s["name"] == "cart").unwrap();
+    insta::assert_json_snapshot!("diff_cart_vars", cart["vars"]);
+    let text = ws.run(&["diff", "--env", "prod"]);
+    assert!(!text.stdout.contains("battery-staple"), "{}", text.stdout);
+    assert!(text.stdout.contains("resources.requests.cpu"), "{}", text.stdout);
+}
+
+#[test]
+fn a_template_that_renders_only_comments_writes_no_file() {
+    let ws = real();
+    ws.write(
+        "templates/service/note.yaml.j2",
+        "# nothing for {{ service.name }}\n{% if false %}kind: X{% endif %}\n   \n",
+    );
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.tree("out").keys().any(|f| f.contains("note")));
+}
+
+#[test]
+fn a_replaced_built_in_renders_for_every_track() {
+    let ws = real();
+    ws.write(
+        "templates/track/deployment.yaml.j2",
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ name }}
+  namespace: {{ environment.namespace }}
+spec:
+  replicas: {{ track.replicas }}
+  selector:
+    matchLabels: {app: {{ service.name }}, version: {{ track.name }}}
+  template:
+    metadata:
+      labels: {app: {{ service.name }}, version: {{ track.name }}}
+    spec:
+      serviceAccountName: {{ service.name }}
+      tolerations: {{ vars.tolerations | default([]) }}
+      containers:
+        - name: app
+          image: {{ track.image }}
+          envFrom:
+            - configMapRef:
+                name: {{ service.name ~ "-config" }}
+          resources: {{ vars.resources }}
+"#,
+    );
+    let run = ws.run(&["render", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Stamped whatever the template says: managed-by, commit, snapshot,
+    // and the commit (only) on the pod template.
+    insta::assert_snapshot!(
+        "replaced_deployment",
+        ws.read("out/prod/tower/deployment-canary.yaml")
+    );
+}
+
+#[test]
+fn an_unknown_template_set_is_an_error_at_the_service_line() {
+    let ws = real();
+    let text = ws
+        .read("snapset.kdl")
+        .replace("templates=\"worker\"", "templates=\"wroker\"");
+    ws.write("snapset.kdl", &text);
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(redact(&run.stderr, &ws));
+}
