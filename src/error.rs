@@ -279,6 +279,13 @@ impl Error {
                 let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
                 Some(suggest(name, &expected).unwrap_or_else(|| expected_list(&expected)))
             }
+            ErrorKind::Unknown {
+                kind: "template set",
+                known,
+                ..
+            } if known.is_empty() => Some(
+                "templates/ has no set: a set is a folder templates/<name>/ holding service/ and track/ folders".into(),
+            ),
             ErrorKind::Unknown { name, known, kind } => Some(
                 suggest(name, known)
                     .unwrap_or_else(|| format!("known {kind}s: {}", known.join(", "))),

@@ -319,3 +319,78 @@ fn no_workspace() {
         run.stderr
     );
 }
+
+#[test]
+fn a_variable_that_is_a_map_in_one_layer_and_a_scalar_in_another() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "varsets/base.kdl",
+            "varset \"base\" {\n    vars {\n        replicas 1\n        resources \"small\"\n    }\n}\n",
+        );
+        ws.write(
+            "varsets/prod.kdl",
+            "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars {\n        resources {\n            requests { cpu \"1\"; }\n        }\n    }\n}\n",
+        );
+    }));
+}
+
+#[test]
+fn a_set_folder_of_an_unknown_scope() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/worker/job/cronjob.yaml.j2",
+        "kind: CronJob\n"
+    )));
+}
+
+#[test]
+fn a_set_with_an_environment_scope() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/worker/environment/ns.yaml.j2",
+        "kind: Namespace\n"
+    )));
+}
+
+#[test]
+fn a_template_set_that_does_not_exist() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws.read("snapset.kdl").replace(
+            "path=\"services/tower\" port=9090",
+            "path=\"services/tower\" templates=\"worker\"",
+        );
+        ws.write("snapset.kdl", &text);
+    }));
+}
+
+#[test]
+fn two_templates_writing_one_file() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        // One track: track/config writes config.yaml, like service/config.
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ service.name }}\n";
+        ws.write("templates/track/config.yaml.j2", cm);
+        ws.write("templates/service/config.yaml.j2", cm);
+    }));
+}
+
+#[test]
+fn a_template_that_renders_a_list() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/service/extra.yaml.j2",
+        "- a\n- b\n"
+    )));
+}
+
+#[test]
+fn a_template_joining_text_outside_the_braces() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/service/configmap.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ service.name }}-config\n"
+    )));
+}
+
+#[test]
+fn a_list_item_with_both_a_value_and_keys() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "varsets/base.kdl",
+        "varset \"base\" {\n    vars {\n        tolerations {\n            - \"x\" key=\"dedicated\"\n        }\n    }\n}\n",
+    )));
+}

@@ -109,7 +109,7 @@ impl<'a> Renderer<'a> {
             }
         }
         if !errors.is_empty() {
-            return Err(Error::many(errors));
+            return Err(Error::many(once_per_template(errors)));
         }
         Ok(release
             .environments
@@ -309,6 +309,24 @@ impl<'a> Renderer<'a> {
         })?;
         Ok(Some(yaml::to_yaml(&doc).into_bytes()))
     }
+}
+
+/// A template that fails for one service usually fails for all of them, in
+/// every environment: its first error is reported, not a thousand.
+fn once_per_template(errors: Vec<Error>) -> Vec<Error> {
+    let mut seen = std::collections::HashSet::new();
+    errors
+        .into_iter()
+        .filter(|e| match &e.kind {
+            ErrorKind::NotYaml { template, .. } | ErrorKind::Manifest { template, .. } => {
+                seen.insert(template.clone())
+            }
+            ErrorKind::OutputClash { first, second, .. } => {
+                seen.insert(format!("{first}\n{second}"))
+            }
+            _ => true,
+        })
+        .collect()
 }
 
 fn service_value(ctx: &context::Context) -> minijinja::Value {
