@@ -46,7 +46,14 @@ commit_at() { # DATE SUBJECT
 svc() { # NAME SUBJECT
     local dir="$work/tree/services/$1" port=8080
     [ "$1" = tower ] && port=9090
-    if [ ! -d "$dir" ]; then
+    if [ ! -d "$dir" ] && [ "$1" = mailer ]; then
+        # A worker: it listens on no port, it runs on a schedule.
+        mkdir -p "$dir"
+        printf 'FROM gcr.io/distroless/static\nCOPY %s /%s\nENTRYPOINT ["/%s"]\n' \
+            "$1" "$1" "$1" >"$dir/Dockerfile"
+        printf 'package main\n\n// %s runs once and exits.\nfunc main() { run() }\n\n// changes:\n' \
+            "$1" >"$dir/main.go"
+    elif [ ! -d "$dir" ]; then
         mkdir -p "$dir"
         printf 'FROM gcr.io/distroless/static\nCOPY %s /%s\nEXPOSE %s\nENTRYPOINT ["/%s"]\n' \
             "$1" "$1" "$port" "$1" >"$dir/Dockerfile"
@@ -103,6 +110,9 @@ s="cart: fix rounding of discounted items";        svc cart "$s";    commit_at "
 # Newer than the 2026-11-26 snapshot: something for `snapset bump` to find.
 s="front: dark mode";                              svc front "$s";   commit_at "2026-11-26T14:00:00" "$s"
 s="taxe: log rate lookups";                        svc taxe "$s";    commit_at "2026-11-26T15:00:00" "$s"
+# Added last so that every hash above stays what snapshots and docs pin: a
+# worker with no port, rendered by the example's `worker` template set.
+s="mailer: send order confirmations nightly";      svc mailer "$s";  commit_at "2026-11-26T16:00:00" "$s"
 
 # ---------------------------------------------------------------- make it small
 # One pack, no index/logs/hooks. Refs stay loose on purpose: git and libgit2 only
@@ -138,9 +148,9 @@ tbl="$(table)"
     cat <<'EOF'
 # demo/shop.git: the demo mono-repo
 
-`shop.git` is a small bare git repository: the mono-repo "shop", five services under
-`services/<name>/` (cart, taxe, tower, front, catalog), plus `README.md` and `lib/`
-that belong to no service. The example workspace at the project root (`snapset.kdl`,
+`shop.git` is a small bare git repository: the mono-repo "shop", six services under
+`services/<name>/` (cart, taxe, tower, front, catalog, and the worker mailer), plus
+`README.md` and `lib/` that belong to no service. The example workspace at the project root (`snapset.kdl`,
 `repo "demo/shop.git"`) pins its commits.
 
 It is generated, not edited: `demo/make-shop.sh` rebuilds it from scratch with fixed
@@ -150,6 +160,10 @@ Branches: `main`, `experiment` (two tower commits off main that never merged); t
 `v1` on the first commit where every service exists.
 
 Browse it with `git --git-dir demo/shop.git log --oneline --graph --all`.
+
+`live/shop-dev.json` is what `kubectl get deployments -n shop-dev -o json` could print
+for the `dev` environment, with one track in each state of `snapset status` (see
+docs/status.md): `snapset status --env dev --live demo/live/shop-dev.json`.
 
 EOF
     printf '%s\n\n' "$tbl"
