@@ -254,6 +254,7 @@ fn explain_shows_a_leaf_and_every_leaf_under_a_map() {
     assert_eq!(json.code, 0, "{}", json.stderr);
     let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(rows[0]["key"], "resources.limits");
+    assert_eq!(rows[0]["path"], "resources.limits.memory");
     assert_eq!(rows[0]["value"], "1Gi");
     assert_eq!(rows[0]["overridden"][0]["value"], "256Mi");
 }
