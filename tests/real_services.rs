@@ -343,3 +343,41 @@ fn an_unknown_template_set_is_an_error_at_the_service_line() {
     assert_eq!(run.code, 2);
     insta::assert_snapshot!(redact(&run.stderr, &ws));
 }
+
+#[test]
+fn templates_import_macros_from_a_partial() {
+    let ws = real();
+    ws.write(
+        "templates/_helpers.j2",
+        r#"{#- Never rendered on its own: imported by the templates. -#}
+{% macro labels(service, track) -%}
+app: {{ service.name }}
+team: {{ "shop" }}
+{%- if track %}
+version: {{ track.name }}
+{%- endif %}
+{%- endmacro %}
+"#,
+    );
+    ws.write(
+        "templates/service/configmap.yaml.j2",
+        r#"{% import "templates/_helpers.j2" as h -%}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ service.name ~ "-config" }}
+  labels:
+    {{ h.labels(service, none) | indent(4) }}
+data:
+  TEAM: {{ vars.team }}
+"#,
+    );
+    let run = ws.run(&["render", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cm = ws.read("out/prod/cart/configmap.yaml");
+    assert!(
+        cm.contains("  labels:\n    app: \"cart\"\n    app.kubernetes.io/managed-by: \"snapset\"\n    team: \"shop\"\n"),
+        "{cm}"
+    );
+    assert!(!ws.tree("out/prod").keys().any(|f| f.contains("helpers")));
+}

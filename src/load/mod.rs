@@ -170,9 +170,9 @@ impl<'s> Loader<'s> {
     }
 
     fn templates(&mut self) -> Result<templates::TemplateFiles> {
-        let (found, sets) = templates::find(&self.root)?;
-        let mut files = Vec::with_capacity(found.len());
-        for f in found {
+        let listing = templates::find(&self.root)?;
+        let mut files = Vec::with_capacity(listing.found.len());
+        for f in listing.found {
             let (file, _) = self.read(&f.rel)?;
             files.push(templates::TemplateFile {
                 set: f.set,
@@ -181,7 +181,15 @@ impl<'s> Loader<'s> {
                 file,
             });
         }
-        Ok(templates::TemplateFiles { files, sets })
+        let mut partials = Vec::new();
+        for rel in &listing.partials {
+            partials.push(self.read(rel)?.0);
+        }
+        Ok(templates::TemplateFiles {
+            files,
+            partials,
+            sets: listing.sets,
+        })
     }
 
     fn snapshot(&mut self, file_name: &str) -> Result<Snapshot> {
