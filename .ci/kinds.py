@@ -29,6 +29,7 @@ import yaml
 
 K8S_VERSION = os.environ.get("K8S_VERSION", "1.33.0")
 SKIP = {"kustomization.yaml"}
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 
 
 def yaml_files(root: pathlib.Path) -> list[pathlib.Path]:
@@ -51,7 +52,7 @@ def is_istio(group: str) -> bool:
 def read_objects(path: pathlib.Path) -> list[dict]:
     """The non-empty documents of a yaml file; raises ValueError when one is not an object."""
     try:
-        docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+        docs = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=LOADER) if d is not None]
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise ValueError(f"not YAML: {e}") from e
     if not docs:

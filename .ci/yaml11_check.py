@@ -78,7 +78,7 @@ def scalar_problem(node: yaml.ScalarNode, is_key: bool) -> str | None:
     if node.tag != STR:
         return f"is a YAML 1.1 {short(node.tag)}"
     if v == "" or YAML12_NOT_STR.fullmatch(v):
-        return f"is a string in YAML 1.1 but not in YAML 1.2"
+        return "is a string in YAML 1.1 but not in YAML 1.2"
     return "is a bare word"
 
 
@@ -88,8 +88,9 @@ def check(path: pathlib.Path, node: yaml.Node, key: str | None, is_key: bool, er
         why = scalar_problem(node, is_key)
         if why:
             what = "key" if is_key else f"value of {key!r}"
-            errors.append(f"{where(path, node)}: plain {what} {node.value!r} {why}: quote it"
-                          if node.style is None else f"{where(path, node)}: {what} {node.value!r} {why}")
+            plain = "plain " if node.style is None else ""
+            fix = "" if why.startswith("is tagged") else ": quote it"
+            errors.append(f"{where(path, node)}: {plain}{what} {node.value!r} {why}{fix}")
         return 1
     n = 0
     if isinstance(node, yaml.SequenceNode):
