@@ -4,14 +4,17 @@
 //! `run` is the whole program: it parses the command line, runs one
 //! command, prints diagnostics and returns the exit code.
 
+pub mod cache_dir;
 pub mod cli;
 pub mod commands;
+pub mod crash;
 pub mod diff;
 pub mod edit;
 pub mod emit;
 pub mod error;
 pub mod git;
 pub mod live;
+pub mod lock;
 pub mod load;
 pub mod pipeline;
 pub mod render;

@@ -10,6 +10,7 @@ mod snapshot_json;
 pub mod templates;
 pub mod validate;
 pub mod yaml;
+mod yaml_depth;
 mod yaml_read;
 
 use std::collections::BTreeMap;
@@ -143,6 +144,16 @@ impl<'a> Renderer<'a> {
         let text = self.templates.render(kind, ctx, self.sources)?;
         let file = self.templates.file(kind);
         let template = &self.sources.get(file).name;
+        if let Some((depth, line)) = yaml_depth::too_deep(&text) {
+            return Err(Error::new(ErrorKind::Manifest {
+                template: template.clone(),
+                kind: kind.name(),
+                detail: format!(
+                    "the rendered text is nested {depth} levels deep at its line {line}; snapset reads at most {}",
+                    yaml_depth::MAX_NESTING
+                ),
+            }));
+        }
         let doc = match yaml_read::parse(&text) {
             Some(doc) => {
                 debug_assert_eq!(
