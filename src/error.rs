@@ -310,7 +310,7 @@ impl Error {
                 "commands that write wait for each other; without --no-wait this one would have waited".into(),
             ),
             ErrorKind::Lock { .. } => Some(
-                "render, bump, snapshot new and promote lock the workspace in .snapset/; `render --check`, check and diff only read".into(),
+                "commands that write (render, bump, snapshot new, promote) first lock the workspace in .snapset/, so they need to write there; `render --check`, check and diff only read".into(),
             ),
             ErrorKind::Internal { .. } => Some(
                 "this is a bug in snapset: please report it with the command and the workspace that caused it".into(),

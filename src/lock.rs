@@ -25,6 +25,7 @@ use crate::error::{Error, ErrorKind, Result};
 const QUIET: Duration = Duration::from_secs(1);
 
 /// The lock, held until dropped (closing the file releases it).
+#[derive(Debug)]
 pub struct WorkspaceLock {
     _file: File,
 }
@@ -83,23 +84,18 @@ impl WorkspaceLock {
     }
 }
 
-/// Opens (creating it and `.snapset/` as needed) the lock file. A lock
-/// file that exists but cannot be written (a `.snapset/` made by another
-/// user) is locked through a read-only descriptor: `flock` does not need
-/// write access, only the pid is then not written.
+/// Opens (creating it and `.snapset/` as needed) the lock file for
+/// writing. `flock` would work on a read-only descriptor, but a writer
+/// that cannot write here (a read-only checkout, a `.snapset/` of another
+/// user) would only fail later, part-way: it is better told now.
 fn open(root: &Path, path: &PathBuf) -> std::io::Result<File> {
-    let created = crate::cache_dir::create(root).and_then(|_| {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-    });
-    match created {
-        Err(e) if path.is_file() => File::open(path).map_err(|_| e),
-        other => other,
-    }
+    crate::cache_dir::create(root)?;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
 }
 
 /// `flock(LOCK_EX | LOCK_NB)`: whether the lock was taken.
