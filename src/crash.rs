@@ -24,9 +24,9 @@ pub fn guard(program: impl FnOnce() -> i32) -> i32 {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".into());
-        let at = info
-            .location()
-            .map_or(String::new(), |l| format!(" (at {}:{})", l.file(), l.line()));
+        let at = info.location().map_or(String::new(), |l| {
+            format!(" (at {}:{})", l.file(), l.line())
+        });
         if let Ok(mut first) = FIRST.lock() {
             first.get_or_insert(format!("{what}{at}"));
         }

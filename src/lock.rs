@@ -64,8 +64,8 @@ impl WorkspaceLock {
                     if !taken {
                         if !said {
                             said = true;
-                            let who = holder(&mut file)
-                                .map_or(String::new(), |p| format!(" (pid {p})"));
+                            let who =
+                                holder(&mut file).map_or(String::new(), |p| format!(" (pid {p})"));
                             eprintln!("waiting for another snapset{who} to finish");
                         }
                         lock(&file).map_err(fail)?;
@@ -75,10 +75,12 @@ impl WorkspaceLock {
             // `.snapset/` may have been deleted (it is a cache) while the
             // file was being locked: a lock on a file no longer at `path`
             // excludes nobody, so take the one that is there.
-            if !same_file(&file, &path) {
+            if !same_file(&file, &path) && !root.join(".snapset").is_file() {
                 continue;
             }
-            write_pid(&mut file);
+            if file.metadata().is_ok_and(|m| m.is_file()) {
+                write_pid(&mut file);
+            }
             return Ok(WorkspaceLock { _file: file });
         }
     }
@@ -88,14 +90,31 @@ impl WorkspaceLock {
 /// writing. `flock` would work on a read-only descriptor, but a writer
 /// that cannot write here (a read-only checkout, a `.snapset/` of another
 /// user) would only fail later, part-way: it is better told now.
+///
+/// Where `.snapset` is not a folder (a file in the way), the cache is
+/// skipped and the workspace still renders; the lock then falls back to
+/// the workspace folder itself, which every snapset of this workspace
+/// will then use too, without a pid.
 fn open(root: &Path, path: &PathBuf) -> std::io::Result<File> {
-    crate::cache_dir::create(root)?;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
+    let opened = crate::cache_dir::create(root).and_then(|_| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+    });
+    match opened {
+        Err(e) if root.join(".snapset").is_file() && !denied(&e) => File::open(root),
+        other => other,
+    }
+}
+
+fn denied(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EACCES | libc::EROFS | libc::EPERM)
+    )
 }
 
 /// `flock(LOCK_EX | LOCK_NB)`: whether the lock was taken.

@@ -417,10 +417,17 @@ fn snapshot_that_cannot_be_read() {
     for dir in [tmp, ws.root.as_path()] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    std::fs::set_permissions(ws.path("snapshots/s1.kdl"), std::fs::Permissions::from_mode(0))
-        .unwrap();
+    std::fs::set_permissions(
+        ws.path("snapshots/s1.kdl"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_snapset"));
-    command.arg("-C").arg(&ws.root).arg("check").env("NO_COLOR", "1");
+    command
+        .arg("-C")
+        .arg(&ws.root)
+        .arg("check")
+        .env("NO_COLOR", "1");
     // SAFETY: no arguments, no failure.
     if unsafe { libc::geteuid() } == 0 {
         command.uid(65534).gid(65534);
@@ -477,22 +484,26 @@ fn repository_without_the_tree_of_a_pinned_commit() {
 
 #[test]
 fn template_rendering_yaml_nested_too_deep() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "templates/service.yaml.j2",
         &format!(
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{{{ service.name }}}}\nspec:\n  x: {}{}\n",
             "[".repeat(50_000),
             "]".repeat(50_000)
         )
-    )));
+    )
+    }));
 }
 
 #[test]
 fn template_rendering_yaml_indented_too_deep() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "templates/service.yaml.j2",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name }}\nspec:\n{% for i in range(300) %}  {% for j in range(i) %}  {% endfor %}a:\n{% endfor %}"
-    )));
+    )
+    }));
 }
 
 #[test]
@@ -529,7 +540,13 @@ fn live_input_nested_too_deep() {
     let (ws, _) = TestWorkspace::shop();
     let deep = "[".repeat(50_000) + &"]".repeat(50_000);
     ws.write("live.json", &format!("{{\"items\": {deep}}}"));
-    let run = ws.run(&["status", "--env", "dev", "--live", &ws.path("live.json").to_string_lossy()]);
+    let run = ws.run(&[
+        "status",
+        "--env",
+        "dev",
+        "--live",
+        &ws.path("live.json").to_string_lossy(),
+    ]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     insta::assert_snapshot!(redact(&run.stderr, &ws));
 }

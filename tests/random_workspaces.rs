@@ -195,7 +195,11 @@ fn one_case(spec: &Spec) -> Result<(), TestCaseError> {
             Ok(())
         }
         2 => {
-            prop_assert!(located(&run.stderr), "exit 2 without a location:\n{}", run.stderr);
+            prop_assert!(
+                located(&run.stderr),
+                "exit 2 without a location:\n{}",
+                run.stderr
+            );
             Ok(())
         }
         code => Err(TestCaseError::fail(format!(

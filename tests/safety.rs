@@ -34,7 +34,9 @@ fn wide(n: usize) -> (TestWorkspace, Shop) {
     config.push_str("environment \"qa\" snapshot=\"s1\" varset=\"dev\"\n");
     config.push_str("environment \"stage\" snapshot=\"s1\" varset=\"prod\"\n");
     ws.write("snapset.kdl", &config);
-    let s1 = ws.read("snapshots/s1.kdl").replace("}\n", &format!("{pins}}}\n"));
+    let s1 = ws
+        .read("snapshots/s1.kdl")
+        .replace("}\n", &format!("{pins}}}\n"));
     ws.write("snapshots/s1.kdl", &s1);
     ws.write("snapshots/s2.kdl", &s1.replace("\"s1\"", "\"s2\""));
     (ws, shop)
@@ -57,7 +59,10 @@ fn command(ws: &TestWorkspace, args: &[&str]) -> Command {
         .env("NO_COLOR", "1")
         .env(
             "GIT_CEILING_DIRECTORIES",
-            ws.root.parent().and_then(Path::parent).unwrap_or(Path::new("/")),
+            ws.root
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("/")),
         );
     command
 }
@@ -92,9 +97,7 @@ fn renders_at_once(n: usize) {
     let (twin, _) = wide(40);
     for w in [&ws, &twin] {
         assert_eq!(w.run(&["render"]).code, 0);
-        let base = w
-            .read("varsets/base.kdl")
-            .replace("\"info\"", "\"debug\"");
+        let base = w.read("varsets/base.kdl").replace("\"info\"", "\"debug\"");
         w.write("varsets/base.kdl", &base);
     }
     let children: Vec<Child> = (0..n).map(|_| spawn(&ws, &["render"])).collect();
@@ -106,9 +109,7 @@ fn renders_at_once(n: usize) {
     assert_eq!(got.len(), want.len());
     assert!(got == want, "out/ differs from a single render's");
     assert!(leftovers(&ws).is_empty(), "{:?}", leftovers(&ws));
-    assert!(
-        String::from_utf8_lossy(&got["dev/cart/deployment.yaml"]).contains("\"debug\"")
-    );
+    assert!(String::from_utf8_lossy(&got["dev/cart/deployment.yaml"]).contains("\"debug\""));
 }
 
 /// Finding 1: two renders started together after a change to a base
@@ -133,7 +134,10 @@ fn a_staging_folder_left_by_a_killed_render_survived_the_next_render() {
     let clean = ws.tree("out");
     // What a kill leaves: a half-written staging folder, an old tree that
     // was swapped out and not yet deleted (or moved aside by the fallback).
-    ws.write("out/.snapset-dev.new/cart/deployment.yaml", "apiVersion: ap");
+    ws.write(
+        "out/.snapset-dev.new/cart/deployment.yaml",
+        "apiVersion: ap",
+    );
     ws.write("out/.snapset-prod.new/kustomization.yaml", "old\n");
     ws.write("out/.snapset-prod.old/kustomization.yaml", "old\n");
     let check = ws.run(&["render", "--check"]);
@@ -156,9 +160,18 @@ fn a_snapshot_of_50000_nested_blocks_overflowed_the_stack() {
     let (ws, _) = TestWorkspace::shop();
     let deep = "a {".repeat(50_000) + &"}".repeat(50_000);
     for (file, text) in [
-        ("snapshots/s1.kdl", format!("snapshot \"s1\" {{\n{deep}\n}}\n")),
-        ("snapshots/s1.kdl", format!("snapshot \"s1\" {{\n\"\\q\" {deep}\n}}\n")),
-        ("varsets/dev.kdl", format!("varset \"dev\" {{\n{deep}\n}}\n")),
+        (
+            "snapshots/s1.kdl",
+            format!("snapshot \"s1\" {{\n{deep}\n}}\n"),
+        ),
+        (
+            "snapshots/s1.kdl",
+            format!("snapshot \"s1\" {{\n\"\\q\" {deep}\n}}\n"),
+        ),
+        (
+            "varsets/dev.kdl",
+            format!("varset \"dev\" {{\n{deep}\n}}\n"),
+        ),
     ] {
         let before = ws.read(file);
         ws.write(file, &text);
@@ -166,7 +179,8 @@ fn a_snapshot_of_50000_nested_blocks_overflowed_the_stack() {
             let run = ws.run(&[command]);
             assert_eq!(run.code, 2, "{command} {file}: {}", run.stderr);
             assert!(
-                run.stderr.contains("nests blocks more than 128 levels deep")
+                run.stderr
+                    .contains("nests blocks more than 128 levels deep")
                     && run.stderr.contains(&format!("[{file}:2:")),
                 "{}",
                 run.stderr
@@ -205,7 +219,10 @@ fn a_writer_waits_for_the_lock_and_says_so_once() {
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     assert_eq!(line, "waiting for another snapset (pid 4242) to finish\n");
-    assert!(ws.tree("out").is_empty(), "nothing is written while waiting");
+    assert!(
+        ws.tree("out").is_empty(),
+        "nothing is written while waiting"
+    );
     drop(holder);
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
@@ -243,7 +260,11 @@ fn readers_take_no_lock() {
         with.extend(&args);
         let run = ws.run(&with);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
-        assert!(run.stderr.contains("(pid 4242)"), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("(pid 4242)"),
+            "{args:?}: {}",
+            run.stderr
+        );
     }
 }
 
@@ -268,10 +289,16 @@ fn concurrent_bumps_and_promotes_all_land() {
     let (ws, shop) = wide(4);
     let mut children = Vec::new();
     for env in ["dev", "prod", "qa", "stage"] {
-        children.push((format!("promote {env}"), spawn(&ws, &["promote", "s2", "--env", env])));
+        children.push((
+            format!("promote {env}"),
+            spawn(&ws, &["promote", "s2", "--env", env]),
+        ));
     }
     for service in ["svc0", "svc1", "svc2", "svc3"] {
-        children.push((format!("bump {service}"), spawn(&ws, &["bump", "s1", service])));
+        children.push((
+            format!("bump {service}"),
+            spawn(&ws, &["bump", "s1", service]),
+        ));
     }
     children.push(("render".into(), spawn(&ws, &["render"])));
     children.push(("render".into(), spawn(&ws, &["render"])));
@@ -354,7 +381,11 @@ fn writers_fail_and_readers_work_in_a_read_only_checkout() {
     insta::assert_snapshot!(redact(&run.stderr, &ws));
     let run = run_as_nobody(&ws, &["bump", "s1", "cart"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("cannot lock the workspace"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot lock the workspace"),
+        "{}",
+        run.stderr
+    );
     std::fs::set_permissions(&ws.root, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(ws.tree(""), before, "nothing was written");
 }

@@ -109,6 +109,11 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, [".git", "README.md", "dev"]);
-        assert!(Leftovers::find(&tmp.path().join("nope")).unwrap().names().is_empty());
+        assert!(
+            Leftovers::find(&tmp.path().join("nope"))
+                .unwrap()
+                .names()
+                .is_empty()
+        );
     }
 }

@@ -166,7 +166,14 @@ mod tests {
         let err = text(b"ab\n\xffc".to_vec(), "x.kdl", dir, &mut sources).unwrap_err();
         let loc = &err.labels[0].loc;
         assert_eq!(sources.position(loc), "x.kdl:2:1");
-        assert!(matches!(err.kind, ErrorKind::NotUtf8 { byte: 0xff, offset: 3, .. }));
+        assert!(matches!(
+            err.kind,
+            ErrorKind::NotUtf8 {
+                byte: 0xff,
+                offset: 3,
+                ..
+            }
+        ));
 
         let file = sources.add("y.kdl".into(), dir, "a\0".into());
         let err = check(file, "y.kdl", "a\0").unwrap_err();

@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn counts_blocks_and_skips_text() {
         assert_eq!(too_deep(&nested(MAX_NESTING)), None);
-        assert_eq!(too_deep(&nested(MAX_NESTING + 1)), Some(4 * MAX_NESTING + 2));
+        assert_eq!(
+            too_deep(&nested(MAX_NESTING + 1)),
+            Some(4 * MAX_NESTING + 2)
+        );
         let braces = "{".repeat(500);
         for quiet in [
             format!("a \"{braces}\"\n"),

@@ -93,7 +93,9 @@ mod tests {
     fn measures_block_and_flow_nesting() {
         let manifest = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"a[{\"\nspec:\n  ports:\n    - port: 80\n      name: [x, {y: z}]\n";
         assert_eq!(too_deep(manifest), None);
-        let block: String = (0..200).map(|i| format!("{}a:\n", "  ".repeat(i))).collect();
+        let block: String = (0..200)
+            .map(|i| format!("{}a:\n", "  ".repeat(i)))
+            .collect();
         assert_eq!(too_deep(&block), Some((129, 129)));
         let dashes = format!("a:\n{}b\n", "- ".repeat(200));
         assert!(too_deep(&dashes).is_some());
