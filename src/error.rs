@@ -186,6 +186,29 @@ pub enum ErrorKind {
     },
     #[error("{path}: {problem}")]
     TemplatePlace { path: String, problem: String },
+    #[error("cannot lock the workspace: {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("another snapset{} is writing in this workspace (it holds {})", pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display())]
+    Locked { path: PathBuf, pid: Option<u32> },
+    #[error("{file} nests blocks more than {limit} levels deep")]
+    TooDeep { file: String, limit: usize },
+    #[error("{} is not a regular file ({kind})", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("{} is larger than {limit_mib} MiB", path.display())]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+    #[error("{file} is not UTF-8 text: invalid byte 0x{byte:02x} at byte offset {offset}")]
+    NotUtf8 {
+        file: String,
+        byte: u8,
+        offset: usize,
+    },
+    #[error("{file} holds a NUL byte: snapset reads text files")]
+    NulByte { file: String },
+    #[error("snapset stopped on an internal error: {message}")]
+    Internal { message: String },
     #[error("{count} errors")]
     Many { count: usize },
 }
@@ -311,6 +334,15 @@ impl Error {
             )),
             ErrorKind::NotYaml { .. } => Some(
                 "every {{ value }} is written as a JSON scalar, quotes included: join text inside the braces (`{{ service.name ~ \"-config\" }}`), not after them".into(),
+            ),
+            ErrorKind::Locked { .. } => Some(
+                "commands that write wait for each other; without --no-wait this one would have waited".into(),
+            ),
+            ErrorKind::Lock { .. } => Some(
+                "commands that write (render, bump, snapshot new, promote) first lock the workspace in .snapset/, so they need to write there; `render --check`, check and diff only read".into(),
+            ),
+            ErrorKind::Internal { .. } => Some(
+                "this is a bug in snapset: please report it with the command and the workspace that caused it".into(),
             ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())

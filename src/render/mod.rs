@@ -11,6 +11,7 @@ mod snapshot_json;
 pub mod templates;
 pub mod validate;
 pub mod yaml;
+mod yaml_depth;
 mod yaml_read;
 
 use std::collections::BTreeMap;
@@ -260,6 +261,16 @@ impl<'a> Renderer<'a> {
         let text = self.templates.render(t, ctx, self.sources)?;
         if is_blank(&text) {
             return Ok(None);
+        }
+        if let Some((depth, line)) = yaml_depth::too_deep(&text) {
+            return Err(Error::new(ErrorKind::Manifest {
+                template: t.name.clone(),
+                kind: "object".into(),
+                detail: format!(
+                    "the rendered text is nested {depth} levels deep at its line {line}; snapset reads at most {}",
+                    yaml_depth::MAX_NESTING
+                ),
+            }));
         }
         let doc = match yaml_read::parse(&text) {
             Some(doc) => {
