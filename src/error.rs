@@ -170,6 +170,18 @@ pub enum ErrorKind {
     ChangedOnDisk { file: String },
     #[error("the edited {file} does not read back {expected}")]
     ReadBack { file: String, expected: String },
+    #[error("not a CustomResourceDefinition: found apiVersion {api_version} kind {kind}")]
+    NotACrd { api_version: String, kind: String },
+    #[error("not YAML: {detail}")]
+    CrdNotYaml { detail: String },
+    #[error("invalid CustomResourceDefinition: {detail}")]
+    BadCrd { detail: String },
+    #[error("the schema of `{kind}` version {version} cannot be used: {detail}")]
+    CrdSchema {
+        kind: String,
+        version: String,
+        detail: String,
+    },
     #[error("{count} errors")]
     Many { count: usize },
 }

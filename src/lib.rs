@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod resolve;
+pub mod schema;
 pub mod sources;
 pub mod status;
 
