@@ -65,10 +65,8 @@ fn documents(text: &str) -> Vec<(usize, &str)> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end();
-        let marker = bare == "---"
-            || bare == "..."
-            || bare.starts_with("--- ")
-            || bare.starts_with("---\t");
+        let marker =
+            bare == "---" || bare == "..." || bare.starts_with("--- ") || bare.starts_with("---\t");
         if marker {
             documents.push((start, &text[start..offset]));
             start = offset + line.len();

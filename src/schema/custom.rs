@@ -69,7 +69,9 @@ impl Crd {
             ));
         };
         let validator = v.compiled.get_or_init(|| compile(v.schema.as_ref()));
-        let validator = validator.as_ref().map_err(|detail| self.broken(version, detail))?;
+        let validator = validator
+            .as_ref()
+            .map_err(|detail| self.broken(version, detail))?;
         if let Err(e) = validator.validate(doc) {
             return Err(problem(&e, doc));
         }

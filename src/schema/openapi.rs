@@ -137,9 +137,7 @@ fn node(schema: &Value, place: Place) -> Result<Value, String> {
                 out.insert("uniqueItems".into(), Value::Bool(true));
             }
             "$ref" => {
-                return Err(
-                    "`$ref` is not allowed in a CustomResourceDefinition's schema".into(),
-                );
+                return Err("`$ref` is not allowed in a CustomResourceDefinition's schema".into());
             }
             // Annotations, flags read above, and what is not checked (CEL).
             _ => {}

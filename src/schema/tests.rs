@@ -1,8 +1,6 @@
 //! The checks as a render meets them: objects that must pass, and each way
 //! one can be wrong.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -111,9 +109,17 @@ fn a_mistyped_kubernetes_field_fails_with_serdes_message() {
     let problem = fails(&schemas, &with(&hpa(), "/spec/minReplicas", json!("two")));
     assert_eq!(problem.detail, "invalid type: string \"two\", expected i32");
     let problem = fails(&schemas, &with(&config_map(), "/data", json!(["a"])));
-    assert!(problem.detail.starts_with("invalid type: sequence"), "{}", problem.detail);
+    assert!(
+        problem.detail.starts_with("invalid type: sequence"),
+        "{}",
+        problem.detail
+    );
     let problem = fails(&schemas, &with(&cron_job(), "/spec/schedule", json!(3)));
-    assert!(problem.detail.starts_with("invalid type: integer `3`"), "{}", problem.detail);
+    assert!(
+        problem.detail.starts_with("invalid type: integer `3`"),
+        "{}",
+        problem.detail
+    );
 }
 
 #[test]
@@ -139,7 +145,10 @@ fn every_kind_of_the_table_is_found_and_reviews_are_not() {
         ("networking.k8s.io/v1", "Ingress"),
         ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
         ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-        ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
+        (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingWebhookConfiguration",
+        ),
     ] {
         assert!(kinds::find(api_version, kind).is_some(), "{kind}");
     }
@@ -173,9 +182,16 @@ fn apiversion_and_kind_must_be_strings() {
         "the object has no `kind`: every manifest states its apiVersion and kind"
     );
     let no_version = json!({"kind": "ConfigMap", "metadata": {"name": "x"}});
-    assert!(fails(&schemas, &no_version).detail.contains("no `apiVersion`"));
+    assert!(
+        fails(&schemas, &no_version)
+            .detail
+            .contains("no `apiVersion`")
+    );
     let number = json!({"apiVersion": "v1", "kind": 3});
-    assert_eq!(fails(&schemas, &number).detail, "`kind` must be a string, not `3`");
+    assert_eq!(
+        fails(&schemas, &number).detail,
+        "`kind` must be a string, not `3`"
+    );
 }
 
 #[test]
@@ -255,7 +271,12 @@ fn virtual_service() -> Value {
 #[test]
 fn istio_objects_pass_their_crds() {
     let schemas = istio();
-    for doc in [gateway(), service_entry(), authorization_policy(), virtual_service()] {
+    for doc in [
+        gateway(),
+        service_entry(),
+        authorization_policy(),
+        virtual_service(),
+    ] {
         passes(&schemas, &doc);
     }
     let rule = json!({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
@@ -271,7 +292,10 @@ fn an_unknown_istio_field_fails_with_its_path() {
     let schemas = istio();
     let doc = with(&gateway(), "/spec/servers/0/tls/credentialNam", json!("x"));
     let problem = fails(&schemas, &doc);
-    assert_eq!(problem.detail, "unknown field `spec.servers[0].tls.credentialNam`");
+    assert_eq!(
+        problem.detail,
+        "unknown field `spec.servers[0].tls.credentialNam`"
+    );
     assert_eq!(problem.key.as_deref(), Some("credentialNam"));
     // What the strict structs would refuse, the CRD refuses too…
     let doc = with(&virtual_service(), "/spec/http/1/route/0/wieght", json!(1));
@@ -281,7 +305,30 @@ fn an_unknown_istio_field_fails_with_its_path() {
     );
     // …and the root's metadata is ObjectMeta whatever the CRD says.
     let doc = with(&service_entry(), "/metadata/label", json!({}));
-    assert_eq!(fails(&schemas, &doc).detail, "unknown field `metadata.label`");
+    assert_eq!(
+        fails(&schemas, &doc).detail,
+        "unknown field `metadata.label`"
+    );
+}
+
+#[test]
+fn one_of_branches_constrain_without_closing_objects() {
+    // Istio's StringMatch is `oneOf` over `required` lists: one key passes
+    // (see istio_objects_pass_their_crds), two fail, and the branches'
+    // own `properties`, if any, must not make the object refuse its keys.
+    let doc = with(
+        &virtual_service(),
+        "/spec/http/0/match/0/headers/x-beta",
+        json!({"exact": "1", "prefix": "1"}),
+    );
+    let problem = fails(&istio(), &doc);
+    assert!(
+        problem
+            .detail
+            .starts_with("spec.http[0].match[0].headers.x-beta: "),
+        "{}",
+        problem.detail
+    );
 }
 
 #[test]
@@ -289,7 +336,13 @@ fn a_wrong_enum_value_fails() {
     let schemas = istio();
     let doc = with(&authorization_policy(), "/spec/action", json!("PERMIT"));
     let problem = fails(&schemas, &doc);
-    assert!(problem.detail.starts_with("spec.action: \"PERMIT\" is not one of"), "{}", problem.detail);
+    assert!(
+        problem
+            .detail
+            .starts_with("spec.action: \"PERMIT\" is not one of"),
+        "{}",
+        problem.detail
+    );
     assert_eq!(problem.key.as_deref(), Some("action"));
 }
 
@@ -303,8 +356,16 @@ fn a_loaded_crd_replaces_the_strict_structs() {
     );
     assert!(Schemas::builtin().check(&doc).is_err());
     passes(&istio(), &doc);
-    let doc = with(&virtual_service(), "/spec/http/1/route/0/weight", json!("ninety"));
-    assert!(fails(&istio(), &doc).detail.starts_with("spec.http[1].route[0].weight: "));
+    let doc = with(
+        &virtual_service(),
+        "/spec/http/1/route/0/weight",
+        json!("ninety"),
+    );
+    assert!(
+        fails(&istio(), &doc)
+            .detail
+            .starts_with("spec.http[1].route[0].weight: ")
+    );
 }
 
 #[test]
@@ -415,20 +476,66 @@ fn our_crd_honours_each_keyword() {
         passes(&schemas, doc);
     }
     let bad = [
-        (with(&w, "/spec/size", json!(true)), "spec.size: true is not of types \"integer\", \"string\""),
-        (with(&w, "/spec/replicas", json!(-1)), "spec.replicas: -1 is less than the minimum of 0"),
-        (with(&w, "/spec/replicas", json!(3_000_000_000u64)), "spec.replicas: 3000000000 is greater than the maximum of 2147483647"),
-        (with(&w, "/spec/replicas", json!("3")), "spec.replicas: \"3\" is not of type \"integer\""),
-        (with(&w, "/spec/colour", Value::Null), "spec.colour: null is not of type \"string\""),
-        (with(&w, "/spec/colour", json!("blue")), "spec.colour: \"blue\" is not one of \"red\" or \"green\""),
-        (with(&w, "/spec/code", json!("AB-12")), "spec.code: \"AB-12\" does not match \"^[a-z]+-[0-9]+$\""),
-        (with(&w, "/spec/since", json!("yesterday")), "spec.since: \"yesterday\" is not a \"date-time\""),
-        (with(&w, "/spec/closed", json!({"x": 1})), "unknown field `spec.closed.x`"),
-        (with(&w, "/spec/labels", json!({"a": 1})), "spec.labels.a: 1 is not of type \"string\""),
-        (with(&w, "/spec/ratio", json!(0)), "spec.ratio: 0 is less than or equal to the minimum of 0"),
-        (with(&w, "/spec/colr", json!("red")), "unknown field `spec.colr`"),
-        (with(&with(&w, "/status", json!({})), "/status/readdy", json!(true)), "unknown field `status.readdy`"),
-        (with(&w, "/spec", json!({})), "spec: \"size\" is a required property"),
+        (
+            with(&w, "/spec/size", json!(true)),
+            "spec.size: true is not of types \"integer\", \"string\"",
+        ),
+        (
+            with(&w, "/spec/replicas", json!(-1)),
+            "spec.replicas: -1 is less than the minimum of 0",
+        ),
+        (
+            with(&w, "/spec/replicas", json!(3_000_000_000u64)),
+            "spec.replicas: 3000000000 is greater than the maximum of 2147483647",
+        ),
+        (
+            with(&w, "/spec/replicas", json!("3")),
+            "spec.replicas: \"3\" is not of type \"integer\"",
+        ),
+        (
+            with(&w, "/spec/colour", Value::Null),
+            "spec.colour: null is not of type \"string\"",
+        ),
+        (
+            with(&w, "/spec/colour", json!("blue")),
+            "spec.colour: \"blue\" is not one of \"red\" or \"green\"",
+        ),
+        (
+            with(&w, "/spec/code", json!("AB-12")),
+            "spec.code: \"AB-12\" does not match \"^[a-z]+-[0-9]+$\"",
+        ),
+        (
+            with(&w, "/spec/since", json!("yesterday")),
+            "spec.since: \"yesterday\" is not a \"date-time\"",
+        ),
+        (
+            with(&w, "/spec/closed", json!({"x": 1})),
+            "unknown field `spec.closed.x`",
+        ),
+        (
+            with(&w, "/spec/labels", json!({"a": 1})),
+            "spec.labels.a: 1 is not of type \"string\"",
+        ),
+        (
+            with(&w, "/spec/ratio", json!(0)),
+            "spec.ratio: 0 is less than or equal to the minimum of 0",
+        ),
+        (
+            with(&w, "/spec/colr", json!("red")),
+            "unknown field `spec.colr`",
+        ),
+        (
+            with(
+                &with(&w, "/status", json!({})),
+                "/status/readdy",
+                json!(true),
+            ),
+            "unknown field `status.readdy`",
+        ),
+        (
+            with(&w, "/spec", json!({})),
+            "spec: \"size\" is a required property",
+        ),
         (with(&w, "/spek", json!({})), "unknown field `spek`"),
     ];
     for (doc, detail) in &bad {
@@ -457,7 +564,11 @@ fn no_crds_folder_means_no_crds() {
 fn located(sources: &Sources, error: &Error) -> String {
     let label = error.labels.first().expect("a located error");
     let (line, _) = sources.line_col(&label.loc);
-    format!("{}:{line}: {}", sources.get(label.loc.file).name, error.kind)
+    format!(
+        "{}:{line}: {}",
+        sources.get(label.loc.file).name,
+        error.kind
+    )
 }
 
 #[test]
@@ -480,14 +591,20 @@ fn two_crds_of_one_kind_are_a_located_error() {
         "crds/b.yaml:4: duplicate CustomResourceDefinition of `example.com/Widget`"
     );
     let (line, _) = sources.line_col(&error.labels[1].loc);
-    assert_eq!((sources.get(error.labels[1].loc.file).name.as_str(), line), ("crds/a.yaml", 4));
+    assert_eq!(
+        (sources.get(error.labels[1].loc.file).name.as_str(), line),
+        ("crds/a.yaml", 4)
+    );
 }
 
 #[test]
 fn a_schema_that_cannot_compile_is_a_located_error() {
     for (broken, why) in [
         ("pattern: \"^[a-z]+-[0-9]+$\"", "pattern: \"(\""),
-        ("x-kubernetes-int-or-string: true", "$ref: \"#/definitions/nowhere\""),
+        (
+            "x-kubernetes-int-or-string: true",
+            "$ref: \"#/definitions/nowhere\"",
+        ),
     ] {
         let text = WIDGET.replacen(broken, why, 1);
         let (_dir, sources, schemas) = workspace(&[("widget.yaml", &text)]);
@@ -496,7 +613,9 @@ fn a_schema_that_cannot_compile_is_a_located_error() {
         let error = problem.schema.expect("the CRD's fault");
         let text = located(&sources, &error);
         assert!(
-            text.starts_with("crds/widget.yaml:4: the schema of `Widget` version v1 cannot be used: "),
+            text.starts_with(
+                "crds/widget.yaml:4: the schema of `Widget` version v1 cannot be used: "
+            ),
             "{text}"
         );
         assert_eq!(problem.detail, error.kind.to_string());
@@ -531,6 +650,7 @@ fn measure() {
         schemas.check(&doc).expect("valid");
     }
     let thousand = started.elapsed();
-    println!("Schemas::load(istio.yaml): {load:?}; first VirtualService check (compiles): {first:?}; 1,000 more: {thousand:?}");
-    let _ = Path::new(ISTIO);
+    println!(
+        "Schemas::load(istio.yaml): {load:?}; first VirtualService check (compiles): {first:?}; 1,000 more: {thousand:?}"
+    );
 }

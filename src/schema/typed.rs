@@ -35,7 +35,10 @@ pub(crate) fn typed<T: DeserializeOwned>(doc: &Value, prefix: &str) -> Result<()
     let result: Result<T, _> = serde_ignored::deserialize(doc, callback);
     match (result, unknown) {
         (Err(e), _) if prefix.is_empty() => Err(Problem::new(e.to_string(), None)),
-        (Err(e), _) => Err(Problem::new(format!("{prefix}: {e}"), Some(prefix.to_string()))),
+        (Err(e), _) => Err(Problem::new(
+            format!("{prefix}: {e}"),
+            Some(prefix.to_string()),
+        )),
         (Ok(_), Some(problem)) => Err(problem),
         (Ok(_), None) => Ok(()),
     }
