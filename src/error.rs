@@ -136,10 +136,10 @@ pub enum ErrorKind {
         yaml: bool,
     },
     #[error(
-        "expected Deployments as `kubectl get deployments -n NS -o json` prints them, but {input} holds {read}"
+        "expected workloads as `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints them, but {input} holds {read}"
     )]
     LiveNotDeployments { input: String, read: String },
-    #[error("item {index}{} of {input} is not a Deployment snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
+    #[error("item {index}{} of {input} is not a workload snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
     LiveBadDeployment {
         input: String,
         index: usize,
@@ -147,7 +147,7 @@ pub enum ErrorKind {
         detail: String,
     },
     #[error(
-        "the live Deployments are in namespace {live}, but environment `{env}` deploys to {expected}"
+        "the live workloads are in namespace {live}, but environment `{env}` deploys to {expected}"
     )]
     NamespaceMismatch {
         live: String,
@@ -209,6 +209,18 @@ pub enum ErrorKind {
     NulByte { file: String },
     #[error("snapset stopped on an internal error: {message}")]
     Internal { message: String },
+    #[error("not a CustomResourceDefinition: found apiVersion {api_version} kind {kind}")]
+    NotACrd { api_version: String, kind: String },
+    #[error("not YAML: {detail}")]
+    CrdNotYaml { detail: String },
+    #[error("invalid CustomResourceDefinition: {detail}")]
+    BadCrd { detail: String },
+    #[error("the schema of `{kind}` version {version} cannot be used: {detail}")]
+    CrdSchema {
+        kind: String,
+        version: String,
+        detail: String,
+    },
     #[error("{count} errors")]
     Many { count: usize },
 }
@@ -318,13 +330,13 @@ impl Error {
                     .unwrap_or_else(|| format!("environments: {}", known.join(", "))),
             ),
             ErrorKind::LiveNotJson { yaml: true, .. } => Some(
-                "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deployments -n NS -o json`".into(),
+                "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deploy,sts,ds,cronjob -n NS -o json`".into(),
             ),
             ErrorKind::LiveNotJson { .. } | ErrorKind::LiveNotDeployments { .. } => Some(
-                "pass what `kubectl get deployments -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
+                "pass what `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
             ),
             ErrorKind::NamespaceMismatch { env, expected, .. } => Some(format!(
-                "environment `{env}` is compared with what `kubectl get deployments -n {expected} -o json` prints"
+                "environment `{env}` is compared with what `kubectl get deploy,sts,ds,cronjob -n {expected} -o json` prints"
             )),
             ErrorKind::NotInSnapshot { known, .. } => {
                 Some(format!("the snapshot's services: {}", known.join(", ")))

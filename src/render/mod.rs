@@ -9,7 +9,6 @@ mod inject;
 pub mod istio;
 mod snapshot_json;
 pub mod templates;
-pub mod validate;
 pub mod yaml;
 mod yaml_depth;
 mod yaml_read;
@@ -302,6 +301,10 @@ impl<'a> Renderer<'a> {
         }
         inject::stamp(&mut doc, stamp);
         self.schemas.check(&doc).map_err(|problem| {
+            // A CRD whose schema cannot be compiled: the error is the CRD's.
+            if let Some(schema) = problem.schema {
+                return *schema;
+            }
             let kind = doc
                 .get("kind")
                 .and_then(Value::as_str)
