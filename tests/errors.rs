@@ -633,3 +633,101 @@ fn live_input_nested_too_deep() {
     assert_eq!(run.code, 2, "{}", run.stdout);
     insta::assert_snapshot!(redact(&run.stderr, &ws));
 }
+
+// ---- Issue 11: any kind checked, custom resources against crds/ ----
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: {type: integer, minimum: 1, maximum: 10}
+                color: {type: string, enum: [red, blue]}
+                ports:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      name: {type: string, pattern: '^[a-z]+$'}
+";
+
+fn widget(ws: &TestWorkspace, spec: &str) {
+    ws.write("crds/widgets.yaml", WIDGET_CRD);
+    ws.write(
+        "templates/service/widget.yaml.j2",
+        &format!(
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: {{{{ service.name }}}}\nspec:\n{spec}"
+        ),
+    );
+}
+
+#[test]
+fn a_custom_resource_that_violates_its_crd() {
+    insta::assert_snapshot!(broken(|ws, _| widget(
+        ws,
+        "  size: 3\n  ports:\n    - name: http\n    - name: {{ \"Bad-Name\" }}\n"
+    )));
+}
+
+#[test]
+fn a_custom_resource_with_a_field_its_crd_does_not_declare() {
+    insta::assert_snapshot!(broken(|ws, _| widget(ws, "  size: 3\n  colour: red\n")));
+}
+
+#[test]
+fn a_crd_file_that_is_not_a_crd() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "crds/extra.yaml",
+        "# first a good-looking comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-a-crd\n"
+    )));
+}
+
+#[test]
+fn a_crd_whose_schema_cannot_compile() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        widget(ws, "  size: 3\n");
+        ws.write(
+            "crds/widgets.yaml",
+            &WIDGET_CRD.replace("pattern: '^[a-z]+$'", "pattern: '^[a-z(+$'"),
+        );
+    }));
+}
+
+#[test]
+fn a_kind_that_is_neither_kubernetes_nor_in_crds() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/service/scaler.yaml.j2",
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: {{ service.name }}\nspec:\n  scaleTargetRef:\n    name: {{ service.name }}\n"
+    )));
+}
+
+#[test]
+fn a_configmap_with_a_misspelt_field() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/service/configmap.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ service.name }}\ndata:\n  A: \"1\"\nimmutible: true\n"
+    )));
+}
+
+#[test]
+fn a_cronjob_with_a_mistyped_field() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/track/cron.yaml.j2",
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {{ name }}\nspec:\n  schedule: \"0 3 * * *\"\n  successfulJobsHistoryLimit: \"three\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n            - name: x\n              image: {{ track.image }}\n"
+    )));
+}

@@ -316,7 +316,12 @@ impl<'a> Renderer<'a> {
                 detail: problem.detail,
             });
             let text = &self.sources.get(t.file).text;
-            match problem.key.and_then(|k| find_key(text, &k)) {
+            let span = problem
+                .path
+                .as_deref()
+                .and_then(|p| find_path(text, p))
+                .or_else(|| problem.key.and_then(|k| find_key(text, &k)));
+            match span {
                 Some(span) => error.label(&Loc { file: t.file, span }, "written here"),
                 None => error,
             }
@@ -365,6 +370,36 @@ fn shape(doc: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
     }
+}
+
+/// Where the template writes `spec.ports[1].name`: each key searched after
+/// the previous one, and for `[n]` the n+1-th list item (`- `) after its
+/// key. Block-style templates are found exactly; a path the text does not
+/// follow (a loop, a value printed whole) gives `None`.
+fn find_path(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+    let mut at = 0;
+    let mut found = None;
+    for part in path.split('.') {
+        let (key, indices) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            let span = find_key(&text[at..], key)?;
+            found = Some(at + span.start..at + span.end);
+            at += span.end;
+        }
+        for index in indices
+            .split(['[', ']'])
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<usize>().ok())
+        {
+            for _ in 0..=index? {
+                at += text[at..].find("- ")? + 2;
+            }
+        }
+    }
+    found
 }
 
 /// Where `key:` first appears in a template, to point at the line that

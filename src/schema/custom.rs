@@ -95,6 +95,7 @@ impl Crd {
         Problem {
             detail: error.kind.to_string(),
             key: None,
+            path: None,
             schema: Some(Box::new(error)),
         }
     }
@@ -125,14 +126,14 @@ fn problem(e: &ValidationError<'_>, doc: &Value) -> Problem {
     }
     if let Some(name) = unknown_field(e, doc) {
         path.key(&name);
-        return Problem::new(format!("unknown field `{}`", path.text), path.key);
+        return Problem::at(format!("unknown field `{}`", path.text), path);
     }
     let detail = if path.text.is_empty() {
         e.to_string()
     } else {
         format!("{}: {e}", path.text)
     };
-    Problem::new(detail, path.key)
+    Problem::at(detail, path)
 }
 
 /// The field an object may not have, when that is what `e` says.

@@ -9,6 +9,9 @@ pub struct Problem {
     pub detail: String,
     /// The last map key of the failing path, to find its line in the template.
     pub key: Option<String>,
+    /// The whole failing path, `spec.ports[1].name`, to find the right one
+    /// of several lines with that key.
+    pub path: Option<String>,
     /// Set when the fault is not the object's but its CRD's: the schema could
     /// not be compiled. The error points at the CRD's file and line; report it
     /// instead of blaming the template. `detail` says the same in words.
@@ -20,7 +23,15 @@ impl Problem {
         Problem {
             detail: detail.into(),
             key,
+            path: None,
             schema: None,
+        }
+    }
+
+    pub(crate) fn at(detail: impl Into<String>, path: PathText) -> Self {
+        Problem {
+            path: (!path.text.is_empty()).then_some(path.text),
+            ..Problem::new(detail, path.key)
         }
     }
 }

@@ -104,19 +104,24 @@ fn a_misspelt_kubernetes_field_fails_with_its_dotted_path() {
 }
 
 #[test]
-fn a_mistyped_kubernetes_field_fails_with_serdes_message() {
+fn a_mistyped_kubernetes_field_fails_with_its_path_and_serdes_message() {
     let schemas = Schemas::builtin();
     let problem = fails(&schemas, &with(&hpa(), "/spec/minReplicas", json!("two")));
-    assert_eq!(problem.detail, "invalid type: string \"two\", expected i32");
+    assert_eq!(
+        problem.detail,
+        "spec.minReplicas: invalid type: string \"two\", expected i32"
+    );
+    assert_eq!(problem.path.as_deref(), Some("spec.minReplicas"));
+    assert_eq!(problem.key.as_deref(), Some("minReplicas"));
     let problem = fails(&schemas, &with(&config_map(), "/data", json!(["a"])));
     assert!(
-        problem.detail.starts_with("invalid type: sequence"),
+        problem.detail.starts_with("data: invalid type: sequence"),
         "{}",
         problem.detail
     );
     let problem = fails(&schemas, &with(&cron_job(), "/spec/schedule", json!(3)));
     assert!(
-        problem.detail.starts_with("invalid type: integer `3`"),
+        problem.detail.starts_with("spec.schedule: invalid type: integer `3`"),
         "{}",
         problem.detail
     );

@@ -25,20 +25,33 @@ pub(crate) fn typed<T: DeserializeOwned>(doc: &Value, prefix: &str) -> Result<()
                 text.key(prefix);
             }
             write_path(&path, &mut text);
-            unknown = Some(Problem::new(
-                format!("unknown field `{}`", text.text),
-                text.key,
-            ));
+            unknown = Some(Problem::at(format!("unknown field `{}`", text.text), text));
         }
     };
-    let callback: Ignored<'_> = &mut note;
-    let result: Result<T, _> = serde_ignored::deserialize(doc, callback);
+    let mut callback: Ignored<'_> = &mut note;
+    // serde_path_to_error says where a mistyped value is, which serde's
+    // own error does not.
+    let result: Result<T, _> =
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(doc, &mut callback));
     match (result, unknown) {
-        (Err(e), _) if prefix.is_empty() => Err(Problem::new(e.to_string(), None)),
-        (Err(e), _) => Err(Problem::new(
-            format!("{prefix}: {e}"),
-            Some(prefix.to_string()),
-        )),
+        (Err(e), _) => {
+            let mut text = PathText::default();
+            if !prefix.is_empty() {
+                text.key(prefix);
+            }
+            for segment in e.path().iter() {
+                match segment {
+                    serde_path_to_error::Segment::Map { key } => text.key(key),
+                    serde_path_to_error::Segment::Seq { index } => text.index(*index),
+                    _ => {}
+                }
+            }
+            let detail = match text.text.as_str() {
+                "" => e.inner().to_string(),
+                path => format!("{path}: {}", e.inner()),
+            };
+            Err(Problem::at(detail, text))
+        }
         (Ok(_), Some(problem)) => Err(problem),
         (Ok(_), None) => Ok(()),
     }
