@@ -234,7 +234,9 @@ pub struct Label {
 
 #[derive(Debug)]
 pub struct Error {
-    pub kind: ErrorKind,
+    /// Boxed: a `Result<T, Error>` stays small on the happy path (the kinds
+    /// hold strings and paths; unboxed, every `Result` carried 168 bytes).
+    pub kind: Box<ErrorKind>,
     /// The first label is where the error is; later ones give context.
     pub labels: Vec<Label>,
     /// Errors reported together with this one (a whole file's worth).
@@ -246,7 +248,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn new(kind: ErrorKind) -> Self {
         Error {
-            kind,
+            kind: Box::new(kind),
             labels: Vec::new(),
             others: Vec::new(),
         }
@@ -267,9 +269,9 @@ impl Error {
     /// An edit that was not written, because of `cause`.
     pub fn edit_rejected(file: &str, cause: Error) -> Self {
         Error {
-            kind: ErrorKind::EditRejected {
+            kind: Box::new(ErrorKind::EditRejected {
                 file: file.to_string(),
-            },
+            }),
             labels: Vec::new(),
             others: vec![cause],
         }
@@ -283,7 +285,7 @@ impl Error {
         let mut errors: Vec<Error> = errors
             .into_iter()
             .flat_map(|e| {
-                if matches!(e.kind, ErrorKind::Many { .. }) {
+                if matches!(*e.kind, ErrorKind::Many { .. }) {
                     e.others
                 } else {
                     vec![e]
@@ -301,14 +303,14 @@ impl Error {
         }
         let count = errors.len();
         Error {
-            kind: ErrorKind::Many { count },
+            kind: Box::new(ErrorKind::Many { count }),
             labels: Vec::new(),
             others: errors,
         }
     }
 
     pub fn help(&self) -> Option<String> {
-        match &self.kind {
+        match &*self.kind {
             ErrorKind::UnknownNode { name, expected, .. }
             | ErrorKind::UnknownProperty { name, expected, .. } => {
                 let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
@@ -395,8 +397,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

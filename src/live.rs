@@ -215,7 +215,11 @@ fn workload(item: &Value, kind: &str, index: usize, input: &str) -> Result<LiveD
     let Some(name) = name_of(item).filter(|n| !n.is_empty()) else {
         return Err(bad("it has no `metadata.name`".into()));
     };
-    let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+    let text = |pointer: &str| {
+        item.pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let template = item
         .pointer("/spec/template")
         .or_else(|| item.pointer("/spec/jobTemplate/spec/template"));
@@ -245,18 +249,21 @@ fn workload(item: &Value, kind: &str, index: usize, input: &str) -> Result<LiveD
             .and_then(Value::as_i64)
             .and_then(|n| i32::try_from(n).ok())
     };
-    let replicas = item.get("status").filter(|s| s.is_object()).and_then(|_| match kind {
-        // The API server defaults spec.replicas to 1.
-        "Deployment" | "StatefulSet" => Some(Replicas {
-            ready: int("/status/readyReplicas").unwrap_or(0),
-            desired: int("/spec/replicas").unwrap_or(1),
-        }),
-        "DaemonSet" => Some(Replicas {
-            ready: int("/status/numberReady").unwrap_or(0),
-            desired: int("/status/desiredNumberScheduled").unwrap_or(0),
-        }),
-        _ => None,
-    });
+    let replicas = item
+        .get("status")
+        .filter(|s| s.is_object())
+        .and_then(|_| match kind {
+            // The API server defaults spec.replicas to 1.
+            "Deployment" | "StatefulSet" => Some(Replicas {
+                ready: int("/status/readyReplicas").unwrap_or(0),
+                desired: int("/spec/replicas").unwrap_or(1),
+            }),
+            "DaemonSet" => Some(Replicas {
+                ready: int("/status/numberReady").unwrap_or(0),
+                desired: int("/status/desiredNumberScheduled").unwrap_or(0),
+            }),
+            _ => None,
+        });
     Ok(LiveDeployment {
         kind: kind.to_string(),
         namespace: text("/metadata/namespace"),
@@ -476,7 +483,7 @@ mod tests {
         assert!(message(r#"{"kind":"Ingress"}"#).ends_with("holds an Ingress"));
         let yaml = parse("apiVersion: v1\nkind: List\n", "x").unwrap_err();
         assert!(matches!(
-            yaml.kind,
+            *yaml.kind,
             ErrorKind::LiveNotJson { yaml: true, .. }
         ));
         assert!(message("  \n").contains("it is empty"));

@@ -186,7 +186,7 @@ mod tests {
         // flock locks belong to open file descriptions: a second open in
         // this process conflicts like another process would.
         let second = WorkspaceLock::acquire(dir.path(), true).unwrap_err();
-        match second.kind {
+        match *second.kind {
             ErrorKind::Locked { pid, .. } => assert_eq!(pid, Some(std::process::id())),
             other => panic!("{other:?}"),
         }

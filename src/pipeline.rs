@@ -9,8 +9,8 @@ use crate::error::Result;
 use crate::git::Repo;
 use crate::load::{Loader, Workspace, find_root};
 use crate::render::{RenderedEnvironment, Renderer, Templates};
-use crate::schema::Schemas;
 use crate::resolve::{Release, Resolver, open_repo, select, untouched};
+use crate::schema::Schemas;
 
 pub struct Compiled {
     pub workspace: Workspace,

@@ -140,7 +140,7 @@ fn handler(colour: bool) -> GraphicalReportHandler {
 pub fn render_error(error: &Error, sources: &Sources, colour: bool) -> String {
     let mut out = String::new();
     let handler = handler(colour);
-    let result = match &error.kind {
+    let result = match &*error.kind {
         ErrorKind::Kdl(kdl) => handler.render_report(&mut out, kdl.as_ref()),
         _ => handler.render_report(&mut out, &build(error, sources, Severity::Error)),
     };

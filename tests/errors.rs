@@ -293,10 +293,9 @@ fn template_outside_a_scope_folder() {
 
 #[test]
 fn built_in_replacement_outside_its_scope_folder() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
-        "templates/deployment.yaml.j2",
-        "kind: Deployment\n"
-    )));
+    insta::assert_snapshot!(broken(
+        |ws, _| ws.write("templates/deployment.yaml.j2", "kind: Deployment\n")
+    ));
 }
 
 #[test]
@@ -336,10 +335,9 @@ fn a_variable_that_is_a_map_in_one_layer_and_a_scalar_in_another() {
 
 #[test]
 fn a_set_folder_of_an_unknown_scope() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
-        "templates/worker/job/cronjob.yaml.j2",
-        "kind: CronJob\n"
-    )));
+    insta::assert_snapshot!(broken(
+        |ws, _| ws.write("templates/worker/job/cronjob.yaml.j2", "kind: CronJob\n")
+    ));
 }
 
 #[test]
@@ -373,10 +371,9 @@ fn two_templates_writing_one_file() {
 
 #[test]
 fn a_template_that_renders_a_list() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
-        "templates/service/extra.yaml.j2",
-        "- a\n- b\n"
-    )));
+    insta::assert_snapshot!(broken(
+        |ws, _| ws.write("templates/service/extra.yaml.j2", "- a\n- b\n")
+    ));
 }
 
 #[test]
@@ -389,10 +386,12 @@ fn a_template_joining_text_outside_the_braces() {
 
 #[test]
 fn a_list_item_with_both_a_value_and_keys() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "varsets/base.kdl",
         "varset \"base\" {\n    vars {\n        tolerations {\n            - \"x\" key=\"dedicated\"\n        }\n    }\n}\n",
-    )));
+    )
+    }));
 }
 
 // ---- Issue 12: input that must never crash snapset ----
@@ -448,7 +447,8 @@ fn template_that_is_a_directory() {
 fn template_that_is_a_dangling_symlink() {
     insta::assert_snapshot!(broken(|ws, _| {
         std::fs::create_dir_all(ws.path("templates/service")).unwrap();
-        std::os::unix::fs::symlink("nowhere.j2", ws.path("templates/service/service.yaml.j2")).unwrap();
+        std::os::unix::fs::symlink("nowhere.j2", ws.path("templates/service/service.yaml.j2"))
+            .unwrap();
     }));
 }
 
@@ -691,10 +691,12 @@ fn a_custom_resource_with_a_field_its_crd_does_not_declare() {
 
 #[test]
 fn a_crd_file_that_is_not_a_crd() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "crds/extra.yaml",
         "# first a good-looking comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-a-crd\n"
-    )));
+    )
+    }));
 }
 
 #[test]
@@ -710,24 +712,30 @@ fn a_crd_whose_schema_cannot_compile() {
 
 #[test]
 fn a_kind_that_is_neither_kubernetes_nor_in_crds() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "templates/service/scaler.yaml.j2",
         "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: {{ service.name }}\nspec:\n  scaleTargetRef:\n    name: {{ service.name }}\n"
-    )));
+    )
+    }));
 }
 
 #[test]
 fn a_configmap_with_a_misspelt_field() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "templates/service/configmap.yaml.j2",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ service.name }}\ndata:\n  A: \"1\"\nimmutible: true\n"
-    )));
+    )
+    }));
 }
 
 #[test]
 fn a_cronjob_with_a_mistyped_field() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "templates/track/cron.yaml.j2",
         "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {{ name }}\nspec:\n  schedule: \"0 3 * * *\"\n  successfulJobsHistoryLimit: \"three\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n            - name: x\n              image: {{ track.image }}\n"
-    )));
+    )
+    }));
 }

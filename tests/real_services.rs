@@ -278,7 +278,11 @@ fn diff_names_changed_variables_by_dotted_path_and_masks_secret_leaves() {
     insta::assert_json_snapshot!("diff_cart_vars", cart["vars"]);
     let text = ws.run(&["diff", "--env", "prod"]);
     assert!(!text.stdout.contains("battery-staple"), "{}", text.stdout);
-    assert!(text.stdout.contains("resources.requests.cpu"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("resources.requests.cpu"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]
@@ -408,11 +412,19 @@ fn status_reads_cronjobs_statefulsets_and_annotated_custom_workloads() {
     );
     // taxe runs as a StatefulSet, tower's tracks as an Argo Rollout and a
     // Deployment: what matters is the kind's pod template or the annotation.
-    let mut taxe = live_object(&ws, "out/prod/taxe/deployment.yaml", serde_json::Value::Null);
+    let mut taxe = live_object(
+        &ws,
+        "out/prod/taxe/deployment.yaml",
+        serde_json::Value::Null,
+    );
     taxe["kind"] = "StatefulSet".into();
     taxe["spec"]["serviceName"] = "taxe".into();
     taxe["status"] = serde_json::json!({"replicas": 1, "readyReplicas": 1});
-    let mut canary = live_object(&ws, "out/prod/tower/deployment-canary.yaml", serde_json::Value::Null);
+    let mut canary = live_object(
+        &ws,
+        "out/prod/tower/deployment-canary.yaml",
+        serde_json::Value::Null,
+    );
     canary["apiVersion"] = "argoproj.io/v1alpha1".into();
     canary["kind"] = "Rollout".into();
     let stable = live_object(
@@ -427,7 +439,13 @@ fn status_reads_cronjobs_statefulsets_and_annotated_custom_workloads() {
     let file = ws.path("live.json");
     std::fs::write(&file, list.to_string()).unwrap();
     let run = ws.run(&[
-        "status", "--env", "prod", "--live", "live.json", "--format", "json",
+        "status",
+        "--env",
+        "prod",
+        "--live",
+        "live.json",
+        "--format",
+        "json",
     ]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

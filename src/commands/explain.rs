@@ -137,8 +137,7 @@ fn find(
     let mut found = Vec::new();
 
     let vars = var_findings(&settings.vars, key);
-    if key == "replicas" && !vars.is_empty() && source.tracks.iter().any(|t| t.replicas.is_some())
-    {
+    if key == "replicas" && !vars.is_empty() && source.tracks.iter().any(|t| t.replicas.is_some()) {
         // A track's `replicas=` in the snapshot beats the varsets.
         let var = &vars[0];
         for track in &source.tracks {

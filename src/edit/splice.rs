@@ -207,7 +207,7 @@ mod tests {
         let path = dir.path().join("sub/f.kdl");
         create_file(&path, "sub/f.kdl", "one\n").unwrap();
         let again = create_file(&path, "sub/f.kdl", "two\n").unwrap_err();
-        assert!(matches!(again.kind, ErrorKind::AlreadyExists { .. }));
+        assert!(matches!(*again.kind, ErrorKind::AlreadyExists { .. }));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\n");
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
 
         let stale = replace_file(&path, "sub/f.kdl", "one\n", "four\n").unwrap_err();
-        assert!(matches!(stale.kind, ErrorKind::ChangedOnDisk { .. }));
+        assert!(matches!(*stale.kind, ErrorKind::ChangedOnDisk { .. }));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three\n");
         let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file is left behind");

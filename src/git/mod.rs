@@ -24,8 +24,11 @@ pub struct Repo {
     trees: std::cell::RefCell<Vec<(Oid, std::rc::Rc<RawTree>)>>,
     /// The names that differ between two versions of a folder, by the two
     /// trees' ids: `bump` walks the same commits twice.
-    changed: std::cell::RefCell<HashMap<(Option<Oid>, Option<Oid>), Names>>,
+    changed: std::cell::RefCell<HashMap<TreePair, Names>>,
 }
+
+/// A folder's tree before and after (`None`: absent).
+type TreePair = (Option<Oid>, Option<Oid>);
 
 /// Entry names of a folder.
 type Names = std::rc::Rc<[Box<[u8]>]>;

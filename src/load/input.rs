@@ -155,7 +155,7 @@ mod tests {
         let dir = tmp.path();
         std::fs::create_dir(dir.join("d.kdl")).unwrap();
         std::os::unix::fs::symlink("nowhere", dir.join("l.kdl")).unwrap();
-        let kind = |p: &str| match read_bytes(&dir.join(p)).unwrap_err().kind {
+        let kind = |p: &str| match *read_bytes(&dir.join(p)).unwrap_err().kind {
             ErrorKind::NotAFile { kind, .. } => kind,
             other => panic!("{other:?}"),
         };
@@ -167,7 +167,7 @@ mod tests {
         let loc = &err.labels[0].loc;
         assert_eq!(sources.position(loc), "x.kdl:2:1");
         assert!(matches!(
-            err.kind,
+            *err.kind,
             ErrorKind::NotUtf8 {
                 byte: 0xff,
                 offset: 3,

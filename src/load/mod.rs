@@ -10,8 +10,8 @@ mod kdl_depth;
 pub mod kdl_parse;
 mod snapshot;
 pub mod templates;
-mod varset;
 mod vars;
+mod varset;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -144,9 +144,7 @@ impl<'s> Loader<'s> {
                 }
             }
         }
-        let templates = errors
-            .take(self.templates())
-            .unwrap_or_default();
+        let templates = errors.take(self.templates()).unwrap_or_default();
         for service in &config.services {
             if let Some(set) = &service.templates
                 && !templates.sets.contains(&set.value)

@@ -196,7 +196,9 @@ fn scope_folder(
         let Some(stem) = name.strip_suffix(SUFFIX) else {
             return Err(misplaced(
                 &rel,
-                format!("a template's file name must end in `{SUFFIX}` (the output file is `<name>.yaml`)"),
+                format!(
+                    "a template's file name must end in `{SUFFIX}` (the output file is `<name>.yaml`)"
+                ),
             ));
         };
         if !crate::load::kdl::is_dns_label(stem) {
@@ -208,7 +210,8 @@ fn scope_folder(
         if scope == Scope::Environment && stem == "kustomization" {
             return Err(misplaced(
                 &rel,
-                "kustomization.yaml is written by snapset: it lists every file of the environment".into(),
+                "kustomization.yaml is written by snapset: it lists every file of the environment"
+                    .into(),
             ));
         }
         found.push(Found {

@@ -24,8 +24,8 @@ use crate::schema::Schemas;
 use crate::sources::{Loc, Sources};
 
 pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
-use templates::{BuiltIn, Template};
 pub use templates::Templates;
+use templates::{BuiltIn, Template};
 
 /// The files of one environment's folder, by path relative to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +116,10 @@ impl<'a> Renderer<'a> {
             .par_iter()
             .zip(files)
             .map(|(env, files)| {
-                let mut files: BTreeMap<String, Vec<u8>> =
-                    files.into_iter().map(|(k, (bytes, _))| (k, bytes)).collect();
+                let mut files: BTreeMap<String, Vec<u8>> = files
+                    .into_iter()
+                    .map(|(k, (bytes, _))| (k, bytes))
+                    .collect();
                 let kustomization = kustomization(&files);
                 files.insert("kustomization.yaml".into(), kustomization);
                 files.insert("snapshot.json".into(), SnapshotJson::new(env).to_bytes());
@@ -135,10 +137,12 @@ impl<'a> Renderer<'a> {
         if list.is_empty() {
             return Ok(Vec::new());
         }
-        let ctx = minijinja::Value::from(minijinja::value::Serde(context::EnvironmentContext::new(env)));
+        let ctx = minijinja::Value::from(minijinja::value::Serde(
+            context::EnvironmentContext::new(env),
+        ));
         let mut out = Vec::new();
         for t in list {
-            if let Some(bytes) = self.from_template(t, ctx.clone(), None)? {
+            if let Some(bytes) = self.render_template(t, ctx.clone(), None)? {
                 out.push(Output {
                     path: format!("{}.yaml", t.stem),
                     bytes,
@@ -185,7 +189,7 @@ impl<'a> Renderer<'a> {
                             name => ctx.name.clone(),
                             ..base.clone()
                         };
-                        self.from_template(t, value, Some(&stamp))?
+                        self.render_template(t, value, Some(&stamp))?
                     }
                 };
                 if let Some(bytes) = bytes {
@@ -213,7 +217,7 @@ impl<'a> Renderer<'a> {
                 }
                 _ => {
                     let base = base.get_or_insert_with(|| service_value(&ctx));
-                    self.from_template(t, base.clone(), None)?
+                    self.render_template(t, base.clone(), None)?
                 }
             };
             if let Some(bytes) = bytes {
@@ -238,7 +242,7 @@ impl<'a> Renderer<'a> {
     ) {
         if cfg!(debug_assertions) {
             let templated = self
-                .from_template(t, service_value(ctx), stamp)
+                .render_template(t, service_value(ctx), stamp)
                 .expect("a built-in template renders");
             assert_eq!(
                 templated.as_deref().map(String::from_utf8_lossy),
@@ -251,7 +255,7 @@ impl<'a> Renderer<'a> {
 
     /// Renders, reads back, stamps and checks one document; `None` when
     /// the template rendered nothing but whitespace and comments.
-    fn from_template(
+    fn render_template(
         &self,
         t: &Template,
         ctx: minijinja::Value,
@@ -336,7 +340,7 @@ fn once_per_template(errors: Vec<Error>) -> Vec<Error> {
     let mut seen = std::collections::HashSet::new();
     errors
         .into_iter()
-        .filter(|e| match &e.kind {
+        .filter(|e| match &*e.kind {
             ErrorKind::NotYaml { template, .. } | ErrorKind::Manifest { template, .. } => {
                 seen.insert(template.clone())
             }

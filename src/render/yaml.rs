@@ -119,7 +119,7 @@ pub(super) fn write_quoted(s: &str, out: &mut String) {
     while i < bytes.len() {
         let b = bytes[i];
         // Plain ASCII needs no look at characters; anything else might.
-        if b >= 0x20 && b < 0x7f && b != b'"' && b != b'\\' {
+        if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
             i += 1;
             continue;
         }

@@ -18,8 +18,8 @@ use git2::Oid;
 use rayon::prelude::*;
 
 pub use layers::{Layered, Origin, Settings};
-pub use vars::{VarEntry, VarPath, Vars};
 pub use pins::{CommitCache, PinnedService, PinnedSnapshot, PinnedTrack};
+pub use vars::{VarEntry, VarPath, Vars};
 
 /// Every selected environment, resolved.
 #[derive(Debug)]

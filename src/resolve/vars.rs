@@ -52,7 +52,11 @@ pub struct Vars {
 impl Vars {
     /// A built-in default of a top-level variable.
     pub fn set_default(&mut self, key: &str, value: Value) {
-        self.push(vec![key.to_string()], VarEntry::Value(value), Origin::Default);
+        self.push(
+            vec![key.to_string()],
+            VarEntry::Value(value),
+            Origin::Default,
+        );
     }
 
     /// Lays one `vars` block over what lower layers set.
@@ -268,7 +272,11 @@ mod tests {
                         ],
                         3,
                     ),
-                    map("limits", vec![scalar("memory", Scalar::String("1Gi".into()), 4)], 5),
+                    map(
+                        "limits",
+                        vec![scalar("memory", Scalar::String("1Gi".into()), 4)],
+                        5,
+                    ),
                 ],
                 6,
             ),
@@ -278,7 +286,11 @@ mod tests {
         vars.apply(&[
             map(
                 "resources",
-                vec![map("requests", vec![scalar("cpu", Scalar::String("500m".into()), 8)], 9)],
+                vec![map(
+                    "requests",
+                    vec![scalar("cpu", Scalar::String("500m".into()), 8)],
+                    9,
+                )],
                 10,
             ),
             list("hosts", json!(["c"]), 11),
@@ -308,7 +320,11 @@ mod tests {
         let mut vars = Vars::default();
         vars.apply(&[map(
             "resources",
-            vec![map("limits", vec![scalar("memory", Scalar::String("1Gi".into()), 1)], 2)],
+            vec![map(
+                "limits",
+                vec![scalar("memory", Scalar::String("1Gi".into()), 1)],
+                2,
+            )],
             3,
         )])
         .unwrap();

@@ -121,7 +121,9 @@ fn a_mistyped_kubernetes_field_fails_with_its_path_and_serdes_message() {
     );
     let problem = fails(&schemas, &with(&cron_job(), "/spec/schedule", json!(3)));
     assert!(
-        problem.detail.starts_with("spec.schedule: invalid type: integer `3`"),
+        problem
+            .detail
+            .starts_with("spec.schedule: invalid type: integer `3`"),
         "{}",
         problem.detail
     );
