@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Conformance checks of snapset's rendered output: bash .ci/conformance.sh OUTDIR
+# Conformance checks of snapset's rendered output:
+#   bash .ci/conformance.sh OUTDIR [CRDDIR]
+#   bash .ci/conformance.sh --install
 #
+# CRDDIR holds the workspace's CustomResourceDefinitions (crds/*.yaml); by default the
+# folder `crds` beside OUTDIR (in OUTDIR's parent), when there is one.
 # Installs its own tools (pinned in .ci/requirements.txt and .ci/package-lock.json) into
 # ${SNAPSET_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/snapset-ci}: a Python venv and an npm
 # prefix, each rebuilt from nothing when its pins, or the python/node version, change.
@@ -9,14 +13,20 @@
 # 2 on a usage or install error. `--install` only installs the tools. See .ci/README.md.
 set -euo pipefail
 
-if [[ $# -ne 1 ]]; then
-    echo "usage: bash .ci/conformance.sh OUTDIR|--install" >&2
-    exit 2
-fi
+usage() { echo "usage: bash .ci/conformance.sh OUTDIR [CRDDIR] | --install" >&2; exit 2; }
+[[ $# -ge 1 && $# -le 2 ]] || usage
 OUTDIR=${1%/}
-if [[ $OUTDIR != --install && ! -d $OUTDIR ]]; then
-    echo "conformance: $OUTDIR is not a directory" >&2
-    exit 2
+CRDDIR=${2:-}
+if [[ $OUTDIR == --install ]]; then
+    [[ $# -eq 1 ]] || usage
+else
+    [[ -d $OUTDIR ]] || { echo "conformance: $OUTDIR is not a directory" >&2; exit 2; }
+    if [[ $# -eq 2 ]]; then
+        CRDDIR=${CRDDIR%/}
+        [[ -d $CRDDIR ]] || { echo "conformance: $CRDDIR (CRDDIR) is not a directory" >&2; exit 2; }
+    elif [[ -d $(dirname "$OUTDIR")/crds ]]; then
+        CRDDIR=$(dirname "$OUTDIR")/crds
+    fi
 fi
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -92,23 +102,33 @@ run_check() {  # name command...
 }
 
 check_kubernetes_validate() {
-    local files=() out rc=0
-    mapfile -d '' files < <(find "$OUTDIR" -type f \( -name 'deployment*.yaml' -o -name 'service.yaml' \) -print0 | sort -z)
+    # The files of Kubernetes built-in kinds, read from each file's apiVersion/kind (not
+    # its name); kinds.py fails on an object that no check owns (see .ci/kinds.py).
+    local files=() out krc=0 vrc=0
+    K8S_VERSION=$K8S_VERSION "$VENV/bin/python" "$HERE/kinds.py" kubernetes "$OUTDIR" "$CRDDIR" \
+        >"$TMPD/k8s-files" 2>"$TMPD/kinds-err" || krc=$?
+    sed 's/^/kubernetes-validate: /' "$TMPD/kinds-err" >&2
+    mapfile -d '' files <"$TMPD/k8s-files"
     if [[ ${#files[@]} -eq 0 ]]; then
-        echo "kubernetes-validate: no deployment*.yaml or service.yaml under $OUTDIR" >&2
+        echo "kubernetes-validate: no file of a Kubernetes built-in kind under $OUTDIR" >&2
         return 1
     fi
-    out=$("$VENV/bin/kubernetes-validate" --strict -k "$K8S_VERSION" "${files[@]}" 2>&1) || rc=$?
+    out=$("$VENV/bin/kubernetes-validate" --strict -k "$K8S_VERSION" "${files[@]}" 2>&1) || vrc=$?
     # It exits 0 on a kind it has no schema for (WARN): anything but INFO fails here.
-    if [[ $rc -ne 0 ]] || grep -qv '^INFO ' <<<"$out"; then
+    if [[ $vrc -ne 0 ]] || grep -qv '^INFO ' <<<"$out"; then
         grep -v '^INFO ' <<<"$out" | sed 's/^/kubernetes-validate: /' >&2
         return 1
     fi
-    echo "kubernetes-validate: ${#files[@]} files OK (Kubernetes $K8S_VERSION schema, --strict)"
+    [[ $krc -eq 0 ]] || return 1
+    echo "kubernetes-validate: ${#files[@]} files of Kubernetes kinds OK (Kubernetes $K8S_VERSION schema, --strict)"
 }
+
+TMPD=$(mktemp -d)
+trap 'rm -rf "$TMPD"' EXIT
 
 run_check kubernetes-validate check_kubernetes_validate
 run_check istio env SNAPSET_CI_NPM="$NPM_PREFIX" node "$HERE/validate-istio.mjs" "$OUTDIR"
+run_check crds "$VENV/bin/python" "$HERE/crd_check.py" "$OUTDIR" "$CRDDIR"
 run_check yaml-1.1 "$VENV/bin/python" "$HERE/yaml11_check.py" "$OUTDIR"
 run_check kustomize "$VENV/bin/python" "$HERE/kustomize_check.py" "$VENV/bin/kubectl" "$OUTDIR"
 

@@ -1,11 +1,18 @@
-"""YAML 1.1 check of snapset's output: python yaml11_check.py OUTDIR
+"""YAML 1.1 vs 1.2 check of snapset's output: python yaml11_check.py OUTDIR
 
-PyYAML reads YAML 1.1, as kubectl and most GitOps agents do: there a bare `on`, `no`,
-`y`, `0123`, `1:30` or `2026-11-26` is not a string. snapset quotes every string, so in
-every *.yaml file under OUTDIR each scalar (key or value) must resolve to a string, or
-to an integer written in plain decimal (replicas, ports, weights). A bool, float, null,
-timestamp or octal/hex/sexagesimal integer fails with file:line, unless its key is in
-ALLOWED (keys that are booleans/numbers in Kubernetes; none of ours for now).
+kubectl, Argo CD and Flux read YAML 1.1 (go-yaml v2: a bare `on`, `no`, `y`, `0123`,
+`1:30` or `2026-11-26` is a bool, an int or a timestamp there); other tools read YAML 1.2
+or JSON (where `1e5` is a float and `on` a string). Every scalar of every *.yaml file
+under OUTDIR must read the same in both:
+
+- a quoted scalar ('...' or "...") is a string (an explicit tag such as !!int fails);
+- a plain (unquoted) value may only be `true`, `false`, a plain decimal integer
+  `-?(0|[1-9][0-9]*)` or a plain decimal float `-?(0|[1-9][0-9]*)\\.[0-9]+`; anything
+  else plain (on, yes, no, y, n, null, ~, an empty value, 0123, 0x1F, 1:30, 2026-11-26,
+  1e5, .inf, a bare word) fails with file:line;
+- a plain key must be a string in YAML 1.1 (PyYAML, plus go-yaml v2's y/n booleans) and
+  in YAML 1.2's core schema alike (not null, a bool, an int or a float in either).
+
 Duplicate keys in a mapping fail too (PyYAML would silently keep the last one).
 """
 import pathlib
@@ -14,52 +21,91 @@ import sys
 
 import yaml
 
-# key name -> tags allowed for its value, e.g. {"readOnlyRootFilesystem": {"bool"}}
-ALLOWED: dict[str, set[str]] = {}
-
 STR = "tag:yaml.org,2002:str"
+BOOL = "tag:yaml.org,2002:bool"
 INT = "tag:yaml.org,2002:int"
-DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)")
+FLOAT = "tag:yaml.org,2002:float"
+
+# The plain values allowed, and the YAML 1.1 tag PyYAML must give each.
+PLAIN_VALUES = [
+    (re.compile(r"true|false"), BOOL),
+    (re.compile(r"-?(0|[1-9][0-9]*)"), INT),
+    (re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]+"), FLOAT),
+]
+
+# What YAML 1.2's core schema reads as something other than a string.
+YAML12_NOT_STR = re.compile(
+    r"""null|Null|NULL|~|
+        true|True|TRUE|false|False|FALSE|
+        [-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|
+        [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|
+        [-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN""",
+    re.X,
+)
 
 
 class Yaml11Loader(yaml.SafeLoader):
     """SafeLoader, plus the YAML 1.1 booleans y/Y/n/N that go-yaml v2 (kubectl) knows."""
 
 
-Yaml11Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+Yaml11Loader.add_implicit_resolver(BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 
 
 def where(path: pathlib.Path, node: yaml.Node) -> str:
     return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
 
 
-def check(path: pathlib.Path, node: yaml.Node, key: str | None, errors: list[str]) -> int:
+def short(tag: str) -> str:
+    return tag.rsplit(":", 1)[-1]
+
+
+def scalar_problem(node: yaml.ScalarNode, is_key: bool) -> str | None:
+    """Why this scalar may read differently in YAML 1.1 and 1.2, or None."""
+    if node.style is not None:  # quoted ('"), literal (|) or folded (>): a string unless tagged
+        return None if node.tag == STR else f"is tagged {node.tag}"
+    v = node.value
+    if is_key:
+        if node.tag != STR:
+            return f"is a YAML 1.1 {short(node.tag)}"
+        if v == "" or YAML12_NOT_STR.fullmatch(v):
+            return "is not a string in YAML 1.2"
+        return None
+    for pattern, tag in PLAIN_VALUES:
+        if pattern.fullmatch(v):
+            if node.tag != tag:  # an explicit tag (!!str 5)
+                return f"is tagged {node.tag}"
+            return None
+    if node.tag != STR:
+        return f"is a YAML 1.1 {short(node.tag)}"
+    if v == "" or YAML12_NOT_STR.fullmatch(v):
+        return "is a string in YAML 1.1 but not in YAML 1.2"
+    return "is a bare word"
+
+
+def check(path: pathlib.Path, node: yaml.Node, key: str | None, is_key: bool, errors: list[str]) -> int:
     """Returns the number of scalars checked."""
     if isinstance(node, yaml.ScalarNode):
-        if node.tag == STR:
-            return 1
-        if node.tag == INT and DECIMAL.fullmatch(node.value):
-            return 1
-        short = node.tag.rsplit(":", 1)[-1]
-        if key is not None and short in ALLOWED.get(key, ()):
-            return 1
-        what = "an integer not in plain decimal" if node.tag == INT else f"a YAML 1.1 {short}"
-        errors.append(f"{where(path, node)}: {node.value!r} (key {key!r}) is {what}, not a string: quote it")
+        why = scalar_problem(node, is_key)
+        if why:
+            what = "key" if is_key else f"value of {key!r}"
+            plain = "plain " if node.style is None else ""
+            fix = "" if why.startswith("is tagged") else ": quote it"
+            errors.append(f"{where(path, node)}: {plain}{what} {node.value!r} {why}{fix}")
         return 1
     n = 0
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            n += check(path, item, key, errors)
+            n += check(path, item, key, False, errors)
     elif isinstance(node, yaml.MappingNode):
         seen: dict[str, yaml.Node] = {}
         for k, v in node.value:
-            n += check(path, k, None, errors)
+            n += check(path, k, None, True, errors)
             name = k.value if isinstance(k, yaml.ScalarNode) else None
             if name is not None:
                 if name in seen:
                     errors.append(f"{where(path, k)}: duplicate key {name!r} (first at line {seen[name].start_mark.line + 1})")
                 seen[name] = k
-            n += check(path, v, name, errors)
+            n += check(path, v, name, False, errors)
     return n
 
 
@@ -79,7 +125,7 @@ def main() -> int:
             text = path.read_text(encoding="utf-8")
             for doc in yaml.compose_all(text, Loader=Yaml11Loader):
                 if doc is not None:
-                    scalars += check(path, doc, None, errors)
+                    scalars += check(path, doc, None, False, errors)
             list(yaml.safe_load_all(text))  # and it constructs (bad timestamps etc.)
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             errors.append(f"{path}: {e}")
@@ -91,7 +137,7 @@ def main() -> int:
     if not files:
         print(f"yaml-1.1: no yaml file under {root}", file=sys.stderr)
         return 1
-    print(f"yaml-1.1: {len(files)} files OK ({scalars} scalars, every one a string or a decimal integer)")
+    print(f"yaml-1.1: {len(files)} files OK ({scalars} scalars read the same in YAML 1.1 and 1.2)")
     return 0
 
 

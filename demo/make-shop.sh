@@ -161,7 +161,7 @@ Branches: `main`, `experiment` (two tower commits off main that never merged); t
 
 Browse it with `git --git-dir demo/shop.git log --oneline --graph --all`.
 
-`live/shop-dev.json` is what `kubectl get deployments -n shop-dev -o json` could print
+`live/shop-dev.json` is what `kubectl get deploy,sts,ds,cronjob -n shop-dev -o json` could print
 for the `dev` environment, with one track in each state of `snapset status` (see
 docs/status.md): `snapset status --env dev --live demo/live/shop-dev.json`.
 

@@ -15,6 +15,10 @@ pub struct Cli {
     /// Run as if started in DIR (the workspace is found by walking up to snapset.kdl).
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
+    /// Fail at once (exit 2) when another snapset is writing in the
+    /// workspace, instead of waiting for it.
+    #[arg(long, global = true)]
+    pub no_wait: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -40,6 +44,22 @@ pub enum Command {
     Explain(ExplainArgs),
     /// The commits between what out/ holds (or held at REF) and the snapshot.
     Changelog(ChangelogArgs),
+}
+
+impl Command {
+    /// Whether the command writes in the workspace, and so takes its lock
+    /// (`crate::lock`) before it reads what it edits.
+    pub fn writes(&self) -> bool {
+        match self {
+            Command::Render(args) => !args.check,
+            Command::Bump(_) | Command::Snapshot(_) | Command::Promote(_) => true,
+            Command::Check(_)
+            | Command::Diff(_)
+            | Command::Status(_)
+            | Command::Explain(_)
+            | Command::Changelog(_) => false,
+        }
+    }
 }
 
 #[derive(Args, Debug, Default)]
@@ -88,7 +108,7 @@ pub struct StatusArgs {
     /// The environment whose snapshot is compared.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
-    /// `kubectl get deployments -n NS -o json` output: a file, or - for stdin.
+    /// `kubectl get deploy,sts,ds,cronjob -n NS -o json` output: a file, or - for stdin.
     #[arg(long, value_name = "FILE")]
     pub live: String,
     /// `table` for people; `json` for scripts (keys in docs/status.md).

@@ -136,10 +136,10 @@ pub enum ErrorKind {
         yaml: bool,
     },
     #[error(
-        "expected Deployments as `kubectl get deployments -n NS -o json` prints them, but {input} holds {read}"
+        "expected workloads as `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints them, but {input} holds {read}"
     )]
     LiveNotDeployments { input: String, read: String },
-    #[error("item {index}{} of {input} is not a Deployment snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
+    #[error("item {index}{} of {input} is not a workload snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
     LiveBadDeployment {
         input: String,
         index: usize,
@@ -147,7 +147,7 @@ pub enum ErrorKind {
         detail: String,
     },
     #[error(
-        "the live Deployments are in namespace {live}, but environment `{env}` deploys to {expected}"
+        "the live workloads are in namespace {live}, but environment `{env}` deploys to {expected}"
     )]
     NamespaceMismatch {
         live: String,
@@ -186,6 +186,41 @@ pub enum ErrorKind {
     },
     #[error("{path}: {problem}")]
     TemplatePlace { path: String, problem: String },
+    #[error("cannot lock the workspace: {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("another snapset{} is writing in this workspace (it holds {})", pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display())]
+    Locked { path: PathBuf, pid: Option<u32> },
+    #[error("{file} nests blocks more than {limit} levels deep")]
+    TooDeep { file: String, limit: usize },
+    #[error("{} is not a regular file ({kind})", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("{} is larger than {limit_mib} MiB", path.display())]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+    #[error("{file} is not UTF-8 text: invalid byte 0x{byte:02x} at byte offset {offset}")]
+    NotUtf8 {
+        file: String,
+        byte: u8,
+        offset: usize,
+    },
+    #[error("{file} holds a NUL byte: snapset reads text files")]
+    NulByte { file: String },
+    #[error("snapset stopped on an internal error: {message}")]
+    Internal { message: String },
+    #[error("not a CustomResourceDefinition: found apiVersion {api_version} kind {kind}")]
+    NotACrd { api_version: String, kind: String },
+    #[error("not YAML: {detail}")]
+    CrdNotYaml { detail: String },
+    #[error("invalid CustomResourceDefinition: {detail}")]
+    BadCrd { detail: String },
+    #[error("the schema of `{kind}` version {version} cannot be used: {detail}")]
+    CrdSchema {
+        kind: String,
+        version: String,
+        detail: String,
+    },
     #[error("{count} errors")]
     Many { count: usize },
 }
@@ -295,13 +330,13 @@ impl Error {
                     .unwrap_or_else(|| format!("environments: {}", known.join(", "))),
             ),
             ErrorKind::LiveNotJson { yaml: true, .. } => Some(
-                "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deployments -n NS -o json`".into(),
+                "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deploy,sts,ds,cronjob -n NS -o json`".into(),
             ),
             ErrorKind::LiveNotJson { .. } | ErrorKind::LiveNotDeployments { .. } => Some(
-                "pass what `kubectl get deployments -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
+                "pass what `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
             ),
             ErrorKind::NamespaceMismatch { env, expected, .. } => Some(format!(
-                "environment `{env}` is compared with what `kubectl get deployments -n {expected} -o json` prints"
+                "environment `{env}` is compared with what `kubectl get deploy,sts,ds,cronjob -n {expected} -o json` prints"
             )),
             ErrorKind::NotInSnapshot { known, .. } => {
                 Some(format!("the snapshot's services: {}", known.join(", ")))
@@ -311,6 +346,15 @@ impl Error {
             )),
             ErrorKind::NotYaml { .. } => Some(
                 "every {{ value }} is written as a JSON scalar, quotes included: join text inside the braces (`{{ service.name ~ \"-config\" }}`), not after them".into(),
+            ),
+            ErrorKind::Locked { .. } => Some(
+                "commands that write wait for each other; without --no-wait this one would have waited".into(),
+            ),
+            ErrorKind::Lock { .. } => Some(
+                "commands that write (render, bump, snapshot new, promote) first lock the workspace in .snapset/, so they need to write there; `render --check`, check and diff only read".into(),
+            ),
+            ErrorKind::Internal { .. } => Some(
+                "this is a bug in snapset: please report it with the command and the workspace that caused it".into(),
             ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())

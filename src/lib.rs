@@ -4,8 +4,10 @@
 //! `run` is the whole program: it parses the command line, runs one
 //! command, prints diagnostics and returns the exit code.
 
+pub mod cache_dir;
 pub mod cli;
 pub mod commands;
+pub mod crash;
 pub mod diff;
 pub mod edit;
 pub mod emit;
@@ -13,6 +15,7 @@ pub mod error;
 pub mod git;
 pub mod live;
 pub mod load;
+pub mod lock;
 pub mod pipeline;
 pub mod render;
 pub mod report;

@@ -1,14 +1,19 @@
-//! What a namespace runs, as `kubectl get deployments -n NS -o json` prints
-//! it: a `List` (or `DeploymentList`) of Deployments, or one Deployment. Each
-//! is read into k8s-openapi's `Deployment` and reduced to what `status`
-//! compares: which service and track it is, which commit it runs, and how
-//! many of its replicas are ready. snapset never talks to a cluster.
+//! What a namespace runs, as `kubectl get deploy,sts,ds,cronjob -n NS -o
+//! json` prints it: a `List` (or a `DeploymentList`, `CronJobList` …) of
+//! workloads, or one of them. Templates render any workload, so every kind
+//! with a pod template is read — Deployment, StatefulSet, DaemonSet, CronJob,
+//! Job — and so is any other kind carrying snapset's commit annotation (an
+//! Argo Rollout). Each is read into its k8s-openapi type where it has one,
+//! and reduced to what `status` compares: which service and track it is,
+//! which commit it runs, and how many of its replicas are ready. snapset
+//! never talks to a cluster.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -16,9 +21,14 @@ use crate::error::{Error, ErrorKind, Result};
 /// The annotation that snapset's Deployments carry (see the default template).
 pub const COMMIT_ANNOTATION: &str = "snapset.dev/commit";
 
-/// One live Deployment, as `status` needs it.
+/// The kinds read whether or not they carry the annotation.
+const WORKLOADS: [&str; 5] = ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"];
+
+/// One live workload, as `status` needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveDeployment {
+    /// `Deployment`, `CronJob` …
+    pub kind: String,
     pub name: String,
     pub namespace: Option<String>,
     /// The `app` label.
@@ -30,7 +40,8 @@ pub struct LiveDeployment {
     pub annotation: Option<String>,
     /// The image of every container, in order, with the container's name.
     pub images: Vec<(String, String)>,
-    /// `status.readyReplicas` and `spec.replicas`, when the object has a status.
+    /// Ready and desired replicas, for kinds that keep pods running and
+    /// have a status (not CronJobs or Jobs).
     pub replicas: Option<Replicas>,
 }
 
@@ -85,24 +96,30 @@ pub fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {
         return Err(not_deployments(format!("a JSON {}", json_type(&value))));
     };
     let kind = object.get("kind").and_then(Value::as_str);
-    let items: Vec<&Value> = match kind {
-        Some("Deployment") => vec![&value],
-        Some("List" | "DeploymentList") => {
+    let items: Vec<(&Value, String)> = match kind {
+        Some(k) if is_workload(&value, k) => vec![(&value, k.to_string())],
+        Some(list) if list == "List" || list_of(list).is_some() => {
             let Some(items) = object.get("items").and_then(Value::as_array) else {
                 return Err(not_deployments(format!(
-                    "a {} without an `items` array",
-                    kind.unwrap_or_default()
+                    "a {list} without an `items` array"
                 )));
             };
-            let others = describe_kinds(items);
+            // A typed list straight from the API leaves out the items' kind.
+            let default = list_of(list).unwrap_or("Deployment");
+            let kinds: Vec<String> = items
+                .iter()
+                .map(|item| {
+                    item.get("kind")
+                        .and_then(Value::as_str)
+                        .unwrap_or(default)
+                        .to_string()
+                })
+                .collect();
+            let others = describe_kinds(items, &kinds);
             if !others.is_empty() {
-                return Err(not_deployments(format!(
-                    "a {} of {}",
-                    kind.unwrap_or_default(),
-                    others
-                )));
+                return Err(not_deployments(format!("a {list} of {others}")));
             }
-            items.iter().collect()
+            items.iter().zip(kinds).collect()
         }
         Some(other) => return Err(not_deployments(article(other))),
         None => return Err(not_deployments("a JSON object without `kind`".into())),
@@ -110,22 +127,35 @@ pub fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| deployment(item, i + 1, input))
+        .map(|(i, (item, kind))| workload(item, &kind, i + 1, input))
         .collect()
 }
 
-/// "3 Pods, 1 Service" when some items are not Deployments; empty when all are.
-fn describe_kinds(items: &[Value]) -> String {
+/// `CronJob` for `CronJobList`, when it is a list of a workload kind.
+fn list_of(kind: &str) -> Option<&'static str> {
+    WORKLOADS
+        .into_iter()
+        .find(|w| kind.strip_suffix("List") == Some(*w))
+}
+
+/// A workload kind, or any kind that carries snapset's commit annotation.
+fn is_workload(item: &Value, kind: &str) -> bool {
+    WORKLOADS.contains(&kind)
+        || item
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .is_some_and(|a| a.contains_key(COMMIT_ANNOTATION))
+}
+
+/// "3 Pods, 1 Service" when some items are not workloads; empty when all are.
+fn describe_kinds(items: &[Value], kinds: &[String]) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for item in items {
-        let kind = item
-            .get("kind")
-            .and_then(Value::as_str)
-            // A DeploymentList straight from the API leaves out the items' kind.
-            .unwrap_or("Deployment");
-        *counts.entry(kind.to_string()).or_default() += 1;
+    let mut all = true;
+    for (item, kind) in items.iter().zip(kinds) {
+        all &= is_workload(item, kind);
+        *counts.entry(kind.clone()).or_default() += 1;
     }
-    if counts.keys().all(|k| k == "Deployment") {
+    if all {
         return String::new();
     }
     counts
@@ -154,7 +184,7 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
-fn deployment(item: &Value, index: usize, input: &str) -> Result<LiveDeployment> {
+fn workload(item: &Value, kind: &str, index: usize, input: &str) -> Result<LiveDeployment> {
     let name_of = |v: &Value| {
         v.pointer("/metadata/name")
             .and_then(Value::as_str)
@@ -168,42 +198,70 @@ fn deployment(item: &Value, index: usize, input: &str) -> Result<LiveDeployment>
             detail,
         })
     };
-    let d: Deployment = serde_json::from_value(item.clone()).map_err(|e| bad(e.to_string()))?;
-    let meta = &d.metadata;
-    let Some(name) = meta.name.clone().filter(|n| !n.is_empty()) else {
+    // The typed read finds what is malformed; the fields are then taken
+    // from the JSON alike for every kind.
+    let typed = match kind {
+        "Deployment" => serde_json::from_value::<Deployment>(item.clone()).map(|_| ()),
+        "StatefulSet" => serde_json::from_value::<StatefulSet>(item.clone()).map(|_| ()),
+        "DaemonSet" => serde_json::from_value::<DaemonSet>(item.clone()).map(|_| ()),
+        "CronJob" => serde_json::from_value::<CronJob>(item.clone()).map(|_| ()),
+        "Job" => serde_json::from_value::<Job>(item.clone()).map(|_| ()),
+        _ => serde_json::from_value::<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>(
+            item.get("metadata").cloned().unwrap_or(Value::Null),
+        )
+        .map(|_| ()),
+    };
+    typed.map_err(|e| bad(e.to_string()))?;
+    let Some(name) = name_of(item).filter(|n| !n.is_empty()) else {
         return Err(bad("it has no `metadata.name`".into()));
     };
-    let label = |key: &str| meta.labels.as_ref().and_then(|l| l.get(key)).cloned();
-    let template = d.spec.as_ref().map(|s| &s.template);
-    let annotation = meta
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(COMMIT_ANNOTATION))
-        .or_else(|| {
-            template
-                .and_then(|t| t.metadata.as_ref())
-                .and_then(|m| m.annotations.as_ref())
-                .and_then(|a| a.get(COMMIT_ANNOTATION))
-        })
-        .cloned();
+    let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+    let template = item
+        .pointer("/spec/template")
+        .or_else(|| item.pointer("/spec/jobTemplate/spec/template"));
+    let annotation = text("/metadata/annotations/snapset.dev~1commit").or_else(|| {
+        template
+            .and_then(|t| t.pointer("/metadata/annotations/snapset.dev~1commit"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
     let images = template
-        .and_then(|t| t.spec.as_ref())
-        .map(|s| {
-            s.containers
+        .and_then(|t| t.pointer("/spec/containers"))
+        .and_then(Value::as_array)
+        .map(|containers| {
+            containers
                 .iter()
-                .filter_map(|c| Some((c.name.clone(), c.image.clone()?)))
+                .filter_map(|c| {
+                    Some((
+                        c.get("name")?.as_str()?.to_string(),
+                        c.get("image")?.as_str()?.to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let replicas = d.status.as_ref().map(|status| Replicas {
-        ready: status.ready_replicas.unwrap_or(0),
+    let int = |pointer: &str| {
+        item.pointer(pointer)
+            .and_then(Value::as_i64)
+            .and_then(|n| i32::try_from(n).ok())
+    };
+    let replicas = item.get("status").filter(|s| s.is_object()).and_then(|_| match kind {
         // The API server defaults spec.replicas to 1.
-        desired: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+        "Deployment" | "StatefulSet" => Some(Replicas {
+            ready: int("/status/readyReplicas").unwrap_or(0),
+            desired: int("/spec/replicas").unwrap_or(1),
+        }),
+        "DaemonSet" => Some(Replicas {
+            ready: int("/status/numberReady").unwrap_or(0),
+            desired: int("/status/desiredNumberScheduled").unwrap_or(0),
+        }),
+        _ => None,
     });
     Ok(LiveDeployment {
-        namespace: meta.namespace.clone(),
-        app: label("app"),
-        version: label("version"),
+        kind: kind.to_string(),
+        namespace: text("/metadata/namespace"),
+        app: text("/metadata/labels/app"),
+        version: text("/metadata/labels/version"),
         name,
         annotation,
         images,
@@ -285,6 +343,7 @@ mod tests {
 
     fn live(name: &str, app: Option<&str>, version: Option<&str>) -> LiveDeployment {
         LiveDeployment {
+            kind: "Deployment".into(),
             name: name.into(),
             namespace: None,
             app: app.map(Into::into),

@@ -8,5 +8,5 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(snapset::run());
+    std::process::exit(snapset::crash::guard(snapset::run));
 }

@@ -74,8 +74,12 @@ impl State {
 pub struct Row {
     pub service: String,
     pub track: String,
-    /// The live Deployment's name; `None` when `missing`.
+    /// The live workload's name; `None` when `missing`. (Named for the
+    /// first kind status read; kept for the scripts that read it.)
     pub deployment: Option<String>,
+    /// The live workload's kind (`Deployment`, `CronJob` …); `None` when
+    /// `missing`.
+    pub kind: Option<String>,
     /// The live Deployment's namespace; for `missing`, the environment's.
     pub namespace: Option<String>,
     /// The full hash the snapshot pins; `None` when `not-in-snapshot`.
@@ -126,6 +130,7 @@ pub fn compare(
                     service: key.0,
                     track: key.1,
                     deployment: None,
+                    kind: None,
                     namespace: namespace.map(str::to_string),
                     snapshot_commit: Some(pinned.to_string()),
                     live_commit: None,
@@ -191,6 +196,7 @@ fn live_row(
         service: service.clone(),
         track: track.clone(),
         deployment: Some(d.name.clone()),
+        kind: Some(d.kind.clone()),
         namespace: d.namespace.clone(),
         snapshot_commit: None,
         live_commit: found
@@ -312,6 +318,7 @@ mod tests {
             service: "cart".into(),
             track: "stable".into(),
             deployment: Some("cart".into()),
+            kind: Some("Deployment".into()),
             namespace: Some("shop".into()),
             snapshot_commit: Some("a".repeat(40)),
             live_commit: Some("b".repeat(40)),

@@ -435,7 +435,7 @@ fn example_workspace_one_commit_changed() {
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("example");
-    for part in ["snapshots", "varsets", "templates", "out", "demo/shop.git"] {
+    for part in ["snapshots", "varsets", "templates", "crds", "out", "demo/shop.git"] {
         copy_dir(&project.join(part), &ws.join(part));
     }
     std::fs::copy(project.join("snapset.kdl"), ws.join("snapset.kdl")).unwrap();

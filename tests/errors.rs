@@ -394,3 +394,242 @@ fn a_list_item_with_both_a_value_and_keys() {
         "varset \"base\" {\n    vars {\n        tolerations {\n            - \"x\" key=\"dedicated\"\n        }\n    }\n}\n",
     )));
 }
+
+// ---- Issue 12: input that must never crash snapset ----
+
+#[test]
+fn snapshot_nested_50000_blocks_deep() {
+    insta::assert_snapshot!(broken(|ws, _| snapshot_with(
+        ws,
+        &("a {".repeat(50_000) + &"}".repeat(50_000) + "\n")
+    )));
+}
+
+#[test]
+fn invalid_kdl_nested_deeper_than_the_limit() {
+    // Unclosed string: the fast reader gives up and knus would recurse.
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "varsets/dev.kdl",
+        &format!(
+            "varset \"dev\" {{\n    namespace \"shop-dev\n{}\n",
+            "a {\n".repeat(200)
+        )
+    )));
+}
+
+#[test]
+fn snapshot_that_is_not_utf8() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        std::fs::write(
+            ws.path("snapshots/s1.kdl"),
+            b"snapshot \"s1\" {\n    description \"caf\xe9\"\n}\n",
+        )
+        .unwrap();
+    }));
+}
+
+#[test]
+fn varset_with_a_nul_byte() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "varsets/dev.kdl",
+        "varset \"dev\" {\n    namespace \"shop-\0dev\"\n}\n"
+    )));
+}
+
+#[test]
+fn template_that_is_a_directory() {
+    insta::assert_snapshot!(broken(|ws, _| std::fs::create_dir_all(
+        ws.path("templates/service/service.yaml.j2")
+    )
+    .unwrap()));
+}
+
+#[test]
+fn template_that_is_a_dangling_symlink() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        std::fs::create_dir_all(ws.path("templates/service")).unwrap();
+        std::os::unix::fs::symlink("nowhere.j2", ws.path("templates/service/service.yaml.j2")).unwrap();
+    }));
+}
+
+#[test]
+fn snapshot_that_is_a_symlink_loop() {
+    insta::assert_snapshot!(broken(|ws, _| std::os::unix::fs::symlink(
+        "loop.kdl",
+        ws.path("snapshots/loop.kdl")
+    )
+    .unwrap()));
+}
+
+/// A named pipe would make a plain read wait forever.
+#[test]
+fn snapshot_that_is_a_named_pipe() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let path = std::ffi::CString::new(ws.path("snapshots/pipe.kdl").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+    }));
+}
+
+#[test]
+fn snapshot_larger_than_64_mib() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        // Sparse: the size is refused before a byte is read.
+        let file = std::fs::File::create(ws.path("snapshots/huge.kdl")).unwrap();
+        file.set_len((64 << 20) + 1).unwrap();
+    }));
+}
+
+#[test]
+fn snapset_kdl_that_is_a_directory() {
+    let ws = TestWorkspace::empty();
+    std::fs::create_dir_all(ws.path("snapset.kdl")).unwrap();
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    insta::assert_snapshot!(redact(&run.stderr, &ws));
+}
+
+/// chmod 000 stops reads except for root; as root, snapset runs as
+/// `nobody` (setuid in the child) so the case is tested either way.
+#[test]
+fn snapshot_that_cannot_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let (ws, _) = TestWorkspace::shop();
+    let tmp = ws.root.parent().unwrap();
+    for dir in [tmp, ws.root.as_path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(
+        ws.path("snapshots/s1.kdl"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_snapset"));
+    command
+        .arg("-C")
+        .arg(&ws.root)
+        .arg("check")
+        .env("NO_COLOR", "1");
+    // SAFETY: no arguments, no failure.
+    if unsafe { libc::geteuid() } == 0 {
+        command.uid(65534).gid(65534);
+    }
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(redact(&String::from_utf8_lossy(&out.stderr), &ws));
+}
+
+/// A shallow clone of the services' repository lacks the older commits a
+/// snapshot pins.
+#[test]
+fn repository_is_a_shallow_clone_without_the_pinned_commit() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let shallow = ws.root.parent().unwrap().join("shallow.git");
+        let status = std::process::Command::new("git")
+            .args(["clone", "--quiet", "--bare", "--depth", "1"])
+            .arg(format!("file://{}", ws.git.path().display()))
+            .arg(&shallow)
+            .status()
+            .expect("git clone");
+        assert!(status.success());
+        let text = ws
+            .read("snapset.kdl")
+            .replace("repo \"../shop.git\"", "repo \"../shallow.git\"");
+        ws.write("snapset.kdl", &text);
+    }));
+}
+
+/// A repository that lost the tree of a pinned commit (a broken partial
+/// clone): the commit is found, reading it is not.
+#[test]
+fn repository_without_the_tree_of_a_pinned_commit() {
+    let text = broken(|ws, shop| {
+        let repo = ws.git.repo();
+        let tree = repo
+            .find_commit(git2::Oid::from_str(&shop.cart1).unwrap())
+            .unwrap()
+            .tree_id()
+            .to_string();
+        let loose = ws
+            .git
+            .path()
+            .join("objects")
+            .join(&tree[..2])
+            .join(&tree[2..]);
+        std::fs::remove_file(loose).unwrap();
+        // The untouched-path cache would answer without the tree.
+        std::fs::remove_dir_all(ws.path(".snapset")).unwrap();
+    });
+    assert!(text.contains("s1.kdl") || text.contains("git"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn template_rendering_yaml_nested_too_deep() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+        "templates/service/service.yaml.j2",
+        &format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{{{ service.name }}}}\nspec:\n  x: {}{}\n",
+            "[".repeat(50_000),
+            "]".repeat(50_000)
+        )
+    )
+    }));
+}
+
+#[test]
+fn template_rendering_yaml_indented_too_deep() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+        "templates/service/service.yaml.j2",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ service.name }}\nspec:\n{% for i in range(300) %}  {% for j in range(i) %}  {% endfor %}a:\n{% endfor %}"
+    )
+    }));
+}
+
+#[test]
+fn template_nested_too_deep() {
+    insta::assert_snapshot!(broken(|ws, _| ws.write(
+        "templates/service/service.yaml.j2",
+        &format!(
+            "apiVersion: v1\nkind: Service\n{}{}",
+            "{% if true %}".repeat(5_000),
+            "{% endif %}".repeat(5_000)
+        )
+    )));
+}
+
+#[test]
+fn writer_with_no_wait_while_the_lock_is_held() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let (ws, _) = TestWorkspace::shop();
+    std::fs::create_dir_all(ws.path(".snapset")).unwrap();
+    let mut lock = std::fs::File::create(ws.path(".snapset/lock")).unwrap();
+    // SAFETY: a valid open descriptor.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+    lock.write_all(b"4242\n").unwrap();
+    let run = ws.run(&["--no-wait", "render"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(redact(&run.stderr, &ws));
+    assert!(ws.tree("out").is_empty());
+}
+
+/// serde_json's recursion limit (128) guards `status --live`.
+#[test]
+fn live_input_nested_too_deep() {
+    let (ws, _) = TestWorkspace::shop();
+    let deep = "[".repeat(50_000) + &"]".repeat(50_000);
+    ws.write("live.json", &format!("{{\"items\": {deep}}}"));
+    let run = ws.run(&[
+        "status",
+        "--env",
+        "dev",
+        "--live",
+        &ws.path("live.json").to_string_lossy(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    insta::assert_snapshot!(redact(&run.stderr, &ws));
+}

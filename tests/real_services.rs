@@ -254,6 +254,7 @@ fn explain_shows_a_leaf_and_every_leaf_under_a_map() {
     assert_eq!(json.code, 0, "{}", json.stderr);
     let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(rows[0]["key"], "resources.limits");
+    assert_eq!(rows[0]["path"], "resources.limits.memory");
     assert_eq!(rows[0]["value"], "1Gi");
     assert_eq!(rows[0]["overridden"][0]["value"], "256Mi");
 }
@@ -341,4 +342,119 @@ fn an_unknown_template_set_is_an_error_at_the_service_line() {
     let run = ws.run(&["render"]);
     assert_eq!(run.code, 2);
     insta::assert_snapshot!(redact(&run.stderr, &ws));
+}
+
+#[test]
+fn templates_import_macros_from_a_partial() {
+    let ws = real();
+    ws.write(
+        "templates/_helpers.j2",
+        r#"{#- Never rendered on its own: imported by the templates. -#}
+{% macro labels(service, track) -%}
+app: {{ service.name }}
+team: {{ "shop" }}
+{%- if track %}
+version: {{ track.name }}
+{%- endif %}
+{%- endmacro %}
+"#,
+    );
+    ws.write(
+        "templates/service/configmap.yaml.j2",
+        r#"{% import "templates/_helpers.j2" as h -%}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ service.name ~ "-config" }}
+  labels:
+    {{ h.labels(service, none) | indent(4) }}
+data:
+  TEAM: {{ vars.team }}
+"#,
+    );
+    let run = ws.run(&["render", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cm = ws.read("out/prod/cart/configmap.yaml");
+    assert!(
+        cm.contains("  labels:\n    app: \"cart\"\n    app.kubernetes.io/managed-by: \"snapset\"\n    team: \"shop\"\n"),
+        "{cm}"
+    );
+    assert!(!ws.tree("out/prod").keys().any(|f| f.contains("helpers")));
+}
+
+/// What `kubectl get deploy,sts,ds,cronjob -o json` prints for a namespace
+/// running the rendered objects, with a status where kubectl has one.
+fn live_object(ws: &TestWorkspace, file: &str, status: serde_json::Value) -> serde_json::Value {
+    let mut object: serde_json::Value = serde_norway::from_str(&ws.read(file)).unwrap();
+    if !status.is_null() {
+        object["status"] = status;
+    }
+    object
+}
+
+#[test]
+fn status_reads_cronjobs_statefulsets_and_annotated_custom_workloads() {
+    let ws = real();
+    assert_eq!(ws.run(&["render", "--env", "prod"]).code, 0);
+    let cart = live_object(
+        &ws,
+        "out/prod/cart/deployment.yaml",
+        serde_json::json!({"readyReplicas": 1}),
+    );
+    let mailer = live_object(
+        &ws,
+        "out/prod/mailer/cronjob.yaml",
+        serde_json::json!({"lastScheduleTime": "2026-11-28T03:00:00Z"}),
+    );
+    // taxe runs as a StatefulSet, tower's tracks as an Argo Rollout and a
+    // Deployment: what matters is the kind's pod template or the annotation.
+    let mut taxe = live_object(&ws, "out/prod/taxe/deployment.yaml", serde_json::Value::Null);
+    taxe["kind"] = "StatefulSet".into();
+    taxe["spec"]["serviceName"] = "taxe".into();
+    taxe["status"] = serde_json::json!({"replicas": 1, "readyReplicas": 1});
+    let mut canary = live_object(&ws, "out/prod/tower/deployment-canary.yaml", serde_json::Value::Null);
+    canary["apiVersion"] = "argoproj.io/v1alpha1".into();
+    canary["kind"] = "Rollout".into();
+    let stable = live_object(
+        &ws,
+        "out/prod/tower/deployment-stable.yaml",
+        serde_json::json!({"readyReplicas": 0}),
+    );
+    let list = serde_json::json!({
+        "apiVersion": "v1", "kind": "List",
+        "items": [cart, mailer, taxe, canary, stable]
+    });
+    let file = ws.path("live.json");
+    std::fs::write(&file, list.to_string()).unwrap();
+    let run = ws.run(&[
+        "status", "--env", "prod", "--live", "live.json", "--format", "json",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let summary: Vec<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{} {} {} {}/{}",
+                r["service"].as_str().unwrap(),
+                r["track"].as_str().unwrap(),
+                r["kind"].as_str().unwrap(),
+                r["state"].as_str().unwrap(),
+                r["ready"],
+                r["desired"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "cart/stable Deployment same 1/1",
+            "mailer/stable CronJob same null/null",
+            "taxe/stable StatefulSet same 1/1",
+            "tower/canary Rollout same null/null",
+            "tower/stable Deployment same 0/1",
+        ]
+    );
 }

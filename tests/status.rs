@@ -1,4 +1,4 @@
-//! `snapset status`: a snapshot against what `kubectl get deployments -o json`
+//! `snapset status`: a snapshot against what `kubectl get deploy,sts,ds,cronjob -o json`
 //! prints, on a fixture repository with a side branch and a merge. Every
 //! relation, the counts checked against `git rev-list --count`, the output
 //! formats, the exit codes and the inputs that are not Deployments.
@@ -474,13 +474,13 @@ fn an_empty_namespace_is_all_missing_and_a_foreign_one_is_warned_about() {
     );
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("the live Deployments are in namespace shop-prod, but environment `dev` deploys to shop-dev"),
+        run.stderr.contains("the live workloads are in namespace shop-prod, but environment `dev` deploys to shop-dev"),
         "{}",
         run.stderr
     );
     assert!(
         run.stderr
-            .contains("kubectl get deployments -n shop-dev -o json"),
+            .contains("kubectl get deploy,sts,ds,cronjob -n shop-dev -o\n        json"),
         "{}",
         run.stderr
     );
@@ -519,7 +519,7 @@ fn input_that_is_not_deployments_exits_2_and_says_what_it_read() {
         ),
         (
             r#"{"kind":"List","items":[{"kind":"Deployment","metadata":{"name":"cart"},"spec":{"replicas":"two"}}]}"#,
-            "item 1 (`cart`) of standard input is not a Deployment snapset can read: invalid type: string \"two\"",
+            "item 1 (`cart`) of standard input is not a workload snapset can read: invalid type: string \"two\"",
         ),
         (
             r#"{"kind":"Deployment","apiVersion":"extensions/v1beta1","metadata":{"name":"cart"}}"#,

@@ -361,6 +361,10 @@ fn to_json(f: &Finding, args: &ExplainArgs, sources: &Sources) -> Value {
             .map(|s| json!({ "value": s.json, "origin": origin_json(&s.origin, sources) }))
             .collect::<Vec<_>>(),
     });
+    if f.kind == "var" {
+        // The leaf: KEY itself, or a leaf under the map KEY names.
+        row["path"] = Value::String(f.name.clone());
+    }
     if let Some(track) = &f.track {
         row["track"] = Value::String(track.clone());
     }

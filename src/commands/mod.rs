@@ -14,9 +14,15 @@ mod status;
 use crate::Session;
 use crate::cli::{Cli, Command};
 use crate::error::Result;
+use crate::lock::WorkspaceLock;
+use crate::pipeline;
 
 pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
     let dir = cli.directory.as_deref();
+    let _lock = match cli.command.writes() {
+        true => Some(WorkspaceLock::acquire(&pipeline::root(dir)?, cli.no_wait)?),
+        false => None,
+    };
     match cli.command {
         Command::Render(args) => render::RenderCommand::run(args, dir, session),
         Command::Check(args) => check::CheckCommand::run(args, dir, session),

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::Session;
 use crate::cli::RenderArgs;
-use crate::emit::{Change, ChangeKind, Emitter, compare};
+use crate::emit::{Change, ChangeKind, Emitter, Leftovers, compare};
 use crate::error::Result;
 use crate::pipeline;
 
@@ -16,6 +16,15 @@ impl RenderCommand {
         let root = pipeline::root(dir)?;
         let out = root.join("out");
         let emitter = Emitter::new(&out);
+        // What a killed render left; `commands::run` holds the workspace
+        // lock for a render that writes, so none of it is in use.
+        let leftovers = Leftovers::find(&out)?;
+        if !args.check {
+            leftovers.remove()?;
+            for name in leftovers.names() {
+                println!("removed out/{name}, left by an interrupted render");
+            }
+        }
         let (compiled, listing) =
             pipeline::compile_listing(&root, &args.envs.envs, session, Some(&out))?;
         let plans = emitter.plan(&compiled.rendered, &listing)?;
@@ -43,7 +52,10 @@ impl RenderCommand {
                 };
                 println!("would {verb:6} out/{}/{}", c.env, c.file);
             }
-            if changes.is_empty() {
+            for name in leftovers.names() {
+                println!("would remove out/{name}, left by an interrupted render");
+            }
+            if changes.is_empty() && leftovers.names().is_empty() {
                 println!("out/ is up to date");
                 return Ok(crate::EXIT_OK);
             }

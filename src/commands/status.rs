@@ -1,5 +1,6 @@
 //! `snapset status`: compares an environment's snapshot with what a namespace
-//! runs, read from `kubectl get deployments -n NS -o json` (a file or stdin).
+//! runs, read from `kubectl get deploy,sts,ds,cronjob -n NS -o json` (a file
+//! or stdin).
 //! Exit 0 when every track runs the snapshot's commit, 1 otherwise.
 
 use std::path::Path;
@@ -63,7 +64,7 @@ impl StatusCommand {
                 serde_json::to_string_pretty(&rows).expect("rows serialize") + "\n"
             }
             TableFormat::Table => format!(
-                "{}\n{}: snapshot {} against {} Deployment{} of {}: {}\n",
+                "{}\n{}: snapshot {} against {} workload{} of {}: {}\n",
                 status::table(&rows, &repo.display, report::stdout_colour()),
                 env.name.value,
                 snapshot.name,

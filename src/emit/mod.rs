@@ -4,6 +4,7 @@
 //! rename, so an error, a crash or a kill leaves the old folder intact.
 
 mod dir;
+mod leftovers;
 mod swap;
 
 use std::collections::BTreeMap;
@@ -11,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::render::RenderedEnvironment;
+
+pub use leftovers::Leftovers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

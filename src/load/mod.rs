@@ -3,8 +3,10 @@
 //! shape, not for existence (that is `resolve`'s job).
 
 mod config;
+mod input;
 pub mod kdl;
 pub mod kdl_ast;
+mod kdl_depth;
 pub mod kdl_parse;
 mod snapshot;
 pub mod templates;
@@ -87,7 +89,7 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
     })?;
     start
         .ancestors()
-        .find(|dir| dir.join("snapset.kdl").is_file())
+        .find(|dir| std::fs::symlink_metadata(dir.join("snapset.kdl")).is_ok())
         .map(Path::to_path_buf)
         .ok_or_else(|| Error::new(ErrorKind::NoWorkspace { start }))
 }
@@ -170,9 +172,9 @@ impl<'s> Loader<'s> {
     }
 
     fn templates(&mut self) -> Result<templates::TemplateFiles> {
-        let (found, sets) = templates::find(&self.root)?;
-        let mut files = Vec::with_capacity(found.len());
-        for f in found {
+        let listing = templates::find(&self.root)?;
+        let mut files = Vec::with_capacity(listing.found.len());
+        for f in listing.found {
             let (file, _) = self.read(&f.rel)?;
             files.push(templates::TemplateFile {
                 set: f.set,
@@ -181,7 +183,15 @@ impl<'s> Loader<'s> {
                 file,
             });
         }
-        Ok(templates::TemplateFiles { files, sets })
+        let mut partials = Vec::new();
+        for rel in &listing.partials {
+            partials.push(self.read(rel)?.0);
+        }
+        Ok(templates::TemplateFiles {
+            files,
+            partials,
+            sets: listing.sets,
+        })
     }
 
     fn snapshot(&mut self, file_name: &str) -> Result<Snapshot> {
@@ -206,14 +216,11 @@ impl<'s> Loader<'s> {
         let path = self.root.join(rel);
         let text = match self.overlay.get(rel) {
             Some(text) => text.clone(),
-            None => std::fs::read_to_string(&path).map_err(|source| {
-                Error::new(ErrorKind::Read {
-                    path: path.clone(),
-                    source,
-                })
-            })?,
+            None => input::text(input::read_bytes(&path)?, rel, &path, self.sources)?,
         };
-        Ok((self.sources.add(rel.to_string(), &path, text.clone()), text))
+        let file = self.sources.add(rel.to_string(), &path, text.clone());
+        input::check(file, rel, &text)?;
+        Ok((file, text))
     }
 
     /// File names in a workspace folder with the given extension, sorted so

@@ -52,6 +52,9 @@ pub struct TemplateFile {
 #[derive(Debug, Default)]
 pub struct TemplateFiles {
     pub files: Vec<TemplateFile>,
+    /// `templates/_*.j2`: macros and pieces for `{% import %}` and
+    /// `{% include %}`, never rendered on their own.
+    pub partials: Vec<FileId>,
     /// The sets, by folder name.
     pub sets: BTreeSet<String>,
 }
@@ -75,10 +78,20 @@ pub struct Found {
     pub rel: String,
 }
 
+/// What `templates/` holds, before the files are read.
+#[derive(Default)]
+pub struct Listing {
+    pub found: Vec<Found>,
+    pub sets: BTreeSet<String>,
+    /// Paths of the partials, relative to the workspace root.
+    pub partials: Vec<String>,
+}
+
 /// Lists `templates/` (absent: no user templates), sorted.
-pub fn find(root: &Path) -> Result<(Vec<Found>, BTreeSet<String>)> {
+pub fn find(root: &Path) -> Result<Listing> {
     let mut found = Vec::new();
     let mut sets = BTreeSet::new();
+    let mut partials = Vec::new();
     for (name, is_dir) in entries(&root.join("templates"))? {
         let rel = format!("templates/{name}");
         match (is_dir, Scope::from_folder(&name)) {
@@ -118,13 +131,18 @@ pub fn find(root: &Path) -> Result<(Vec<Found>, BTreeSet<String>)> {
                 }
                 sets.insert(name);
             }
+            (false, _) if name.starts_with('_') && is_template(&name) => partials.push(rel),
             (false, _) if is_template(&name) => {
                 return Err(misplaced(&rel, belongs(&name)));
             }
             (false, _) => {}
         }
     }
-    Ok((found, sets))
+    Ok(Listing {
+        found,
+        sets,
+        partials,
+    })
 }
 
 /// Where a template file found straight under `templates/` belongs.
@@ -135,7 +153,7 @@ fn belongs(name: &str) -> String {
             "not in a scope folder: it replaces the built-in {stem} template from templates/{}/{stem}{SUFFIX}",
             scope.folder()
         ),
-        None => "not in a scope folder: move it to templates/environment/ (once per environment), templates/service/ (once per service) or templates/track/ (once per track)".into(),
+        None => "not in a scope folder: move it to templates/environment/ (once per environment), templates/service/ (once per service) or templates/track/ (once per track); a file of macros to import is named with a leading `_` (templates/_helpers.j2)".into(),
     }
 }
 

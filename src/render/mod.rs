@@ -9,8 +9,8 @@ mod inject;
 pub mod istio;
 mod snapshot_json;
 pub mod templates;
-pub mod validate;
 pub mod yaml;
+mod yaml_depth;
 mod yaml_read;
 
 use std::collections::BTreeMap;
@@ -261,6 +261,16 @@ impl<'a> Renderer<'a> {
         if is_blank(&text) {
             return Ok(None);
         }
+        if let Some((depth, line)) = yaml_depth::too_deep(&text) {
+            return Err(Error::new(ErrorKind::Manifest {
+                template: t.name.clone(),
+                kind: "object".into(),
+                detail: format!(
+                    "the rendered text is nested {depth} levels deep at its line {line}; snapset reads at most {}",
+                    yaml_depth::MAX_NESTING
+                ),
+            }));
+        }
         let doc = match yaml_read::parse(&text) {
             Some(doc) => {
                 debug_assert_eq!(
@@ -291,6 +301,10 @@ impl<'a> Renderer<'a> {
         }
         inject::stamp(&mut doc, stamp);
         self.schemas.check(&doc).map_err(|problem| {
+            // A CRD whose schema cannot be compiled: the error is the CRD's.
+            if let Some(schema) = problem.schema {
+                return *schema;
+            }
             let kind = doc
                 .get("kind")
                 .and_then(Value::as_str)

@@ -135,6 +135,17 @@ impl Templates {
                 built_in: Some(built_in),
             });
         }
+        for &file in &user.partials {
+            let source = sources.get(file);
+            let (name, text) = (source.name.clone(), source.text.to_string());
+            let added = refuse_unescaped(&name, &text, file).and_then(|_| {
+                env.add_template_owned(name, text)
+                    .map_err(|e| template_error(&e, file, sources))
+            });
+            if let Err(e) = added {
+                errors.push(e);
+            }
+        }
         for set in std::iter::once(&mut default).chain(sets.values_mut()) {
             for scope in Scope::ALL {
                 let list = set.scope_mut(scope);

@@ -264,6 +264,11 @@ fn scalar(text: &str) -> Option<Value> {
         }
         return Some(Value::String(inner.replace("''", "'")));
     }
+    // A map or list printed whole by a template (`{{ vars.resources }}`)
+    // is JSON, which YAML reads as flow style to the same value.
+    if text.starts_with(['{', '[']) {
+        return serde_json::from_str(text).ok();
+    }
     match text {
         "true" => return Some(Value::Bool(true)),
         "false" => return Some(Value::Bool(false)),
@@ -310,12 +315,20 @@ mod tests {
     }
 
     #[test]
+    fn reads_json_printed_by_a_template() {
+        same_as_libyaml(
+            "resources: {\"limits\":{\"memory\":\"1Gi\"},\"requests\":{\"cpu\":\"250m\"}}\ntolerations: [{\"effect\":\"NoSchedule\",\"key\":\"x\"}]\nhosts: [\"a\", \"b\"]\nratio: [0.5, -3, true, null]\n",
+        );
+    }
+
+    #[test]
     fn refuses_what_it_does_not_know() {
         for text in [
             "a: 1 # comment\n",
             "a: &x 1\n",
             "a: |\n  text\n",
-            "a: [1, 2]\n",
+            "a: [1, 2\n",
+            "a: [x, y]\n",
             "a: 1.5\n",
             "a: 0123\n",
             "a: yes\n",

@@ -287,10 +287,10 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
             }
         }
     }
-    let unknown: Vec<(Oid, &str)> = pinned
+    let unknown: Vec<(Oid, &str, &Loc)> = pinned
         .iter()
         .filter(|p| p.touched.is_none())
-        .map(|p| (p.track.commit, p.path))
+        .map(|p| (p.track.commit, p.path, &p.track.commit_loc))
         .collect();
     let chunk = unknown
         .len()
@@ -302,7 +302,12 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
             let repo = open_repo(ws)?;
             chunk
                 .iter()
-                .map(|(commit, path)| repo.touches(*commit, path))
+                .map(|(commit, path, loc)| {
+                    // A repository missing the pin's trees (a broken
+                    // partial clone) is an error at the pin.
+                    repo.touches(*commit, path)
+                        .map_err(|e| e.label(loc, "this commit's trees cannot be read"))
+                })
                 .collect()
         })
         .collect::<Result<_>>()?;

@@ -111,19 +111,8 @@ fn parse(text: &str) -> HashMap<(Oid, String), bool> {
 /// half a file; the folder says it is a cache, to git and to backup tools.
 fn write(file: &Path, text: &str) -> std::io::Result<()> {
     let dir = file.parent().expect("the cache file is in .snapset/");
-    std::fs::create_dir_all(dir)?;
-    for (name, body) in [
-        (".gitignore", "# Created by snapset: a cache.\n*\n"),
-        (
-            "CACHEDIR.TAG",
-            "Signature: 8a477f597d28d172789f06886806bc55\n# Created by snapset: a cache.\n",
-        ),
-    ] {
-        let path = dir.join(name);
-        if !path.exists() {
-            std::fs::write(path, body)?;
-        }
-    }
+    let root = dir.parent().expect(".snapset/ is in the workspace root");
+    crate::cache_dir::create(root)?;
     let temp = dir.join(format!(".touched.{}", std::process::id()));
     std::fs::write(&temp, text)?;
     std::fs::rename(&temp, file).inspect_err(|_| {
