@@ -424,10 +424,18 @@ def run_bench(args):
         target(bump, f"≥ 20 × faster than the git log loop ({fmt_ratio(r)})", r >= 20)
 
     # ---------------------------------------------------------------- peers
+    helm = None
     if args.peers:
-        peer_rows, peer_ratios = run_peers(args, ws, check, S, E, work, checks, info)
+        peer_rows, peer_ratios, helm = run_peers(args, ws, check, S, E, work, checks, info)
         rows += peer_rows
         ratios += peer_ratios
+
+    # ------------------------------------------------ user templates (issue 11)
+    sections = []
+    if args.templates:
+        t_rows, section = run_templates(args, snapset, work, trash, check, files, helm, checks, info)
+        rows += t_rows
+        sections.append(section)
 
     # ---------------------------------------------------------------- scale
     if args.scale:
@@ -465,7 +473,7 @@ def run_bench(args):
 
     trash.empty()
 
-    return rows, ratios, checks, info
+    return rows, ratios, checks, info, sections
 
 
 def run_peers(args, ws, check, S, E, work, checks, info):
@@ -493,6 +501,7 @@ def run_peers(args, ws, check, S, E, work, checks, info):
     helm_row = measure(f"helm template, all {E} envs (S={S:,})", ["sh", script], args.runs, env=env,
                        files=None)
     rows.append(helm_row)
+    helm = {"row": helm_row, "streams": streams}
     if helm_row.status == "ok":
         pairs = [f"env-{e}={streams}/env-{e}.yaml" for e in range(1, E + 1)]
         res = subprocess.run([py, os.path.join(HERE, "compare.py"), os.path.join(ws, "out"), *pairs],
@@ -548,10 +557,158 @@ def run_peers(args, ws, check, S, E, work, checks, info):
         r = k1000 / check.median
         ratios.append((f"kustomize, 1 env of S={S:,} ({how.split(' (')[0]}) ÷ snapset check, {E} envs", r,
                        "≥ 1,000 (thousands)", r >= 1000))
-    return rows, ratios
+    return rows, ratios, helm
 
 
-def table(rows, ratios, checks, info, m, args, tools):
+def count_documents(out):
+    """The objects snapset wrote: the .yaml files of out/ but kustomization.yaml."""
+    docs = {}
+    for dirpath, _, names in os.walk(out):
+        for n in names:
+            if n.endswith(".yaml") and n != "kustomization.yaml":
+                env = os.path.relpath(dirpath, out).split(os.sep)[0]
+                docs.setdefault(env, []).append(os.path.relpath(os.path.join(dirpath, n), os.path.join(out, env)))
+    return {e: sorted(v) for e, v in docs.items()}
+
+
+def count_kinds(path):
+    """The documents of a YAML stream (helm template's output): one top-level `kind:` each."""
+    with open(path) as f:
+        return sum(1 for line in f if line.startswith("kind:"))
+
+
+def fmt_us(s):
+    return "—" if s is None else f"{s * 1e6:,.1f} µs"
+
+
+def run_templates(args, snapset, work, trash, check, builtin_files, helm, checks, info):
+    """Issue 11: check of a release where every service uses user templates, per
+    document, against helm template per document (same run); and what validating one
+    custom resource per service against a large CRD adds, scaled to 1,000 objects."""
+    S, E, N = args.services, args.envs, args.runs
+    rows = []
+    ws_t = os.path.join(work, f"ws-tpl-{S}x{E}")
+    ws_c = os.path.join(work, f"ws-tplcrd-{S}x{E}")
+    gen_args = ["--services", str(S), "--envs", str(E)]
+    log(f"generating the user-template workspaces (S={S} E={E})")
+    for w in (ws_t, ws_c):
+        trash.put(os.path.join(w, "out"))
+    t = gen("workspace", ws_t, *gen_args, "--user-templates")
+    gen("workspace", ws_c, *gen_args, "--user-templates", "--crd-objects", *(
+        ["--istio-crds", args.istio_crds] if args.istio_crds else []))
+    info.append(f"generated the user-template workspaces (`gen.py workspace --user-templates`, and with "
+                f"`--crd-objects`) in {fmt_time(t)} each")
+    with open(os.path.join(ws_c, ".bench", "model.json")) as f:
+        crd = json.load(f)["crd"]
+    info.append(f"CRD: `{crd['name']}` from `{crd['source']}`: {crd['lines']:,} lines, {crd['bytes']:,} bytes, "
+                f"versions {', '.join(crd['versions'])}")
+
+    docs = {}
+    for label, w in (("user templates", ws_t), ("user templates + CRD objects", ws_c)):
+        out = os.path.join(w, "out")
+        trash.put(out)
+        trash.put(os.path.join(w, ".snapset"))
+        r = run_once([snapset, "-C", w, "render"])
+        if r.rc != 0:
+            tail = " ".join(r.stderr.strip().splitlines()[-6:])[:600]
+            checks.append(f"✗ `snapset render` failed on the {label} workspace (exit {r.rc}): {tail}")
+            return rows, ("", [])
+        with open(os.path.join(w, ".bench", "expected-files.json")) as f:
+            expected = json.load(f)
+        got = count_documents(out)
+        want = expected["per_env"]
+        bad = [e for e in (f"env-{e}" for e in range(1, E + 1)) if got.get(e) != want]
+        n_docs = sum(len(v) for v in got.values())
+        docs[w] = n_docs
+        hpa = sum(1 for v in got.values() for x in v if "/hpa" in x)
+        edge = sum(1 for v in got.values() for x in v if x.endswith("/edge.yaml"))
+        if bad:
+            e = bad[0]
+            missing = sorted(set(want) - set(got.get(e, [])))[:5]
+            extra = sorted(set(got.get(e, [])) - set(want))[:5]
+            checks.append(f"✗ {label}: out/ of {', '.join(bad)} is not the expected file set "
+                          f"(e.g. missing {missing}, unexpected {extra})")
+        else:
+            what = f"{hpa:,} HPA files ({expected['hpa']:,} per env; every 4th service renders none)"
+            if expected["crd_objects"]:
+                what += f", all {edge:,} custom resources (`edge.yaml`, one per service and env)"
+            checks.append(f"✓ {label}: out/ holds exactly the expected {n_docs:,} documents in {E} envs: {what}")
+        os.sync()
+    n_edge = docs[ws_c] - docs[ws_t]
+
+    # Interleaved (A B A B ...): the difference of the two is what the CRD objects add.
+    # At least 10 runs each: a difference of medians is noisier than a median.
+    c_t, c_c = measure_interleaved([
+        dict(name=f"snapset check, user templates (S={S:,}, {docs[ws_t]:,} documents)",
+             cmd=[snapset, "-C", ws_t, "check"], files=docs[ws_t]),
+        dict(name=f"snapset check, user templates + {n_edge:,} VirtualServices checked against the CRD",
+             cmd=[snapset, "-C", ws_c, "check"], files=docs[ws_c]),
+    ], max(N, 10))
+    rows += [c_t, c_c]
+
+    # Control: the custom resources are really validated. A field the CRD does not
+    # declare must stop the check, naming it.
+    edge = os.path.join(ws_c, "templates", "service", "edge.yaml.j2")
+    with open(edge) as f:
+        good = f.read()
+    try:
+        with open(edge, "w") as f:
+            f.write(good.replace("        attempts: 3\n", "        attempts: 3\n        attemptz: 3\n", 1))
+        r = run_once([snapset, "-C", ws_c, "check"])
+    finally:
+        with open(edge, "w") as f:
+            f.write(good)
+    ok = r.rc == 2 and "attemptz" in r.stderr
+    first = " ".join(r.stderr.split())[:160]
+    checks.append(f"{'✓' if ok else '✗'} control: an edge VirtualService with an undeclared field "
+                  f"`spec.http[0].retries.attemptz` fails `check` (exit {r.rc}: {first})")
+
+    lines = ["| issue 11 (user templates) | snapset | compared with | ratio / scaled | target | met |",
+             "| --- | ---: | --- | ---: | --- | :-: |"]
+    mets = []
+    builtin = (f"built-in templates: {fmt_us(check.median / builtin_files)}/file"
+               if check.median and builtin_files else "")
+    if c_t.median is not None:
+        per_doc = c_t.median / docs[ws_t]
+        h = helm["row"] if helm else None
+        if h is not None and h.status == "ok" and h.median:
+            helm_docs = sum(count_kinds(os.path.join(helm["streams"], f"env-{e}.yaml")) for e in range(1, E + 1))
+            helm_per = h.median / helm_docs
+            r = per_doc / helm_per
+            met = r <= 0.25
+            mets.append(met)
+            lines.append(f"| `check` per document, every service on user templates ({fmt_time(c_t.median)} ÷ "
+                         f"{docs[ws_t]:,}) | {fmt_us(per_doc)} | `helm template` per document: {fmt_us(helm_per)} "
+                         f"({fmt_time(h.median)} ÷ {helm_docs:,}) | {fmt_ratio(r)} | ≤ 0.25 × helm | {mark(met)} |")
+            info.append(f"{builtin} (`snapset check` of the built-in release ÷ the files of its out/, which "
+                        f"counts kustomization.yaml and snapshot.json too)")
+        else:
+            lines.append(f"| `check` per document, every service on user templates ({fmt_time(c_t.median)} ÷ "
+                         f"{docs[ws_t]:,}) | {fmt_us(per_doc)} | `helm template`: not measured (needs --peers) "
+                         f"| | ≤ 0.25 × helm | |")
+    if c_t.median is not None and c_c.median is not None and n_edge > 0:
+        def signed(x):
+            return fmt_time(x) if x >= 0 else "−" + fmt_time(-x)
+
+        # The target is judged on the median of the paired differences (run i with
+        # minus run i without, back to back): a drift of the machine's load cancels in
+        # each pair, where a difference of two medians swings by tens of ms here.
+        paired = statistics.median([b - a for a, b in zip(c_t.walls, c_c.walls)])
+        per_1000 = paired / n_edge * 1000
+        delta = c_c.median - c_t.median
+        cpu_delta = (c_c.cpu - c_t.cpu) if c_c.cpus and c_t.cpus else None
+        cpu_part = (f"; CPU {fmt_time(c_c.cpu)} − {fmt_time(c_t.cpu)} = {signed(cpu_delta)} "
+                    f"({signed(cpu_delta / n_edge * 1000)} per 1,000)" if cpu_delta is not None else "")
+        met = per_1000 <= 0.100
+        mets.append(met)
+        lines.append(f"| `check` with − without {n_edge:,} VirtualServices (`{crd['name']}`, "
+                     f"{crd['bytes'] / 1e3:,.0f} kB), median of the paired differences | {signed(paired)} "
+                     f"| difference of the medians {fmt_time(c_c.median)} − {fmt_time(c_t.median)} = {signed(delta)}"
+                     f"{cpu_part} | {signed(per_1000)} per 1,000 objects | ≤ 100 ms per 1,000 | {mark(met)} |")
+    return rows, ("\n".join(lines), mets)
+
+
+def table(rows, ratios, checks, info, m, args, tools, sections=()):
     S, E = args.services, args.envs
     lines = [f"## snapset benchmark: S = {S:,} services × E = {E} environments"
              + (" (quick)" if args.quick else ""), ""]
@@ -581,9 +738,14 @@ def table(rows, ratios, checks, info, m, args, tools):
         lines += ["", "| comparison | ratio | target | met |", "| --- | ---: | --- | :-: |"]
         for name, r, tgt, met in ratios:
             lines.append(f"| {name} | {fmt_ratio(r)} | {tgt} | {mark(met)} |")
+    extra_met = []
+    for text, mets in sections:
+        if text:
+            lines += ["", text]
+        extra_met += mets
     lines += ["", "Checks:"] + [f"- {c}" for c in checks]
     lines += ["", "Notes:"] + [f"- {i}" for i in info]
-    met = [r.met for r in rows if r.met is not None] + [x[3] for x in ratios]
+    met = [r.met for r in rows if r.met is not None] + [x[3] for x in ratios] + extra_met
     lines += ["", f"Targets met: {sum(1 for x in met if x)} of {len(met)}."]
     return "\n".join(lines) + "\n"
 
@@ -604,20 +766,26 @@ def main():
     p.add_argument("--helm")
     p.add_argument("--peer-python")
     p.add_argument("--kustomize-sizes", default="100,300")
+    p.add_argument("--templates", action="store_true",
+                   help="issue 11: check of a release on user templates, per document vs helm "
+                        "(needs --peers), and what 1,000 CRD-validated objects add")
+    p.add_argument("--istio-crds", default=None,
+                   help="Istio CRD bundle for --templates (default: gen.py's, ../shared/crds/istio.yaml)")
     p.add_argument("--scale", action="store_true")
     p.add_argument("--scale-services", type=int, default=10000)
     p.add_argument("--workdir", default=os.path.join(HERE, "work"))
     p.add_argument("--results", default=os.path.join(HERE, "results"))
     args = p.parse_args()
     args.snapset = os.path.abspath(args.snapset)
-    args.kustomize_sizes = [int(x) for x in args.kustomize_sizes.split(",") if x]
+    # "none" (or 0): no kustomize rows, e.g. for --templates, which needs only helm
+    args.kustomize_sizes = [int(x) for x in args.kustomize_sizes.split(",") if x and x != "none" and x != "0"]
     if args.bump_runs is None:
         args.bump_runs = args.runs
     m = machine(args)
     t0 = time.perf_counter()
-    rows, ratios, checks, info = run_bench(args)
+    rows, ratios, checks, info, sections = run_bench(args)
     info.append(f"the whole benchmark took {fmt_time(time.perf_counter() - t0)}")
-    text = table(rows, ratios, checks, info, m, args, None)
+    text = table(rows, ratios, checks, info, m, args, None, sections)
     os.makedirs(args.results, exist_ok=True)
     host = re.sub(r"[^A-Za-z0-9]+", "-", m["host"]).strip("-") or "host"
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")

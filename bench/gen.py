@@ -24,7 +24,16 @@ tracks stable (weight 90) and canary (weight 10); in environment e, the services
 index % 10 == (e + 2) % 10 (a different 10% in each environment) override replicas and
 cpu and add a container variable.
 
+Two options of `workspace` add issue 11's user templates to the same release:
+--user-templates writes templates/track/deployment.yaml.j2 (the built-in Deployment as a
+user template), templates/service/configmap.yaml.j2 and templates/track/hpa.yaml.j2, and
+structured vars (a `resources` map and an `hpa` map in base, `hpa null` for every 4th
+service); --crd-objects copies Istio's VirtualService CRD into crds/ and adds
+templates/service/edge.yaml.j2, one VirtualService per service. Both write
+.bench/expected-files.json, the YAML files each environment of out/ must hold.
+
 Standard library only. Usage: gen.py workspace DIR --services S --envs E
+                                  [--user-templates] [--crd-objects [--istio-crds FILE]]
                               gen.py history DIR --services S --per-service N
                               gen.py kustomize MODEL.json DIR [--env NAME]...
                               gen.py helm MODEL.json DIR
@@ -35,6 +44,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -213,7 +223,7 @@ varset "base" {
 """
 
 
-def env_varset_kdl(model, e):
+def env_varset_kdl(model, e, structured=False):
     lines = [
         f'varset "env-{e}" {{',
         '    extends "base"',
@@ -230,7 +240,13 @@ def env_varset_kdl(model, e):
         if not ov:
             continue
         lines.append(f'    service "{s["name"]}" {{')
-        lines.append(f'        vars {{ replicas {ov["replicas"]}; cpu "{ov["cpu"]}"; }}')
+        if structured:
+            # resources.requests.cpu, merged into base's map key by key
+            lines += ["        vars {", f"            replicas {ov['replicas']}", "            resources {",
+                      "                requests {", f'                    cpu "{ov["cpu"]}"', "                }",
+                      "            }", "        }"]
+        else:
+            lines.append(f'        vars {{ replicas {ov["replicas"]}; cpu "{ov["cpu"]}"; }}')
         lines.append("        env {")
         for k, v in ov["env"].items():
             lines.append(f'            {k} "{v}"')
@@ -240,10 +256,266 @@ def env_varset_kdl(model, e):
     return "\n".join(lines) + "\n"
 
 
+# ------------------------------------------------- user templates (issue 11)
+
+# The built-in Deployment (src/render/templates/track/deployment.yaml.j2) as a user
+# template: same objects, but through minijinja, the YAML reader and the typed check
+# instead of the compiled built-in. Kept here (not read from src/) so that the benchmark
+# measures the same template whatever the built-in becomes.
+USER_DEPLOYMENT = """{#- bench/gen.py --user-templates: the built-in Deployment, as a user template. -#}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ name }}
+  namespace: {{ environment.namespace }}
+  labels:
+    app: {{ service.name }}
+    version: {{ track.name }}
+    app.kubernetes.io/name: {{ service.name }}
+    app.kubernetes.io/version: {{ track.short }}
+spec:
+  replicas: {{ track.replicas }}
+  selector:
+    matchLabels:
+      app: {{ service.name }}
+      version: {{ track.name }}
+  template:
+    metadata:
+      labels:
+        app: {{ service.name }}
+        version: {{ track.name }}
+        app.kubernetes.io/name: {{ service.name }}
+        app.kubernetes.io/version: {{ track.short }}
+    spec:
+      containers:
+        - name: {{ service.name }}
+          image: {{ track.image }}
+{%- if service.port is not none %}
+          ports:
+            - name: http
+              containerPort: {{ service.port }}
+              protocol: TCP
+{%- endif %}
+{%- if env or features %}
+          env:
+{%- for var in env %}
+            - name: {{ var.name }}
+{%- if var.secret is not none %}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ var.secret }}
+                  key: {{ var.key }}
+{%- else %}
+              value: {{ var.value }}
+{%- endif %}
+{%- endfor %}
+{%- for feature, enabled in features | items %}
+            - name: {{ ("FEATURE_" ~ feature) | upper | replace("-", "_") }}
+              value: {{ "true" if enabled else "false" }}
+{%- endfor %}
+{%- endif %}
+{%- if "resources" in vars %}
+          resources: {{ vars.resources }}
+{%- endif %}
+{%- if "readiness-path" in vars %}
+          readinessProbe:
+            httpGet:
+              path: {{ vars["readiness-path"] }}
+              port: http
+            periodSeconds: {{ vars["probe-period"] | default(10) }}
+{%- endif %}
+{%- if "liveness-path" in vars %}
+          livenessProbe:
+            httpGet:
+              path: {{ vars["liveness-path"] }}
+              port: http
+            periodSeconds: {{ vars["probe-period"] | default(10) }}
+{%- endif %}
+"""
+
+USER_CONFIGMAP = """{#- bench/gen.py --user-templates: once per service. -#}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ service.name ~ "-config" }}
+  namespace: {{ environment.namespace }}
+  labels:
+    app: {{ service.name }}
+data:
+  SERVICE: {{ service.name }}
+  ENVIRONMENT: {{ environment.name }}
+  LOG_LEVEL: {{ vars["log-level"] }}
+  PORT: {{ service.port | string }}
+{%- for t in tracks %}
+  {{ "COMMIT_" ~ t.name | upper }}: {{ t.commit }}
+{%- endfor %}
+"""
+
+USER_HPA = """{#- bench/gen.py --user-templates: once per track, only where `hpa` is defined
+    (every 4th service sets `hpa null`: an empty render, no file). -#}
+{%- if vars.hpa is defined %}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ name }}
+  namespace: {{ environment.namespace }}
+  labels:
+    app: {{ service.name }}
+    version: {{ track.name }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ name }}
+  minReplicas: {{ vars.hpa["min-replicas"] }}
+  maxReplicas: {{ vars.hpa["max-replicas"] }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ vars.hpa["cpu-utilization"] }}
+{%- endif %}
+"""
+
+# --crd-objects: one Istio VirtualService per service, checked against the CRD in crds/.
+# An edge route through the ingress gateway (the mesh-internal VirtualService of the
+# canary services is the built-in one, named after the service; this one is
+# <service>-edge, so both can exist).
+CRD_EDGE = """{#- bench/gen.py --crd-objects: once per service, a custom resource
+    validated against crds/virtualservices.yaml (Istio's CRD). -#}
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: {{ service.name ~ "-edge" }}
+  namespace: {{ environment.namespace }}
+  labels:
+    app: {{ service.name }}
+spec:
+  hosts:
+    - {{ service.name ~ ".bench.example.com" }}
+  gateways:
+    - "istio-system/public"
+  http:
+    - name: "api"
+      match:
+        - uri:
+            prefix: {{ "/" ~ service.name ~ "/" }}
+          ignoreUriCase: true
+        - headers:
+            x-service:
+              exact: {{ service.name }}
+      retries:
+        attempts: 3
+        perTryTimeout: "2s"
+        retryOn: "5xx,connect-failure,refused-stream"
+      timeout: "10s"
+      headers:
+        request:
+          set:
+            x-environment: {{ environment.name }}
+      route:
+{%- for t in tracks %}
+        - destination:
+            host: {{ service.name ~ "." ~ environment.namespace ~ ".svc.cluster.local" }}
+{%- if service.multi_track %}
+            subset: {{ t.name }}
+{%- endif %}
+            port:
+              number: {{ service.port }}
+{%- if t.weight is not none %}
+          weight: {{ t.weight }}
+{%- endif %}
+{%- endfor %}
+"""
+
+# Where the Istio CRDs are, relative to the repository: ../shared/crds/istio.yaml.
+ISTIO_CRDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "..", "shared", "crds", "istio.yaml")
+CRD_NAME = "virtualservices.networking.istio.io"
+
+
+def crd_document(path, name):
+    """The one document of the multi-document YAML `path` whose metadata.name is `name`
+    (found by its text: a line `  name: <name>` in the document's metadata)."""
+    with open(path) as f:
+        text = f.read()
+    docs = re.split(r"(?m)^---[ \t]*\n", text)
+    for doc in docs:
+        if re.search(r"(?m)^kind: CustomResourceDefinition\s*$", doc) and \
+                re.search(rf"(?m)^  name: {re.escape(name)}\s*$", doc):
+            return doc if doc.startswith("apiVersion") else doc.lstrip("\n")
+    raise SystemExit(f"gen.py: no CustomResourceDefinition {name} in {path}")
+
+
+def hpa_removed(i):
+    """--user-templates: every 4th service sets `hpa null` (its HPA template renders
+    nothing); some of them have canaries (i % 20 == 0), some do not."""
+    return i % 4 == 0
+
+
+def base_varset_templates(services):
+    lines = [
+        "// Generated by bench/gen.py --user-templates: what every environment shares,",
+        "// with structured vars (maps) read by the workspace's own templates.",
+        'varset "base" {',
+        "    vars {",
+        "        replicas 1",
+        "        resources {",
+        "            requests {",
+        '                cpu "100m"',
+        '                memory "128Mi"',
+        "            }",
+        "            limits {",
+        '                memory "128Mi"',
+        "            }",
+        "        }",
+        "        hpa {",
+        "            min-replicas 2",
+        "            max-replicas 10",
+        "            cpu-utilization 75",
+        "        }",
+        '        log-level "info"',
+        '        readiness-path "/healthz"',
+        '        liveness-path "/healthz"',
+        "    }",
+        "    env {",
+        '        LOG_LEVEL "info"',
+        "    }",
+    ]
+    for i in range(1, services + 1):
+        if hpa_removed(i):
+            lines += [f'    service "{svc_name(i)}" {{', "        vars {", "            hpa null", "        }", "    }"]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def expected_files(model, user_templates, crd_objects):
+    """The YAML files (but kustomization.yaml) each environment's folder must hold."""
+    out = []
+    for idx, s in enumerate(model["services"], start=1):
+        n = s["name"]
+        multi = len(s["tracks"]) > 1
+        for t in s["tracks"]:
+            suffix = f"-{t['name']}" if multi else ""
+            out.append(f"{n}/deployment{suffix}.yaml")
+            if user_templates and not hpa_removed(idx):
+                out.append(f"{n}/hpa{suffix}.yaml")
+        out.append(f"{n}/service.yaml")
+        if multi:
+            out += [f"{n}/destinationrule.yaml", f"{n}/virtualservice.yaml"]
+        if user_templates:
+            out.append(f"{n}/configmap.yaml")
+        if crd_objects:
+            out.append(f"{n}/edge.yaml")
+    return sorted(out)
+
+
 def cmd_workspace(args):
     ws = args.dir
     os.makedirs(ws, exist_ok=True)
-    for sub in ("snapshots", "varsets", "out", ".bench"):
+    for sub in ("snapshots", "varsets", "out", ".bench", "templates", "crds"):
         shutil.rmtree(os.path.join(ws, sub), ignore_errors=True)
     S, E = args.services, args.envs
     commits = []
@@ -281,10 +553,30 @@ def cmd_workspace(args):
     write(os.path.join(ws, "snapshots", "release.kdl"), snapshot_kdl(model, moved=False))
     write(os.path.join(ws, ".bench", "release.kdl"), snapshot_kdl(model, moved=False))
     write(os.path.join(ws, ".bench", "release-moved.kdl"), snapshot_kdl(model, moved=True))
-    write(os.path.join(ws, "varsets", "base.kdl"), BASE_VARSET)
+    tpl = args.user_templates
+    write(os.path.join(ws, "varsets", "base.kdl"), base_varset_templates(S) if tpl else BASE_VARSET)
     for e in range(1, E + 1):
-        write(os.path.join(ws, "varsets", f"env-{e}.kdl"), env_varset_kdl(model, e))
+        write(os.path.join(ws, "varsets", f"env-{e}.kdl"), env_varset_kdl(model, e, structured=tpl))
     os.makedirs(os.path.join(ws, "templates"), exist_ok=True)
+    if tpl:
+        write(os.path.join(ws, "templates", "track", "deployment.yaml.j2"), USER_DEPLOYMENT)
+        write(os.path.join(ws, "templates", "service", "configmap.yaml.j2"), USER_CONFIGMAP)
+        write(os.path.join(ws, "templates", "track", "hpa.yaml.j2"), USER_HPA)
+    if args.crd_objects:
+        # The vendor's CRD is copied at run time into the generated (git-ignored)
+        # workspace, never committed.
+        doc = crd_document(args.istio_crds, CRD_NAME)
+        write(os.path.join(ws, "crds", "virtualservices.yaml"), doc)
+        write(os.path.join(ws, "templates", "service", "edge.yaml.j2"), CRD_EDGE)
+        model["crd"] = {"name": CRD_NAME, "source": os.path.abspath(args.istio_crds),
+                        "bytes": len(doc.encode()), "lines": doc.count("\n"),
+                        "versions": re.findall(r"(?m)^    name: (v[0-9a-z]+)\s*$", doc)}
+    if tpl or args.crd_objects:
+        files = expected_files(model, tpl, args.crd_objects)
+        with open(os.path.join(ws, ".bench", "expected-files.json"), "w") as f:
+            json.dump({"per_env": files,
+                       "hpa": sum(1 for x in files if "/hpa" in x),
+                       "crd_objects": sum(1 for x in files if x.endswith("/edge.yaml"))}, f, indent=1)
     with open(os.path.join(ws, ".bench", "model.json"), "w") as f:
         json.dump(model, f, indent=1)
 
@@ -662,6 +954,12 @@ def main():
     w.add_argument("dir")
     w.add_argument("--services", type=int, default=1000)
     w.add_argument("--envs", type=int, default=3)
+    w.add_argument("--user-templates", action="store_true",
+                   help="user templates (deployment, configmap, hpa) and structured vars (issue 11)")
+    w.add_argument("--crd-objects", action="store_true",
+                   help="crds/ with Istio's VirtualService CRD and one VirtualService per service")
+    w.add_argument("--istio-crds", default=ISTIO_CRDS,
+                   help="the Istio CRD bundle to take the VirtualService CRD from (default: %(default)s)")
     h = sub.add_parser("history")
     h.add_argument("dir")
     h.add_argument("--services", type=int, default=1000)
