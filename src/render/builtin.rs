@@ -54,10 +54,10 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     let var = |name: &str| ctx.vars.get(name);
     let has = |name: &str| ctx.vars.contains_key(name);
     // Everything that could send us to the template is checked first.
-    // Structured resources and tolerations are rare enough to be left to it.
-    if has("resources") || has("tolerations") {
-        return None;
-    }
+    // A structured `resources` or `tolerations` of an unusual shape goes
+    // there too: the template path checks it against the Deployment's type.
+    let resources = optional(var("resources").map(self::resources))?;
+    let tolerations = optional(var("tolerations").map(self::tolerations))?;
     let quantity = |name: &str| optional(var(name).map(quantity));
     let (cpu, memory) = (quantity("cpu")?, quantity("memory")?);
     let cpu_limit = quantity("cpu-limit")?;
@@ -161,7 +161,15 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     if let Some(path) = readiness {
         probe(&mut d, 10, "readinessProbe", path, period);
     }
-    if has("cpu") || has("memory") || has("cpu-limit") || has("memory-limit") {
+    if let Some(resources) = resources {
+        d.open(10, "resources");
+        for (kind, quantities) in resources {
+            d.open(12, kind);
+            for (name, quantity) in quantities.as_object()? {
+                d.string(14, name, quantity.as_str()?);
+            }
+        }
+    } else if has("cpu") || has("memory") || has("cpu-limit") || has("memory-limit") {
         d.open(10, "resources");
         if cpu_limit.is_some() || memory_limit.is_some() {
             d.open(12, "limits");
@@ -182,7 +190,57 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
             }
         }
     }
+    if let Some(tolerations) = tolerations {
+        d.open(6, "tolerations");
+        for toleration in tolerations {
+            let mut first = true;
+            for (key, value) in toleration.as_object()? {
+                let at = if first {
+                    d.0.push_str("        - ");
+                    first = false;
+                    0
+                } else {
+                    10
+                };
+                match value {
+                    Value::String(s) => d.string(at, key, s),
+                    Value::Number(n) => d.number(at, key, n),
+                    _ => return None,
+                }
+            }
+        }
+    }
     Some(d.0.into_bytes())
+}
+
+/// `vars.resources` when it is what a container's `resources` usually is:
+/// `limits` and/or `requests`, each a non-empty map of quantity strings.
+fn resources(value: &Value) -> Option<&serde_json::Map<String, Value>> {
+    let map = value.as_object().filter(|m| !m.is_empty())?;
+    let well_formed = map.iter().all(|(kind, quantities)| {
+        matches!(kind.as_str(), "limits" | "requests")
+            && quantities
+                .as_object()
+                .is_some_and(|q| !q.is_empty() && q.values().all(Value::is_string))
+    });
+    well_formed.then_some(map)
+}
+
+/// `vars.tolerations` when every item is a non-empty map of a toleration's
+/// own fields, strings and an integer `tolerationSeconds`.
+fn tolerations(value: &Value) -> Option<&Vec<Value>> {
+    let list = value.as_array().filter(|l| !l.is_empty())?;
+    let well_formed = list.iter().all(|item| {
+        item.as_object().is_some_and(|t| {
+            !t.is_empty()
+                && t.iter().all(|(key, v)| match key.as_str() {
+                    "key" | "operator" | "value" | "effect" => v.is_string(),
+                    "tolerationSeconds" => v.is_i64(),
+                    _ => false,
+                })
+        })
+    });
+    well_formed.then_some(list)
 }
 
 fn probe(d: &mut Doc, at: usize, key: &str, path: &str, period: i32) {
