@@ -19,6 +19,14 @@ pub struct Cli {
     /// workspace, instead of waiting for it.
     #[arg(long, global = true)]
     pub no_wait: bool,
+    /// How errors and warnings are printed besides the human report on
+    /// stderr: `github` adds workflow commands (annotations), `gitlab`
+    /// writes a Code Quality report to --report (docs/ci.md).
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub message_format: Option<MessageFormat>,
+    /// Where `--message-format gitlab` writes its JSON report (`-`: stdout).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -28,7 +36,7 @@ pub enum Command {
     /// Render the environments into out/<env>/.
     Render(RenderArgs),
     /// Parse, resolve, render and validate in memory; write nothing.
-    Check(EnvArgs),
+    Check(CheckArgs),
     /// Compare a fresh render with out/ on disk or as committed at a git ref.
     Diff(DiffArgs),
     /// Compare an environment's snapshot with what a namespace runs.
@@ -44,6 +52,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// The commits between what out/ holds (or held at REF) and the snapshot.
     Changelog(ChangelogArgs),
+    /// Start a workspace here from a mono-repo's services, and render it once.
+    Init(InitArgs),
+    /// Print the completion script of a shell (names come from the workspace).
+    Completions(CompletionsArgs),
+    /// Write roff manual pages: the top page to stdout, or every page to --dir.
+    Man(ManArgs),
 }
 
 impl Command {
@@ -58,6 +72,9 @@ impl Command {
             | Command::Status(_)
             | Command::Explain(_)
             | Command::Changelog(_) => false,
+            // `init` creates the workspace, so it locks it itself once the
+            // folder is claimed (`commands::init`); the others write no workspace.
+            Command::Init(_) | Command::Completions(_) | Command::Man(_) => false,
         }
     }
 }
@@ -76,6 +93,39 @@ pub struct RenderArgs {
     /// Write nothing; list the files that would change and exit 1 if any.
     #[arg(long)]
     pub check: bool,
+    /// The same as --message-format (the spelling of issue #16).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<MessageFormat>,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// The same as --message-format (the spelling of issue #16).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<MessageFormat>,
+}
+
+/// How diagnostics leave the process, besides the human report.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, Default)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    Github,
+    Gitlab,
+}
+
+impl Cli {
+    /// `--format` of `check` and `render` where given, else `--message-format`.
+    pub fn message_format(&self) -> MessageFormat {
+        let own = match &self.command {
+            Command::Check(args) => args.format,
+            Command::Render(args) => args.format,
+            _ => None,
+        };
+        own.or(self.message_format).unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -170,4 +220,37 @@ pub struct ChangelogArgs {
     pub env: String,
     #[arg(long, value_name = "REF")]
     pub against: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The services' git repository (default: the folder itself, a mono-repo's root).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// The folder of the repository holding one folder per service.
+    #[arg(long, value_name = "DIR", default_value = "services")]
+    pub services_dir: String,
+    /// An environment to create (repeatable); `dev` and `prod` by default.
+    #[arg(long = "env", value_name = "NAME")]
+    pub envs: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    pub shell: CompletionShell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write snapset.1 and one page per subcommand (snapset-render.1, ...) here.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }

@@ -223,6 +223,10 @@ pub enum ErrorKind {
     },
     #[error("{count} errors")]
     Many { count: usize },
+    #[error("{} already exists: snapset init starts a workspace and never overwrites one", path.display())]
+    WorkspaceExists { path: PathBuf },
+    #[error("no service found in {dir}/ of {repo} at HEAD")]
+    NoServices { dir: String, repo: String },
 }
 
 /// A secondary or primary pointer into a source file.
@@ -358,6 +362,10 @@ impl Error {
             ErrorKind::Internal { .. } => Some(
                 "this is a bug in snapset: please report it with the command and the workspace that caused it".into(),
             ),
+            ErrorKind::NoServices { .. } => Some(format!(
+                "a service is a folder of the services folder holding one of {}, as committed at HEAD; name another folder with --services-dir",
+                crate::scaffold::found::MARKERS.join(", ")
+            )),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

@@ -4,15 +4,19 @@
 //! `run` is the whole program: it parses the command line, runs one
 //! command, prints diagnostics and returns the exit code.
 
+pub mod annotate;
 pub mod cache_dir;
 pub mod cli;
+pub mod command_line;
 pub mod commands;
+pub mod complete;
 pub mod crash;
 pub mod diff;
 pub mod edit;
 pub mod emit;
 pub mod error;
 pub mod git;
+pub mod help;
 pub mod live;
 pub mod load;
 pub mod lock;
@@ -20,11 +24,10 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod resolve;
+pub mod scaffold;
 pub mod schema;
 pub mod sources;
 pub mod status;
-
-use clap::Parser;
 
 use sources::Sources;
 
@@ -42,28 +45,53 @@ pub struct Session {
 }
 
 pub fn run() -> i32 {
-    let cli = match cli::Cli::try_parse() {
+    // A shell asking for completions (`snapset completions`) gets them and
+    // the process ends here.
+    clap_complete::CompleteEnv::with_factory(command_line::command)
+        .var(complete::VAR)
+        .complete();
+    let cli = match command_line::parse() {
         Ok(cli) => cli,
+        Err(e)
+            if (e.kind() == clap::error::ErrorKind::MissingSubcommand
+                || e.kind()
+                    == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
+                && help::no_command() =>
+        {
+            // `snapset` alone: what a workspace is and where to start.
+            eprint!("{}", help::GUIDE);
+            return EXIT_ERROR;
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
         }
     };
     git::configure();
-    let mut session = Session::default();
-    let result = commands::run(cli, &mut session);
     let colour = report::stderr_colour();
+    let mut session = Session::default();
+    let output = match annotate::Output::new(&cli) {
+        Ok(output) => output,
+        Err(e) => {
+            eprint!("{}", report::render_error(&e, &session.sources, colour));
+            return EXIT_ERROR;
+        }
+    };
+    let result = commands::run(cli, &mut session);
     for warning in &session.warnings {
         eprint!(
             "{}",
             report::render_warning(warning, &session.sources, colour)
         );
     }
-    match result {
-        Ok(code) => code,
+    if let Err(e) = &result {
+        eprint!("{}", report::render_error(e, &session.sources, colour));
+    }
+    match output.finish(&result, &session) {
         Err(e) => {
             eprint!("{}", report::render_error(&e, &session.sources, colour));
             EXIT_ERROR
         }
+        Ok(()) => result.unwrap_or(EXIT_ERROR),
     }
 }

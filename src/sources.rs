@@ -64,6 +64,11 @@ impl Sources {
         &self.files[id.0]
     }
 
+    /// The file shown to users as `name` (a parser's error names its file).
+    pub fn find(&self, name: &str) -> Option<FileId> {
+        self.files.iter().position(|f| f.name == name).map(FileId)
+    }
+
     /// One-based line and column of a byte offset, for plain-text output.
     pub fn line_col(&self, loc: &Loc) -> (usize, usize) {
         let text = &self.get(loc.file).text;

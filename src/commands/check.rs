@@ -4,16 +4,16 @@
 use std::path::Path;
 
 use crate::Session;
-use crate::cli::EnvArgs;
+use crate::cli::CheckArgs;
 use crate::error::Result;
 use crate::pipeline;
 
 pub struct CheckCommand;
 
 impl CheckCommand {
-    pub fn run(args: EnvArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+    pub fn run(args: CheckArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
         let root = pipeline::root(dir)?;
-        let compiled = pipeline::compile(&root, &args.envs, session)?;
+        let compiled = pipeline::compile(&root, &args.envs.envs, session)?;
         let files: usize = compiled.rendered.iter().map(|e| e.files.len()).sum();
         println!(
             "ok: {} environments, {} files",

@@ -4,8 +4,11 @@
 mod bump;
 mod changelog;
 mod check;
+mod completions;
 mod diff;
 mod explain;
+mod init;
+mod man;
 mod promote;
 mod render;
 mod snapshot;
@@ -33,5 +36,8 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Snapshot(command) => snapshot::SnapshotCommandRunner::run(command, dir, session),
         Command::Promote(args) => promote::PromoteCommand::run(args, dir, session),
         Command::Explain(args) => explain::ExplainCommand::run(args, dir, session),
+        Command::Init(args) => init::InitCommand::run(args, dir, cli.no_wait, session),
+        Command::Completions(args) => completions::CompletionsCommand::run(args),
+        Command::Man(args) => man::ManCommand::run(args),
     }
 }

@@ -1,0 +1,141 @@
+//! The help people read before the docs: an "Examples" section under every
+//! subcommand's `--help` (and man page), and the short guide that
+//! `snapset` alone prints. Examples live in one table rather than in
+//! cli.rs's attributes so that a test can require one for every
+//! subcommand, including those added later.
+
+/// `(subcommand path, examples)`; the path is `snapshot new` for nested ones.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "",
+        "snapset init                        # a workspace for the mono-repo here\n\
+         snapset render                      # out/<env>/ for every environment\n\
+         snapset check --format github       # in CI: validate, annotate the pull request",
+    ),
+    (
+        "render",
+        "snapset render                      # every environment into out/<env>/\n\
+         snapset render --env dev            # one environment\n\
+         snapset render --check              # CI: exit 1 when out/ is stale\n\
+         snapset render --check --format github",
+    ),
+    (
+        "check",
+        "snapset check                       # load, resolve, render, validate; write nothing\n\
+         snapset check --format github       # errors also as pull-request annotations\n\
+         snapset check --message-format gitlab --report gl-code-quality-report.json",
+    ),
+    (
+        "diff",
+        "snapset diff                                   # a fresh render against out/ on disk\n\
+         snapset diff --against origin/main --format markdown > comment.md\n\
+         snapset diff --format patch | git apply        # what render would write",
+    ),
+    (
+        "status",
+        "snapset status --env dev --live live.json --format json\n\
+         kubectl get deploy,sts,ds,cronjob -n shop-prod -o json | snapset status --env prod --live -",
+    ),
+    (
+        "bump",
+        "snapset bump 2026-11-26 cart                   # newest commit touching cart's path\n\
+         snapset bump 2026-11-26 tower --track canary   # one track\n\
+         snapset bump 2026-11-26 --all --to origin/main",
+    ),
+    (
+        "snapshot",
+        "snapset snapshot new 2026-12-01 --from 2026-11-26",
+    ),
+    (
+        "snapshot new",
+        "snapset snapshot new 2026-12-01 --from 2026-11-26   # a copy, comments kept\n\
+         snapset snapshot new 2026-12-01                     # every service at its newest commit",
+    ),
+    ("promote", "snapset promote 2026-11-26 --env prod"),
+    (
+        "explain",
+        "snapset explain --env prod cart replicas\n\
+         snapset explain --env prod cart resources.requests.cpu\n\
+         snapset explain --env prod cart LOG_LEVEL --format json",
+    ),
+    (
+        "changelog",
+        "snapset changelog --env prod                    # out/ on disk → the snapshot\n\
+         snapset changelog --env prod --against origin/main",
+    ),
+    (
+        "init",
+        "snapset init                                    # at a mono-repo's root: services/*/Dockerfile\n\
+         snapset init --services-dir apps --env dev --env staging --env prod\n\
+         mkdir deploy && cd deploy && snapset init --repo ../shop.git",
+    ),
+    (
+        "completions",
+        "snapset completions bash > ~/.local/share/bash-completion/completions/snapset\n\
+         snapset completions zsh > \"${fpath[1]}/_snapset\"\n\
+         snapset completions fish > ~/.config/fish/completions/snapset.fish\n\
+         snapset completions powershell >> $PROFILE",
+    ),
+    (
+        "man",
+        "snapset man | man -l -                          # the top page\n\
+         snapset man --dir /usr/local/share/man/man1     # every page",
+    ),
+];
+
+/// What `snapset` with no command prints (on stderr, exit 2: a command was
+/// expected, as git does; docs/ci.md says why).
+pub const GUIDE: &str = "\
+snapset compiles releases of a mono-repo's services into Kubernetes manifests.
+
+A workspace is a folder with snapset.kdl (the services, their git repository,
+the environments), snapshots/ (which commit of each service runs together),
+varsets/ (what differs per environment) and out/<env>/ (the rendered
+manifests, committed, for Argo CD or Flux).
+
+Start with:
+  snapset init       find the services of a mono-repo and write a workspace
+  snapset render     render every environment into out/
+  snapset check      validate everything, write nothing (CI, pre-commit)
+
+Then: snapset bump, snapset diff, snapset promote. `snapset help` lists every
+command, `snapset help COMMAND` explains one.
+";
+
+/// `cmd` with `EXAMPLES` as the "Examples" section of each subcommand.
+pub fn with_examples(cmd: clap::Command) -> clap::Command {
+    add(cmd, "")
+}
+
+fn add(mut cmd: clap::Command, path: &str) -> clap::Command {
+    if let Some((_, text)) = EXAMPLES.iter().find(|(p, _)| *p == path) {
+        cmd = cmd.after_help(format!("Examples:\n{}", indent(text)));
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let sub_path = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path} {name}")
+        };
+        cmd = cmd.mut_subcommand(&name, |sub| add(sub, &sub_path));
+    }
+    cmd
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// Whether the command line names no subcommand at all (`snapset`,
+/// `snapset -C dir`), as opposed to one missing its own (`snapset snapshot`).
+pub fn no_command() -> bool {
+    let cmd = crate::command_line::command();
+    let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+    !std::env::args()
+        .skip(1)
+        .any(|a| names.contains(&a.as_str()))
+}
