@@ -157,11 +157,14 @@ fn pre_commit_hooks_name_real_commands() {
 }
 
 /// The CRDs of Argo CD and Flux: never committed here (vendor files), read
-/// from `SNAPSET_GITOPS_CRDS` or the shared folder of this machine.
+/// from `SNAPSET_GITOPS_CRDS` or the `shared/crds` folder beside the
+/// repository (where CI lays a copy of shared/ next to its clone).
 fn crds() -> PathBuf {
     let dir = std::env::var_os("SNAPSET_GITOPS_CRDS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/crds"));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/crds"))
+        });
     for file in ["argocd-applicationset.yaml", "flux-kustomization.yaml"] {
         assert!(
             dir.join(file).is_file(),
