@@ -44,6 +44,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// The commits between what out/ holds (or held at REF) and the snapshot.
     Changelog(ChangelogArgs),
+    /// Write the release page: one HTML file showing every environment's snapshot.
+    Report(ReportArgs),
 }
 
 impl Command {
@@ -57,7 +59,8 @@ impl Command {
             | Command::Diff(_)
             | Command::Status(_)
             | Command::Explain(_)
-            | Command::Changelog(_) => false,
+            | Command::Changelog(_)
+            | Command::Report(_) => false,
         }
     }
 }
@@ -170,4 +173,25 @@ pub struct ChangelogArgs {
     pub env: String,
     #[arg(long, value_name = "REF")]
     pub against: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// ENV=FILE: what ENV's namespace runs, as `kubectl get deploy,sts,ds,cronjob -o json`
+    /// prints it (FILE `-`: standard input); repeatable.
+    #[arg(long, value_name = "ENV=FILE")]
+    pub live: Vec<String>,
+    /// The page to write.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "snapset-report.html"
+    )]
+    pub output: PathBuf,
+    /// Write the time into the page (then the same input no longer gives the same bytes).
+    #[arg(long)]
+    pub timestamp: bool,
 }

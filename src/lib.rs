@@ -16,6 +16,7 @@ pub mod git;
 pub mod live;
 pub mod load;
 pub mod lock;
+pub mod page;
 pub mod pipeline;
 pub mod render;
 pub mod report;

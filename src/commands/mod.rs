@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod promote;
 mod render;
+mod report;
 mod snapshot;
 mod status;
 
@@ -33,5 +34,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Snapshot(command) => snapshot::SnapshotCommandRunner::run(command, dir, session),
         Command::Promote(args) => promote::PromoteCommand::run(args, dir, session),
         Command::Explain(args) => explain::ExplainCommand::run(args, dir, session),
+        Command::Report(args) => report::ReportCommand::run(args, dir, session),
     }
 }
