@@ -210,3 +210,28 @@ fn the_example_page_filters_toggles_and_stays_quiet() {
         }
     }
 }
+
+/// Not a check but a measurement, run by hand on a large page (bench/README.md):
+/// when the page becomes interactive, and how long a filter takes to show.
+#[test]
+#[ignore = "a measurement: SNAPSET_REPORT_PAGE=/abs/page.html ./test --test report_browser -- --ignored --nocapture"]
+fn measure_a_large_page() {
+    let page = std::env::var("SNAPSET_REPORT_PAGE").expect("SNAPSET_REPORT_PAGE");
+    let mut browser = Browser::launch();
+    browser.viewport(1400, 900, false);
+    browser.open(&format!("file://{page}"));
+    let timing = browser.eval(
+        "(() => { const n = performance.getEntriesByType('navigation')[0]; \
+         return [n.domInteractive, n.domContentLoadedEventEnd, n.loadEventEnd]; })()",
+    );
+    // Filter, then wait for two frames: the rows are laid out and painted.
+    let filter = "(async () => { const f = document.getElementById('filter'); \
+        const t = performance.now(); f.value = QUERY; f.dispatchEvent(new Event('input')); \
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); \
+        return [performance.now() - t, document.getElementById('shown').textContent]; })()";
+    let narrow = browser.eval(&filter.replace("QUERY", "'svc-0042'"));
+    let wide = browser.eval(&filter.replace("QUERY", "''"));
+    println!("navigation ms [domInteractive, domContentLoadedEnd, loadEnd]: {timing}");
+    println!("filter to 1 service (ms, rows): {narrow}; back to all: {wide}");
+    assert_eq!(browser.errors(), Vec::<String>::new());
+}
