@@ -45,16 +45,19 @@ fn url(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
+/// Per (service, track), the commit of each environment (`None`: absent).
+type Pins = BTreeMap<(String, String), Vec<Option<String>>>;
+
 /// Environment names in snapset.kdl order, and for each (service, track)
 /// the commit each environment pins, read from out/<env>/snapshot.json.
-fn expected() -> (Vec<String>, BTreeMap<(String, String), Vec<Option<String>>>) {
+fn expected() -> (Vec<String>, Pins) {
     let config = std::fs::read_to_string(example().join("snapset.kdl")).expect("snapset.kdl");
     let envs: Vec<String> = config
         .lines()
         .filter_map(|l| l.strip_prefix("environment \""))
         .map(|l| l[..l.find('"').expect("quote")].to_string())
         .collect();
-    let mut pins: BTreeMap<(String, String), Vec<Option<String>>> = BTreeMap::new();
+    let mut pins: Pins = BTreeMap::new();
     for (i, env) in envs.iter().enumerate() {
         let path = example().join("out").join(env).join("snapshot.json");
         let snapshot: Value =

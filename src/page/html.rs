@@ -10,7 +10,7 @@ use std::fmt::Write;
 use super::cell::{Cell, Pin, Route};
 use super::column::Column;
 use super::escape::escape as e;
-use super::page::Page;
+use super::matrix::Page;
 use super::row::Row;
 use crate::status::{self, State};
 
@@ -84,9 +84,9 @@ pub fn write(page: &Page) -> String {
         matrix_row(&mut out, page, row);
     }
     out.push_str("</tbody>\n</table>\n</div>\n<p id=\"none\" class=\"none\" hidden>No row matches the filter.</p>\n</main>\n");
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<footer>Written by <code>snapset report</code>{}. Each cell is compared with the cell on its left in the commit graph of <code>{}</code>; counts are <code>git rev-list --count</code>.</footer>\n",
+        "<footer>Written by <code>snapset report</code>{}. Each cell is compared with the cell on its left in the commit graph of <code>{}</code>; counts are <code>git rev-list --count</code>.</footer>",
         page.timestamp
             .as_ref()
             .map(|t| format!(" at <time datetime=\"{0}\">{0}</time>", e(t)))

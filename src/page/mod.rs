@@ -13,8 +13,8 @@ mod date;
 mod escape;
 mod html;
 mod live_arg;
+mod matrix;
 mod output;
-mod page;
 mod relation;
 mod row;
 
@@ -23,7 +23,7 @@ pub use column::Column;
 pub use command_line::CommandLine;
 pub use commit::CommitFacts;
 pub use live_arg::LiveArg;
+pub use matrix::Page;
 pub use output::write_atomic;
-pub use page::Page;
 pub use relation::{Relation, Relations};
 pub use row::Row;
