@@ -58,6 +58,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Write roff manual pages: the top page to stdout, or every page to --dir.
     Man(ManArgs),
+    /// Write the release page: one HTML file showing every environment's snapshot.
+    Report(ReportArgs),
 }
 
 impl Command {
@@ -71,7 +73,8 @@ impl Command {
             | Command::Diff(_)
             | Command::Status(_)
             | Command::Explain(_)
-            | Command::Changelog(_) => false,
+            | Command::Changelog(_)
+            | Command::Report(_) => false,
             // `init` creates the workspace, so it locks it itself once the
             // folder is claimed (`commands::init`); the others write no workspace.
             Command::Init(_) | Command::Completions(_) | Command::Man(_) => false,
@@ -253,4 +256,25 @@ pub struct ManArgs {
     /// Write snapset.1 and one page per subcommand (snapset-render.1, ...) here.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// ENV=FILE: what ENV's namespace runs, as `kubectl get deploy,sts,ds,cronjob -o json`
+    /// prints it (FILE `-`: standard input); repeatable.
+    #[arg(long, value_name = "ENV=FILE")]
+    pub live: Vec<String>,
+    /// The page to write.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "snapset-report.html"
+    )]
+    pub output: PathBuf,
+    /// Write the time into the page (then the same input no longer gives the same bytes).
+    #[arg(long)]
+    pub timestamp: bool,
 }

@@ -146,6 +146,8 @@ pub enum ErrorKind {
         name: Option<String>,
         detail: String,
     },
+    #[error("`--live {arg}` does not say which environment the file shows")]
+    LiveArg { arg: String },
     #[error(
         "the live workloads are in namespace {live}, but environment `{env}` deploys to {expected}"
     )]
@@ -340,6 +342,9 @@ impl Error {
             ),
             ErrorKind::LiveNotJson { .. } | ErrorKind::LiveNotDeployments { .. } => Some(
                 "pass what `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
+            ),
+            ErrorKind::LiveArg { .. } => Some(
+                "write --live ENV=FILE, such as --live prod=prod.json (FILE `-` reads standard input)".into(),
             ),
             ErrorKind::NamespaceMismatch { env, expected, .. } => Some(format!(
                 "environment `{env}` is compared with what `kubectl get deploy,sts,ds,cronjob -n {expected} -o json` prints"

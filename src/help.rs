@@ -37,6 +37,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          kubectl get deploy,sts,ds,cronjob -n shop-prod -o json | snapset status --env prod --live -",
     ),
     (
+        "report",
+        "snapset report                                 # snapset-report.html: every environment side by side
+\
+         snapset report --live prod=prod.json -o release.html   # with what prod's namespace runs
+\
+         kubectl get deploy,sts,ds,cronjob -n shop-dev -o json | snapset report --live dev=-",
+    ),
+    (
         "bump",
         "snapset bump 2026-11-26 cart                   # newest commit touching cart's path\n\
          snapset bump 2026-11-26 tower --track canary   # one track\n\

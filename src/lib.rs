@@ -20,6 +20,7 @@ pub mod help;
 pub mod live;
 pub mod load;
 pub mod lock;
+pub mod page;
 pub mod pipeline;
 pub mod render;
 pub mod report;

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::git::{PinError, Repo};
 use crate::live::LiveDeployment;
 use crate::resolve::PinnedSnapshot;
@@ -173,6 +173,26 @@ pub fn compare(
         (&a.service, &a.track, &a.deployment).cmp(&(&b.service, &b.track, &b.deployment))
     });
     Ok(rows)
+}
+
+/// The warning for live workloads outside `expected`, the namespace that
+/// environment `env` deploys to: a file of another namespace compares the
+/// wrong thing.
+pub fn namespace_warning(live: &[LiveDeployment], env: &str, expected: &str) -> Option<Error> {
+    let mut elsewhere: Vec<&str> = live
+        .iter()
+        .filter_map(|d| d.namespace.as_deref())
+        .filter(|ns| *ns != expected)
+        .collect();
+    elsewhere.sort_unstable();
+    elsewhere.dedup();
+    (!elsewhere.is_empty()).then(|| {
+        Error::new(ErrorKind::NamespaceMismatch {
+            live: elsewhere.join(", "),
+            env: env.to_string(),
+            expected: expected.to_string(),
+        })
+    })
 }
 
 /// The row of a live Deployment before it is compared (`unknown-commit`),

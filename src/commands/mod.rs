@@ -11,6 +11,7 @@ mod init;
 mod man;
 mod promote;
 mod render;
+mod report;
 mod snapshot;
 mod status;
 
@@ -39,5 +40,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Init(args) => init::InitCommand::run(args, dir, cli.no_wait, session),
         Command::Completions(args) => completions::CompletionsCommand::run(args),
         Command::Man(args) => man::ManCommand::run(args),
+        Command::Report(args) => report::ReportCommand::run(args, dir, session),
     }
 }

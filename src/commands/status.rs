@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::Session;
 use crate::cli::{StatusArgs, TableFormat};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::resolve::{CommitCache, Resolver, layers, open_repo, select};
 use crate::{live, pipeline, report, status};
 
@@ -32,22 +32,9 @@ impl StatusCommand {
         let (input, text) = live::read(&args.live, dir)?;
         let deployments = live::parse(&text, &input)?;
         if let Some(expected) = &namespace {
-            let mut elsewhere: Vec<&str> = deployments
-                .iter()
-                .filter_map(|d| d.namespace.as_deref())
-                .filter(|ns| ns != expected)
-                .collect();
-            elsewhere.sort_unstable();
-            elsewhere.dedup();
-            if !elsewhere.is_empty() {
-                session
-                    .warnings
-                    .push(Error::new(ErrorKind::NamespaceMismatch {
-                        live: elsewhere.join(", "),
-                        env: env.name.value.clone(),
-                        expected: expected.clone(),
-                    }));
-            }
+            session
+                .warnings
+                .extend(status::namespace_warning(&deployments, &env.name, expected));
         }
 
         let mut known: Vec<&str> = workspace

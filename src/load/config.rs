@@ -14,6 +14,9 @@ pub struct Config {
     /// The git repository, relative to the workspace; `None` means `.`.
     pub repo: Option<Spanned<String>>,
     pub image: Option<Spanned<String>>,
+    /// Where a browser shows a commit, `{commit}` (or `{short}`) replaced:
+    /// the release page links every commit through it.
+    pub commit_url: Option<Spanned<String>>,
     pub services: Vec<ServiceDecl>,
     pub environments: Vec<EnvironmentDecl>,
     /// Service name → index, so that lookups stay O(1) with thousands of services.
@@ -65,6 +68,7 @@ impl Config {
             file,
             repo: None,
             image: None,
+            commit_url: None,
             services: Vec::new(),
             environments: Vec::new(),
             index: HashMap::new(),
@@ -73,6 +77,7 @@ impl Config {
             match node.name() {
                 "repo" => config.repo = errors.take(single_string(node)),
                 "image" => config.image = errors.take(single_string(node)),
+                "commit-url" => config.commit_url = errors.take(commit_url(node)),
                 "service" => {
                     if let Some(s) = errors.take(service(node)) {
                         config.services.push(s);
@@ -86,7 +91,7 @@ impl Config {
                 _ => errors.push(unknown_node(
                     node,
                     "snapset.kdl",
-                    &["repo", "image", "service", "environment"],
+                    &["repo", "image", "commit-url", "service", "environment"],
                 )),
             }
         }
@@ -113,6 +118,24 @@ impl Config {
 fn single_string(node: &Node) -> Result<Spanned<String>> {
     node.expect(1, &[], false)?;
     node.arg_string(0)
+}
+
+/// The page is opened by people who trust it, so the link must be a web
+/// address (not `javascript:`), and one that names the commit.
+fn commit_url(node: &Node) -> Result<Spanned<String>> {
+    let url = single_string(node)?;
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || !(url.contains("{commit}") || url.contains("{short}")) {
+        return Err(Error::at(
+            ErrorKind::Invalid {
+                what: "commit-url".into(),
+                expected: "an http(s) address with {commit} (or {short}) in it, such as \"https://git.example.com/shop/commit/{commit}\"".into(),
+            },
+            &url.loc,
+            if web { "names no commit" } else { "not an http(s) address" },
+        ));
+    }
+    Ok(url)
 }
 
 fn service(node: &Node) -> Result<ServiceDecl> {

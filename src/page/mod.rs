@@ -1,0 +1,29 @@
+//! The release page of `snapset report`: one self-contained HTML file that
+//! shows, side by side, which commit every service and track runs in each
+//! environment, how each environment relates to the one before it in the
+//! commit graph, and (with `--live`) what the namespaces really run. The
+//! page is built as data first (`Page`), then written as HTML (`html`), so
+//! the graph questions and the markup stay apart.
+
+mod cell;
+mod column;
+mod command_line;
+mod commit;
+mod date;
+mod escape;
+mod html;
+mod live_arg;
+mod matrix;
+mod output;
+mod relation;
+mod row;
+
+pub use cell::{Cell, Pin, Route};
+pub use column::Column;
+pub use command_line::CommandLine;
+pub use commit::CommitFacts;
+pub use live_arg::LiveArg;
+pub use matrix::Page;
+pub use output::write_atomic;
+pub use relation::{Relation, Relations};
+pub use row::Row;
