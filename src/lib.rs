@@ -17,6 +17,7 @@ pub mod live;
 pub mod load;
 pub mod lock;
 pub mod pipeline;
+pub mod registry;
 pub mod render;
 pub mod report;
 pub mod resolve;

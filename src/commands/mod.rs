@@ -6,6 +6,8 @@ mod changelog;
 mod check;
 mod diff;
 mod explain;
+mod images;
+mod lock;
 mod promote;
 mod render;
 mod snapshot;
@@ -33,5 +35,7 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Snapshot(command) => snapshot::SnapshotCommandRunner::run(command, dir, session),
         Command::Promote(args) => promote::PromoteCommand::run(args, dir, session),
         Command::Explain(args) => explain::ExplainCommand::run(args, dir, session),
+        Command::Images(args) => images::ImagesCommand::run(args, dir, session),
+        Command::Lock(args) => lock::LockCommand::run(args, dir, session),
     }
 }

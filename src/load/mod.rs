@@ -3,6 +3,7 @@
 //! shape, not for existence (that is `resolve`'s job).
 
 mod config;
+pub mod image_lock;
 mod input;
 pub mod kdl;
 pub mod kdl_ast;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use config::{Config, EnvironmentDecl, ServiceDecl};
+pub use image_lock::ImageLock;
 pub use kdl::Scalar;
 pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track};
 pub use vars::{Var, VarValue};
@@ -35,6 +37,9 @@ pub struct Workspace {
     pub varsets: BTreeMap<String, Varset>,
     /// User templates from `templates/`, by set, scope and name.
     pub templates: templates::TemplateFiles,
+    /// `snapset.lock`, when the workspace has one: images are then pinned
+    /// by digest.
+    pub image_lock: Option<ImageLock>,
 }
 
 impl Workspace {
@@ -145,6 +150,7 @@ impl<'s> Loader<'s> {
             }
         }
         let templates = errors.take(self.templates()).unwrap_or_default();
+        let image_lock = errors.take(self.image_lock()).flatten();
         for service in &config.services {
             if let Some(set) = &service.templates
                 && !templates.sets.contains(&set.value)
@@ -166,7 +172,19 @@ impl<'s> Loader<'s> {
             snapshots,
             varsets,
             templates,
+            image_lock,
         })
+    }
+
+    fn image_lock(&mut self) -> Result<Option<ImageLock>> {
+        let rel = image_lock::FILE;
+        if !self.overlay.contains_key(rel)
+            && std::fs::symlink_metadata(self.root.join(rel)).is_err()
+        {
+            return Ok(None);
+        }
+        let (file, text) = self.read(rel)?;
+        ImageLock::decode(file, &nodes(&parse(&text, rel)?, file)).map(Some)
     }
 
     fn templates(&mut self) -> Result<templates::TemplateFiles> {
