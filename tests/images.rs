@@ -16,9 +16,7 @@ use common::workspace::{Run, Shop, TestWorkspace};
 /// The shop, its images on `host`.
 fn shop_on(host: &str) -> (TestWorkspace, Shop) {
     let (ws, shop) = TestWorkspace::shop();
-    let config = ws
-        .read("snapset.kdl")
-        .replace("registry.example.com", &format!("{host}"));
+    let config = ws.read("snapset.kdl").replace("registry.example.com", host);
     ws.write("snapset.kdl", &config);
     (ws, shop)
 }
@@ -403,6 +401,12 @@ fn lock_pins_digests_and_render_stays_offline() {
         check.stdout
     );
     assert_eq!(ws.read("snapset.lock"), lock, "--check writes nothing");
+    // A broken lock stops the commands that read it, not `lock`, which
+    // rewrites it.
+    ws.write("snapset.lock", "image \"x\" tag=\"1\"\n");
+    let broken = run(&ws, &["check"], &[]);
+    assert_eq!(broken.code, 2, "{broken:?}");
+    assert!(broken.stderr.contains("snapset.lock:1:1"), "{}", broken.stderr);
     assert_eq!(run(&ws, &["lock"], &[]).code, 0);
     registry.stop();
 

@@ -26,7 +26,15 @@ pub struct ImageLock {
 }
 
 impl ImageLock {
-    pub fn decode(_file: FileId, nodes: &[Node]) -> Result<ImageLock> {
+    /// The lock in `text`, the content of `file`.
+    pub fn parse(file: FileId, text: &str) -> Result<ImageLock> {
+        let doc = super::kdl_parse::parse_document(text, FILE)
+            .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))?;
+        let nodes: Vec<Node> = doc.nodes.iter().map(|n| Node::new(n, file)).collect();
+        ImageLock::decode(&nodes)
+    }
+
+    fn decode(nodes: &[Node]) -> Result<ImageLock> {
         let mut errors = Collector::default();
         let mut lock = ImageLock::default();
         for node in nodes {
@@ -118,4 +126,33 @@ pub fn is_digest(d: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::Sources;
+
+    #[test]
+    fn reads_what_it_writes() {
+        let digest = format!("sha256:{}", "0a".repeat(32));
+        let mut entries = BTreeMap::new();
+        entries.insert(
+            ("r.example/shop/b".to_string(), "2".to_string()),
+            digest.clone(),
+        );
+        entries.insert(
+            ("r.example/shop/a".to_string(), "1".to_string()),
+            digest.clone(),
+        );
+        let text = render(&entries);
+        assert!(text.find("shop/a").unwrap() < text.find("shop/b").unwrap());
+        let mut sources = Sources::default();
+        let file = sources.add(FILE.into(), std::path::Path::new(FILE), text.clone());
+        let lock = ImageLock::parse(file, &text).unwrap();
+        assert_eq!(lock.digest("r.example/shop/a", "1"), Some(digest.as_str()));
+        assert_eq!(lock.digest("r.example/shop/a", "2"), None);
+        let bad = "image \"x\" tag=\"1\" digest=\"sha256:00\"\n";
+        assert!(ImageLock::parse(file, bad).is_err());
+    }
 }

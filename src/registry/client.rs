@@ -165,21 +165,24 @@ impl Client {
         }
     }
 
-    fn base_url(&self, registry: &str, host: &str) -> String {
-        let plain = ImageRef::parse(&format!("{registry}/x")).is_loopback()
-            || self.options.insecure.iter().any(|h| {
-                h == registry
-                    || h == host
-                    || h == ImageRef::parse(&format!("{registry}/x")).hostname()
-            });
-        format!("{}://{host}", if plain { "http" } else { "https" })
+    /// HTTPS, but for this machine and the hosts named with
+    /// `--insecure-registry`.
+    fn base_url(&self, image: &ImageRef) -> String {
+        let plain = image.is_loopback()
+            || self
+                .options
+                .insecure
+                .iter()
+                .any(|h| *h == image.registry || h == image.hostname());
+        let scheme = if plain { "http" } else { "https" };
+        format!("{scheme}://{}", image.api_host())
     }
 
     /// The manifest request, authenticated and retried.
     fn manifest(&self, image: &ImageRef, get: bool) -> Result<Response<ureq::Body>> {
         let url = format!(
             "{}/v2/{}/manifests/{}",
-            self.base_url(&image.registry, image.api_host()),
+            self.base_url(image),
             image.repository,
             image.tag
         );

@@ -66,7 +66,8 @@ pub fn images(release: &Release) -> Vec<ReleaseImage> {
         .collect()
 }
 
-/// The workspace, with its lock taken out, and the images of the selected
+/// The workspace, loaded without its lock, what the lock holds (`None`
+/// when absent or unreadable: `lock` rewrites it), and the images of the selected
 /// environments by tag: `images` and `lock` ask about tags, whatever
 /// `snapset.lock` says, and must work when the lock lacks an image.
 pub fn release_images(
@@ -79,11 +80,24 @@ pub fn release_images(
     Vec<ReleaseImage>,
 )> {
     use crate::resolve::{Resolver, open_repo, select};
-    let mut workspace = crate::pipeline::load(root, session)?;
-    let lock = workspace.image_lock.take();
+    let workspace = crate::load::Loader::new(root, &mut session.sources)
+        .without_image_lock()
+        .load()?;
+    let lock = read_lock(root, session);
     let selected = select(&workspace, envs)?;
     let repo = open_repo(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let found = images(&release);
     Ok((workspace, lock, found))
+}
+
+fn read_lock(
+    root: &std::path::Path,
+    session: &mut crate::Session,
+) -> Option<crate::load::ImageLock> {
+    use crate::load::image_lock::FILE;
+    let path = root.join(FILE);
+    let text = std::fs::read_to_string(&path).ok()?;
+    let file = session.sources.add(FILE.to_string(), &path, text.clone());
+    crate::load::ImageLock::parse(file, &text).ok()
 }
