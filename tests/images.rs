@@ -406,7 +406,11 @@ fn lock_pins_digests_and_render_stays_offline() {
     ws.write("snapset.lock", "image \"x\" tag=\"1\"\n");
     let broken = run(&ws, &["check"], &[]);
     assert_eq!(broken.code, 2, "{broken:?}");
-    assert!(broken.stderr.contains("snapset.lock:1:1"), "{}", broken.stderr);
+    assert!(
+        broken.stderr.contains("snapset.lock:1:1"),
+        "{}",
+        broken.stderr
+    );
     assert_eq!(run(&ws, &["lock"], &[]).code, 0);
     registry.stop();
 
@@ -421,6 +425,14 @@ fn lock_pins_digests_and_render_stays_offline() {
         )),
         "{}",
         diff.stdout
+    );
+    let markdown = run(&ws, &["diff", "--format", "markdown"], &[]);
+    assert!(
+        markdown
+            .stdout
+            .contains(&format!("digest `{}` → `{}`", &cart[..19], &cart2[..19])),
+        "{}",
+        markdown.stdout
     );
     let rendered = run(&ws, &["render"], &[]);
     assert_eq!(rendered.code, 0, "{rendered:?}");

@@ -281,7 +281,7 @@ pub fn value_phrase(v: &ValueChange) -> String {
 
 /// `sha256:` and 12 hex digits, as docker shortens image ids; `none`
 /// without a lock.
-fn short_digest(digest: Option<&str>) -> String {
+pub fn short_digest(digest: Option<&str>) -> String {
     match digest {
         Some(d) => d.chars().take("sha256:".len() + 12).collect(),
         None => "none".into(),
