@@ -297,6 +297,62 @@ fn bearer_challenge_fetches_a_token_with_the_credentials() {
 }
 
 #[test]
+fn an_identity_token_is_exchanged_by_refresh_token_grant() {
+    let tokens = HttpStub::start(|_, _| {
+        response(
+            "200 OK",
+            &[("Content-Type", "application/json")],
+            r#"{"access_token":"acc"}"#,
+        )
+    });
+    let registry = TestRegistry::start(Auth::Silly {
+        realm: format!("http://127.0.0.1:{}/oauth2/token", tokens.port),
+        service: "test-registry".into(),
+    });
+    let (ws, shop) = shop_on(&registry.host);
+    push_shop(&registry, &shop, true);
+    let config = docker_config(
+        &ws,
+        &format!(
+            r#"{{"auths":{{"{}":{{"identitytoken":"refresh-me"}}}}}}"#,
+            registry.host
+        ),
+    );
+    let ok = run(
+        &ws,
+        &["images", "--env", "dev"],
+        &[("DOCKER_CONFIG", config)],
+    );
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let asked = tokens.requests();
+    assert!(!asked.is_empty());
+    for request in &asked {
+        assert!(request.starts_with("POST /oauth2/token"), "{request}");
+        assert!(request.contains("grant_type=refresh_token"), "{request}");
+        assert!(request.contains("refresh_token=refresh-me"), "{request}");
+    }
+}
+
+#[test]
+fn a_redirect_loop_is_an_error_that_says_so() {
+    let stub = HttpStub::start(|head, _| {
+        let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+        response("307 Temporary Redirect", &[("Location", &path)], "")
+    });
+    let host = format!("127.0.0.1:{}", stub.port);
+    let (ws, _) = shop_on(&host);
+    let looped = run(&ws, &["images", "--env", "dev", "--jobs", "1"], &[]);
+    assert_eq!(looped.code, 2, "{looped:?}");
+    assert!(
+        looped
+            .stderr
+            .contains(&format!("registry {host}: redirect loop")),
+        "{}",
+        looped.stderr
+    );
+}
+
+#[test]
 fn a_registry_that_is_down_is_an_error_naming_it() {
     let port = free_port();
     let host = format!("127.0.0.1:{port}");

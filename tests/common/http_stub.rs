@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 pub struct HttpStub {
     pub port: u16,
-    /// Request heads (request line and headers), in arrival order.
+    /// Requests (request line, headers, blank line, body), in arrival order.
     pub requests: Arc<Mutex<Vec<String>>>,
 }
 
@@ -33,6 +33,19 @@ impl HttpStub {
                     }
                     head.push_str(&line);
                 }
+                // The body too, so that closing the connection resets nothing.
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
+                    })
+                    .unwrap_or(0usize);
+                let mut body = vec![0; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                head.push_str("\r\n");
+                head.push_str(&String::from_utf8_lossy(&body));
                 let index = {
                     let mut log = log.lock().unwrap();
                     log.push(head.clone());
