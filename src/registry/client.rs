@@ -71,6 +71,9 @@ pub struct Client {
     schemes: Mutex<HashMap<String, Scheme>>,
     /// Bearer tokens by (registry, scope).
     tokens: Mutex<HashMap<(String, String), String>>,
+    /// Registries that could not be reached, with why: the other images on
+    /// them fail at once instead of each waiting out its own retries.
+    unreachable: Mutex<HashMap<String, String>>,
 }
 
 impl Client {
@@ -102,6 +105,7 @@ impl Client {
             credentials,
             schemes: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
+            unreachable: Mutex::new(HashMap::new()),
         })
     }
 
@@ -186,6 +190,14 @@ impl Client {
             image.repository,
             image.tag
         );
+        if let Some(why) = self
+            .unreachable
+            .lock()
+            .expect("no panic")
+            .get(&image.registry)
+        {
+            return Err(registry_error(&image.registry, why));
+        }
         let scope = format!("repository:{}:pull", image.repository);
         let mut learnt = false;
         loop {
@@ -239,7 +251,16 @@ impl Client {
                     asked.unwrap_or_else(|| backoff(attempt))
                 }
                 Err(e) if attempt < RETRIES && retryable(&e) => backoff(attempt),
-                Err(e) => return Err(self.transport(registry, &e)),
+                Err(e) => {
+                    let error = self.transport(registry, &e);
+                    if let ErrorKind::Registry { detail, .. } = &*error.kind {
+                        self.unreachable
+                            .lock()
+                            .expect("no panic")
+                            .insert(registry.to_string(), detail.clone());
+                    }
+                    return Err(error);
+                }
             };
             std::thread::sleep(wait);
             attempt += 1;
@@ -460,12 +481,16 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200 << attempt.min(5))
 }
 
-/// Errors a second attempt may not meet: a connection the server closed,
-/// a reset. Refused connections and TLS failures are answers.
+/// Errors a second attempt may not meet: a kept-alive connection the
+/// server closed or reset. A refused connection, a name that does not
+/// resolve, a timeout or a TLS failure are answers, not accidents.
 fn retryable(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as Io;
     match e {
-        ureq::Error::Io(io) => !matches!(io.kind(), std::io::ErrorKind::ConnectionRefused),
-        ureq::Error::Protocol(_) => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof
+        ),
         _ => false,
     }
 }
