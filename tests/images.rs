@@ -1,8 +1,10 @@
 //! `snapset images` and `snapset lock` against a real registry (Debian's
 //! docker-registry, started per test on a free loopback port): present and
 //! missing images, Basic auth from a DOCKER_CONFIG folder, a credential
-//! helper, a Bearer token challenge, a registry that is down, a 429 that
-//! passes on retry, and `lock` → `render` with the registry stopped.
+//! helper, Bearer challenges (`auth.silly`, and `auth.token` verifying RS256
+//! tokens of a stub token server), an identity token, a registry that is
+//! down, a 429 that passes on retry, a redirect loop, and `lock` → `render`
+//! with the registry stopped.
 //! Without docker-registry the tests fail, saying how to install it.
 
 mod common;
@@ -11,6 +13,7 @@ use std::path::Path;
 
 use common::http_stub::{HttpStub, response};
 use common::registry::{Auth, Manifest, TestRegistry, basic, free_port};
+use common::token_signer::{ISSUER, TokenSigner};
 use common::workspace::{Run, Shop, TestWorkspace};
 
 /// The shop, its images on `host`.
@@ -294,6 +297,88 @@ fn bearer_challenge_fetches_a_token_with_the_credentials() {
             "{request}"
         );
     }
+}
+
+/// `auth.token` as production registries run it: the registry accepts
+/// only RS256 tokens signed by the token server's certificate, and the
+/// token server (a stub signing with openssl) only hands them to bob.
+#[test]
+fn a_token_server_signs_tokens_the_registry_verifies() {
+    let keys = tempfile::tempdir().unwrap();
+    let signer = std::sync::Arc::new(TokenSigner::new(keys.path()));
+    let service = "test-registry";
+    let server = signer.clone();
+    let tokens = HttpStub::start(move |head, _| {
+        let query = head.split_whitespace().nth(1).unwrap_or("");
+        let scope = query
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("scope="))
+            .unwrap_or("")
+            .replace("%3A", ":")
+            .replace("%2F", "/");
+        let bob = basic("bob", "tok-pw").to_ascii_lowercase();
+        if !head
+            .to_ascii_lowercase()
+            .contains(&format!("authorization: {bob}"))
+        {
+            return response("401 Unauthorized", &[], "");
+        }
+        let repository = scope.split(':').nth(1).unwrap_or("");
+        let token = server.sign(service, &[(repository, &["pull"])]);
+        response(
+            "200 OK",
+            &[("Content-Type", "application/json")],
+            &format!(r#"{{"token":"{token}"}}"#),
+        )
+    });
+    let push_token = signer.sign(
+        service,
+        &[
+            ("shop/cart", &["pull", "push"]),
+            ("shop/taxe", &["pull", "push"]),
+            ("shop/tower", &["pull", "push"]),
+        ],
+    );
+    let registry = TestRegistry::start(Auth::Token {
+        realm: format!("http://127.0.0.1:{}/token", tokens.port),
+        service: service.into(),
+        issuer: ISSUER.into(),
+        cert: signer.cert.clone(),
+        push_token,
+    });
+    let (ws, shop) = shop_on(&registry.host);
+    push_shop(&registry, &shop, false);
+    let config = |password: &str| {
+        docker_config(
+            &ws,
+            &format!(
+                r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
+                registry.host,
+                &basic("bob", password)["Basic ".len()..]
+            ),
+        )
+    };
+    let found = run(
+        &ws,
+        &["images", "--env", "dev"],
+        &[("DOCKER_CONFIG", config("tok-pw"))],
+    );
+    assert_eq!(
+        found.code, 1,
+        "tower is missing, the others verified: {found:?}"
+    );
+    assert!(found.stdout.contains("2 present"), "{}", found.stdout);
+    let refused = run(
+        &ws,
+        &["images", "--refresh"],
+        &[("DOCKER_CONFIG", config("not-bob"))],
+    );
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("token server 127.0.0.1:") && !refused.stderr.contains("not-bob"),
+        "{}",
+        refused.stderr
+    );
 }
 
 #[test]

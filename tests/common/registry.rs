@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sha2::Digest;
 
-pub const INSTALL: &str = "install it with `apt-get install -y docker-registry apache2-utils` (Debian), or run ./test at the repository root, which does";
+pub const INSTALL: &str = "install it with `apt-get install -y docker-registry apache2-utils openssl` (Debian), or run ./test at the repository root, which does";
 
 /// How the registry wants clients to authenticate.
 pub enum Auth {
@@ -22,6 +22,15 @@ pub enum Auth {
     Silly {
         realm: String,
         service: String,
+    },
+    /// `auth.token`: a Bearer challenge; only JWTs signed by the key of
+    /// `cert` (a PEM file) pass. Pushes send `push_token`.
+    Token {
+        realm: String,
+        service: String,
+        issuer: String,
+        cert: PathBuf,
+        push_token: String,
     },
 }
 
@@ -92,6 +101,19 @@ impl TestRegistry {
                     "auth:\n  silly:\n    realm: {realm}\n    service: {service}\n"
                 ));
                 Some("Bearer pusher".to_string())
+            }
+            Auth::Token {
+                realm,
+                service,
+                issuer,
+                cert,
+                push_token,
+            } => {
+                config.push_str(&format!(
+                    "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
+                    cert.display()
+                ));
+                Some(format!("Bearer {push_token}"))
             }
         };
         let config_path = dir.path().join("config.yml");
