@@ -3,7 +3,6 @@
 //! ImagePullBackOff. Exit 1 lists the missing images at their snapshot line.
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::json;
 
@@ -49,7 +48,7 @@ impl ImagesCommand {
         if !ask.is_empty() {
             let registries: Vec<String> =
                 ask.iter().map(|i| i.reference.registry.clone()).collect();
-            let client = Client::new(options(&args.registry), &registries)?;
+            let client = Client::new(Options::from_args(&args.registry), &registries)?;
             let answers = client.each(&ask, |image| client.head(&image.reference));
             let mut errors = Vec::new();
             let mut answers = answers.into_iter();
@@ -93,14 +92,6 @@ impl ImagesCommand {
         } else {
             crate::EXIT_OK
         })
-    }
-}
-
-pub fn options(args: &crate::cli::RegistryArgs) -> Options {
-    Options {
-        jobs: usize::from(args.jobs),
-        insecure: args.insecure.clone(),
-        timeout: Duration::from_secs(args.timeout.max(1)),
     }
 }
 

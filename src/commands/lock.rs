@@ -12,9 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::load::image_lock;
 use crate::pipeline;
 use crate::registry::reference::split_tag;
-use crate::registry::{Client, ImageCache, uses};
-
-use super::images::options;
+use crate::registry::{Client, ImageCache, Options, uses};
 
 pub struct LockCommand;
 
@@ -28,7 +26,7 @@ impl LockCommand {
             .iter()
             .map(|i| i.reference.registry.clone())
             .collect();
-        let client = Client::new(options(&args.registry), &registries)?;
+        let client = Client::new(Options::from_args(&args.registry), &registries)?;
         let digests = client.each(&images, |image| client.digest(&image.reference));
         let mut cache = ImageCache::load(&workspace.root);
         let mut errors = Vec::new();

@@ -16,8 +16,10 @@ use std::time::Duration;
 use sha2::Digest;
 use ureq::http::{Response, StatusCode};
 
+use super::answer::Answer;
 use super::challenge::Challenge;
 use super::credentials::{CredentialStore, Credentials};
+use super::options::Options;
 use super::reference::ImageRef;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -30,27 +32,6 @@ pub const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
 const RETRIES: u32 = 4;
 /// The longest wait snapset honours from `Retry-After`.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
-
-/// How to reach registries.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Requests in flight at once.
-    pub jobs: usize,
-    /// Hosts (`host` or `host:port`) reached over plain HTTP.
-    pub insecure: Vec<String>,
-    /// For one request, connection to the last byte.
-    pub timeout: Duration,
-}
-
-/// What the registry said about a tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    /// With `Docker-Content-Digest` when the registry sent it.
-    Present {
-        digest: Option<String>,
-    },
-    Missing,
-}
 
 /// How a registry wants to be authenticated, learnt from its first 401.
 #[derive(Debug, Clone)]
