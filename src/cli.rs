@@ -60,6 +60,10 @@ pub enum Command {
     Man(ManArgs),
     /// Write the release page: one HTML file showing every environment's snapshot.
     Report(ReportArgs),
+    /// Ask the registry whether every image of the release exists.
+    Images(ImagesArgs),
+    /// Record every image's digest in snapset.lock.
+    Lock(LockArgs),
 }
 
 impl Command {
@@ -69,6 +73,8 @@ impl Command {
         match self {
             Command::Render(args) => !args.check,
             Command::Bump(_) | Command::Snapshot(_) | Command::Promote(_) => true,
+            Command::Lock(args) => !args.check,
+            Command::Images(_) => false,
             Command::Check(_)
             | Command::Diff(_)
             | Command::Status(_)
@@ -277,4 +283,41 @@ pub struct ReportArgs {
     /// Write the time into the page (then the same input no longer gives the same bytes).
     #[arg(long)]
     pub timestamp: bool,
+}
+
+/// How `images` and `lock` reach registries.
+#[derive(Args, Debug)]
+pub struct RegistryArgs {
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Reach HOST (`host` or `host:port`) over plain HTTP; loopback hosts always are (repeatable).
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure: Vec<String>,
+    /// Seconds one request may take, connection to last byte.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct ImagesArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// `table` for people; `json` for scripts (keys in docs/images.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+    /// Ask the registry about every image, even those found before.
+    #[arg(long)]
+    pub refresh: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct LockArgs {
+    /// Write nothing; exit 1 if snapset.lock would change (for CI).
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }

@@ -223,6 +223,21 @@ pub enum ErrorKind {
         version: String,
         detail: String,
     },
+    #[error("registry {registry}: {detail}")]
+    Registry { registry: String, detail: String },
+    #[error("image {image} of `{service}` is not in snapset.lock")]
+    NotLocked { image: String, service: String },
+    #[error(
+        "image {image} of `{service}` (environment {environment}, track {track}) is not in its registry"
+    )]
+    ImageMissing {
+        image: String,
+        service: String,
+        environment: String,
+        track: String,
+    },
+    #[error("snapset.lock pins {image}, which no environment uses any more")]
+    UnusedLockEntry { image: String },
     #[error("{count} errors")]
     Many { count: usize },
     #[error("{} already exists: snapset init starts a workspace and never overwrites one", path.display())]
@@ -371,6 +386,15 @@ impl Error {
                 "a service is a folder of the services folder holding one of {}, as committed at HEAD; name another folder with --services-dir",
                 crate::scaffold::found::MARKERS.join(", ")
             )),
+            ErrorKind::NotLocked { .. } => Some(
+                "run `snapset lock` to record the digest of every image (it asks the registry)".into(),
+            ),
+            ErrorKind::UnusedLockEntry { .. } => {
+                Some("run `snapset lock` to drop it".into())
+            }
+            ErrorKind::ImageMissing { .. } => Some(
+                "build and push the image, or pin a commit that has one; `snapset images` lists every missing image".into(),
+            ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

@@ -45,6 +45,17 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          kubectl get deploy,sts,ds,cronjob -n shop-dev -o json | snapset report --live dev=-",
     ),
     (
+        "images",
+        "snapset images                      # does every image of every environment exist? (exit 1: some missing)\n\
+         snapset images --env prod --format json\n\
+         snapset images --refresh            # ask again even for images found before",
+    ),
+    (
+        "lock",
+        "snapset lock                        # record every image's digest in snapset.lock\n\
+         snapset lock --check                # CI: exit 1 when snapset.lock would change",
+    ),
+    (
         "bump",
         "snapset bump 2026-11-26 cart                   # newest commit touching cart's path\n\
          snapset bump 2026-11-26 tower --track canary   # one track\n\

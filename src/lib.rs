@@ -22,6 +22,7 @@ pub mod load;
 pub mod lock;
 pub mod page;
 pub mod pipeline;
+pub mod registry;
 pub mod render;
 pub mod report;
 pub mod resolve;

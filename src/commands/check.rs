@@ -14,6 +14,9 @@ impl CheckCommand {
     pub fn run(args: CheckArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
         let root = pipeline::root(dir)?;
         let compiled = pipeline::compile(&root, &args.envs.envs, session)?;
+        if args.envs.envs.is_empty() {
+            session.warnings.extend(unused_lock_entries(&compiled));
+        }
         let files: usize = compiled.rendered.iter().map(|e| e.files.len()).sum();
         println!(
             "ok: {} environments, {} files",
@@ -22,4 +25,34 @@ impl CheckCommand {
         );
         Ok(crate::EXIT_OK)
     }
+}
+
+/// Entries of `snapset.lock` that no environment uses: left by a snapshot
+/// that moved on. Only known when every environment was compiled.
+fn unused_lock_entries(compiled: &pipeline::Compiled) -> Vec<crate::error::Error> {
+    let Some(lock) = &compiled.workspace.image_lock else {
+        return Vec::new();
+    };
+    let used: std::collections::HashSet<(String, String)> = compiled
+        .release
+        .environments
+        .iter()
+        .flat_map(|e| &e.services)
+        .flat_map(|s| &s.tracks)
+        .map(|t| {
+            let tagged = t.image.split('@').next().unwrap_or(&t.image);
+            let (name, tag) = crate::registry::reference::split_tag(tagged);
+            (name.to_string(), tag.to_string())
+        })
+        .collect();
+    lock.unused(&used)
+        .into_iter()
+        .map(|(image, loc)| {
+            crate::error::Error::at(
+                crate::error::ErrorKind::UnusedLockEntry { image },
+                loc,
+                "no environment uses it",
+            )
+        })
+        .collect()
 }

@@ -9,6 +9,8 @@ mod diff;
 mod explain;
 mod init;
 mod man;
+mod images;
+mod lock;
 mod promote;
 mod render;
 mod report;
@@ -41,5 +43,7 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Completions(args) => completions::CompletionsCommand::run(args),
         Command::Man(args) => man::ManCommand::run(args),
         Command::Report(args) => report::ReportCommand::run(args, dir, session),
+        Command::Images(args) => images::ImagesCommand::run(args, dir, session),
+        Command::Lock(args) => lock::LockCommand::run(args, dir, session),
     }
 }

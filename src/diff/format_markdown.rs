@@ -192,10 +192,20 @@ fn env_summary(out: &mut String, env: &EnvDiff) {
 
 fn commit_cell(track: &TrackChange) -> String {
     let c = |x: &Option<String>| x.as_deref().map_or("—".to_string(), |h| code(short(h)));
-    match (&track.old_commit, &track.new_commit) {
+    let cell = match (&track.old_commit, &track.new_commit) {
         (Some(o), Some(n)) if o == n => format!("{} (same)", code(short(n))),
         _ => format!("{} → {}", c(&track.old_commit), c(&track.new_commit)),
+    };
+    // The same tag can name other bytes: a digest change is a change.
+    if track.change == ChangeKind::Modified && track.old_digest != track.new_digest {
+        let d = |x: &Option<String>| code(&super::format_text::short_digest(x.as_deref()));
+        return format!(
+            "{cell}, digest {} → {}",
+            d(&track.old_digest),
+            d(&track.new_digest)
+        );
     }
+    cell
 }
 
 fn between_cell(service: &ServiceChange, track: &TrackChange) -> String {

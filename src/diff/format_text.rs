@@ -207,6 +207,13 @@ pub fn service_lines(service: &ServiceChange, settings: bool) -> Vec<String> {
                 parts.push(p);
             }
         }
+        if track.old_digest != track.new_digest {
+            parts.push(format!(
+                "digest {} → {}",
+                short_digest(track.old_digest.as_deref()),
+                short_digest(track.new_digest.as_deref())
+            ));
+        }
         if track.weight_changed() {
             parts.push(format!(
                 "weight {} → {}",
@@ -270,4 +277,13 @@ pub fn value_phrase(v: &ValueChange) -> String {
         s.push_str(" (masked)");
     }
     s
+}
+
+/// `sha256:` and 12 hex digits, as docker shortens image ids; `none`
+/// without a lock.
+pub fn short_digest(digest: Option<&str>) -> String {
+    match digest {
+        Some(d) => d.chars().take("sha256:".len() + 12).collect(),
+        None => "none".into(),
+    }
 }

@@ -51,6 +51,11 @@ pub struct TrackChange {
     pub new_header: Option<String>,
     pub old_replicas: Option<i64>,
     pub new_replicas: Option<i64>,
+    /// From `snapset.lock`: the same tag can name other bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_digest: Option<String>,
 }
 
 impl TrackChange {
@@ -298,7 +303,8 @@ impl<'r> History<'r> {
                 if o.commit == n.commit
                     && o.weight == n.weight
                     && o.header == n.header
-                    && o.replicas == n.replicas =>
+                    && o.replicas == n.replicas
+                    && o.digest == n.digest =>
             {
                 return Ok(None);
             }
@@ -323,6 +329,8 @@ impl<'r> History<'r> {
             new_header: new.and_then(header),
             old_replicas: old.map(|t| t.replicas),
             new_replicas: new.map(|t| t.replicas),
+            old_digest: old.and_then(|t| t.digest.clone()),
+            new_digest: new.and_then(|t| t.digest.clone()),
         }))
     }
 

@@ -3,6 +3,7 @@
 //! shape, not for existence (that is `resolve`'s job).
 
 mod config;
+pub mod image_lock;
 mod input;
 pub mod kdl;
 pub mod kdl_ast;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use config::{Config, EnvironmentDecl, ServiceDecl};
+pub use image_lock::ImageLock;
 pub use kdl::Scalar;
 pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track};
 pub use vars::{Var, VarValue};
@@ -35,6 +37,9 @@ pub struct Workspace {
     pub varsets: BTreeMap<String, Varset>,
     /// User templates from `templates/`, by set, scope and name.
     pub templates: templates::TemplateFiles,
+    /// `snapset.lock`, when the workspace has one: images are then pinned
+    /// by digest.
+    pub image_lock: Option<ImageLock>,
 }
 
 impl Workspace {
@@ -100,6 +105,9 @@ pub struct Loader<'s> {
     /// Texts that stand in for files on disk (by path relative to the root):
     /// how an edit is loaded and checked before it is written.
     overlay: BTreeMap<String, String>,
+    /// Whether to read `snapset.lock` (`lock` rewrites it, so a broken one
+    /// must not stop it).
+    image_lock: bool,
 }
 
 impl<'s> Loader<'s> {
@@ -108,7 +116,14 @@ impl<'s> Loader<'s> {
             root: root.to_path_buf(),
             sources,
             overlay: BTreeMap::new(),
+            image_lock: true,
         }
+    }
+
+    /// Loads the workspace as if it had no `snapset.lock`: images by tag.
+    pub fn without_image_lock(mut self) -> Self {
+        self.image_lock = false;
+        self
     }
 
     /// Loads `text` as the content of `rel` (`snapshots/x.kdl`), whether or
@@ -145,6 +160,7 @@ impl<'s> Loader<'s> {
             }
         }
         let templates = errors.take(self.templates()).unwrap_or_default();
+        let image_lock = errors.take(self.image_lock()).flatten();
         for service in &config.services {
             if let Some(set) = &service.templates
                 && !templates.sets.contains(&set.value)
@@ -166,7 +182,22 @@ impl<'s> Loader<'s> {
             snapshots,
             varsets,
             templates,
+            image_lock,
         })
+    }
+
+    fn image_lock(&mut self) -> Result<Option<ImageLock>> {
+        let rel = image_lock::FILE;
+        if !self.image_lock {
+            return Ok(None);
+        }
+        if !self.overlay.contains_key(rel)
+            && std::fs::symlink_metadata(self.root.join(rel)).is_err()
+        {
+            return Ok(None);
+        }
+        let (file, text) = self.read(rel)?;
+        ImageLock::parse(file, &text).map(Some)
     }
 
     fn templates(&mut self) -> Result<templates::TemplateFiles> {

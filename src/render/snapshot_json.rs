@@ -50,6 +50,9 @@ pub struct SnapshotJsonTrack {
     pub name: String,
     pub commit: String,
     pub image: String,
+    /// From `snapset.lock`; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
     pub replicas: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
@@ -86,6 +89,7 @@ impl SnapshotJson {
                             name: t.name.clone(),
                             commit: t.commit.clone(),
                             image: t.image.clone(),
+                            digest: t.digest.clone(),
                             replicas: t.replicas,
                             weight: t.weight,
                             header: t.header.as_ref().map(|(name, value)| HeaderJson {

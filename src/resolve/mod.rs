@@ -2,6 +2,7 @@
 //! turns every pinned commit into a full hash through git, and layers the
 //! values. Its output, a `Release`, is all that rendering needs.
 
+mod image_lock;
 pub mod layers;
 pub mod pins;
 mod touch_cache;
@@ -54,7 +55,10 @@ pub struct ResolvedService {
 pub struct ResolvedTrack {
     pub name: String,
     pub commit: String,
+    /// `name:tag`, or `name:tag@sha256:…` when `snapset.lock` pins it.
     pub image: String,
+    /// From `snapset.lock`.
+    pub digest: Option<String>,
     pub weight: Option<u32>,
     pub header: Option<(String, String)>,
     pub replicas: i64,
@@ -206,20 +210,23 @@ fn environment(
                     .iter()
                     .map(|t| {
                         let commit = t.commit.to_string();
-                        ResolvedTrack {
-                            image: image
-                                .replace("{service}", &pinned.name)
-                                .replace("{track}", &t.name)
-                                .replace("{short}", &commit[..8])
-                                .replace("{commit}", &commit),
+                        let tagged = image
+                            .replace("{service}", &pinned.name)
+                            .replace("{track}", &t.name)
+                            .replace("{short}", &commit[..8])
+                            .replace("{commit}", &commit);
+                        let (image, digest) = image_lock::pin(ws, tagged, &pinned.name, t)?;
+                        Ok(ResolvedTrack {
+                            image,
+                            digest,
                             name: t.name.clone(),
                             commit,
                             weight: t.weight,
                             header: t.header.clone(),
                             replicas: t.replicas.unwrap_or(replicas),
-                        }
+                        })
                     })
-                    .collect();
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(ResolvedService {
                     name: pinned.name.clone(),
                     port: decl.port.as_ref().map(|p| p.value),

@@ -1,4 +1,7 @@
 //! Helpers shared by the integration tests (each test binary includes `mod common;`).
 
 pub mod git_fixture;
+pub mod http_stub;
+pub mod registry;
+pub mod token_signer;
 pub mod workspace;
