@@ -162,9 +162,7 @@ fn pre_commit_hooks_name_real_commands() {
 fn crds() -> PathBuf {
     let dir = std::env::var_os("SNAPSET_GITOPS_CRDS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/crds"))
-        });
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/crds")));
     for file in ["argocd-applicationset.yaml", "flux-kustomization.yaml"] {
         assert!(
             dir.join(file).is_file(),

@@ -742,8 +742,10 @@ fn a_cronjob_with_a_mistyped_field() {
 
 #[test]
 fn structured_resources_with_a_misspelt_key() {
-    insta::assert_snapshot!(broken(|ws, _| ws.write(
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
         "varsets/base.kdl",
         "varset \"base\" {\n    vars {\n        resources {\n            reqests {\n                cpu \"100m\"\n            }\n        }\n    }\n}\n",
-    )));
+    )
+    }));
 }
