@@ -55,6 +55,10 @@ pub enum ErrorKind {
     NotDnsLabel { kind: &'static str, name: String },
     #[error("cannot open the git repository {}: {message}", path.display())]
     Repo { path: PathBuf, message: String },
+    #[error(
+        "the repository {repo} is a shallow clone whose history stops at {commit}: snapset needs what lies before it (run `git fetch --unshallow` there)"
+    )]
+    ShallowHistory { commit: String, repo: String },
     #[error("`{commit}` is not a commit hash: a snapshot pins commits, not branches or tags")]
     NotAHash { commit: String },
     #[error("commit `{commit}` is too short: write at least 7 hex digits")]
@@ -160,11 +164,14 @@ pub enum ErrorKind {
     NoWorkspaceRepo { path: PathBuf },
     #[error("unknown revision `{rev}` in the git repository {}", repo.display())]
     UnknownRevision { rev: String, repo: PathBuf },
-    #[error("no commit reachable from {reference} touches {path} (the path of `{service}`)")]
+    #[error(
+        "no commit reachable from {reference} in the repository {repo} touches {path} (the path of `{service}`)"
+    )]
     NoTouchingCommit {
         service: String,
         path: String,
         reference: String,
+        repo: String,
     },
     #[error("service `{service}` is not in snapshot `{snapshot}`")]
     NotInSnapshot {

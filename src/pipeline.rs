@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 use crate::Session;
 use crate::emit::{Emitter, Listing};
 use crate::error::Result;
-use crate::git::Repo;
 use crate::load::{Loader, Workspace, find_root};
 use crate::render::{RenderedEnvironment, Renderer, Templates};
-use crate::resolve::{Release, Resolver, open_repo, select, untouched};
+use crate::resolve::Repos;
+use crate::resolve::{Release, Resolver, select, untouched};
 use crate::schema::Schemas;
 
 pub struct Compiled {
     pub workspace: Workspace,
-    pub repo: Repo,
+    pub repo: Repos,
     pub release: Release,
     pub rendered: Vec<RenderedEnvironment>,
 }
@@ -41,7 +41,7 @@ pub fn compile(
 ) -> Result<std::mem::ManuallyDrop<Compiled>> {
     let workspace = load(root, session)?;
     let selected = select(&workspace, envs)?;
-    let repo = open_repo(&workspace)?;
+    let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
     let schemas = Schemas::load(&workspace.root, &mut session.sources)?;

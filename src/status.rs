@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{PinError, Repo};
 use crate::live::LiveDeployment;
-use crate::resolve::PinnedSnapshot;
+use crate::resolve::{PinnedSnapshot, Repos};
 
 /// How a live track relates to the snapshot's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -112,7 +112,7 @@ impl Row {
 pub fn compare(
     snapshot: &PinnedSnapshot,
     live: &[LiveDeployment],
-    repo: &Repo,
+    repos: &Repos,
     known: &[&str],
     namespace: Option<&str>,
 ) -> Result<Vec<Row>> {
@@ -144,8 +144,10 @@ pub fn compare(
                 });
                 continue;
             };
+            // Each service is compared in its own repository.
+            let repo = repos.of_declared(&service.name);
             for d in running {
-                let (mut row, found) = live_row(d, &key, repo)?;
+                let (mut row, found) = live_row(d, &key, Some(repo))?;
                 row.snapshot_commit = Some(pinned.to_string());
                 if let Some(oid) = found {
                     let (ahead, behind) = repo.ahead_behind(oid, pinned)?;
@@ -164,7 +166,7 @@ pub fn compare(
     }
     for (key, running) in &by_track {
         for d in running {
-            let (mut row, _) = live_row(d, key, repo)?;
+            let (mut row, _) = live_row(d, key, repos.of(&key.0))?;
             row.state = State::NotInSnapshot;
             rows.push(row);
         }
@@ -200,17 +202,17 @@ pub fn namespace_warning(live: &[LiveDeployment], env: &str, expected: &str) -> 
 fn live_row(
     d: &LiveDeployment,
     key: &(String, String),
-    repo: &Repo,
+    repo: Option<&Repo>,
 ) -> Result<(Row, Option<git2::Oid>)> {
     let (service, track) = key;
     let written = d.commit(service);
-    let found = match written {
-        Some(text) => match repo.resolve_pin(&text.to_ascii_lowercase()) {
+    let found = match (written, repo) {
+        (Some(text), Some(repo)) => match repo.resolve_pin(&text.to_ascii_lowercase()) {
             Ok(oid) => Some(oid),
             Err(PinError::Git(message)) => return Err(ErrorKind::Git { message }.into()),
             Err(_) => None,
         },
-        None => None,
+        _ => None,
     };
     let row = Row {
         service: service.clone(),
@@ -225,7 +227,7 @@ fn live_row(
         state: State::UnknownCommit,
         ahead: None,
         behind: None,
-        subject: found.map(|oid| repo.subject(oid)),
+        subject: found.zip(repo).map(|(oid, repo)| repo.subject(oid)),
         image: d.image(service).map(str::to_string),
         ready: d.replicas.map(|r| r.ready),
         desired: d.replicas.map(|r| r.desired),
@@ -251,7 +253,9 @@ pub fn summary(rows: &[Row]) -> String {
 
 /// The rows as an aligned table; with `colour`, the state and the live
 /// commit are coloured by state.
-pub fn table(rows: &[Row], repo_display: &str, colour: bool) -> String {
+/// `repo_of` names the repository of a service, for rows whose live commit
+/// it lacks.
+pub fn table<'r>(rows: &[Row], repo_of: impl Fn(&str) -> Option<&'r str>, colour: bool) -> String {
     const HEADER: [&str; 8] = [
         "SERVICE", "TRACK", "SNAPSHOT", "LIVE", "STATE", "+/-", "READY", "SUBJECT",
     ];
@@ -273,7 +277,10 @@ pub fn table(rows: &[Row], repo_display: &str, colour: bool) -> String {
             };
             let subject = match (&r.subject, &r.live_commit, &r.deployment) {
                 (Some(s), _, _) => s.clone(),
-                (None, Some(_), _) => format!("(not a commit of {repo_display})"),
+                (None, Some(_), _) => match repo_of(&r.service) {
+                    Some(repo) => format!("(not a commit of {repo})"),
+                    None => "(no repository holds it)".to_string(),
+                },
                 (None, None, Some(_)) => match &r.image {
                     Some(image) => format!("(no commit annotation, image {image})"),
                     None => "(no commit annotation, no image)".to_string(),
@@ -355,7 +362,7 @@ mod tests {
     #[test]
     fn table_aligns_and_colours_only_when_asked() {
         let rows = [row(State::LiveNewer), row(State::Same)];
-        let plain = table(&rows, "repo", false);
+        let plain = table(&rows, |_| Some("repo"), false);
         assert!(!plain.contains('\x1b'));
         assert_eq!(
             plain.lines().next().unwrap(),
@@ -364,7 +371,7 @@ mod tests {
         assert!(plain.contains(
             "cart     stable  aaaaaaaa  bbbbbbbb  live-newer  +2/-0  1/2    cart: fix\n"
         ));
-        let coloured = table(&rows, "repo", true);
+        let coloured = table(&rows, |_| Some("repo"), true);
         assert!(coloured.contains("\x1b[38;5;208mlive-newer\x1b[0m  "));
         assert!(coloured.contains("\x1b[32msame\x1b[0m        "));
         assert!(coloured.starts_with("\x1b[1mSERVICE"));

@@ -442,6 +442,7 @@ fn example_workspace_one_commit_changed() {
         "crds",
         "out",
         "demo/shop.git",
+        "demo/billing.git",
     ] {
         copy_dir(&project.join(part), &ws.join(part));
     }

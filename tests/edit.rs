@@ -306,8 +306,9 @@ fn bump_refuses_unknown_names_with_exit_2_and_writes_nothing() {
     let run = ws.run(&["bump", "s1", "--all"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr
-            .contains("no commit reachable from HEAD touches services/nowhere"),
+        run.stderr.contains(
+            "no commit reachable from HEAD in the repository ../shop.git touches services/nowhere"
+        ),
         "{}",
         run.stderr
     );

@@ -628,7 +628,14 @@ fn the_example_workspace_against_a_registry() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("ws");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["snapshots", "varsets", "templates", "crds", "demo/shop.git"] {
+    for dir in [
+        "snapshots",
+        "varsets",
+        "templates",
+        "crds",
+        "demo/shop.git",
+        "demo/billing.git",
+    ] {
         copy_dir(&repo.join(dir), &root.join(dir));
     }
     let config = std::fs::read_to_string(repo.join("snapset.kdl"))

@@ -16,7 +16,7 @@ use crate::load::kdl::Collector;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
 use crate::resolve::pins::short;
-use crate::resolve::{CommitCache, Resolver, open_repo};
+use crate::resolve::{CommitCache, Repos, Resolver};
 
 pub struct BumpCommand;
 
@@ -25,6 +25,8 @@ struct Target<'w> {
     service: &'w SnapshotService,
     track: &'w Track,
     path: &'w str,
+    /// The service's repository, as an index into `Repos::all`.
+    repo: usize,
 }
 
 impl Target<'_> {
@@ -43,49 +45,61 @@ impl BumpCommand {
         let root = pipeline::root(dir)?;
         let ws = pipeline::load(&root, session)?;
         let snapshot = ws.snapshot(&args.snapshot)?;
-        let targets = targets(&ws, snapshot, &args)?;
-        let repo = open_repo(&ws)?;
+        let repos = Repos::open(&ws)?;
+        let targets = targets(&ws, &repos, snapshot, &args)?;
         let reference = args.to.as_deref().unwrap_or("HEAD");
-        let from = edit::resolve_ref(&repo, reference)?;
-
-        let mut paths: Vec<&str> = targets.iter().map(|t| t.path).collect();
-        paths.sort_unstable();
-        paths.dedup();
-        let newest: HashMap<&str, Option<Oid>> = paths
-            .iter()
-            .copied()
-            .zip(history::newest_touching(&repo, from, &paths)?)
-            .collect();
-
-        // The commits between every old and new pin, both ways, in one walk.
-        let ranges: Vec<history::Range> = targets
-            .iter()
-            .filter_map(|t| {
-                let new = newest[t.path]?;
-                let old = repo.resolve_pin(&t.track.commit).ok()?;
-                (old != new).then_some(t.path).map(|path| {
-                    [
-                        history::Range {
-                            hide: old,
-                            from: new,
-                            path,
-                        },
-                        history::Range {
-                            hide: new,
-                            from: old,
-                            path,
-                        },
-                    ]
+        // Each repository is walked once, for all of its services: `--to`
+        // names a revision of every repository the moved services are in.
+        let mut placed: Vec<usize> = targets.iter().map(|t| t.repo).collect();
+        placed.sort_unstable();
+        placed.dedup();
+        let mut newest: HashMap<(usize, &str), Option<Oid>> = HashMap::new();
+        let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
+        for &at in &placed {
+            let repo = &repos.all()[at];
+            let from = edit::resolve_ref(repo, reference)?;
+            let mine: Vec<&Target> = targets.iter().filter(|t| t.repo == at).collect();
+            let mut paths: Vec<&str> = mine.iter().map(|t| t.path).collect();
+            paths.sort_unstable();
+            paths.dedup();
+            for (path, found) in paths
+                .iter()
+                .copied()
+                .zip(history::newest_touching(repo, from, &paths)?)
+            {
+                newest.insert((at, path), found);
+            }
+            // The commits between every old and new pin, both ways, in one walk.
+            let ranges: Vec<history::Range> = mine
+                .iter()
+                .filter_map(|t| {
+                    let new = newest[&(at, t.path)]?;
+                    let old = repo.resolve_pin(&t.track.commit).ok()?;
+                    (old != new).then_some(t.path).map(|path| {
+                        [
+                            history::Range {
+                                hide: old,
+                                from: new,
+                                path,
+                            },
+                            history::Range {
+                                hide: new,
+                                from: old,
+                                path,
+                            },
+                        ]
+                    })
                 })
-            })
-            .flatten()
-            .collect();
-        let walked = history::touching_ranges(&repo, &ranges)?;
-        let between: HashMap<(Oid, Oid, &str), &history::RangeCommits> = ranges
-            .iter()
-            .zip(&walked)
-            .map(|(r, w)| ((r.hide, r.from, r.path), w))
-            .collect();
+                .flatten()
+                .collect();
+            let walked = history::touching_ranges(repo, &ranges)?;
+            between.extend(
+                ranges
+                    .iter()
+                    .zip(walked)
+                    .map(|(r, w)| ((r.hide, r.from, r.path), w)),
+            );
+        }
 
         let file = session.sources.get(snapshot.file);
         let (rel, before) = (file.name.clone(), file.text.clone());
@@ -97,11 +111,13 @@ impl BumpCommand {
         // Lines whose trailing comment quotes the subject of the commit moved from.
         let mut stale = Vec::new();
         for target in &targets {
-            let Some(new) = newest[target.path] else {
+            let repo = &repos.all()[target.repo];
+            let Some(new) = newest[&(target.repo, target.path)] else {
                 errors.push(Error::new(ErrorKind::NoTouchingCommit {
                     service: target.service.name.value.clone(),
                     path: target.path.to_string(),
                     reference: reference.to_string(),
+                    repo: repo.display.clone(),
                 }));
                 continue;
             };
@@ -119,7 +135,7 @@ impl BumpCommand {
                 ));
                 continue;
             }
-            let text = edit::pin_text(&repo, new, pinned.value.len());
+            let text = edit::pin_text(repo, new, pinned.value.len());
             edits.push(Replace::string(&before, pinned.loc.span.clone(), &text));
             expected.push((
                 target.service.name.value.clone(),
@@ -128,11 +144,11 @@ impl BumpCommand {
             ));
             let ranges = old.map(|old| {
                 (
-                    between[&(old, new, target.path)],
-                    between[&(new, old, target.path)],
+                    &between[&(old, new, target.path)],
+                    &between[&(new, old, target.path)],
                 )
             });
-            report.extend(describe(&repo, target, old, new, reference, ranges));
+            report.extend(describe(repo, target, old, new, reference, ranges));
             if old
                 .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
             {
@@ -148,7 +164,7 @@ impl BumpCommand {
                 rel,
             };
             file_edit.apply(&root, &mut session.sources, |edited| {
-                check_bumped(edited, &repo, &snapshot.name.value, &expected)
+                check_bumped(edited, &repos, &snapshot.name.value, &expected)
             })?;
         }
         for line in report {
@@ -172,6 +188,7 @@ impl BumpCommand {
 /// service (or the one `--track`), or of every service with `--all`.
 fn targets<'w>(
     ws: &'w Workspace,
+    repos: &Repos,
     snapshot: &'w Snapshot,
     args: &BumpArgs,
 ) -> Result<Vec<Target<'w>>> {
@@ -210,6 +227,7 @@ fn targets<'w>(
             service,
             track,
             path: &decl.path.value,
+            repo: repos.index(&decl.name.value).expect("declared"),
         }));
     }
     Ok(out)
@@ -282,7 +300,7 @@ fn comment_names(text: &str, at: usize, subject: &str) -> bool {
 /// so does every environment bound to it.
 fn check_bumped(
     ws: &Workspace,
-    repo: &Repo,
+    repo: &Repos,
     name: &str,
     expected: &[(String, String, String)],
 ) -> Result<()> {

@@ -14,7 +14,8 @@ use crate::diff::semantic::History;
 use crate::error::Result;
 use crate::pipeline;
 use crate::render::SnapshotJson;
-use crate::resolve::{Resolver, open_repo, select};
+use crate::resolve::Repos;
+use crate::resolve::{Resolver, select};
 
 pub struct ChangelogCommand;
 
@@ -25,7 +26,7 @@ impl ChangelogCommand {
         let base = super::diff::base(&root, ws_repo.as_ref(), args.against.as_deref())?;
         let workspace = pipeline::load(&root, session)?;
         let selected = select(&workspace, std::slice::from_ref(&args.env))?;
-        let repo = open_repo(&workspace)?;
+        let repo = Repos::open(&workspace)?;
         let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
         let env = &release.environments[0];
         let new = SnapshotJson::new(env);

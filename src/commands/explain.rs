@@ -12,9 +12,10 @@ use crate::cli::{ExplainArgs, TableFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::{EnvSource, Scalar, Workspace};
 use crate::pipeline;
+use crate::resolve::Repos;
 use crate::resolve::layers::Setting;
 use crate::resolve::{
-    Layered, Origin, ResolvedEnvironment, Resolver, VarEntry, VarPath, Vars, open_repo, select,
+    Layered, Origin, ResolvedEnvironment, Resolver, VarEntry, VarPath, Vars, select,
 };
 use crate::sources::{Loc, Sources};
 
@@ -43,7 +44,7 @@ impl ExplainCommand {
         let root = pipeline::root(dir)?;
         let ws = pipeline::load(&root, session)?;
         let selected = select(&ws, std::slice::from_ref(&args.env))?;
-        let repo = open_repo(&ws)?;
+        let repo = Repos::open(&ws)?;
         let release = Resolver::new(&ws, &repo).resolve(&selected)?;
         let env = &release.environments[0];
         let findings = find(&ws, env, &args.service, &args.key)?;

@@ -66,6 +66,7 @@ impl InitCommand {
                     service: service.name.clone(),
                     path: service.path.clone(),
                     reference: "HEAD".into(),
+                    repo: repo.display.clone(),
                 })
             })?;
             pins.push((

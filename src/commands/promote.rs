@@ -9,7 +9,8 @@ use crate::cli::PromoteArgs;
 use crate::edit::{self, FileEdit, Replace};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline;
-use crate::resolve::{Resolver, open_repo, select};
+use crate::resolve::Repos;
+use crate::resolve::{Resolver, select};
 
 pub struct PromoteCommand;
 
@@ -24,7 +25,7 @@ impl PromoteCommand {
             println!("{}: already bound to snapshot {}", args.env, args.snapshot);
             return Ok(crate::EXIT_OK);
         }
-        let repo = open_repo(&ws)?;
+        let repo = Repos::open(&ws)?;
         let source = session.sources.get(ws.config.file);
         let position = session.sources.position(&old.loc);
         let before = source.text.clone();

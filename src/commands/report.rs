@@ -9,7 +9,8 @@ use crate::Session;
 use crate::cli::ReportArgs;
 use crate::error::{Error, ErrorKind, Result};
 use crate::page::{CommandLine, LiveArg, Page, write_atomic};
-use crate::resolve::{Resolver, open_repo, select};
+use crate::resolve::Repos;
+use crate::resolve::{Resolver, select};
 use crate::{live, pipeline, report, status};
 
 pub struct ReportCommand;
@@ -79,7 +80,7 @@ impl ReportCommand {
             columns.push(column);
         }
 
-        let repo = open_repo(&workspace)?;
+        let repo = Repos::open(&workspace)?;
         let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
         let mut inputs = Vec::new();
         for (live, column) in lives.iter().zip(columns) {

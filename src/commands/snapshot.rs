@@ -9,12 +9,16 @@ use crate::Session;
 use crate::cli::{SnapshotCommand, SnapshotNewArgs};
 use crate::edit::{self, FileEdit, Replace, history};
 use crate::error::{Error, ErrorKind, Result};
-use crate::git::Repo;
+use std::collections::HashMap;
+
+use git2::Oid;
+
+use crate::load::ServiceDecl;
 use crate::load::Workspace;
 use crate::load::kdl::Collector;
 use crate::pipeline;
 use crate::resolve::pins::short;
-use crate::resolve::{CommitCache, Resolver, open_repo};
+use crate::resolve::{CommitCache, Repos, Resolver};
 
 pub struct SnapshotCommandRunner;
 
@@ -34,7 +38,7 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
     if ws.snapshots.contains_key(&args.name) || root.join(&rel).exists() {
         return Err(Error::new(ErrorKind::AlreadyExists { path: rel }));
     }
-    let repo = open_repo(&ws)?;
+    let repo = Repos::open(&ws)?;
     let (text, summary) = match &args.from {
         Some(from) => {
             let source = ws.snapshot(from)?;
@@ -74,12 +78,32 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
 }
 
 /// A snapshot of every declared service at the newest commit on HEAD that
-/// touches its path, found in one walk of the history.
-fn fresh(ws: &Workspace, repo: &Repo, name: &str) -> Result<(String, String)> {
-    let head = edit::resolve_ref(repo, "HEAD")?;
+/// touches its path, found in one walk of each repository's history.
+fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> {
     let services = &ws.config.services;
-    let paths: Vec<&str> = services.iter().map(|s| s.path.value.as_str()).collect();
-    let newest = history::newest_touching(repo, head, &paths)?;
+    let mut placed: Vec<usize> = services
+        .iter()
+        .map(|s| repos.index(&s.name).expect("declared"))
+        .collect();
+    placed.sort_unstable();
+    placed.dedup();
+    // Per repository: HEAD, and the newest touching commit of each of its services.
+    let mut heads = Vec::new();
+    let mut shorts = Vec::new();
+    let mut newest: HashMap<&str, Option<Oid>> = HashMap::new();
+    for &at in &placed {
+        let repo = &repos.all()[at];
+        let head = edit::resolve_ref(repo, "HEAD")?;
+        let mine: Vec<&ServiceDecl> = services
+            .iter()
+            .filter(|s| repos.index(&s.name) == Some(at))
+            .collect();
+        let paths: Vec<&str> = mine.iter().map(|s| s.path.value.as_str()).collect();
+        let found = history::newest_touching(repo, head, &paths)?;
+        newest.extend(mine.iter().map(|s| s.name.value.as_str()).zip(found));
+        heads.push(format!("HEAD ({}) of {}", short(head), repo.display));
+        shorts.push(format!("({})", short(head)));
+    }
     let mut errors = Collector::default();
     let width = services
         .iter()
@@ -87,17 +111,19 @@ fn fresh(ws: &Workspace, repo: &Repo, name: &str) -> Result<(String, String)> {
         .max()
         .unwrap_or(0);
     let mut lines = Vec::new();
-    for (service, found) in services.iter().zip(&newest) {
-        let Some(oid) = found else {
+    for service in services {
+        let repo = repos.of_declared(&service.name);
+        let Some(oid) = newest[service.name.value.as_str()] else {
             errors.push(Error::new(ErrorKind::NoTouchingCommit {
                 service: service.name.value.clone(),
                 path: service.path.value.clone(),
                 reference: "HEAD".into(),
+                repo: repo.display.clone(),
             }));
             continue;
         };
-        let commit = edit::pin_text(repo, *oid, edit::MIN_PIN_LEN);
-        let subject = repo.subject(*oid).replace(['\r', '\n'], " ");
+        let commit = edit::pin_text(repo, oid, edit::MIN_PIN_LEN);
+        let subject = repo.subject(oid).replace(['\r', '\n'], " ");
         lines.push(format!(
             "    service {:width$} commit={}   // {subject}\n",
             edit::quote(&service.name),
@@ -107,20 +133,19 @@ fn fresh(ws: &Workspace, repo: &Repo, name: &str) -> Result<(String, String)> {
     errors.finish(())?;
     let text = format!(
         "// Started by `snapset snapshot new` from the newest commit of each service\n\
-         // on HEAD ({}) of {}. Move a service with `snapset bump {name} SERVICE`.\n\
+         // on {}. Move a service with `snapset bump {name} SERVICE`.\n\
          snapshot {} {{\n{}}}\n",
-        short(head),
-        repo.display,
+        heads.join(", "),
         edit::quote(name),
         lines.concat()
     );
+    let at = shorts.join(", ");
     let summary = format!(
-        "{} at their newest commits on HEAD ({})",
+        "{} at their newest commits on HEAD {at}",
         match services.len() {
             1 => "1 service".to_string(),
             n => format!("{n} services"),
         },
-        short(head)
     );
     Ok((text, summary))
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::Session;
 use crate::cli::{StatusArgs, TableFormat};
 use crate::error::Result;
-use crate::resolve::{CommitCache, Resolver, layers, open_repo, select};
+use crate::resolve::Repos;
+use crate::resolve::{CommitCache, Resolver, layers, select};
 use crate::{live, pipeline, report, status};
 
 pub struct StatusCommand;
@@ -18,7 +19,7 @@ impl StatusCommand {
         let root = pipeline::root(dir)?;
         let workspace = pipeline::load(&root, session)?;
         let env = select(&workspace, std::slice::from_ref(&args.env))?[0];
-        let repo = open_repo(&workspace)?;
+        let repo = Repos::open(&workspace)?;
         let snapshot = Resolver::new(&workspace, &repo).pin_snapshot(
             &env.snapshot,
             Some(&env.snapshot.loc),
@@ -52,7 +53,11 @@ impl StatusCommand {
             }
             TableFormat::Table => format!(
                 "{}\n{}: snapshot {} against {} workload{} of {}: {}\n",
-                status::table(&rows, &repo.display, report::stdout_colour()),
+                status::table(
+                    &rows,
+                    |service| repo.of(service).map(|r| r.display.as_str()),
+                    report::stdout_colour()
+                ),
                 env.name.value,
                 snapshot.name,
                 deployments.len(),

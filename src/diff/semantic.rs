@@ -15,6 +15,7 @@ use crate::emit::ChangeKind;
 use crate::error::Result;
 use crate::git::Repo;
 use crate::render::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+use crate::resolve::Repos;
 
 use super::mask::{MASK, looks_secret};
 
@@ -122,14 +123,18 @@ pub struct ValueChange {
 /// Compares snapshots and walks the commits between them, remembering the
 /// walks already done (environments often share a snapshot).
 pub struct History<'r> {
-    repo: &'r Repo,
-    walks: HashMap<(String, String, String), Movement>,
+    repos: &'r Repos,
+    walks: HashMap<WalkKey, Movement>,
 }
 
+/// A move: the service's repository (`None`: the default one), its path,
+/// the old commit and the new one.
+type WalkKey = (Option<String>, String, String, String);
+
 impl<'r> History<'r> {
-    pub fn new(repo: &'r Repo) -> Self {
+    pub fn new(repos: &'r Repos) -> Self {
         History {
-            repo,
+            repos,
             walks: HashMap::new(),
         }
     }
@@ -170,11 +175,19 @@ impl<'r> History<'r> {
                 let Some(ot) = o.tracks.iter().find(|t| t.name == nt.name) else {
                     continue;
                 };
-                let key = (n.path.clone(), ot.commit.clone(), nt.commit.clone());
+                let key = (
+                    n.repo.clone(),
+                    n.path.clone(),
+                    ot.commit.clone(),
+                    nt.commit.clone(),
+                );
                 if ot.commit == nt.commit || self.walks.contains_key(&key) {
                     continue;
                 }
-                if let (Some(oc), Some(nc)) = (self.commit(&ot.commit), self.commit(&nt.commit)) {
+                let repo = n.repo.as_deref();
+                if let (Some(oc), Some(nc)) =
+                    (self.commit(repo, &ot.commit), self.commit(repo, &nt.commit))
+                {
                     moves.push((key, oc, nc));
                 }
             }
@@ -182,10 +195,25 @@ impl<'r> History<'r> {
         self.walk_moves(moves)
     }
 
-    /// Each move's commits in between, both ways, from one history walk.
-    fn walk_moves(&mut self, mut moves: Vec<((String, String, String), Oid, Oid)>) -> Result<()> {
+    /// Each move's commits in between, both ways, from one history walk
+    /// per repository.
+    fn walk_moves(&mut self, mut moves: Vec<(WalkKey, Oid, Oid)>) -> Result<()> {
         moves.sort_by(|a, b| a.0.cmp(&b.0));
         moves.dedup_by(|a, b| a.0 == b.0);
+        // Sorted by key, a repository's moves are adjacent.
+        while !moves.is_empty() {
+            let at = moves.iter().take_while(|m| m.0.0 == moves[0].0.0).count();
+            let rest = moves.split_off(at);
+            let repo = self
+                .repo(moves[0].0.0.as_deref())
+                .expect("moves are of known repositories");
+            self.walk_repo(repo, moves)?;
+            moves = rest;
+        }
+        Ok(())
+    }
+
+    fn walk_repo(&mut self, repo: &Repo, moves: Vec<(WalkKey, Oid, Oid)>) -> Result<()> {
         let ranges: Vec<Range> = moves
             .iter()
             .flat_map(|(key, o, n)| {
@@ -193,17 +221,17 @@ impl<'r> History<'r> {
                     Range {
                         hide: *o,
                         from: *n,
-                        path: key.0.as_str(),
+                        path: key.1.as_str(),
                     },
                     Range {
                         hide: *n,
                         from: *o,
-                        path: key.0.as_str(),
+                        path: key.1.as_str(),
                     },
                 ]
             })
             .collect();
-        let walked = touching_ranges(self.repo, &ranges)?;
+        let walked = touching_ranges(repo, &ranges)?;
         for (i, (key, _, _)) in moves.into_iter().enumerate() {
             let (forward, back) = (&walked[2 * i], &walked[2 * i + 1]);
             let infos = |commits: &[Oid]| {
@@ -211,7 +239,7 @@ impl<'r> History<'r> {
                     .iter()
                     .map(|oid| CommitInfo {
                         commit: oid.to_string(),
-                        subject: self.repo.subject(*oid),
+                        subject: repo.subject(*oid),
                     })
                     .collect()
             };
@@ -234,6 +262,7 @@ impl<'r> History<'r> {
     ) -> Result<Option<ServiceChange>> {
         let either = new.or(old).expect("a service on one side at least");
         let path = either.path.clone();
+        let repo = either.repo.as_deref();
         let change = match (old, new) {
             (None, _) => ChangeKind::Added,
             (_, None) => ChangeKind::Removed,
@@ -245,13 +274,13 @@ impl<'r> History<'r> {
         let mut tracks = Vec::new();
         for n in new_tracks {
             let o = old_tracks.iter().find(|o| o.name == n.name);
-            if let Some(t) = self.track(&path, o, Some(n))? {
+            if let Some(t) = self.track(repo, &path, o, Some(n))? {
                 tracks.push(t);
             }
         }
         for o in old_tracks {
             if !new_tracks.iter().any(|n| n.name == o.name) {
-                tracks.extend(self.track(&path, Some(o), None)?);
+                tracks.extend(self.track(repo, &path, Some(o), None)?);
             }
         }
         let (mut vars, mut env, mut features) = (Vec::new(), Vec::new(), Vec::new());
@@ -287,6 +316,7 @@ impl<'r> History<'r> {
 
     fn track(
         &mut self,
+        repo: Option<&str>,
         path: &str,
         old: Option<&SnapshotJsonTrack>,
         new: Option<&SnapshotJsonTrack>,
@@ -312,7 +342,7 @@ impl<'r> History<'r> {
         };
         let movement = match (old, new) {
             (Some(o), Some(n)) if o.commit != n.commit => {
-                Some(self.movement(path, &o.commit, &n.commit)?)
+                Some(self.movement(repo, path, &o.commit, &n.commit)?)
             }
             _ => None,
         };
@@ -337,12 +367,23 @@ impl<'r> History<'r> {
     /// Where `new` lies from `old` in the commit graph, with the commits in
     /// between that touch `path`. A commit the repository does not know
     /// gives `Direction::Unknown`, not an error.
-    pub fn movement(&mut self, path: &str, old: &str, new: &str) -> Result<Movement> {
-        let key = (path.to_string(), old.to_string(), new.to_string());
+    pub fn movement(
+        &mut self,
+        repo: Option<&str>,
+        path: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<Movement> {
+        let key = (
+            repo.map(str::to_string),
+            path.to_string(),
+            old.to_string(),
+            new.to_string(),
+        );
         if let Some(known) = self.walks.get(&key) {
             return Ok(known.clone());
         }
-        match (self.commit(old), self.commit(new)) {
+        match (self.commit(repo, old), self.commit(repo, new)) {
             (Some(o), Some(n)) => self.walk_moves(vec![(key.clone(), o, n)])?,
             _ => {
                 let unknown = Movement {
@@ -358,9 +399,19 @@ impl<'r> History<'r> {
         Ok(self.walks[&key].clone())
     }
 
-    fn commit(&self, text: &str) -> Option<Oid> {
+    /// A repository `snapshot.json` names (`None`: the default one); an
+    /// old file may name one snapset.kdl no longer declares.
+    fn repo(&self, name: Option<&str>) -> Option<&'r Repo> {
+        match name {
+            Some(name) => self.repos.named(name),
+            None => self.repos.default(),
+        }
+    }
+
+    fn commit(&self, repo: Option<&str>, text: &str) -> Option<Oid> {
         let oid = Oid::from_str(text).ok()?;
-        self.repo.inner().find_commit(oid).ok().map(|c| c.id())
+        let repo = self.repo(repo)?;
+        repo.inner().find_commit(oid).ok().map(|c| c.id())
     }
 }
 

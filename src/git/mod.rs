@@ -19,6 +19,10 @@ pub struct Repo {
     repo: Repository,
     /// As written in snapset.kdl, for messages.
     pub display: String,
+    /// The commits where a shallow clone's history stops: they look like
+    /// root commits, and treating them so would invent answers (every path
+    /// "touched", counts cut short), so reaching one is an error.
+    shallow: std::collections::HashSet<Oid>,
     /// The raw bytes of the trees read last: a pin's parent tree is often
     /// the tree of the pin before it.
     trees: std::cell::RefCell<Vec<(Oid, std::rc::Rc<RawTree>)>>,
@@ -96,8 +100,14 @@ impl Repo {
                 message: e.message().to_string(),
             })
         })?;
+        let shallow = std::fs::read_to_string(repo.path().join("shallow"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| Oid::from_str(line.trim()).ok())
+            .collect();
         Ok(Repo {
             repo,
+            shallow,
             display: display.to_string(),
             trees: Default::default(),
             changed: Default::default(),
@@ -167,7 +177,25 @@ impl Repo {
 
     /// Commits in `a` not in `b`, and in `b` not in `a`: `git rev-list --count b..a` and `a..b`.
     pub fn ahead_behind(&self, a: Oid, b: Oid) -> Result<(usize, usize)> {
+        // In a shallow clone, two commits whose common ancestor was cut off
+        // would count as unrelated: refuse rather than miscount.
+        if !self.shallow.is_empty() && a != b {
+            if let Err(e) = self.repo.merge_base(a, b) {
+                if e.code() == ErrorCode::NotFound {
+                    return Err(self.shallow_error(a));
+                }
+                return Err(git_error(e));
+            }
+        }
         self.repo.graph_ahead_behind(a, b).map_err(git_error)
+    }
+
+    fn shallow_error(&self, at: Oid) -> Error {
+        let cut = self.shallow.iter().min().copied().unwrap_or(at).to_string();
+        Error::new(ErrorKind::ShallowHistory {
+            commit: cut[..8].to_string(),
+            repo: self.display.clone(),
+        })
     }
 
     pub fn subject(&self, oid: Oid) -> String {
@@ -188,17 +216,22 @@ impl Repo {
     /// compared with its first parent: the definition of "touches" that
     /// warnings, `bump` and changelogs share.
     pub fn touched(&self, oid: Oid, paths: &Paths) -> Result<Vec<bool>> {
+        if paths.all_whole() {
+            return Ok(vec![true; paths.len()]);
+        }
         let (here, before) = self.trees_of(oid)?;
         let mut out = vec![false; paths.len()];
         match &paths.plan {
             Plan::Each(each) => {
                 for (i, parts) in each.iter().enumerate() {
-                    out[i] = self.entry_differs(here, before, parts)?;
+                    // A service that is the whole repository (`path="."`)
+                    // gets an image from every commit, changed tree or not.
+                    out[i] = parts.is_empty() || self.entry_differs(here, before, parts)?;
                 }
             }
             Plan::Folders { whole, folders } => {
                 for &i in whole {
-                    out[i] = Some(here) != before;
+                    out[i] = true;
                 }
                 // A folder's two trees are compared once, whatever the
                 // number of services in it.
@@ -218,6 +251,12 @@ impl Repo {
     /// The trees of a commit and of its first parent.
     fn trees_of(&self, oid: Oid) -> Result<(Oid, Option<Oid>)> {
         let commit = self.repo.find_commit(oid).map_err(git_error)?;
+        if commit.parent_count() == 0 && self.shallow.contains(&oid) {
+            return Err(Error::new(ErrorKind::ShallowHistory {
+                commit: oid.to_string()[..8].to_string(),
+                repo: self.display.clone(),
+            }));
+        }
         let before = match commit.parent_ids().next() {
             Some(parent) => Some(self.repo.find_commit(parent).map_err(git_error)?.tree_id()),
             None => None,

@@ -75,6 +75,15 @@ impl Paths {
         }
     }
 
+    /// Whether every path names the whole repository (`"."`): every commit
+    /// touches those, so no tree need be read (nor a missing parent).
+    pub fn all_whole(&self) -> bool {
+        match &self.plan {
+            Plan::Each(each) => each.iter().all(Vec::is_empty),
+            Plan::Folders { folders, .. } => folders.is_empty(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

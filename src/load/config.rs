@@ -7,12 +7,16 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::sources::{FileId, Spanned};
 
 use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
+pub use super::repo_decl::RepoDecl;
 
 #[derive(Debug)]
 pub struct Config {
     pub file: FileId,
-    /// The git repository, relative to the workspace; `None` means `.`.
+    /// The default git repository, relative to the workspace; `None` means `.`.
     pub repo: Option<Spanned<String>>,
+    /// Named repositories (`repo NAME path=PATH`), for workspaces whose
+    /// services live in several repositories.
+    pub repos: Vec<RepoDecl>,
     pub image: Option<Spanned<String>>,
     /// Where a browser shows a commit, `{commit}` (or `{short}`) replaced:
     /// the release page links every commit through it.
@@ -31,6 +35,8 @@ pub struct ServiceDecl {
     pub port: Option<Spanned<u16>>,
     /// `templates="worker"`: render exactly the set `templates/worker/`.
     pub templates: Option<Spanned<String>>,
+    /// The named repository the service lives in (`None`: the default one).
+    pub repo: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -67,6 +73,7 @@ impl Config {
         let mut config = Config {
             file,
             repo: None,
+            repos: Vec::new(),
             image: None,
             commit_url: None,
             services: Vec::new(),
@@ -75,7 +82,31 @@ impl Config {
         };
         for node in nodes {
             match node.name() {
-                "repo" => config.repo = errors.take(single_string(node)),
+                "repo" if node.prop_string("path").ok().flatten().is_some() => {
+                    if let Some(r) = errors.take(named_repo(node)) {
+                        config.repos.push(r);
+                    }
+                }
+                "repo" => {
+                    if let Some(r) = errors.take(single_string(node)) {
+                        // Two default repositories: the second would win
+                        // silently, and half the pins would be read wrong.
+                        if let Some(first) = &config.repo {
+                            errors.push(
+                                Error::at(
+                                    ErrorKind::Duplicate {
+                                        kind: "default repo",
+                                        name: r.value.clone(),
+                                    },
+                                    &r.loc,
+                                    "declared again here",
+                                )
+                                .label(&first.loc, "first declared here"),
+                            );
+                        }
+                        config.repo = Some(r);
+                    }
+                }
                 "image" => config.image = errors.take(single_string(node)),
                 "commit-url" => config.commit_url = errors.take(commit_url(node)),
                 "service" => {
@@ -100,6 +131,22 @@ impl Config {
             config.services.iter().map(|s| &s.name),
             &mut errors,
         );
+        check_unique("repo", config.repos.iter().map(|r| &r.name), &mut errors);
+        for service in &config.services {
+            if let Some(name) = &service.repo {
+                if !config.repos.iter().any(|r| r.name.value == name.value) {
+                    errors.push(Error::at(
+                        ErrorKind::Unknown {
+                            kind: "repo",
+                            name: name.value.clone(),
+                            known: config.repos.iter().map(|r| r.name.value.clone()).collect(),
+                        },
+                        &name.loc,
+                        "no `repo NAME path=PATH` declares it",
+                    ));
+                }
+            }
+        }
         check_unique(
             "environment",
             config.environments.iter().map(|e| &e.name),
@@ -113,6 +160,16 @@ impl Config {
             .collect();
         errors.finish(config)
     }
+}
+
+fn named_repo(node: &Node) -> Result<RepoDecl> {
+    node.expect(1, &["path"], false)?;
+    let name = node.arg_string(0)?;
+    check_dns_label("repo", &name)?;
+    Ok(RepoDecl {
+        name,
+        path: node.required_string("path")?,
+    })
 }
 
 fn single_string(node: &Node) -> Result<Spanned<String>> {
@@ -139,7 +196,7 @@ fn commit_url(node: &Node) -> Result<Spanned<String>> {
 }
 
 fn service(node: &Node) -> Result<ServiceDecl> {
-    node.expect(1, &["path", "port", "templates"], false)?;
+    node.expect(1, &["path", "port", "templates", "repo"], false)?;
     let name = node.arg_string(0)?;
     check_dns_label("service", &name)?;
     let path = node.required_string("path")?;
@@ -165,6 +222,7 @@ fn service(node: &Node) -> Result<ServiceDecl> {
         path,
         port,
         templates,
+        repo: node.prop_string("repo")?,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;
 pub mod kdl_parse;
+mod repo_decl;
 mod snapshot;
 pub mod templates;
 mod vars;
@@ -17,7 +18,7 @@ mod varset;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use config::{Config, EnvironmentDecl, ServiceDecl};
+pub use config::{Config, EnvironmentDecl, RepoDecl, ServiceDecl};
 pub use image_lock::ImageLock;
 pub use kdl::Scalar;
 pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track};

@@ -12,15 +12,15 @@ use super::commit::CommitFacts;
 use super::relation::Relations;
 use super::row::Row;
 use crate::error::{ErrorKind, Result};
-use crate::git::Repo;
 use crate::live::LiveDeployment;
 use crate::load::Workspace;
+use crate::resolve::Repos;
 use crate::resolve::{Release, ResolvedEnvironment};
 use crate::status;
 
 #[derive(Debug)]
 pub struct Page {
-    /// The repository as `snapset.kdl` names it.
+    /// The repositories as `snapset.kdl` names them.
     pub repo: String,
     /// `commit-url` of `snapset.kdl`.
     pub commit_url: Option<String>,
@@ -37,7 +37,7 @@ pub type LiveInput = (usize, String, Vec<LiveDeployment>);
 impl Page {
     pub fn build(
         ws: &Workspace,
-        repo: &Repo,
+        repos: &Repos,
         release: &Release,
         live: &[LiveInput],
     ) -> Result<Page> {
@@ -56,7 +56,7 @@ impl Page {
                 .collect();
             known.extend(env.snapshot.services.iter().map(|s| s.name.as_str()));
             let namespace = env.namespace.effective();
-            let rows = status::compare(&env.snapshot, deployments, repo, &known, Some(namespace))?;
+            let rows = status::compare(&env.snapshot, deployments, repos, &known, Some(namespace))?;
             live_summaries[*column] = Some((input.clone(), status::summary(&rows)));
             for row in rows {
                 live_rows[*column]
@@ -97,7 +97,7 @@ impl Page {
                     .enumerate()
                     .map(|(c, env)| {
                         let mut cell = Cell {
-                            pin: pin(env, service, track, repo, &mut facts)?,
+                            pin: pin(env, service, track, repos, &mut facts)?,
                             ..Cell::default()
                         };
                         if let Some(live) = live_rows[c].remove(&(service.clone(), track.clone())) {
@@ -115,7 +115,7 @@ impl Page {
             }
         }
 
-        let mut relations = Relations::new(repo);
+        let mut relations = Relations::new(repos);
         let mut columns: Vec<Column> = envs
             .iter()
             .zip(live_summaries)
@@ -136,7 +136,7 @@ impl Page {
             for row in &mut rows {
                 let here = row.cells[c].pin.as_ref().map(|p| p.commit);
                 let left = row.cells[c - 1].pin.as_ref().map(|p| p.commit);
-                let relation = relations.of(here, left)?;
+                let relation = relations.of(&row.service, here, left)?;
                 row.cells[c].relation = relation;
                 if let Some(relation) = relation {
                     column.count(relation);
@@ -148,7 +148,12 @@ impl Page {
             column.differs = Some(differing.len());
         }
         Ok(Page {
-            repo: repo.display.clone(),
+            repo: repos
+                .all()
+                .iter()
+                .map(|r| r.display.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             commit_url: ws.config.commit_url.as_ref().map(|u| u.value.clone()),
             columns,
             rows,
@@ -162,7 +167,7 @@ fn pin(
     env: &ResolvedEnvironment,
     service: &str,
     track: &str,
-    repo: &Repo,
+    repos: &Repos,
     facts: &mut HashMap<Oid, Option<CommitFacts>>,
 ) -> Result<Option<Pin>> {
     let Ok(i) = env
@@ -197,7 +202,7 @@ fn pin(
         commit,
         facts: facts
             .entry(commit)
-            .or_insert_with(|| CommitFacts::read(repo, commit))
+            .or_insert_with(|| CommitFacts::read(repos.of_declared(service), commit))
             .clone(),
         route,
         features,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use git2::Oid;
 
 use crate::error::Result;
-use crate::git::Repo;
+use crate::resolve::Repos;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
@@ -66,20 +66,26 @@ impl Relation {
 /// Relations with each pair of commits walked once: a thousand services
 /// across environments pin the same pairs again and again.
 pub struct Relations<'r> {
-    repo: &'r Repo,
+    repos: &'r Repos,
     seen: HashMap<(Oid, Oid), (usize, usize)>,
 }
 
 impl<'r> Relations<'r> {
-    pub fn new(repo: &'r Repo) -> Self {
+    pub fn new(repos: &'r Repos) -> Self {
         Relations {
-            repo,
+            repos,
             seen: HashMap::new(),
         }
     }
 
-    /// `here` against `left`; `None` when neither holds a commit.
-    pub fn of(&mut self, here: Option<Oid>, left: Option<Oid>) -> Result<Option<Relation>> {
+    /// `here` against `left`, two commits of `service` read in its
+    /// repository; `None` when neither holds a commit.
+    pub fn of(
+        &mut self,
+        service: &str,
+        here: Option<Oid>,
+        left: Option<Oid>,
+    ) -> Result<Option<Relation>> {
         let (here, left) = match (here, left) {
             (None, None) => return Ok(None),
             (None, Some(_)) => return Ok(Some(Relation::Absent)),
@@ -90,7 +96,7 @@ impl<'r> Relations<'r> {
         let (ahead, behind) = match self.seen.get(&(here, left)) {
             Some(&counts) => counts,
             None => {
-                let counts = self.repo.ahead_behind(here, left)?;
+                let counts = self.repos.of_declared(service).ahead_behind(here, left)?;
                 self.seen.insert((here, left), counts);
                 counts
             }

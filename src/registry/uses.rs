@@ -79,13 +79,13 @@ pub fn release_images(
     Option<crate::load::ImageLock>,
     Vec<ReleaseImage>,
 )> {
-    use crate::resolve::{Resolver, open_repo, select};
+    use crate::resolve::{Repos, Resolver, select};
     let workspace = crate::load::Loader::new(root, &mut session.sources)
         .without_image_lock()
         .load()?;
     let lock = read_lock(root, session);
     let selected = select(&workspace, envs)?;
-    let repo = open_repo(&workspace)?;
+    let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let found = images(&release);
     Ok((workspace, lock, found))

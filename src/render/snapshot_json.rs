@@ -24,6 +24,10 @@ pub struct SnapshotJson {
 pub struct SnapshotJsonService {
     pub name: String,
     pub path: String,
+    /// The named repository the service lives in; absent for the default
+    /// one, so single-repository workspaces keep their files byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// The template set; absent for the default set.
@@ -80,6 +84,7 @@ impl SnapshotJson {
                 .map(|s| SnapshotJsonService {
                     name: s.name.clone(),
                     path: s.path.clone(),
+                    repo: s.repo.clone(),
                     port: s.port,
                     templates: s.templates.clone(),
                     tracks: s

@@ -5,13 +5,13 @@
 mod image_lock;
 pub mod layers;
 pub mod pins;
+mod repos;
 mod touch_cache;
 pub mod vars;
 
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::git::Repo;
 use crate::load::kdl::Collector;
 use crate::load::{EnvironmentDecl, Workspace};
 use crate::sources::Loc;
@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 pub use layers::{Layered, Origin, Settings};
 pub use pins::{CommitCache, PinnedService, PinnedSnapshot, PinnedTrack};
+pub use repos::Repos;
 pub use vars::{VarEntry, VarPath, Vars};
 
 /// Every selected environment, resolved.
@@ -45,6 +46,8 @@ pub struct ResolvedService {
     pub name: String,
     pub port: Option<u16>,
     pub path: String,
+    /// The named repository the service lives in (`None`: the default one).
+    pub repo: Option<String>,
     /// The template set the service renders (`None`: the default set).
     pub templates: Option<String>,
     pub tracks: Vec<ResolvedTrack>,
@@ -68,22 +71,6 @@ impl ResolvedService {
     pub fn is_multi_track(&self) -> bool {
         self.tracks.len() > 1
     }
-}
-
-/// Opens `repo` of the workspace.
-pub fn open_repo(ws: &Workspace) -> Result<Repo> {
-    let rel = ws.config.repo.as_ref().map_or(".", |r| r.value.as_str());
-    let path = ws.root.join(rel);
-    Repo::open(&path, rel).map_err(|e| match &ws.config.repo {
-        Some(r) => Error {
-            labels: vec![crate::error::Label {
-                loc: r.loc.clone(),
-                text: "here".into(),
-            }],
-            ..e
-        },
-        None => e,
-    })
 }
 
 /// The environments to work on: all of them, or those named with `--env`.
@@ -111,12 +98,12 @@ pub fn select<'w>(ws: &'w Workspace, names: &[String]) -> Result<Vec<&'w Environ
 
 pub struct Resolver<'w> {
     ws: &'w Workspace,
-    repo: &'w Repo,
+    repos: &'w Repos,
 }
 
 impl<'w> Resolver<'w> {
-    pub fn new(ws: &'w Workspace, repo: &'w Repo) -> Self {
-        Resolver { ws, repo }
+    pub fn new(ws: &'w Workspace, repos: &'w Repos) -> Self {
+        Resolver { ws, repos }
     }
 
     /// Pins one snapshot by name, as `status` and `bump` need it.
@@ -134,7 +121,7 @@ impl<'w> Resolver<'w> {
     }
 
     pub fn resolve(&self, envs: &[&EnvironmentDecl]) -> Result<Release> {
-        let mut commits = CommitCache::new(self.repo);
+        let mut commits = CommitCache::new(self.repos);
         let mut pinned: BTreeMap<String, Option<PinnedSnapshot>> = BTreeMap::new();
         let mut errors = Collector::default();
         let mut environments = Vec::new();
@@ -231,6 +218,7 @@ fn environment(
                     name: pinned.name.clone(),
                     port: decl.port.as_ref().map(|p| p.value),
                     path: decl.path.value.clone(),
+                    repo: decl.repo.as_ref().map(|r| r.value.clone()),
                     templates: decl.templates.as_ref().map(|t| t.value.clone()),
                     tracks,
                     settings,
@@ -268,8 +256,13 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
         service: &'r str,
         track: &'r PinnedTrack,
         path: &'r str,
+        /// The service's repository, as an index into `Repos::all`.
+        repo: usize,
         touched: Option<bool>,
     }
+    // Which repository each service is in (the handles themselves stay on
+    // this thread: each chunk below opens its own).
+    let placed = Repos::open(ws)?;
     let mut cache = touch_cache::TouchCache::load(&ws.root);
     let mut seen = std::collections::HashSet::new();
     let mut pinned: Vec<Pin> = Vec::new();
@@ -282,22 +275,26 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
                 .path
                 .value
                 .as_str();
+            let repo = placed.index(&service.name).expect("declared");
             for track in &service.tracks {
+                // A commit hash names one commit whatever the repository,
+                // so the cache needs no repository in its key.
                 if seen.insert((track.commit, path)) {
                     pinned.push(Pin {
                         service: &service.name,
                         track,
                         path,
+                        repo,
                         touched: cache.get(track.commit, path),
                     });
                 }
             }
         }
     }
-    let unknown: Vec<(Oid, &str, &Loc)> = pinned
+    let unknown: Vec<(Oid, &str, &Loc, usize)> = pinned
         .iter()
         .filter(|p| p.touched.is_none())
-        .map(|p| (p.track.commit, p.path, &p.track.commit_loc))
+        .map(|p| (p.track.commit, p.path, &p.track.commit_loc, p.repo))
         .collect();
     let chunk = unknown
         .len()
@@ -306,13 +303,14 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
     let found: Vec<Vec<bool>> = unknown
         .par_chunks(chunk)
         .map(|chunk| {
-            let repo = open_repo(ws)?;
+            let repos = Repos::open(ws)?;
             chunk
                 .iter()
-                .map(|(commit, path, loc)| {
+                .map(|(commit, path, loc, repo)| {
                     // A repository missing the pin's trees (a broken
                     // partial clone) is an error at the pin.
-                    repo.touches(*commit, path)
+                    repos.all()[*repo]
+                        .touches(*commit, path)
                         .map_err(|e| e.label(loc, "this commit's trees cannot be read"))
                 })
                 .collect()

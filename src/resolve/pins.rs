@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use git2::Oid;
 
+use super::Repos;
 use crate::error::{Error, ErrorKind, Result};
-use crate::git::Repo;
 use crate::load::kdl::Collector;
 use crate::load::{Config, Snapshot, SnapshotService, Track};
 use crate::sources::Loc;
@@ -45,25 +45,30 @@ impl PinnedService {
     }
 }
 
-/// Resolves commit text once per distinct value.
+/// Resolves commit text once per distinct value and repository.
 pub struct CommitCache<'r> {
-    repo: &'r Repo,
-    seen: HashMap<String, std::result::Result<Oid, crate::git::PinError>>,
+    pub repos: &'r Repos,
+    seen: HashMap<(usize, String), std::result::Result<Oid, crate::git::PinError>>,
 }
 
 impl<'r> CommitCache<'r> {
-    pub fn new(repo: &'r Repo) -> Self {
+    pub fn new(repos: &'r Repos) -> Self {
         CommitCache {
-            repo,
+            repos,
             seen: HashMap::new(),
         }
     }
 
-    pub fn resolve(&mut self, text: &str, loc: &Loc) -> Result<Oid> {
-        let repo = self.repo;
+    /// Resolves `text` in the repository of `service` (a declared service).
+    pub fn resolve(&mut self, service: &str, text: &str, loc: &Loc) -> Result<Oid> {
+        let at = self
+            .repos
+            .index(service)
+            .expect("a declared service has a repository");
+        let repo = &self.repos.all()[at];
         let found = self
             .seen
-            .entry(text.to_string())
+            .entry((at, text.to_string()))
             .or_insert_with(|| repo.resolve_pin(text));
         found.clone().map_err(|e| {
             let label = match e {
@@ -115,7 +120,8 @@ fn pin_service(service: &SnapshotService, commits: &mut CommitCache) -> Result<P
     let mut errors = Collector::default();
     let mut tracks = Vec::new();
     for track in &service.tracks {
-        if let Some(commit) = errors.take(commits.resolve(&track.commit, &track.commit.loc)) {
+        let resolved = commits.resolve(&service.name.value, &track.commit, &track.commit.loc);
+        if let Some(commit) = errors.take(resolved) {
             tracks.push(PinnedTrack {
                 name: track.name.value.clone(),
                 commit,
@@ -251,9 +257,12 @@ fn check_requires(
             note,
         ));
     };
-    let since = commits.resolve(&req.since, &req.since.loc)?;
+    // `since` is a commit of the required service: it is looked for, and
+    // proved, in that service's repository.
+    let since = commits.resolve(&required.name, &req.since, &req.since.loc)?;
+    let repo = commits.repos.of_declared(&required.name);
     for track in &required.tracks {
-        if !commits.repo.contains(track.commit, since)? {
+        if !repo.contains(track.commit, since)? {
             return Err(Error::at(
                 ErrorKind::Requires {
                     service: service.to_string(),

@@ -60,13 +60,19 @@ pub fn find_services(repo: &Repo, services_dir: &str) -> Result<Found> {
         }
         let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
         let sub = git.find_tree(entry.id()).map_err(git_error)?;
+        // The tree entry makes the folder a service; only the port needs
+        // the file's content, which a tree-only mirror does not hold
+        // (`None` then: no port, and the summary says why).
         let text = |file: &str| {
             sub.get_name(file)
                 .filter(|e| e.kind() == Some(ObjectType::Blob))
-                .and_then(|e| git.find_blob(e.id()).ok())
-                .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+                .map(|e| {
+                    git.find_blob(e.id())
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+                })
         };
-        let files: Vec<(&str, String)> = MARKERS
+        let files: Vec<(&str, Option<String>)> = MARKERS
             .iter()
             .filter_map(|m| text(m).map(|t| (*m, t)))
             .collect();
@@ -82,12 +88,22 @@ pub fn find_services(repo: &Repo, services_dir: &str) -> Result<Found> {
         }
         // A hint file says what the author meant; it wins over EXPOSE.
         let (port, why) = match files.iter().find(|(m, _)| *m == "snapset.port") {
-            Some((_, hint)) => match port::from_hint(hint) {
+            Some((_, None)) | None if files.iter().all(|(_, t)| t.is_none()) => (
+                None,
+                format!(
+                    "its {}'s content is not in the repository (a tree-only mirror?)",
+                    files[0].0
+                ),
+            ),
+            Some((_, Some(hint))) => match port::from_hint(hint) {
                 Some(p) => (Some(p), "snapset.port".to_string()),
                 None => (None, "snapset.port does not hold a port number".to_string()),
             },
-            None => {
-                let (file, text) = &files[0];
+            Some((_, None)) | None => {
+                let (file, text) = files
+                    .iter()
+                    .find_map(|(m, t)| t.as_ref().map(|t| (m, t)))
+                    .expect("some file was read, as the arm above checks");
                 match port::from_containerfile(text) {
                     Some(p) => (Some(p), format!("EXPOSE in its {file}")),
                     None => (None, format!("no EXPOSE with a number in its {file}")),
