@@ -92,7 +92,7 @@ pub enum ErrorKind {
     )]
     NoDefaultTrack { service: String },
     #[error(
-        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since}"
+        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since} in the repository {repo}"
     )]
     Requires {
         service: String,
@@ -100,6 +100,7 @@ pub enum ErrorKind {
         track: String,
         commit: String,
         since: String,
+        repo: String,
     },
     #[error("template `{name}`: {detail}")]
     Template { name: String, detail: String },
@@ -125,12 +126,13 @@ pub enum ErrorKind {
     #[error("unknown environment `{name}`")]
     UnknownEnvironment { name: String, known: Vec<String> },
     #[error(
-        "{service} is pinned to {commit}, which changes nothing under {path}: no image may have been built for it"
+        "{service} is pinned to {commit}, which changes nothing under {path} in the repository {repo}: no image may have been built for it"
     )]
     Untouched {
         service: String,
         commit: String,
         path: String,
+        repo: String,
     },
     #[error("{input} is not JSON: {detail}")]
     LiveNotJson {

@@ -270,6 +270,7 @@ fn check_requires(
                     track: track.name.clone(),
                     commit: short(track.commit),
                     since: short(since),
+                    repo: repo.display.clone(),
                 },
                 &req.since.loc,
                 format!(
