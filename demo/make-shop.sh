@@ -161,6 +161,11 @@ Branches: `main`, `experiment` (two tower commits off main that never merged); t
 
 Browse it with `git --git-dir demo/shop.git log --oneline --graph --all`.
 
+`billing.git`, beside it, is a second repository ("billing", built by
+`demo/make-billing.sh` the same way): one service, invoice, at its root. The example
+workspace declares it with `repo "billing" path="demo/billing.git"` and
+`service "invoice" repo="billing" path="."`.
+
 `live/shop-dev.json` is what `kubectl get deploy,sts,ds,cronjob -n shop-dev -o json` could print
 for the `dev` environment, with one track in each state of `snapset status` (see
 docs/status.md): `snapset status --env dev --live demo/live/shop-dev.json`.
