@@ -430,6 +430,10 @@ def run_bench(args):
         rows += peer_rows
         ratios += peer_ratios
 
+    # ------------------------------------------ several repositories (issue 15)
+    if args.repos:
+        rows += run_repos(args, snapset, work, ws, S, E, check, checks, info, target)
+
     # ------------------------------------------------ user templates (issue 11)
     sections = []
     if args.templates:
@@ -708,6 +712,71 @@ def run_templates(args, snapset, work, trash, check, builtin_files, helm, checks
     return rows, ("\n".join(lines), mets)
 
 
+def run_repos(args, snapset, work, ws, S, E, check, checks, info, target):
+    """Issue 15: the same release with its services split over 4 repositories
+    (`check` may cost at most 1.2 × the one-repository time, measured
+    interleaved with it), and `bump --all` over 2 repositories of S/2 services
+    each (at least 20 × faster than one `git log -1` per service)."""
+    rows = []
+    ws4 = os.path.join(work, f"ws-{S}x{E}-r4")
+    log(f"generating S={S} E={E} over 4 repositories in {ws4}")
+    gen("workspace", ws4, "--services", str(S), "--envs", str(E), "--repos", "4")
+    for w in (ws, ws4):  # the untouched-path cache, as in the one-repository rows
+        run_once([snapset, "-C", w, "check"])
+    one, four = measure_interleaved([
+        dict(name=f"snapset check, 1 repository (S={S:,}, interleaved with the next row)",
+             cmd=[snapset, "-C", ws, "check"]),
+        dict(name="snapset check, the same release over 4 repositories",
+             cmd=[snapset, "-C", ws4, "check"]),
+    ], args.runs)
+    rows += [one, four]
+    if one.median and four.median:
+        r = four.median / one.median
+        target(four, f"≤ 1.2 × one repository ({fmt_ratio(r)})", r <= 1.2)
+
+    hist_per = 20
+    hws = os.path.join(work, f"history-{S}x{hist_per}-r2")
+    log(f"generating the bump history over 2 repositories: {S} services × {hist_per} commits")
+    gen("history", hws, "--services", str(S), "--per-service", str(hist_per), "--repos", "2")
+    with open(os.path.join(hws, ".bench", "expected-bump.json")) as f:
+        expected = json.load(f)
+    hsnap = os.path.join(hws, "snapshots", "release.kdl")
+    horig = os.path.join(hws, ".bench", "release.kdl")
+    bump = measure(f"snapset bump release --all, 2 repositories × {S // 2:,} services "
+                   f"({expected['commits']:,} commits)",
+                   [snapset, "-C", hws, "bump", "release", "--all"], args.bump_runs,
+                   setup=lambda: shutil.copyfile(horig, hsnap))
+    if bump.status == "ok":
+        with open(hsnap) as f:
+            got = dict(re.findall(r'service "([^"]+)" commit="([0-9a-f]+)"', f.read()))
+        wrong = [s for s, c in expected["newest"].items() if not c.startswith(got.get(s, "-"))]
+        checks.append(f"{'✓' if not wrong else '✗'} bump --all over 2 repositories pinned "
+                      f"{len(expected['newest']) - len(wrong)}/{len(expected['newest'])} services")
+    shutil.copyfile(horig, hsnap)
+    step = max(1, S // args.loop_sample) if args.loop_sample else 1
+    sample = list(range(1, S + 1, step))
+    loop = os.path.join(hws, ".bench", "git-log-loop.sh")
+    with open(loop, "w") as f:
+        f.write("#!/bin/sh\n# one git log per service, in the service's repository\n")
+        for i in sample:
+            f.write(f"git --git-dir=services-{(i - 1) % 2 + 1}.git log -1 --format=%H -- services/svc-{i:04d}\n")
+    loop_out = os.path.join(hws, ".bench", "git-log-loop.out")
+    gitloop = measure(f"git log -1 per service, 2 repositories (timed on {len(sample)} of {S:,}, × {S / len(sample):g})",
+                      ["sh", loop], args.loop_runs, cwd=hws, warmup=0, stdout_path=loop_out)
+    gitloop.walls = [w * S / len(sample) for w in gitloop.walls]
+    gitloop.cpus = [c * S / len(sample) for c in gitloop.cpus]
+    with open(loop_out) as f:
+        lines = f.read().split()
+    good = sum(1 for i, h in zip(sample, lines) if h == expected["newest"].get(f"svc-{i:04d}"))
+    checks.append(f"{'✓' if good == len(sample) else '✗'} the 2-repository git log loop found "
+                  f"{good}/{len(sample)} newest commits")
+    rows += [bump, gitloop]
+    if bump.median and gitloop.median:
+        r = gitloop.median / bump.median
+        target(bump, f"≥ 20 × faster than the git log loop ({fmt_ratio(r)})", r >= 20)
+    return rows
+
+
 def table(rows, ratios, checks, info, m, args, tools, sections=()):
     S, E = args.services, args.envs
     lines = [f"## snapset benchmark: S = {S:,} services × E = {E} environments"
@@ -766,6 +835,8 @@ def main():
     p.add_argument("--helm")
     p.add_argument("--peer-python")
     p.add_argument("--kustomize-sizes", default="100,300")
+    p.add_argument("--repos", action="store_true",
+                   help="issue 15: check over 4 repositories, bump --all over 2")
     p.add_argument("--templates", action="store_true",
                    help="issue 11: check of a release on user templates, per document vs helm "
                         "(needs --peers), and what 1,000 CRD-validated objects add")
