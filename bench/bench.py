@@ -387,37 +387,10 @@ def run_bench(args):
     with open(os.path.join(hws, ".bench", "expected-bump.json")) as f:
         expected = json.load(f)
     info.append(f"generated the bump history ({expected['commits']:,} commits, {S} services) in {fmt_time(t)}")
-    hsnap = os.path.join(hws, "snapshots", "release.kdl")
-    horig = os.path.join(hws, ".bench", "release.kdl")
-    bump = measure(f"snapset bump release --all ({expected['commits']:,} commits)",
-                   [snapset, "-C", hws, "bump", "release", "--all"], args.bump_runs,
-                   setup=lambda: shutil.copyfile(horig, hsnap))
-    if bump.status == "ok":
-        with open(hsnap) as f:
-            got = dict(re.findall(r'service "([^"]+)" commit="([0-9a-f]+)"', f.read()))
-        wrong = [s for s, c in expected["newest"].items() if not c.startswith(got.get(s, "-")) or len(got.get(s, "")) < 7]
-        checks.append(f"{'✓' if not wrong else '✗'} bump --all pinned {len(expected['newest']) - len(wrong)}/"
-                      f"{len(expected['newest'])} services to the newest commit touching their path")
-    shutil.copyfile(horig, hsnap)
-    # One git log per service takes ~0.1 s each at S=1,000: time every k-th service
-    # (the history is shuffled, so any k-th is as deep as the rest) and scale up.
-    step = max(1, S // args.loop_sample) if args.loop_sample else 1
-    sample = list(range(1, S + 1, step))
-    loop = os.path.join(hws, ".bench", "git-log-loop.sh")
-    with open(loop, "w") as f:
-        f.write("#!/bin/sh\n# one git log per service: what a script without snapset does\n")
-        for i in sample:
-            f.write(f"git --git-dir=services.git log -1 --format=%H -- services/svc-{i:04d}\n")
-    loop_out = os.path.join(hws, ".bench", "git-log-loop.out")
-    label = (f"git log -1 per service ({S:,} services)" if step == 1 else
-             f"git log -1 per service (timed on {len(sample)} of {S:,} services, × {S / len(sample):g})")
-    gitloop = measure(label, ["sh", loop], args.loop_runs, cwd=hws, warmup=0, stdout_path=loop_out)
-    gitloop.walls = [w * S / len(sample) for w in gitloop.walls]
-    gitloop.cpus = [c * S / len(sample) for c in gitloop.cpus]
-    with open(loop_out) as f:
-        lines = f.read().split()
-    good = sum(1 for i, h in zip(sample, lines) if h == expected["newest"].get(f"svc-{i:04d}"))
-    checks.append(f"{'✓' if good == len(sample) else '✗'} the git log loop found {good}/{len(sample)} newest commits")
+    bump = measure_bump(args, snapset, hws, expected, checks,
+                        f"snapset bump release --all ({expected['commits']:,} commits)", "bump --all")
+    gitloop = git_log_loop(args, hws, S, expected, checks, "git log -1 per service",
+                           lambda i: "services.git")
     rows += [bump, gitloop]
     r = ratio(gitloop, bump)
     if r is not None:
@@ -712,6 +685,50 @@ def run_templates(args, snapset, work, trash, check, builtin_files, helm, checks
     return rows, ("\n".join(lines), mets)
 
 
+def measure_bump(args, snapset, hws, expected, checks, name, what):
+    """`bump --all` on the history workspace `hws`, its snapshot put back
+    before every run and after the last; checks that every service was
+    pinned to the newest commit touching its path."""
+    hsnap = os.path.join(hws, "snapshots", "release.kdl")
+    horig = os.path.join(hws, ".bench", "release.kdl")
+    bump = measure(name, [snapset, "-C", hws, "bump", "release", "--all"], args.bump_runs,
+                   setup=lambda: shutil.copyfile(horig, hsnap))
+    if bump.status == "ok":
+        with open(hsnap) as f:
+            got = dict(re.findall(r'service "([^"]+)" commit="([0-9a-f]+)"', f.read()))
+        wrong = [s for s, c in expected["newest"].items()
+                 if not c.startswith(got.get(s, "-")) or len(got.get(s, "")) < 7]
+        checks.append(f"{'✓' if not wrong else '✗'} {what} pinned {len(expected['newest']) - len(wrong)}/"
+                      f"{len(expected['newest'])} services to the newest commit touching their path")
+    shutil.copyfile(horig, hsnap)
+    return bump
+
+
+def git_log_loop(args, hws, S, expected, checks, name, git_dir_of):
+    """What a script without snapset does: one `git log -1` per service, in the
+    repository `git_dir_of(i)` of service i. At ~0.1 s a service, every k-th
+    service is timed (the history is shuffled, so any k-th is as deep as the
+    rest) and the time scaled up. Checks that it found the newest commits."""
+    step = max(1, S // args.loop_sample) if args.loop_sample else 1
+    sample = list(range(1, S + 1, step))
+    loop = os.path.join(hws, ".bench", "git-log-loop.sh")
+    with open(loop, "w") as f:
+        f.write("#!/bin/sh\n# one git log per service: what a script without snapset does\n")
+        for i in sample:
+            f.write(f"git --git-dir={git_dir_of(i)} log -1 --format=%H -- services/svc-{i:04d}\n")
+    loop_out = os.path.join(hws, ".bench", "git-log-loop.out")
+    label = (f"{name} ({S:,} services)" if step == 1 else
+             f"{name} (timed on {len(sample)} of {S:,} services, × {S / len(sample):g})")
+    gitloop = measure(label, ["sh", loop], args.loop_runs, cwd=hws, warmup=0, stdout_path=loop_out)
+    gitloop.walls = [w * S / len(sample) for w in gitloop.walls]
+    gitloop.cpus = [c * S / len(sample) for c in gitloop.cpus]
+    with open(loop_out) as f:
+        lines = f.read().split()
+    good = sum(1 for i, h in zip(sample, lines) if h == expected["newest"].get(f"svc-{i:04d}"))
+    checks.append(f"{'✓' if good == len(sample) else '✗'} {name} found {good}/{len(sample)} newest commits")
+    return gitloop
+
+
 def run_repos(args, snapset, work, ws, S, E, check, checks, info, target):
     """Issue 15: the same release with its services split over 4 repositories
     (`check` may cost at most 1.2 × the one-repository time, measured
@@ -740,36 +757,11 @@ def run_repos(args, snapset, work, ws, S, E, check, checks, info, target):
     gen("history", hws, "--services", str(S), "--per-service", str(hist_per), "--repos", "2")
     with open(os.path.join(hws, ".bench", "expected-bump.json")) as f:
         expected = json.load(f)
-    hsnap = os.path.join(hws, "snapshots", "release.kdl")
-    horig = os.path.join(hws, ".bench", "release.kdl")
-    bump = measure(f"snapset bump release --all, 2 repositories × {S // 2:,} services "
-                   f"({expected['commits']:,} commits)",
-                   [snapset, "-C", hws, "bump", "release", "--all"], args.bump_runs,
-                   setup=lambda: shutil.copyfile(horig, hsnap))
-    if bump.status == "ok":
-        with open(hsnap) as f:
-            got = dict(re.findall(r'service "([^"]+)" commit="([0-9a-f]+)"', f.read()))
-        wrong = [s for s, c in expected["newest"].items() if not c.startswith(got.get(s, "-"))]
-        checks.append(f"{'✓' if not wrong else '✗'} bump --all over 2 repositories pinned "
-                      f"{len(expected['newest']) - len(wrong)}/{len(expected['newest'])} services")
-    shutil.copyfile(horig, hsnap)
-    step = max(1, S // args.loop_sample) if args.loop_sample else 1
-    sample = list(range(1, S + 1, step))
-    loop = os.path.join(hws, ".bench", "git-log-loop.sh")
-    with open(loop, "w") as f:
-        f.write("#!/bin/sh\n# one git log per service, in the service's repository\n")
-        for i in sample:
-            f.write(f"git --git-dir=services-{(i - 1) % 2 + 1}.git log -1 --format=%H -- services/svc-{i:04d}\n")
-    loop_out = os.path.join(hws, ".bench", "git-log-loop.out")
-    gitloop = measure(f"git log -1 per service, 2 repositories (timed on {len(sample)} of {S:,}, × {S / len(sample):g})",
-                      ["sh", loop], args.loop_runs, cwd=hws, warmup=0, stdout_path=loop_out)
-    gitloop.walls = [w * S / len(sample) for w in gitloop.walls]
-    gitloop.cpus = [c * S / len(sample) for c in gitloop.cpus]
-    with open(loop_out) as f:
-        lines = f.read().split()
-    good = sum(1 for i, h in zip(sample, lines) if h == expected["newest"].get(f"svc-{i:04d}"))
-    checks.append(f"{'✓' if good == len(sample) else '✗'} the 2-repository git log loop found "
-                  f"{good}/{len(sample)} newest commits")
+    bump = measure_bump(args, snapset, hws, expected, checks,
+                        f"snapset bump release --all, 2 repositories × {S // 2:,} services "
+                        f"({expected['commits']:,} commits)", "bump --all over 2 repositories")
+    gitloop = git_log_loop(args, hws, S, expected, checks, "git log -1 per service, 2 repositories",
+                           lambda i: f"services-{(i - 1) % 2 + 1}.git")
     rows += [bump, gitloop]
     if bump.median and gitloop.median:
         r = gitloop.median / bump.median

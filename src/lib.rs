@@ -5,6 +5,7 @@
 //! command, prints diagnostics and returns the exit code.
 
 pub mod annotate;
+pub mod atomic_file;
 pub mod cache_dir;
 pub mod cli;
 pub mod command_line;

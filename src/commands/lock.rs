@@ -112,16 +112,12 @@ fn changes(
     lines
 }
 
-/// Beside the file, then a rename: a reader never sees half a lock.
+/// In one rename (`atomic_file`): a reader never sees half a lock.
 fn write(path: &Path, text: &str) -> Result<()> {
-    let temp = path.with_file_name(format!(".{}.{}", image_lock::FILE, std::process::id()));
-    std::fs::write(&temp, text)
-        .and_then(|()| std::fs::rename(&temp, path))
-        .map_err(|source| {
-            let _ = std::fs::remove_file(&temp);
-            Error::new(ErrorKind::Write {
-                path: path.to_path_buf(),
-                source,
-            })
+    crate::atomic_file::replace(path, text.as_bytes()).map_err(|source| {
+        Error::new(ErrorKind::Write {
+            path: path.to_path_buf(),
+            source,
         })
+    })
 }

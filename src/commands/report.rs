@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::Session;
 use crate::cli::ReportArgs;
 use crate::error::{Error, ErrorKind, Result};
-use crate::page::{CommandLine, LiveArg, Page, write_atomic};
+use crate::page::{ArgSources, LiveArg, Page, write_atomic};
 use crate::resolve::Repos;
 use crate::resolve::{Resolver, select};
 use crate::{live, pipeline, report, status};
@@ -19,7 +19,7 @@ impl ReportCommand {
     pub fn run(args: ReportArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
         let root = pipeline::root(dir)?;
         let workspace = pipeline::load(&root, session)?;
-        let line = CommandLine::add(&mut session.sources, &args.envs.envs, &args.live);
+        let line = ArgSources::add(&mut session.sources, &args.envs.envs, &args.live);
         let known: Vec<String> = workspace
             .config
             .environments

@@ -5,9 +5,9 @@
 //! page is built as data first (`Page`), then written as HTML (`html`), so
 //! the graph questions and the markup stay apart.
 
+mod arg_sources;
 mod cell;
 mod column;
-mod command_line;
 mod commit;
 mod date;
 mod escape;
@@ -18,9 +18,9 @@ mod output;
 mod relation;
 mod row;
 
+pub use arg_sources::ArgSources;
 pub use cell::{Cell, Pin, Route};
 pub use column::Column;
-pub use command_line::CommandLine;
 pub use commit::CommitFacts;
 pub use live_arg::LiveArg;
 pub use matrix::Page;

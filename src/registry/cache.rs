@@ -53,8 +53,8 @@ impl ImageCache {
         }
     }
 
-    /// Writes beside the file and renames over it, so that a reader never
-    /// sees half a file.
+    /// Replaces the file whole (`atomic_file`); an unwritable cache is not
+    /// an error.
     pub fn save(self) {
         if !self.learnt {
             return;
@@ -69,12 +69,8 @@ impl ImageCache {
                 .parent()
                 .and_then(Path::parent)
                 .expect("in .snapset/");
-            let dir = crate::cache_dir::create(root)?;
-            let temp = dir.join(format!(".images.{}", std::process::id()));
-            std::fs::write(&temp, &text)?;
-            std::fs::rename(&temp, &self.file).inspect_err(|_| {
-                let _ = std::fs::remove_file(&temp);
-            })
+            crate::cache_dir::create(root)?;
+            crate::atomic_file::replace(&self.file, text.as_bytes())
         };
         let _ = write();
     }

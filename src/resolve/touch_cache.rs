@@ -113,11 +113,7 @@ fn write(file: &Path, text: &str) -> std::io::Result<()> {
     let dir = file.parent().expect("the cache file is in .snapset/");
     let root = dir.parent().expect(".snapset/ is in the workspace root");
     crate::cache_dir::create(root)?;
-    let temp = dir.join(format!(".touched.{}", std::process::id()));
-    std::fs::write(&temp, text)?;
-    std::fs::rename(&temp, file).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
+    crate::atomic_file::replace(file, text.as_bytes())
 }
 
 #[cfg(test)]

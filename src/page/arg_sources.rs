@@ -6,16 +6,16 @@ use std::path::Path;
 
 use crate::sources::{Loc, Sources};
 
-pub struct CommandLine {
+pub struct ArgSources {
     /// Where each `--env` value is.
     pub envs: Vec<Loc>,
     /// Where each `--live` value is.
     pub lives: Vec<Loc>,
 }
 
-impl CommandLine {
+impl ArgSources {
     /// Registers `snapset report --env E… --live L…` in `sources`.
-    pub fn add(sources: &mut Sources, envs: &[String], lives: &[String]) -> CommandLine {
+    pub fn add(sources: &mut Sources, envs: &[String], lives: &[String]) -> ArgSources {
         let mut text = String::from("snapset report");
         let spans = |flag: &str, values: &[String], text: &mut String| {
             values
@@ -32,7 +32,7 @@ impl CommandLine {
         let live_spans = spans("--live", lives, &mut text);
         let file = sources.add("command line".into(), Path::new(""), text);
         let loc = |span| Loc { file, span };
-        CommandLine {
+        ArgSources {
             envs: env_spans.into_iter().map(loc).collect(),
             lives: live_spans.into_iter().map(loc).collect(),
         }
