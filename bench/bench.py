@@ -833,7 +833,7 @@ def main():
                    help="issue 11: check of a release on user templates, per document vs helm "
                         "(needs --peers), and what 1,000 CRD-validated objects add")
     p.add_argument("--istio-crds", default=None,
-                   help="Istio CRD bundle for --templates (default: gen.py's, ../shared/crds/istio.yaml)")
+                   help="Istio CRD bundle for --templates (default: gen.py's, tests/crds/istio.yaml)")
     p.add_argument("--scale", action="store_true")
     p.add_argument("--scale-services", type=int, default=10000)
     p.add_argument("--workdir", default=os.path.join(HERE, "work"))

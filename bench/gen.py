@@ -458,9 +458,9 @@ spec:
 {%- endfor %}
 """
 
-# Where the Istio CRDs are, relative to the repository: ../shared/crds/istio.yaml.
+# Istio's CRD bundle, kept in the repository for the tests (tests/crds/README.md).
 ISTIO_CRDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                          "..", "shared", "crds", "istio.yaml")
+                          "tests", "crds", "istio.yaml")
 CRD_NAME = "virtualservices.networking.istio.io"
 
 

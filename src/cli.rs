@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(
     name = "snapset",
-    version,
+    // The version, and the commit when built from git (build.rs).
+    version = env!("SNAPSET_VERSION"),
     about = "Compile snapshots of git commits into Kubernetes and Istio manifests"
 )]
 pub struct Cli {

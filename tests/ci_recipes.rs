@@ -156,21 +156,16 @@ fn pre_commit_hooks_name_real_commands() {
     assert_commands_exist(".pre-commit-hooks.yaml", &entries.join("\n"));
 }
 
-/// The CRDs of Argo CD and Flux: never committed here (vendor files), read
-/// from `SNAPSET_GITOPS_CRDS` or the `shared/crds` folder beside the
-/// repository (where CI lays a copy of shared/ next to its clone).
+/// The published CRDs of Argo CD and Flux, kept in the repository
+/// (tests/crds/README.md names their upstream commits).
+const CRDS: [&str; 3] = [
+    "argocd-applicationset.yaml",
+    "flux-kustomization.yaml",
+    "flux-gitrepository.yaml",
+];
+
 fn crds() -> PathBuf {
-    let dir = std::env::var_os("SNAPSET_GITOPS_CRDS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/crds")));
-    for file in ["argocd-applicationset.yaml", "flux-kustomization.yaml"] {
-        assert!(
-            dir.join(file).is_file(),
-            "{} is missing: set SNAPSET_GITOPS_CRDS to a folder holding Argo CD's ApplicationSet CRD and Flux's Kustomization CRD",
-            dir.join(file).display()
-        );
-    }
-    dir
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crds"))
 }
 
 #[test]
@@ -178,7 +173,7 @@ fn gitops_manifests_match_their_crds() {
     let source = crds();
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("crds")).unwrap();
-    for file in ["argocd-applicationset.yaml", "flux-kustomization.yaml"] {
+    for file in CRDS {
         std::fs::copy(source.join(file), tmp.path().join("crds").join(file)).unwrap();
     }
     let mut sources = snapset::sources::Sources::default();
@@ -190,10 +185,6 @@ fn gitops_manifests_match_their_crds() {
         }
         for doc in yaml_documents(&text) {
             let kind = doc["kind"].as_str().unwrap().to_string();
-            if kind == "GitRepository" {
-                // Flux's source CRD is not among the shared CRDs.
-                continue;
-            }
             if let Err(problem) = schemas.check(&doc) {
                 panic!("{kind} {}: {}", doc["metadata"]["name"], problem.detail);
             }
@@ -207,6 +198,7 @@ fn gitops_manifests_match_their_crds() {
         checked,
         [
             "ApplicationSet/shop",
+            "GitRepository/shop-deploy",
             "Kustomization/shop-dev",
             "Kustomization/shop-integration",
             "Kustomization/shop-prod"

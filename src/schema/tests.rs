@@ -219,7 +219,8 @@ fn istio_falls_back_to_snapsets_strict_structs_without_crds() {
 
 // --- CRDs: the Istio bundle ----------------------------------------------------
 
-const ISTIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/crds/istio.yaml");
+/// Istio's published CRD bundle, kept in the repository (tests/crds/README.md).
+const ISTIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crds/istio.yaml");
 
 /// A workspace whose crds/ holds `files`; the TempDir must outlive the test.
 fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, Sources, Result<Schemas>) {
@@ -234,7 +235,7 @@ fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, Sources, Result<Sche
 }
 
 fn istio() -> Schemas {
-    let text = std::fs::read_to_string(ISTIO).expect("the shared Istio CRD bundle");
+    let text = std::fs::read_to_string(ISTIO).expect("tests/crds/istio.yaml");
     let (_dir, _sources, schemas) = workspace(&[("istio.yaml", &text)]);
     schemas.expect("Istio's CRDs load")
 }
@@ -643,7 +644,7 @@ fn checks_run_from_many_threads() {
 #[test]
 #[ignore]
 fn measure() {
-    let text = std::fs::read_to_string(ISTIO).expect("the shared Istio CRD bundle");
+    let text = std::fs::read_to_string(ISTIO).expect("tests/crds/istio.yaml");
     let started = std::time::Instant::now();
     let (_dir, _sources, schemas) = workspace(&[("istio.yaml", &text)]);
     let schemas = schemas.expect("loads");

@@ -15,7 +15,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-kills=100 services=100 envs=3 seed=12 bin="$root/target/debug/snapset"
+kills=100 services=100 envs=3 seed=12 bin="${CARGO_TARGET_DIR:-$root/target}/debug/snapset"
 while (($#)); do
     case $1 in
         --kills) kills=$2; shift ;;
