@@ -3,11 +3,13 @@
 //! read back, checked against its type and written out by snapset's own
 //! YAML writer, so the bytes depend only on the input.
 
+mod blame;
 mod builtin;
 pub mod context;
 mod inject;
 pub mod istio;
 mod snapshot_json;
+mod targets;
 pub mod templates;
 pub mod yaml;
 mod yaml_depth;
@@ -19,11 +21,12 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resolve::{Release, ResolvedEnvironment, ResolvedService};
-use crate::schema::Schemas;
+use crate::resolve::{Release, ResolvedEnvironment, ResolvedService, VarEntry, Vars};
+use crate::schema::{Problem, Schemas};
 use crate::sources::{Loc, Sources};
 
 pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+pub use targets::Targets;
 pub use templates::Templates;
 use templates::{BuiltIn, Template};
 
@@ -45,6 +48,21 @@ struct Output {
 enum Job<'r> {
     Environment,
     Service(&'r ResolvedService),
+}
+
+/// What a template renders for: the environment and service its errors
+/// name, and the variables it saw, which its errors may blame.
+#[derive(Clone, Copy)]
+struct Scene<'r> {
+    env: &'r ResolvedEnvironment,
+    service: Option<&'r ResolvedService>,
+    vars: &'r Vars,
+}
+
+impl Scene<'_> {
+    fn targets(&self) -> Targets {
+        Targets::one(&self.env.name, self.service.map(|s| s.name.as_str()))
+    }
 }
 
 pub struct Renderer<'a> {
@@ -109,7 +127,7 @@ impl<'a> Renderer<'a> {
             }
         }
         if !errors.is_empty() {
-            return Err(Error::many(once_per_template(errors)));
+            return Err(Error::many(merge(errors)));
         }
         Ok(release
             .environments
@@ -140,9 +158,14 @@ impl<'a> Renderer<'a> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(
             context::EnvironmentContext::new(env),
         ));
+        let scene = Scene {
+            env,
+            service: None,
+            vars: &env.vars,
+        };
         let mut out = Vec::new();
         for t in list {
-            if let Some(bytes) = self.render_template(t, ctx.clone(), None)? {
+            if let Some(bytes) = self.render_template(t, ctx.clone(), None, scene)? {
                 out.push(Output {
                     path: format!("{}.yaml", t.stem),
                     bytes,
@@ -156,6 +179,11 @@ impl<'a> Renderer<'a> {
     /// The service- and track-scope templates of the service's set.
     fn service(&self, env: &ResolvedEnvironment, service: &ResolvedService) -> Result<Vec<Output>> {
         let set = self.templates.set(service.templates.as_deref());
+        let scene = Scene {
+            env,
+            service: Some(service),
+            vars: &service.settings.vars,
+        };
         let mut ctx = context::Context::new(env, service);
         // Built from the typed context when a template needs it: the
         // compiled built-ins do not.
@@ -179,7 +207,7 @@ impl<'a> Renderer<'a> {
                 };
                 let bytes = match compiled {
                     Some(bytes) => {
-                        self.debug_compare(t, &ctx, Some(&stamp), Some(&bytes));
+                        self.debug_compare(t, &ctx, Some(&stamp), Some(&bytes), scene);
                         Some(bytes)
                     }
                     None => {
@@ -189,7 +217,7 @@ impl<'a> Renderer<'a> {
                             name => ctx.name.clone(),
                             ..base.clone()
                         };
-                        self.render_template(t, value, Some(&stamp))?
+                        self.render_template(t, value, Some(&stamp), scene)?
                     }
                 };
                 if let Some(bytes) = bytes {
@@ -207,7 +235,7 @@ impl<'a> Renderer<'a> {
             let bytes = match t.built_in {
                 Some(BuiltIn::Service) => {
                     let compiled = builtin::service(&ctx);
-                    self.debug_compare(t, &ctx, None, compiled.as_deref());
+                    self.debug_compare(t, &ctx, None, compiled.as_deref(), scene);
                     compiled
                 }
                 Some(BuiltIn::DestinationRule | BuiltIn::VirtualService)
@@ -217,7 +245,7 @@ impl<'a> Renderer<'a> {
                 }
                 _ => {
                     let base = base.get_or_insert_with(|| service_value(&ctx));
-                    self.render_template(t, base.clone(), None)?
+                    self.render_template(t, base.clone(), None, scene)?
                 }
             };
             if let Some(bytes) = bytes {
@@ -239,10 +267,11 @@ impl<'a> Renderer<'a> {
         ctx: &context::Context,
         stamp: Option<&inject::TrackStamp>,
         compiled: Option<&[u8]>,
+        scene: Scene,
     ) {
         if cfg!(debug_assertions) {
             let templated = self
-                .render_template(t, service_value(ctx), stamp)
+                .render_template(t, service_value(ctx), stamp, scene)
                 .expect("a built-in template renders");
             assert_eq!(
                 templated.as_deref().map(String::from_utf8_lossy),
@@ -253,15 +282,20 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Renders, reads back, stamps and checks one document; `None` when
-    /// the template rendered nothing but whitespace and comments.
+    /// Renders, reads back, stamps and checks every document of a template
+    /// (several when it writes `---` between them, as Helm charts do);
+    /// `None` when it rendered nothing but whitespace and comments.
     fn render_template(
         &self,
         t: &Template,
         ctx: minijinja::Value,
         stamp: Option<&inject::TrackStamp>,
+        scene: Scene,
     ) -> Result<Option<Vec<u8>>> {
-        let text = self.templates.render(t, ctx, self.sources)?;
+        let text = self
+            .templates
+            .render(t, ctx, self.sources)
+            .map_err(|e| self.render_failed(e, scene))?;
         if is_blank(&text) {
             return Ok(None);
         }
@@ -273,83 +307,415 @@ impl<'a> Renderer<'a> {
                     "the rendered text is nested {depth} levels deep at its line {line}; snapset reads at most {}",
                     yaml_depth::MAX_NESTING
                 ),
+                targets: scene.targets(),
             }));
         }
-        let doc = match yaml_read::parse(&text) {
-            Some(doc) => {
-                debug_assert_eq!(
-                    serde_norway::from_str::<Value>(&text).ok().as_ref(),
-                    Some(&doc),
-                    "{text}"
-                );
-                Ok(doc)
+        let mut out = String::new();
+        for (index, (line, document)) in documents(&text).into_iter().enumerate() {
+            if is_blank(document) {
+                continue;
             }
-            None => serde_norway::from_str::<Value>(&text),
+            let mut doc = read(t, document, line)?;
+            if !doc.is_object() {
+                return Err(Error::new(ErrorKind::Manifest {
+                    template: t.name.clone(),
+                    kind: "object".into(),
+                    detail: format!(
+                        "it renders {}, not a YAML mapping with `apiVersion` and `kind`\n{}",
+                        shape(&doc),
+                        numbered(document, line)
+                    ),
+                    targets: scene.targets(),
+                }));
+            }
+            inject::stamp(&mut doc, stamp);
+            self.schemas
+                .check(&doc)
+                .map_err(|problem| self.invalid(t, &doc, problem, index, scene))?;
+            let yaml = yaml::to_yaml(&doc);
+            if out.is_empty() {
+                out = yaml;
+            } else {
+                out.push_str("---\n");
+                out.push_str(&yaml);
+            }
+        }
+        Ok((!out.is_empty()).then(|| out.into_bytes()))
+    }
+
+    /// A template that compiled but failed for this service: the error
+    /// names the environment and service, and for an undefined variable
+    /// says which services do have it.
+    fn render_failed(&self, e: Error, scene: Scene) -> Error {
+        let Error {
+            kind,
+            labels,
+            others,
+        } = e;
+        let ErrorKind::Template { name, detail } = *kind else {
+            return Error {
+                kind,
+                labels,
+                others,
+            };
         };
-        let mut doc: Value = doc.map_err(|e| {
-            Error::new(ErrorKind::NotYaml {
-                template: t.name.clone(),
-                detail: format!("{e}\n{}", numbered(&text)),
-            })
-        })?;
-        if !doc.is_object() {
-            return Err(Error::new(ErrorKind::Manifest {
-                template: t.name.clone(),
-                kind: "object".into(),
-                detail: format!(
-                    "it renders {}, not a YAML mapping with `apiVersion` and `kind`\n{}",
-                    shape(&doc),
-                    numbered(&text)
-                ),
-            }));
+        let undefined = labels
+            .first()
+            .filter(|_| detail.starts_with("undefined value"))
+            .and_then(|l| self.sources.get(l.loc.file).text.get(l.loc.span.clone()))
+            .and_then(var_path)
+            .map(|path| undefined_hint(&path, scene));
+        let (help, set_for) = match undefined {
+            Some((help, set_for)) => (Some(help), set_for),
+            None => (None, None),
+        };
+        let error = Error {
+            kind: Box::new(ErrorKind::TemplateRender {
+                name,
+                detail,
+                targets: scene.targets(),
+                help,
+            }),
+            labels,
+            others,
+        };
+        match set_for {
+            Some((loc, text)) => error.label(&loc, text),
+            None => error,
         }
-        inject::stamp(&mut doc, stamp);
-        self.schemas.check(&doc).map_err(|problem| {
-            // A CRD whose schema cannot be compiled: the error is the CRD's.
-            if let Some(schema) = problem.schema {
-                return *schema;
+    }
+
+    /// The error for an object the schema check refused: at the varset
+    /// line of the variable it comes from when there is one, else at the
+    /// template's line.
+    fn invalid(
+        &self,
+        t: &Template,
+        doc: &Value,
+        problem: Problem,
+        index: usize,
+        scene: Scene,
+    ) -> Error {
+        // A CRD whose schema cannot be compiled: the error is the CRD's.
+        if let Some(schema) = problem.schema {
+            return *schema;
+        }
+        let kind = doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("object")
+            .to_string();
+        let text = &self.sources.get(t.file).text;
+        // The template's part that writes this document.
+        let from = document_start(text, index);
+        let find = |path: &str| {
+            find_path(&text[from..], path).map(|span| from + span.start..from + span.end)
+        };
+        if let Some(blame) = blame::blame(doc, &problem, scene.vars, self.sources) {
+            // `tolerations: {{ vars.tolerations }}` writes item [1] too.
+            let mut object_path = blame.object_path.as_str();
+            while let Some(open) = object_path
+                .rfind('[')
+                .filter(|_| object_path.ends_with(']'))
+            {
+                object_path = &object_path[..open];
             }
-            let kind = doc
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or("object")
-                .to_string();
-            let error = Error::new(ErrorKind::Manifest {
+            let written = Some(object_path)
+                .filter(|p| !p.is_empty())
+                .and_then(find)
+                .or_else(|| find_var(text, &blame.top));
+            let mut error = Error::new(ErrorKind::ManifestValue {
+                var: blame.var,
                 template: t.name.clone(),
                 kind,
                 detail: problem.detail,
+                targets: scene.targets(),
+                help: blame.help,
             });
-            let text = &self.sources.get(t.file).text;
-            let span = problem
-                .path
-                .as_deref()
-                .and_then(|p| find_path(text, p))
-                .or_else(|| problem.key.and_then(|k| find_key(text, &k)));
-            match span {
-                Some(span) => error.label(&Loc { file: t.file, span }, "written here"),
-                None => error,
+            if let Some(loc) = &blame.loc {
+                error = error.label(loc, "set here");
             }
-        })?;
-        Ok(Some(yaml::to_yaml(&doc).into_bytes()))
+            if let Some(span) = written {
+                error = error.label(&Loc { file: t.file, span }, "the template writes it here");
+            }
+            return error;
+        }
+        let span = problem.path.as_deref().and_then(find).or_else(|| {
+            problem.key.and_then(|k| {
+                find_key(&text[from..], &k).map(|span| from + span.start..from + span.end)
+            })
+        });
+        let error = Error::new(ErrorKind::Manifest {
+            template: t.name.clone(),
+            kind,
+            detail: problem.detail,
+            targets: scene.targets(),
+        });
+        match span {
+            Some(span) => error.label(&Loc { file: t.file, span }, "written here"),
+            None => error,
+        }
     }
 }
 
-/// A template that fails for one service usually fails for all of them, in
-/// every environment: its first error is reported, not a thousand.
-fn once_per_template(errors: Vec<Error>) -> Vec<Error> {
-    let mut seen = std::collections::HashSet::new();
-    errors
-        .into_iter()
-        .filter(|e| match &*e.kind {
+/// One rendered document read back, `line` being where it starts in the
+/// template's output.
+fn read(t: &Template, document: &str, line: usize) -> Result<Value> {
+    let doc = match yaml_read::parse(document) {
+        Some(doc) => {
+            debug_assert_eq!(
+                serde_norway::from_str::<Value>(document).ok().as_ref(),
+                Some(&doc),
+                "{document}"
+            );
+            Ok(doc)
+        }
+        None => serde_norway::from_str::<Value>(document),
+    };
+    doc.map_err(|e| {
+        // Read again below as many empty lines as precede it, so that the
+        // parser's line numbers are those of the whole output.
+        let e = match line {
+            1 => e,
+            n => serde_norway::from_str::<Value>(&("\n".repeat(n - 1) + document))
+                .err()
+                .unwrap_or(e),
+        };
+        Error::new(ErrorKind::NotYaml {
+            template: t.name.clone(),
+            detail: format!("{e}\n{}", numbered(document, line)),
+        })
+    })
+}
+
+/// The YAML documents of a template's output, each with its first line:
+/// cut at the `---` (and `...`) lines, which YAML reads as document
+/// markers wherever they stand.
+fn documents(text: &str) -> Vec<(usize, &str)> {
+    let marked = text.starts_with("---")
+        || text.starts_with("...")
+        || text.contains("\n---")
+        || text.contains("\n...");
+    if !marked {
+        return vec![(1, text)];
+    }
+    let mut out = Vec::new();
+    let (mut start, mut start_line, mut offset) = (0, 1, 0);
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end();
+        if is_marker(bare) {
+            out.push((start_line, &text[start..offset]));
+            // `--- # comment`: the rest of the marker's line is the
+            // next document's.
+            (start, start_line) = match bare.len() > 3 && bare.starts_with("---") {
+                true => (offset + 3, n + 1),
+                false => (offset + line.len(), n + 2),
+            };
+        }
+        offset += line.len();
+    }
+    out.push((start_line, &text[start..]));
+    out
+}
+
+fn is_marker(line: &str) -> bool {
+    line == "---" || line == "..." || line.starts_with("--- ") || line.starts_with("---\t")
+}
+
+/// Where the template's text for its `index`-th document starts: after
+/// its `index`-th marker line. A template that writes its markers in a
+/// loop has fewer: then its whole text.
+fn document_start(text: &str, index: usize) -> usize {
+    if index == 0 {
+        return 0;
+    }
+    let mut offset = 0;
+    let mut seen = 0;
+    for line in text.split_inclusive('\n') {
+        offset += line.len();
+        if is_marker(line.trim_end()) {
+            seen += 1;
+            if seen == index {
+                return offset;
+            }
+        }
+    }
+    0
+}
+
+/// `vars.queue.name` or `vars["log-level"]`: the keys after `vars`.
+fn var_path(expression: &str) -> Option<Vec<String>> {
+    let mut rest = expression.trim().strip_prefix("vars")?;
+    let mut keys = Vec::new();
+    loop {
+        if let Some(after) = rest.strip_prefix('.') {
+            let len = after
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            keys.push(after[..len].to_string());
+            rest = &after[len..];
+        } else if let Some(after) = rest.strip_prefix("[\"").or_else(|| rest.strip_prefix("['")) {
+            let len = after.find(['"', '\''])?;
+            keys.push(after[..len].to_string());
+            rest = after[len + 1..].strip_prefix(']')?;
+        } else {
+            break;
+        }
+    }
+    (!keys.is_empty() && keys.iter().all(|k| !k.is_empty())).then_some(keys)
+}
+
+/// What to say about `vars.<path>` that the template used but no layer set
+/// for this service: which other services of the environment have it (and
+/// where the first one's is set), and the two ways out.
+fn undefined_hint(path: &[String], scene: Scene) -> (String, Option<(Loc, String)>) {
+    let name = format!("vars.{}", path.join("."));
+    let guard = format!("or test it in the template: `{{% if {name} is defined %}}`");
+    let Some(service) = scene.service else {
+        return (
+            format!(
+                "no varset of the environment sets `{name}`: set it in a varset's `vars`, {guard}"
+            ),
+            None,
+        );
+    };
+    let having: Vec<(&str, Option<Loc>)> = scene
+        .env
+        .services
+        .iter()
+        .filter(|s| s.name != service.name)
+        .filter_map(|s| {
+            let setting = s.settings.vars.get(path)?.history.last()?;
+            (setting.value != VarEntry::Removed).then(|| {
+                let at = match &setting.origin {
+                    crate::resolve::Origin::At(loc) => Some(loc.clone()),
+                    crate::resolve::Origin::Default => None,
+                };
+                (s.name.as_str(), at)
+            })
+        })
+        .collect();
+    let section = format!("`service \"{}\" {{ vars {{ … }} }}`", service.name);
+    if having.is_empty() {
+        return (
+            format!(
+                "no varset sets `{name}` for `{}`: set it in a varset ({section}, or its global `vars`), {guard}",
+                service.name
+            ),
+            None,
+        );
+    }
+    let names: Vec<&str> = having.iter().map(|(n, _)| *n).collect();
+    let shown = targets::names(&names);
+    let label = having
+        .iter()
+        .find_map(|(n, at)| at.clone().map(|at| (at, format!("set for `{n}` here"))));
+    (
+        format!(
+            "`{name}` is set for {shown} but not for `{}`: set it for `{}` too ({section} in a varset), {guard}",
+            service.name, service.name
+        ),
+        label,
+    )
+}
+
+/// Where the template prints `vars.<top>` (or `vars["<top>"]`).
+fn find_var(text: &str, top: &str) -> Option<std::ops::Range<usize>> {
+    let forms = [
+        format!("vars.{top}"),
+        format!("vars[\"{top}\"]"),
+        format!("vars['{top}']"),
+    ];
+    forms.iter().find_map(|form| {
+        text.match_indices(form.as_str())
+            .find(|(at, _)| {
+                let after = text[at + form.len()..].chars().next();
+                let before = text[..*at].chars().next_back();
+                !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                    && !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            })
+            .map(|(at, _)| at..at + form.len())
+    })
+}
+
+/// The same failure seen for several services and environments becomes
+/// one error naming them all. And a template that fails for one service
+/// usually fails for all of them, in every environment: its first error is
+/// reported, not a thousand.
+fn merge(errors: Vec<Error>) -> Vec<Error> {
+    let mut out: Vec<(Option<String>, Error)> = Vec::new();
+    let mut templates = std::collections::HashSet::new();
+    for e in errors {
+        let key = merge_key(&e);
+        if let Some(key) = &key
+            && let Some((_, first)) = out.iter_mut().find(|(k, _)| k.as_ref() == Some(key))
+        {
+            if let (Some(into), Some(more)) = (targets_mut(&mut first.kind), targets(&e.kind)) {
+                into.extend(more);
+            }
+            continue;
+        }
+        let first_of_template = match &*e.kind {
             ErrorKind::NotYaml { template, .. } | ErrorKind::Manifest { template, .. } => {
-                seen.insert(template.clone())
+                templates.insert(template.clone())
             }
             ErrorKind::OutputClash { first, second, .. } => {
-                seen.insert(format!("{first}\n{second}"))
+                templates.insert(format!("{first}\n{second}"))
             }
             _ => true,
-        })
-        .collect()
+        };
+        if first_of_template {
+            out.push((key, e));
+        }
+    }
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+/// What two errors that differ only in their environments and services
+/// have in common.
+fn merge_key(e: &Error) -> Option<String> {
+    let at = e
+        .labels
+        .first()
+        .map(|l| format!("{:?}:{:?}", l.loc.file, l.loc.span))
+        .unwrap_or_default();
+    match &*e.kind {
+        ErrorKind::Manifest {
+            template,
+            kind,
+            detail,
+            ..
+        } => Some(format!("manifest\0{template}\0{kind}\0{detail}\0{at}")),
+        ErrorKind::ManifestValue {
+            var,
+            template,
+            kind,
+            detail,
+            ..
+        } => Some(format!("value\0{var}\0{template}\0{kind}\0{detail}\0{at}")),
+        ErrorKind::TemplateRender { name, detail, .. } => {
+            Some(format!("render\0{name}\0{detail}\0{at}"))
+        }
+        _ => None,
+    }
+}
+
+fn targets(kind: &ErrorKind) -> Option<&Targets> {
+    match kind {
+        ErrorKind::Manifest { targets, .. }
+        | ErrorKind::ManifestValue { targets, .. }
+        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
+        _ => None,
+    }
+}
+
+fn targets_mut(kind: &mut ErrorKind) -> Option<&mut Targets> {
+    match kind {
+        ErrorKind::Manifest { targets, .. }
+        | ErrorKind::ManifestValue { targets, .. }
+        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
+        _ => None,
+    }
 }
 
 fn service_value(ctx: &context::Context) -> minijinja::Value {
@@ -415,10 +781,11 @@ fn find_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
         .map(|(at, _)| at..at + key.len())
 }
 
-fn numbered(text: &str) -> String {
+/// `text` with line numbers, the first being `first`.
+fn numbered(text: &str, first: usize) -> String {
     text.lines()
         .enumerate()
-        .map(|(i, l)| format!("{:4} | {l}\n", i + 1))
+        .map(|(i, l)| format!("{:4} | {l}\n", i + first))
         .collect()
 }
 
