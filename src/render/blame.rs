@@ -8,8 +8,9 @@
 //! Values are matched, not traced through the template: templates print
 //! variables whole, and a value a template built or changed is the
 //! template's own. A map or a list matches by equality; a lone scalar only
-//! when no other variable holds the same value, so that a `3` is never
-//! blamed on the wrong `replicas`.
+//! when no other variable holds the same value and the template names the
+//! variable, so that a `3` is never blamed on the wrong `replicas`, nor a
+//! value the template wrote itself on a variable that happens to match.
 
 use serde_json::Value;
 
@@ -41,8 +42,15 @@ pub struct Blame {
     pub help: Option<String>,
 }
 
-/// The variable of `vars` that `problem` (found in `doc`) comes from.
-pub fn blame(doc: &Value, problem: &Problem, vars: &Vars, sources: &Sources) -> Option<Blame> {
+/// The variable of `vars` that `problem` (found in `doc`, rendered by the
+/// template `template`) comes from.
+pub fn blame(
+    doc: &Value,
+    problem: &Problem,
+    vars: &Vars,
+    template: &str,
+    sources: &Sources,
+) -> Option<Blame> {
     let path = problem.path.as_deref()?;
     let (steps, nodes, complete) = walk(doc, path);
     // An unknown field is the fault of whoever wrote its key: the map
@@ -63,7 +71,11 @@ pub fn blame(doc: &Value, problem: &Problem, vars: &Vars, sources: &Sources) -> 
         let Some((var_steps, _)) = matches.next() else {
             continue;
         };
-        if scalar && matches.next().is_some() {
+        let named = || match var_steps.first() {
+            Some(Step::Key(top)) => template.contains(top.as_str()),
+            _ => false,
+        };
+        if scalar && (matches.next().is_some() || !named()) {
             continue;
         }
         let mut var_steps = var_steps.clone();
@@ -322,6 +334,44 @@ fn one_element_list(name: &str, value: &Value) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn problem(detail: &str, path: &str) -> Problem {
+        let mut problem = Problem::new(detail, None);
+        problem.path = Some(path.into());
+        problem
+    }
+
+    #[test]
+    fn blames_the_variable_that_holds_the_value() {
+        let mut vars = Vars::default();
+        vars.set_default(
+            "tolerations",
+            json!([{"key": "a"}, {"tolerationSecond": 300}]),
+        );
+        vars.set_default("word", json!("three"));
+        vars.set_default("other", json!(300));
+        let sources = Sources::default();
+        let doc = json!({"spec": {"tolerations": [{"key": "a"}, {"tolerationSecond": 300}], "limit": "three"}});
+        let unknown = problem(
+            "unknown field `spec.tolerations[1].tolerationSecond`",
+            "spec.tolerations[1].tolerationSecond",
+        );
+        let found = blame(&doc, &unknown, &vars, "", &sources).unwrap();
+        assert_eq!(found.var, "tolerations[1].tolerationSecond");
+        assert_eq!(found.top, "tolerations");
+        // A default has no line.
+        assert!(found.loc.is_none());
+        // A scalar, only when the template names the variable.
+        let mistyped = problem("invalid type: string \"three\", expected i32", "spec.limit");
+        assert!(blame(&doc, &mistyped, &vars, "limit: \"three\"", &sources).is_none());
+        let named = blame(&doc, &mistyped, &vars, "limit: {{ vars.word }}", &sources).unwrap();
+        assert_eq!(named.var, "word");
+        assert_eq!(named.object_path, "spec.limit");
+        // …and no other variable holds the same value.
+        let doc = json!({"spec": {"n": 300}});
+        let bad = problem("out of range", "spec.n");
+        assert!(blame(&doc, &bad, &vars, "n: {{ vars.other }}", &sources).is_none());
+    }
 
     #[test]
     fn walks_keys_with_dots_and_indices() {

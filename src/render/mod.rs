@@ -411,7 +411,7 @@ impl<'a> Renderer<'a> {
         let find = |path: &str| {
             find_path(&text[from..], path).map(|span| from + span.start..from + span.end)
         };
-        if let Some(blame) = blame::blame(doc, &problem, scene.vars, self.sources) {
+        if let Some(blame) = blame::blame(doc, &problem, scene.vars, text, self.sources) {
             // `tolerations: {{ vars.tolerations }}` writes item [1] too.
             let mut object_path = blame.object_path.as_str();
             while let Some(open) = object_path
