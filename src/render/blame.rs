@@ -330,6 +330,25 @@ fn one_element_list(name: &str, value: &Value) -> Option<String> {
     ))
 }
 
+/// Where the template prints `vars.<top>` (or `vars["<top>"]`).
+pub fn find_var(text: &str, top: &str) -> Option<std::ops::Range<usize>> {
+    let forms = [
+        format!("vars.{top}"),
+        format!("vars[\"{top}\"]"),
+        format!("vars['{top}']"),
+    ];
+    forms.iter().find_map(|form| {
+        text.match_indices(form.as_str())
+            .find(|(at, _)| {
+                let after = text[at + form.len()..].chars().next();
+                let before = text[..*at].chars().next_back();
+                !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                    && !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            })
+            .map(|(at, _)| at..at + form.len())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

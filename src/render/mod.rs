@@ -6,11 +6,13 @@
 mod blame;
 mod builtin;
 pub mod context;
+mod documents;
 mod inject;
 pub mod istio;
 mod snapshot_json;
 mod targets;
 pub mod templates;
+mod undefined;
 pub mod yaml;
 mod yaml_depth;
 mod yaml_read;
@@ -21,7 +23,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resolve::{Release, ResolvedEnvironment, ResolvedService, VarEntry, Vars};
+use crate::resolve::{Release, ResolvedEnvironment, ResolvedService, Vars};
 use crate::schema::{Problem, Schemas};
 use crate::sources::{Loc, Sources};
 
@@ -127,7 +129,7 @@ impl<'a> Renderer<'a> {
             }
         }
         if !errors.is_empty() {
-            return Err(Error::many(merge(errors)));
+            return Err(Error::many(targets::merge(errors)));
         }
         Ok(release
             .environments
@@ -311,7 +313,7 @@ impl<'a> Renderer<'a> {
             }));
         }
         let mut out = String::new();
-        for (index, (line, document)) in documents(&text).into_iter().enumerate() {
+        for (index, (line, document)) in documents::documents(&text).into_iter().enumerate() {
             if is_blank(document) {
                 continue;
             }
@@ -363,8 +365,8 @@ impl<'a> Renderer<'a> {
             .first()
             .filter(|_| detail.starts_with("undefined value"))
             .and_then(|l| self.sources.get(l.loc.file).text.get(l.loc.span.clone()))
-            .and_then(var_path)
-            .map(|path| undefined_hint(&path, scene));
+            .and_then(undefined::var_path)
+            .map(|path| undefined::hint(&path, scene));
         let (help, set_for) = match undefined {
             Some((help, set_for)) => (Some(help), set_for),
             None => (None, None),
@@ -407,7 +409,7 @@ impl<'a> Renderer<'a> {
             .to_string();
         let text = &self.sources.get(t.file).text;
         // The template's part that writes this document.
-        let from = document_start(text, index);
+        let from = documents::document_start(text, index);
         let find = |path: &str| {
             find_path(&text[from..], path).map(|span| from + span.start..from + span.end)
         };
@@ -423,7 +425,7 @@ impl<'a> Renderer<'a> {
             let written = Some(object_path)
                 .filter(|p| !p.is_empty())
                 .and_then(find)
-                .or_else(|| find_var(text, &blame.top));
+                .or_else(|| blame::find_var(text, &blame.top));
             let mut error = Error::new(ErrorKind::ManifestValue {
                 var: blame.var,
                 template: t.name.clone(),
@@ -486,236 +488,6 @@ fn read(t: &Template, document: &str, line: usize) -> Result<Value> {
             detail: format!("{e}\n{}", numbered(document, line)),
         })
     })
-}
-
-/// The YAML documents of a template's output, each with its first line:
-/// cut at the `---` (and `...`) lines, which YAML reads as document
-/// markers wherever they stand.
-fn documents(text: &str) -> Vec<(usize, &str)> {
-    let marked = text.starts_with("---")
-        || text.starts_with("...")
-        || text.contains("\n---")
-        || text.contains("\n...");
-    if !marked {
-        return vec![(1, text)];
-    }
-    let mut out = Vec::new();
-    let (mut start, mut start_line, mut offset) = (0, 1, 0);
-    for (n, line) in text.split_inclusive('\n').enumerate() {
-        let bare = line.trim_end();
-        if is_marker(bare) {
-            out.push((start_line, &text[start..offset]));
-            // `--- # comment`: the rest of the marker's line is the
-            // next document's.
-            (start, start_line) = match bare.len() > 3 && bare.starts_with("---") {
-                true => (offset + 3, n + 1),
-                false => (offset + line.len(), n + 2),
-            };
-        }
-        offset += line.len();
-    }
-    out.push((start_line, &text[start..]));
-    out
-}
-
-fn is_marker(line: &str) -> bool {
-    line == "---" || line == "..." || line.starts_with("--- ") || line.starts_with("---\t")
-}
-
-/// Where the template's text for its `index`-th document starts: after
-/// its `index`-th marker line. A template that writes its markers in a
-/// loop has fewer: then its whole text.
-fn document_start(text: &str, index: usize) -> usize {
-    if index == 0 {
-        return 0;
-    }
-    let mut offset = 0;
-    let mut seen = 0;
-    for line in text.split_inclusive('\n') {
-        offset += line.len();
-        if is_marker(line.trim_end()) {
-            seen += 1;
-            if seen == index {
-                return offset;
-            }
-        }
-    }
-    0
-}
-
-/// `vars.queue.name` or `vars["log-level"]`: the keys after `vars`.
-fn var_path(expression: &str) -> Option<Vec<String>> {
-    let mut rest = expression.trim().strip_prefix("vars")?;
-    let mut keys = Vec::new();
-    loop {
-        if let Some(after) = rest.strip_prefix('.') {
-            let len = after
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            keys.push(after[..len].to_string());
-            rest = &after[len..];
-        } else if let Some(after) = rest.strip_prefix("[\"").or_else(|| rest.strip_prefix("['")) {
-            let len = after.find(['"', '\''])?;
-            keys.push(after[..len].to_string());
-            rest = after[len + 1..].strip_prefix(']')?;
-        } else {
-            break;
-        }
-    }
-    (!keys.is_empty() && keys.iter().all(|k| !k.is_empty())).then_some(keys)
-}
-
-/// What to say about `vars.<path>` that the template used but no layer set
-/// for this service: which other services of the environment have it (and
-/// where the first one's is set), and the two ways out.
-fn undefined_hint(path: &[String], scene: Scene) -> (String, Option<(Loc, String)>) {
-    let name = format!("vars.{}", path.join("."));
-    let guard = format!("or test it in the template: `{{% if {name} is defined %}}`");
-    let Some(service) = scene.service else {
-        return (
-            format!(
-                "no varset of the environment sets `{name}`: set it in a varset's `vars`, {guard}"
-            ),
-            None,
-        );
-    };
-    let having: Vec<(&str, Option<Loc>)> = scene
-        .env
-        .services
-        .iter()
-        .filter(|s| s.name != service.name)
-        .filter_map(|s| {
-            let setting = s.settings.vars.get(path)?.history.last()?;
-            (setting.value != VarEntry::Removed).then(|| {
-                let at = match &setting.origin {
-                    crate::resolve::Origin::At(loc) => Some(loc.clone()),
-                    crate::resolve::Origin::Default => None,
-                };
-                (s.name.as_str(), at)
-            })
-        })
-        .collect();
-    let section = format!("`service \"{}\" {{ vars {{ … }} }}`", service.name);
-    if having.is_empty() {
-        return (
-            format!(
-                "no varset sets `{name}` for `{}`: set it in a varset ({section}, or its global `vars`), {guard}",
-                service.name
-            ),
-            None,
-        );
-    }
-    let names: Vec<&str> = having.iter().map(|(n, _)| *n).collect();
-    let shown = targets::names(&names);
-    let label = having
-        .iter()
-        .find_map(|(n, at)| at.clone().map(|at| (at, format!("set for `{n}` here"))));
-    (
-        format!(
-            "`{name}` is set for {shown} but not for `{}`: set it for `{}` too ({section} in a varset), {guard}",
-            service.name, service.name
-        ),
-        label,
-    )
-}
-
-/// Where the template prints `vars.<top>` (or `vars["<top>"]`).
-fn find_var(text: &str, top: &str) -> Option<std::ops::Range<usize>> {
-    let forms = [
-        format!("vars.{top}"),
-        format!("vars[\"{top}\"]"),
-        format!("vars['{top}']"),
-    ];
-    forms.iter().find_map(|form| {
-        text.match_indices(form.as_str())
-            .find(|(at, _)| {
-                let after = text[at + form.len()..].chars().next();
-                let before = text[..*at].chars().next_back();
-                !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
-                    && !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-            })
-            .map(|(at, _)| at..at + form.len())
-    })
-}
-
-/// The same failure seen for several services and environments becomes
-/// one error naming them all. And a template that fails for one service
-/// usually fails for all of them, in every environment: its first error is
-/// reported, not a thousand.
-fn merge(errors: Vec<Error>) -> Vec<Error> {
-    let mut out: Vec<(Option<String>, Error)> = Vec::new();
-    let mut templates = std::collections::HashSet::new();
-    for e in errors {
-        let key = merge_key(&e);
-        if let Some(key) = &key
-            && let Some((_, first)) = out.iter_mut().find(|(k, _)| k.as_ref() == Some(key))
-        {
-            if let (Some(into), Some(more)) = (targets_mut(&mut first.kind), targets(&e.kind)) {
-                into.extend(more);
-            }
-            continue;
-        }
-        let first_of_template = match &*e.kind {
-            ErrorKind::NotYaml { template, .. } | ErrorKind::Manifest { template, .. } => {
-                templates.insert(template.clone())
-            }
-            ErrorKind::OutputClash { first, second, .. } => {
-                templates.insert(format!("{first}\n{second}"))
-            }
-            _ => true,
-        };
-        if first_of_template {
-            out.push((key, e));
-        }
-    }
-    out.into_iter().map(|(_, e)| e).collect()
-}
-
-/// What two errors that differ only in their environments and services
-/// have in common.
-fn merge_key(e: &Error) -> Option<String> {
-    let at = e
-        .labels
-        .first()
-        .map(|l| format!("{:?}:{:?}", l.loc.file, l.loc.span))
-        .unwrap_or_default();
-    match &*e.kind {
-        ErrorKind::Manifest {
-            template,
-            kind,
-            detail,
-            ..
-        } => Some(format!("manifest\0{template}\0{kind}\0{detail}\0{at}")),
-        ErrorKind::ManifestValue {
-            var,
-            template,
-            kind,
-            detail,
-            ..
-        } => Some(format!("value\0{var}\0{template}\0{kind}\0{detail}\0{at}")),
-        ErrorKind::TemplateRender { name, detail, .. } => {
-            Some(format!("render\0{name}\0{detail}\0{at}"))
-        }
-        _ => None,
-    }
-}
-
-fn targets(kind: &ErrorKind) -> Option<&Targets> {
-    match kind {
-        ErrorKind::Manifest { targets, .. }
-        | ErrorKind::ManifestValue { targets, .. }
-        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
-        _ => None,
-    }
-}
-
-fn targets_mut(kind: &mut ErrorKind) -> Option<&mut Targets> {
-    match kind {
-        ErrorKind::Manifest { targets, .. }
-        | ErrorKind::ManifestValue { targets, .. }
-        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
-        _ => None,
-    }
 }
 
 fn service_value(ctx: &context::Context) -> minijinja::Value {

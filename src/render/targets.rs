@@ -1,10 +1,12 @@
 //! For which environments and services a template failed. A template or a
 //! variable that is wrong for one service is usually wrong for several, in
-//! several environments: the render reports it once, naming all of them, so
-//! a user knows whether the mistake is in one service's section, in one
-//! environment's varset or in the template itself.
+//! several environments: the render reports it once, naming all of them
+//! (`merge`), so a user knows whether the mistake is in one service's
+//! section, in one environment's varset or in the template itself.
 
 use std::fmt;
+
+use crate::error::{Error, ErrorKind};
 
 /// The (environment, service) pairs a failure was seen for, in render
 /// order; the service is `None` for environment-scope templates.
@@ -105,6 +107,86 @@ impl fmt::Display for Targets {
             })
             .collect();
         write!(f, "for {}", groups.join("; "))
+    }
+}
+
+/// The same failure seen for several services and environments becomes
+/// one error naming them all. And a template that fails for one service
+/// usually fails for all of them, in every environment: its first error is
+/// reported, not a thousand.
+pub fn merge(errors: Vec<Error>) -> Vec<Error> {
+    let mut out: Vec<(Option<String>, Error)> = Vec::new();
+    let mut templates = std::collections::HashSet::new();
+    for e in errors {
+        let key = merge_key(&e);
+        if let Some(key) = &key
+            && let Some((_, first)) = out.iter_mut().find(|(k, _)| k.as_ref() == Some(key))
+        {
+            if let (Some(into), Some(more)) = (targets_mut(&mut first.kind), targets(&e.kind)) {
+                into.extend(more);
+            }
+            continue;
+        }
+        let first_of_template = match &*e.kind {
+            ErrorKind::NotYaml { template, .. } | ErrorKind::Manifest { template, .. } => {
+                templates.insert(template.clone())
+            }
+            ErrorKind::OutputClash { first, second, .. } => {
+                templates.insert(format!("{first}\n{second}"))
+            }
+            _ => true,
+        };
+        if first_of_template {
+            out.push((key, e));
+        }
+    }
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+/// What two errors that differ only in their environments and services
+/// have in common.
+fn merge_key(e: &Error) -> Option<String> {
+    let at = e
+        .labels
+        .first()
+        .map(|l| format!("{:?}:{:?}", l.loc.file, l.loc.span))
+        .unwrap_or_default();
+    match &*e.kind {
+        ErrorKind::Manifest {
+            template,
+            kind,
+            detail,
+            ..
+        } => Some(format!("manifest\0{template}\0{kind}\0{detail}\0{at}")),
+        ErrorKind::ManifestValue {
+            var,
+            template,
+            kind,
+            detail,
+            ..
+        } => Some(format!("value\0{var}\0{template}\0{kind}\0{detail}\0{at}")),
+        ErrorKind::TemplateRender { name, detail, .. } => {
+            Some(format!("render\0{name}\0{detail}\0{at}"))
+        }
+        _ => None,
+    }
+}
+
+fn targets(kind: &ErrorKind) -> Option<&Targets> {
+    match kind {
+        ErrorKind::Manifest { targets, .. }
+        | ErrorKind::ManifestValue { targets, .. }
+        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
+        _ => None,
+    }
+}
+
+fn targets_mut(kind: &mut ErrorKind) -> Option<&mut Targets> {
+    match kind {
+        ErrorKind::Manifest { targets, .. }
+        | ErrorKind::ManifestValue { targets, .. }
+        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
+        _ => None,
     }
 }
 
