@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::render::Targets;
 use crate::sources::Loc;
 
 /// What went wrong; the `Display` text is the headline users read.
@@ -23,6 +24,12 @@ pub enum ErrorKind {
     NoWorkspace { start: PathBuf },
     #[error(transparent)]
     Kdl(Box<knus::Error>),
+    /// A KDL syntax error said in snapset's words (`load/kdl_syntax.rs`).
+    #[error("{message}")]
+    KdlSyntax {
+        message: String,
+        help: Option<String>,
+    },
     #[error("unknown node `{name}` in {context}")]
     UnknownNode {
         name: String,
@@ -109,11 +116,30 @@ pub enum ErrorKind {
         name: String,
         construct: &'static str,
     },
-    #[error("template `{template}` renders an invalid {kind}: {detail}")]
+    #[error("template `{template}` renders an invalid {kind}{}: {detail}", targets.phrase())]
     Manifest {
         template: String,
         kind: String,
         detail: String,
+        targets: Targets,
+    },
+    /// A rendered object is invalid because of the value of a variable.
+    #[error("`vars.{var}` makes template `{template}` render an invalid {kind}{}: {detail}", targets.phrase())]
+    ManifestValue {
+        var: String,
+        template: String,
+        kind: String,
+        detail: String,
+        targets: Targets,
+        help: Option<String>,
+    },
+    /// A template that compiled but failed to render for some services.
+    #[error("template `{name}` fails{}: {detail}", targets.phrase())]
+    TemplateRender {
+        name: String,
+        detail: String,
+        targets: Targets,
+        help: Option<String>,
     },
     #[error("template `{template}` renders text that is not YAML: {detail}")]
     NotYaml { template: String, detail: String },
@@ -404,6 +430,9 @@ impl Error {
             ErrorKind::ImageMissing { .. } => Some(
                 "build and push the image, or pin a commit that has one; `snapset images` lists every missing image".into(),
             ),
+            ErrorKind::KdlSyntax { help, .. }
+            | ErrorKind::ManifestValue { help, .. }
+            | ErrorKind::TemplateRender { help, .. } => help.clone(),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

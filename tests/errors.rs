@@ -749,3 +749,128 @@ fn structured_resources_with_a_misspelt_key() {
     )
     }));
 }
+
+// Issue 23, items 1–5: every error at the line a user must edit.
+
+/// The GitHub workflow commands among a run's stderr lines.
+fn github(ws: &TestWorkspace) -> String {
+    let run = ws.run(&["check", "--message-format", "github"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.stderr
+        .lines()
+        .filter(|l| l.starts_with("::"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// A misspelt field in a list of maps that one varset sets for one
+/// service: at that varset's line, with the template line beside it, the
+/// environment and the service named; `--message-format github` points
+/// there too.
+#[test]
+fn a_misspelt_field_of_a_varset_value_is_reported_at_the_varset_line() {
+    let mut annotations = String::new();
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "varsets/prod.kdl",
+            "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    service \"taxe\" {\n        vars {\n            tolerations {\n                - key=\"spot\" operator=\"Exists\"\n                - key=\"node.kubernetes.io/unreachable\" effect=\"NoExecute\" tolerationSecond=300\n            }\n        }\n    }\n}\n",
+        );
+        annotations = github(ws);
+    }));
+    assert_eq!(
+        annotations,
+        "::error file=varsets/prod.kdl,line=8,col=75,endLine=8,endColumn=94,title=snapset::`vars.tolerations[1].tolerationSecond` makes template `<built-in>/track/deployment.yaml.j2` render an invalid Deployment for service `taxe` in environment `prod`: unknown field `spec.template.spec.tolerations[1].tolerationSecond`: set here\n"
+    );
+}
+
+/// `hosts "x"` is a scalar where the template needs a list: at the varset
+/// line, with how a one-element list is written.
+#[test]
+fn a_one_element_list_written_as_a_scalar() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/service/ingress.yaml.j2",
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {{ service.name }}\nspec:\n  tls:\n    - hosts: {{ vars.hosts }}\n      secretName: {{ service.name ~ \"-tls\" }}\n",
+        );
+        ws.write(
+            "varsets/base.kdl",
+            "varset \"base\" {\n    vars {\n        replicas 1\n        hosts \"shop.example.com\"\n    }\n}\n",
+        );
+    }));
+}
+
+/// `{{ vars.queue }}` set for two services and not the third: at the
+/// template's line, naming the service and both environments, and saying
+/// which services have it and where.
+#[test]
+fn a_variable_undefined_for_one_service() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/service/configmap.yaml.j2",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ service.name ~ \"-queue\" }}\ndata:\n  QUEUE: {{ vars.queue }}\n",
+        );
+        ws.write(
+            "varsets/base.kdl",
+            "varset \"base\" {\n    vars {\n        replicas 1\n    }\n    service \"cart\" {\n        vars {\n            queue \"orders\"\n        }\n    }\n    service \"taxe\" {\n        vars {\n            queue \"rates\"\n        }\n    }\n}\n",
+        );
+    }));
+}
+
+/// A Kubernetes version that no longer serves the kind says which one
+/// does, at the template's `apiVersion` line, instead of asking for a CRD.
+#[test]
+fn a_removed_api_version_names_its_replacement() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/track/hpa.yaml.j2",
+            "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {{ name }}\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {{ name }}\n  minReplicas: 2\n  maxReplicas: 6\n",
+        );
+    }));
+}
+
+/// An invalid object in the second document of a template: the error is at
+/// that document's line of the template, not at the first document's.
+#[test]
+fn an_invalid_second_document_is_reported_at_its_own_line() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/service/rbac.yaml.j2",
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {{ service.name }}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: {{ service.name }}\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    verb: [\"get\"]\n",
+        );
+    }));
+}
+
+/// A stray template straight under `templates/` beside a set that exists:
+/// one error, not a second one saying that the set does not exist.
+#[test]
+fn a_stray_template_beside_a_set_is_one_error() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/worker/track/cronjob.yaml.j2",
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {{ name }}\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n            - name: x\n              image: {{ track.image }}\n",
+        );
+        let text = ws
+            .read("snapset.kdl")
+            .replace("port=9090", "templates=\"worker\"");
+        ws.write("snapset.kdl", &text);
+        ws.write("templates/configmap.yaml.j2", "apiVersion: v1\n");
+    }));
+}
+
+/// A block on one line whose last node has no `;`: said in words, with
+/// the line as it should be written.
+#[test]
+fn a_block_on_one_line_needs_its_semicolons() {
+    let mut annotations = String::new();
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "varsets/prod.kdl",
+            "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars { resources { limits { memory \"1Gi\" } } }\n}\n",
+        );
+        annotations = github(ws);
+    }));
+    assert!(
+        annotations.starts_with("::error file=varsets/prod.kdl,line=4,col=46,"),
+        "{annotations}"
+    );
+}

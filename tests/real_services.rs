@@ -476,3 +476,68 @@ fn status_reads_cronjobs_statefulsets_and_annotated_custom_workloads() {
         ]
     );
 }
+
+/// A template that writes several documents (`---`), as Helm charts do:
+/// every object is read, stamped and checked, and written to the
+/// template's one file in its order; empty documents (a leading `---`,
+/// a condition that wrote nothing) are left out.
+#[test]
+fn a_template_of_several_documents_writes_each_object() {
+    let ws = real();
+    ws.write(
+        "templates/service/rbac.yaml.j2",
+        r#"---
+# the account the service runs as
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ service.name ~ "-reader" }}
+---
+{%- if service.name != "taxe" %}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ service.name ~ "-reader" }}
+rules:
+  - apiGroups: [""]
+    resources: ["configmaps"]
+    verbs: ["get"]
+{%- endif %}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ service.name ~ "-reader" }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ service.name ~ "-reader" }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ service.name ~ "-reader" }}
+...
+"#,
+    );
+    let run = ws.run(&["render", "--env", "dev"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("several_documents", ws.read("out/dev/cart/rbac.yaml"));
+    // For taxe the template wrote no Role: its file holds two objects.
+    let taxe = ws.read("out/dev/taxe/rbac.yaml");
+    assert_eq!(taxe.matches("\nkind: \"").count(), 2, "{taxe}");
+    assert!(!taxe.contains("\nkind: \"Role\""), "{taxe}");
+    let kustomization = ws.read("out/dev/kustomization.yaml");
+    assert!(
+        kustomization.contains("\"cart/rbac.yaml\""),
+        "{kustomization}"
+    );
+    // Each document reads back as YAML, and a second render changes nothing.
+    for doc in ws.read("out/dev/cart/rbac.yaml").split("---\n") {
+        let value: serde_json::Value = serde_norway::from_str(doc).expect("a document");
+        assert_eq!(
+            value["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "snapset"
+        );
+    }
+    let again = ws.run(&["render", "--env", "dev", "--check"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}

@@ -29,7 +29,7 @@ impl ImageLock {
     /// The lock in `text`, the content of `file`.
     pub fn parse(file: FileId, text: &str) -> Result<ImageLock> {
         let doc = super::kdl_parse::parse_document(text, FILE)
-            .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))?;
+            .map_err(|e| super::kdl_syntax::error(e, text, file))?;
         let nodes: Vec<Node> = doc.nodes.iter().map(|n| Node::new(n, file)).collect();
         ImageLock::decode(&nodes)
     }

@@ -9,6 +9,7 @@ pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;
 pub mod kdl_parse;
+mod kdl_syntax;
 mod repo_decl;
 mod snapshot;
 pub mod templates;
@@ -138,7 +139,7 @@ impl<'s> Loader<'s> {
         let (file, text) = self.read("snapset.kdl")?;
         let config = Config::decode(
             file,
-            &nodes(&parse(&text, &self.sources.get(file).name)?, file),
+            &nodes(&parse(&text, &self.sources.get(file).name, file)?, file),
         )?;
         let mut errors = Collector::default();
         let mut snapshots = BTreeMap::new();
@@ -151,7 +152,8 @@ impl<'s> Loader<'s> {
         for name in self.list("varsets", ".kdl")? {
             let rel = format!("varsets/{name}");
             let (file, text) = self.read(&rel)?;
-            let set = parse(&text, &rel).and_then(|doc| Varset::decode(file, &nodes(&doc, file)));
+            let set =
+                parse(&text, &rel, file).and_then(|doc| Varset::decode(file, &nodes(&doc, file)));
             if let Some(set) = errors.take(set) {
                 if let Some(first) = varsets.get(&set.name.value) {
                     errors.push(duplicate_file("varset", &set.name, &first.name));
@@ -160,10 +162,15 @@ impl<'s> Loader<'s> {
                 }
             }
         }
-        let templates = errors.take(self.templates()).unwrap_or_default();
+        let templates = errors.take(self.templates());
         let image_lock = errors.take(self.image_lock()).flatten();
+        // When templates/ could not be listed, its sets are not known: a
+        // `templates="x"` is not reported as unknown on top of that error.
+        let listed = templates.is_some();
+        let templates = templates.unwrap_or_default();
         for service in &config.services {
             if let Some(set) = &service.templates
+                && listed
                 && !templates.sets.contains(&set.value)
             {
                 errors.push(Error::at(
@@ -227,7 +234,7 @@ impl<'s> Loader<'s> {
     fn snapshot(&mut self, file_name: &str) -> Result<Snapshot> {
         let rel = format!("snapshots/{file_name}");
         let (file, text) = self.read(&rel)?;
-        let snapshot = Snapshot::decode(file, &nodes(&parse(&text, &rel)?, file))?;
+        let snapshot = Snapshot::decode(file, &nodes(&parse(&text, &rel, file)?, file))?;
         let stem = file_name.trim_end_matches(".kdl");
         if snapshot.name.value != stem {
             return Err(Error::at(
@@ -298,8 +305,8 @@ fn duplicate_file(kind: &'static str, again: &Spanned<String>, first: &Spanned<S
     .label(&first.loc, "first defined here")
 }
 
-fn parse(text: &str, name: &str) -> Result<kdl_ast::Document> {
-    kdl_parse::parse_document(text, name).map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))
+fn parse(text: &str, name: &str, file: FileId) -> Result<kdl_ast::Document> {
+    kdl_parse::parse_document(text, name).map_err(|e| kdl_syntax::error(e, text, file))
 }
 
 fn nodes(doc: &kdl_ast::Document, file: FileId) -> Vec<Node<'_>> {

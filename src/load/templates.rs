@@ -87,31 +87,36 @@ pub struct Listing {
     pub partials: Vec<String>,
 }
 
-/// Lists `templates/` (absent: no user templates), sorted.
+/// Lists `templates/` (absent: no user templates), sorted. Every misplaced
+/// file is reported, not only the first, so one run names them all.
 pub fn find(root: &Path) -> Result<Listing> {
     let mut found = Vec::new();
     let mut sets = BTreeSet::new();
     let mut partials = Vec::new();
+    let mut errors = Vec::new();
     for (name, is_dir) in entries(&root.join("templates"))? {
         let rel = format!("templates/{name}");
         match (is_dir, Scope::from_folder(&name)) {
-            (true, Some(scope)) => scope_folder(root, None, scope, &mut found)?,
+            (true, Some(scope)) => scope_folder(root, None, scope, &mut found, &mut errors)?,
             (true, None) => {
-                set_folder(&name)?;
+                if let Err(e) = set_folder(&name) {
+                    errors.push(e);
+                    continue;
+                }
                 for (inner, inner_dir) in entries(&root.join(&rel))? {
                     let inner_rel = format!("{rel}/{inner}");
                     match (inner_dir, Scope::from_folder(&inner)) {
                         (true, Some(Scope::Environment)) => {
-                            return Err(misplaced(
+                            errors.push(misplaced(
                                 &inner_rel,
                                 "a set has no environment scope: environment templates render once per environment, whichever sets its services use; put them in templates/environment/".into(),
                             ));
                         }
                         (true, Some(scope)) => {
-                            scope_folder(root, Some(&name), scope, &mut found)?;
+                            scope_folder(root, Some(&name), scope, &mut found, &mut errors)?;
                         }
                         (true, None) => {
-                            return Err(misplaced(
+                            errors.push(misplaced(
                                 &inner_rel,
                                 format!(
                                     "unknown scope `{inner}`: the folders of a set are {rel}/service/ and {rel}/track/"
@@ -119,7 +124,7 @@ pub fn find(root: &Path) -> Result<Listing> {
                             ));
                         }
                         (false, _) if is_template(&inner) => {
-                            return Err(misplaced(
+                            errors.push(misplaced(
                                 &inner_rel,
                                 format!(
                                     "not in a scope folder: move it to {rel}/service/ (once per service) or {rel}/track/ (once per track)"
@@ -132,11 +137,12 @@ pub fn find(root: &Path) -> Result<Listing> {
                 sets.insert(name);
             }
             (false, _) if name.starts_with('_') && is_template(&name) => partials.push(rel),
-            (false, _) if is_template(&name) => {
-                return Err(misplaced(&rel, belongs(&name)));
-            }
+            (false, _) if is_template(&name) => errors.push(misplaced(&rel, belongs(&name))),
             (false, _) => {}
         }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
     }
     Ok(Listing {
         found,
@@ -177,6 +183,7 @@ fn scope_folder(
     set: Option<&str>,
     scope: Scope,
     found: &mut Vec<Found>,
+    errors: &mut Vec<Error>,
 ) -> Result<()> {
     let folder = match set {
         Some(set) => format!("templates/{set}/{}", scope.folder()),
@@ -185,34 +192,38 @@ fn scope_folder(
     for (name, is_dir) in entries(&root.join(&folder))? {
         let rel = format!("{folder}/{name}");
         if is_dir {
-            return Err(misplaced(
+            errors.push(misplaced(
                 &rel,
                 "a folder inside a scope folder: templates are the files of the scope folder itself".into(),
             ));
+            continue;
         }
         if !is_template(&name) {
             continue;
         }
         let Some(stem) = name.strip_suffix(SUFFIX) else {
-            return Err(misplaced(
+            errors.push(misplaced(
                 &rel,
                 format!(
                     "a template's file name must end in `{SUFFIX}` (the output file is `<name>.yaml`)"
                 ),
             ));
+            continue;
         };
         if !crate::load::kdl::is_dns_label(stem) {
-            return Err(misplaced(
+            errors.push(misplaced(
                 &rel,
                 "a template's name must be a DNS-1123 label (lower-case letters, digits and `-`): it names the output file".into(),
             ));
+            continue;
         }
         if scope == Scope::Environment && stem == "kustomization" {
-            return Err(misplaced(
+            errors.push(misplaced(
                 &rel,
                 "kustomization.yaml is written by snapset: it lists every file of the environment"
                     .into(),
             ));
+            continue;
         }
         found.push(Found {
             set: set.map(str::to_string),

@@ -3,12 +3,16 @@
 //! read back, checked against its type and written out by snapset's own
 //! YAML writer, so the bytes depend only on the input.
 
+mod blame;
 mod builtin;
 pub mod context;
+mod documents;
 mod inject;
 pub mod istio;
 mod snapshot_json;
+mod targets;
 pub mod templates;
+mod undefined;
 pub mod yaml;
 mod yaml_depth;
 mod yaml_read;
@@ -19,11 +23,12 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resolve::{Release, ResolvedEnvironment, ResolvedService};
-use crate::schema::Schemas;
+use crate::resolve::{Release, ResolvedEnvironment, ResolvedService, Vars};
+use crate::schema::{Problem, Schemas};
 use crate::sources::{Loc, Sources};
 
 pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+pub use targets::Targets;
 pub use templates::Templates;
 use templates::{BuiltIn, Template};
 
@@ -45,6 +50,21 @@ struct Output {
 enum Job<'r> {
     Environment,
     Service(&'r ResolvedService),
+}
+
+/// What a template renders for: the environment and service its errors
+/// name, and the variables it saw, which its errors may blame.
+#[derive(Clone, Copy)]
+struct Scene<'r> {
+    env: &'r ResolvedEnvironment,
+    service: Option<&'r ResolvedService>,
+    vars: &'r Vars,
+}
+
+impl Scene<'_> {
+    fn targets(&self) -> Targets {
+        Targets::one(&self.env.name, self.service.map(|s| s.name.as_str()))
+    }
 }
 
 pub struct Renderer<'a> {
@@ -109,7 +129,7 @@ impl<'a> Renderer<'a> {
             }
         }
         if !errors.is_empty() {
-            return Err(Error::many(once_per_template(errors)));
+            return Err(Error::many(targets::merge(errors)));
         }
         Ok(release
             .environments
@@ -140,9 +160,14 @@ impl<'a> Renderer<'a> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(
             context::EnvironmentContext::new(env),
         ));
+        let scene = Scene {
+            env,
+            service: None,
+            vars: &env.vars,
+        };
         let mut out = Vec::new();
         for t in list {
-            if let Some(bytes) = self.render_template(t, ctx.clone(), None)? {
+            if let Some(bytes) = self.render_template(t, ctx.clone(), None, scene)? {
                 out.push(Output {
                     path: format!("{}.yaml", t.stem),
                     bytes,
@@ -156,6 +181,11 @@ impl<'a> Renderer<'a> {
     /// The service- and track-scope templates of the service's set.
     fn service(&self, env: &ResolvedEnvironment, service: &ResolvedService) -> Result<Vec<Output>> {
         let set = self.templates.set(service.templates.as_deref());
+        let scene = Scene {
+            env,
+            service: Some(service),
+            vars: &service.settings.vars,
+        };
         let mut ctx = context::Context::new(env, service);
         // Built from the typed context when a template needs it: the
         // compiled built-ins do not.
@@ -179,7 +209,7 @@ impl<'a> Renderer<'a> {
                 };
                 let bytes = match compiled {
                     Some(bytes) => {
-                        self.debug_compare(t, &ctx, Some(&stamp), Some(&bytes));
+                        self.debug_compare(t, &ctx, Some(&stamp), Some(&bytes), scene);
                         Some(bytes)
                     }
                     None => {
@@ -189,7 +219,7 @@ impl<'a> Renderer<'a> {
                             name => ctx.name.clone(),
                             ..base.clone()
                         };
-                        self.render_template(t, value, Some(&stamp))?
+                        self.render_template(t, value, Some(&stamp), scene)?
                     }
                 };
                 if let Some(bytes) = bytes {
@@ -207,7 +237,7 @@ impl<'a> Renderer<'a> {
             let bytes = match t.built_in {
                 Some(BuiltIn::Service) => {
                     let compiled = builtin::service(&ctx);
-                    self.debug_compare(t, &ctx, None, compiled.as_deref());
+                    self.debug_compare(t, &ctx, None, compiled.as_deref(), scene);
                     compiled
                 }
                 Some(BuiltIn::DestinationRule | BuiltIn::VirtualService)
@@ -217,7 +247,7 @@ impl<'a> Renderer<'a> {
                 }
                 _ => {
                     let base = base.get_or_insert_with(|| service_value(&ctx));
-                    self.render_template(t, base.clone(), None)?
+                    self.render_template(t, base.clone(), None, scene)?
                 }
             };
             if let Some(bytes) = bytes {
@@ -239,10 +269,11 @@ impl<'a> Renderer<'a> {
         ctx: &context::Context,
         stamp: Option<&inject::TrackStamp>,
         compiled: Option<&[u8]>,
+        scene: Scene,
     ) {
         if cfg!(debug_assertions) {
             let templated = self
-                .render_template(t, service_value(ctx), stamp)
+                .render_template(t, service_value(ctx), stamp, scene)
                 .expect("a built-in template renders");
             assert_eq!(
                 templated.as_deref().map(String::from_utf8_lossy),
@@ -253,15 +284,20 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Renders, reads back, stamps and checks one document; `None` when
-    /// the template rendered nothing but whitespace and comments.
+    /// Renders, reads back, stamps and checks every document of a template
+    /// (several when it writes `---` between them, as Helm charts do);
+    /// `None` when it rendered nothing but whitespace and comments.
     fn render_template(
         &self,
         t: &Template,
         ctx: minijinja::Value,
         stamp: Option<&inject::TrackStamp>,
+        scene: Scene,
     ) -> Result<Option<Vec<u8>>> {
-        let text = self.templates.render(t, ctx, self.sources)?;
+        let text = self
+            .templates
+            .render(t, ctx, self.sources)
+            .map_err(|e| self.render_failed(e, scene))?;
         if is_blank(&text) {
             return Ok(None);
         }
@@ -273,83 +309,185 @@ impl<'a> Renderer<'a> {
                     "the rendered text is nested {depth} levels deep at its line {line}; snapset reads at most {}",
                     yaml_depth::MAX_NESTING
                 ),
+                targets: scene.targets(),
             }));
         }
-        let doc = match yaml_read::parse(&text) {
-            Some(doc) => {
-                debug_assert_eq!(
-                    serde_norway::from_str::<Value>(&text).ok().as_ref(),
-                    Some(&doc),
-                    "{text}"
-                );
-                Ok(doc)
+        let mut out = String::new();
+        for (index, (line, document)) in documents::documents(&text).into_iter().enumerate() {
+            if is_blank(document) {
+                continue;
             }
-            None => serde_norway::from_str::<Value>(&text),
+            let mut doc = read(t, document, line)?;
+            if !doc.is_object() {
+                return Err(Error::new(ErrorKind::Manifest {
+                    template: t.name.clone(),
+                    kind: "object".into(),
+                    detail: format!(
+                        "it renders {}, not a YAML mapping with `apiVersion` and `kind`\n{}",
+                        shape(&doc),
+                        numbered(document, line)
+                    ),
+                    targets: scene.targets(),
+                }));
+            }
+            inject::stamp(&mut doc, stamp);
+            self.schemas
+                .check(&doc)
+                .map_err(|problem| self.invalid(t, &doc, problem, index, scene))?;
+            let yaml = yaml::to_yaml(&doc);
+            if out.is_empty() {
+                out = yaml;
+            } else {
+                out.push_str("---\n");
+                out.push_str(&yaml);
+            }
+        }
+        Ok((!out.is_empty()).then(|| out.into_bytes()))
+    }
+
+    /// A template that compiled but failed for this service: the error
+    /// names the environment and service, and for an undefined variable
+    /// says which services do have it.
+    fn render_failed(&self, e: Error, scene: Scene) -> Error {
+        let Error {
+            kind,
+            labels,
+            others,
+        } = e;
+        let ErrorKind::Template { name, detail } = *kind else {
+            return Error {
+                kind,
+                labels,
+                others,
+            };
         };
-        let mut doc: Value = doc.map_err(|e| {
-            Error::new(ErrorKind::NotYaml {
-                template: t.name.clone(),
-                detail: format!("{e}\n{}", numbered(&text)),
-            })
-        })?;
-        if !doc.is_object() {
-            return Err(Error::new(ErrorKind::Manifest {
-                template: t.name.clone(),
-                kind: "object".into(),
-                detail: format!(
-                    "it renders {}, not a YAML mapping with `apiVersion` and `kind`\n{}",
-                    shape(&doc),
-                    numbered(&text)
-                ),
-            }));
+        let undefined = labels
+            .first()
+            .filter(|_| detail.starts_with("undefined value"))
+            .and_then(|l| self.sources.get(l.loc.file).text.get(l.loc.span.clone()))
+            .and_then(undefined::var_path)
+            .map(|path| undefined::hint(&path, scene));
+        let (help, set_for) = match undefined {
+            Some((help, set_for)) => (Some(help), set_for),
+            None => (None, None),
+        };
+        let error = Error {
+            kind: Box::new(ErrorKind::TemplateRender {
+                name,
+                detail,
+                targets: scene.targets(),
+                help,
+            }),
+            labels,
+            others,
+        };
+        match set_for {
+            Some((loc, text)) => error.label(&loc, text),
+            None => error,
         }
-        inject::stamp(&mut doc, stamp);
-        self.schemas.check(&doc).map_err(|problem| {
-            // A CRD whose schema cannot be compiled: the error is the CRD's.
-            if let Some(schema) = problem.schema {
-                return *schema;
+    }
+
+    /// The error for an object the schema check refused: at the varset
+    /// line of the variable it comes from when there is one, else at the
+    /// template's line.
+    fn invalid(
+        &self,
+        t: &Template,
+        doc: &Value,
+        problem: Problem,
+        index: usize,
+        scene: Scene,
+    ) -> Error {
+        // A CRD whose schema cannot be compiled: the error is the CRD's.
+        if let Some(schema) = problem.schema {
+            return *schema;
+        }
+        let kind = doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("object")
+            .to_string();
+        let text = &self.sources.get(t.file).text;
+        // The template's part that writes this document.
+        let from = documents::document_start(text, index);
+        let find = |path: &str| {
+            find_path(&text[from..], path).map(|span| from + span.start..from + span.end)
+        };
+        if let Some(blame) = blame::blame(doc, &problem, scene.vars, text, self.sources) {
+            // `tolerations: {{ vars.tolerations }}` writes item [1] too.
+            let mut object_path = blame.object_path.as_str();
+            while let Some(open) = object_path
+                .rfind('[')
+                .filter(|_| object_path.ends_with(']'))
+            {
+                object_path = &object_path[..open];
             }
-            let kind = doc
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or("object")
-                .to_string();
-            let error = Error::new(ErrorKind::Manifest {
+            let written = Some(object_path)
+                .filter(|p| !p.is_empty())
+                .and_then(find)
+                .or_else(|| blame::find_var(text, &blame.top));
+            let mut error = Error::new(ErrorKind::ManifestValue {
+                var: blame.var,
                 template: t.name.clone(),
                 kind,
                 detail: problem.detail,
+                targets: scene.targets(),
+                help: blame.help,
             });
-            let text = &self.sources.get(t.file).text;
-            let span = problem
-                .path
-                .as_deref()
-                .and_then(|p| find_path(text, p))
-                .or_else(|| problem.key.and_then(|k| find_key(text, &k)));
-            match span {
-                Some(span) => error.label(&Loc { file: t.file, span }, "written here"),
-                None => error,
+            if let Some(loc) = &blame.loc {
+                error = error.label(loc, "set here");
             }
-        })?;
-        Ok(Some(yaml::to_yaml(&doc).into_bytes()))
+            if let Some(span) = written {
+                error = error.label(&Loc { file: t.file, span }, "the template writes it here");
+            }
+            return error;
+        }
+        let span = problem.path.as_deref().and_then(find).or_else(|| {
+            problem.key.and_then(|k| {
+                find_key(&text[from..], &k).map(|span| from + span.start..from + span.end)
+            })
+        });
+        let error = Error::new(ErrorKind::Manifest {
+            template: t.name.clone(),
+            kind,
+            detail: problem.detail,
+            targets: scene.targets(),
+        });
+        match span {
+            Some(span) => error.label(&Loc { file: t.file, span }, "written here"),
+            None => error,
+        }
     }
 }
 
-/// A template that fails for one service usually fails for all of them, in
-/// every environment: its first error is reported, not a thousand.
-fn once_per_template(errors: Vec<Error>) -> Vec<Error> {
-    let mut seen = std::collections::HashSet::new();
-    errors
-        .into_iter()
-        .filter(|e| match &*e.kind {
-            ErrorKind::NotYaml { template, .. } | ErrorKind::Manifest { template, .. } => {
-                seen.insert(template.clone())
-            }
-            ErrorKind::OutputClash { first, second, .. } => {
-                seen.insert(format!("{first}\n{second}"))
-            }
-            _ => true,
+/// One rendered document read back, `line` being where it starts in the
+/// template's output.
+fn read(t: &Template, document: &str, line: usize) -> Result<Value> {
+    let doc = match yaml_read::parse(document) {
+        Some(doc) => {
+            debug_assert_eq!(
+                serde_norway::from_str::<Value>(document).ok().as_ref(),
+                Some(&doc),
+                "{document}"
+            );
+            Ok(doc)
+        }
+        None => serde_norway::from_str::<Value>(document),
+    };
+    doc.map_err(|e| {
+        // Read again below as many empty lines as precede it, so that the
+        // parser's line numbers are those of the whole output.
+        let e = match line {
+            1 => e,
+            n => serde_norway::from_str::<Value>(&("\n".repeat(n - 1) + document))
+                .err()
+                .unwrap_or(e),
+        };
+        Error::new(ErrorKind::NotYaml {
+            template: t.name.clone(),
+            detail: format!("{e}\n{}", numbered(document, line)),
         })
-        .collect()
+    })
 }
 
 fn service_value(ctx: &context::Context) -> minijinja::Value {
@@ -415,10 +553,11 @@ fn find_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
         .map(|(at, _)| at..at + key.len())
 }
 
-fn numbered(text: &str) -> String {
+/// `text` with line numbers, the first being `first`.
+fn numbered(text: &str, first: usize) -> String {
     text.lines()
         .enumerate()
-        .map(|(i, l)| format!("{:4} | {l}\n", i + 1))
+        .map(|(i, l)| format!("{:4} | {l}\n", i + first))
         .collect()
 }
 

@@ -151,6 +151,11 @@ impl Vars {
         last.value.is_live().then_some((&last.value, at))
     }
 
+    /// Every value `path` took, when a layer set it.
+    pub fn get(&self, path: &[String]) -> Option<&Layered<VarEntry>> {
+        self.entries.get(path)
+    }
+
     /// The effective value of a top-level variable, if it has a scalar or
     /// list value (maps are built by `to_json`).
     pub fn scalar(&self, key: &str) -> Option<&Value> {

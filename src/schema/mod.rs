@@ -17,6 +17,7 @@ mod kinds;
 mod kubernetes;
 mod openapi;
 mod problem;
+mod removed;
 mod typed;
 
 #[cfg(test)]
@@ -103,12 +104,17 @@ impl Schemas {
             ("networking.istio.io/v1", "VirtualService") => {
                 typed::typed::<istio::VirtualService>(doc, "")
             }
-            _ => Err(Problem::new(
-                format!(
-                    "`{kind}` (apiVersion `{api_version}`) is neither a Kubernetes 1.33 kind nor defined by a CustomResourceDefinition in crds/: add its CRD to crds/"
+            // A version Kubernetes removed, or a kind at the wrong version:
+            // the apiVersion is what to change, not crds/.
+            _ => Err(match removed::explain(api_version, kind) {
+                Some(detail) => Problem::new(detail, Some("apiVersion".into())),
+                None => Problem::new(
+                    format!(
+                        "`{kind}` (apiVersion `{api_version}`) is neither a Kubernetes 1.33 kind nor defined by a CustomResourceDefinition in crds/: add its CRD to crds/"
+                    ),
+                    Some("kind".into()),
                 ),
-                Some("kind".into()),
-            )),
+            }),
         }
     }
 }
