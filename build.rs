@@ -13,7 +13,15 @@ fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let stamp = match commit(&manifest) {
         Some(commit) => format!("{version} ({commit})"),
-        None => version,
+        None => {
+            // No checkout to watch. `cargo package` builds its copy of the
+            // crate with the checkout's target directory, sharing this
+            // script's output: a path that does not exist makes cargo run the
+            // script again on the next build, so the checkout's build gets its
+            // commit back.
+            println!("cargo:rerun-if-changed=.git");
+            version
+        }
     };
     println!("cargo:rustc-env=SNAPSET_VERSION={stamp}");
 }
