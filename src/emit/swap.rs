@@ -25,9 +25,12 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let a = CString::new(a.as_os_str().as_bytes()).map_err(io::Error::other)?;
     let b = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // The system call itself, not libc's wrapper: musl (the static release
+    // binaries) has no `renameat2` function.
     // SAFETY: both paths are valid NUL-terminated strings for the duration of the call.
     let rc = unsafe {
-        libc::renameat2(
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             a.as_ptr(),
             libc::AT_FDCWD,
