@@ -53,25 +53,25 @@ pub enum ErrorKind {
         "{kind} name `{name}` is not a DNS-1123 label (lower-case letters, digits and `-`, at most 63, starting and ending with a letter or digit)"
     )]
     NotDnsLabel { kind: &'static str, name: String },
-    #[error("cannot open the git repository {}: {message}", path.display())]
-    Repo { path: PathBuf, message: String },
+    #[error("cannot open {repo}: {message}")]
+    Repo { repo: String, message: String },
     #[error(
-        "the repository {repo} is a shallow clone whose history stops at {commit}: snapset needs what lies before it (run `git fetch --unshallow` there)"
+        "{repo} is a shallow clone whose history stops at {commit}: snapset needs what lies before it (run `git fetch --unshallow` there)"
     )]
     ShallowHistory { commit: String, repo: String },
     #[error("`{commit}` is not a commit hash: a snapshot pins commits, not branches or tags")]
     NotAHash { commit: String },
     #[error("commit `{commit}` is too short: write at least 7 hex digits")]
     CommitTooShort { commit: String },
-    #[error("commit `{commit}` is not in the repository {repo}")]
+    #[error("commit `{commit}` is not in {repo}")]
     CommitNotFound { commit: String, repo: String },
-    #[error("`{commit}` is a {kind} in the repository {repo}, not a commit")]
+    #[error("`{commit}` is a {kind} in {repo}, not a commit")]
     NotACommit {
         commit: String,
         kind: String,
         repo: String,
     },
-    #[error("commit prefix `{commit}` is ambiguous in the repository {repo}")]
+    #[error("commit prefix `{commit}` is ambiguous in {repo}")]
     CommitAmbiguous { commit: String, repo: String },
     #[error("git: {message}")]
     Git { message: String },
@@ -92,7 +92,7 @@ pub enum ErrorKind {
     )]
     NoDefaultTrack { service: String },
     #[error(
-        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since} in the repository {repo}"
+        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since} in {repo}"
     )]
     Requires {
         service: String,
@@ -126,7 +126,7 @@ pub enum ErrorKind {
     #[error("unknown environment `{name}`")]
     UnknownEnvironment { name: String, known: Vec<String> },
     #[error(
-        "{service} is pinned to {commit}, which changes nothing under {path} in the repository {repo}: no image may have been built for it"
+        "{service} is pinned to {commit}, which changes nothing under {path} in {repo}: no image may have been built for it"
     )]
     Untouched {
         service: String,
@@ -164,10 +164,10 @@ pub enum ErrorKind {
     },
     #[error("{} is not in a git repository: --against reads out/ from the workspace's git history", path.display())]
     NoWorkspaceRepo { path: PathBuf },
-    #[error("unknown revision `{rev}` in the git repository {}", repo.display())]
-    UnknownRevision { rev: String, repo: PathBuf },
+    #[error("unknown revision `{rev}` in {repo}")]
+    UnknownRevision { rev: String, repo: String },
     #[error(
-        "no commit reachable from {reference} in the repository {repo} touches {path} (the path of `{service}`)"
+        "no commit reachable from {reference} in {repo} touches {path} (the path of `{service}`)"
     )]
     NoTouchingCommit {
         service: String,

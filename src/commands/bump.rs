@@ -117,7 +117,7 @@ impl BumpCommand {
                     service: target.service.name.value.clone(),
                     path: target.path.to_string(),
                     reference: reference.to_string(),
-                    repo: repo.display.clone(),
+                    repo: repo.phrase(),
                 }));
                 continue;
             };

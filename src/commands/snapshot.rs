@@ -118,7 +118,7 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
                 service: service.name.value.clone(),
                 path: service.path.value.clone(),
                 reference: "HEAD".into(),
-                repo: repo.display.clone(),
+                repo: repo.phrase(),
             }));
             continue;
         };

@@ -332,7 +332,7 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
                     service: p.service.to_string(),
                     commit: pins::short(p.track.commit),
                     path: p.path.to_string(),
-                    repo: placed.all()[p.repo].display.clone(),
+                    repo: placed.all()[p.repo].phrase(),
                 },
                 &p.track.commit_loc,
                 "changes nothing under the service's path",
