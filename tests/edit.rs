@@ -275,7 +275,7 @@ fn bump_refuses_unknown_names_with_exit_2_and_writes_nothing() {
         ),
         (
             &["bump", "s1", "cart", "--to", "nope"],
-            "unknown revision `nope` in the git repository ../shop.git",
+            "unknown revision `nope` in the repository ../shop.git",
         ),
     ];
     for (args, message) in cases {
@@ -394,9 +394,15 @@ fn snapshot_new_from_another_keeps_its_text_and_changes_the_name() {
     let (ws, _, text) = shop_by_hand();
     let run = ws.run(&["snapshot", "new", "s2", "--from", "s1"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The header comment described s1; the copy says where it comes from.
+    let body = &text[text.find("snapshot   ").unwrap()..];
     assert_eq!(
         ws.read("snapshots/s2.kdl"),
-        text.replace("snapshot   \"s1\"{", "snapshot   \"s2\"{")
+        format!(
+            "// Started by `snapset snapshot new s2 --from s1`: a copy of snapshots/s1.kdl\n\
+             // (pins, comments and layout). Move a service with `snapset bump s2 SERVICE`.\n{}",
+            body.replace("snapshot   \"s1\"{", "snapshot   \"s2\"{")
+        )
     );
     assert_eq!(ws.read("snapshots/s1.kdl"), text);
 

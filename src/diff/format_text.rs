@@ -75,10 +75,10 @@ pub fn summary_line(diff: &Diff) -> String {
     let t = diff.totals();
     if t.changed() == 0 {
         return format!(
-            "no changes: {} {} ({} files) as in {}",
+            "no changes: {} {} ({}) as in {}",
             t.environments,
             plural(t.environments, "environment", "environments"),
-            t.unchanged,
+            crate::words::count(t.unchanged, "file", "files"),
             against(diff)
         );
     }
