@@ -749,3 +749,13 @@ fn structured_resources_with_a_misspelt_key() {
     )
     }));
 }
+
+#[test]
+fn replicas_that_are_not_a_whole_number() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws
+            .read("varsets/prod.kdl")
+            .replace("replicas 3", "replicas \"three\"");
+        ws.write("varsets/prod.kdl", &text);
+    }));
+}

@@ -476,3 +476,62 @@ fn status_reads_cronjobs_statefulsets_and_annotated_custom_workloads() {
         ]
     );
 }
+
+/// `replicas null` where an HPA scales: no `spec.replicas` in the
+/// Deployment (the built-in and a replaced one alike), none in
+/// snapshot.json, and `explain` shows where it was removed.
+#[test]
+fn replicas_null_leaves_the_replicas_to_the_autoscaler() {
+    let ws = real();
+    let prod = ws.read("varsets/prod.kdl").replace(
+        "        hpa { min 2;",
+        "        replicas null\n        hpa { min 2;",
+    );
+    ws.write("varsets/prod.kdl", &prod);
+    // tower's canary pins its own count: a track's `replicas=` still wins.
+    let snapshot = ws
+        .read("snapshots/s1.kdl")
+        .replace("weight=10\n", "weight=10 replicas=1\n");
+    ws.write("snapshots/s1.kdl", &snapshot);
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cart = ws.read("out/prod/cart/deployment.yaml");
+    assert!(!cart.contains("replicas"), "{cart}");
+    assert!(
+        ws.read("out/dev/cart/deployment.yaml")
+            .contains("  replicas: 1\n")
+    );
+    assert!(
+        ws.read("out/prod/tower/deployment-canary.yaml")
+            .contains("  replicas: 1\n")
+    );
+    assert!(
+        !ws.read("out/prod/tower/deployment-stable.yaml")
+            .contains("replicas")
+    );
+    let json: serde_json::Value = serde_json::from_str(&ws.read("out/prod/snapshot.json")).unwrap();
+    let cart = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "cart")
+        .unwrap();
+    assert!(cart["tracks"][0].get("replicas").is_none(), "{cart}");
+    assert!(cart["vars"].get("replicas").is_none(), "{cart}");
+    let explain = ws.run(&["explain", "--env", "prod", "cart", "replicas"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    insta::assert_snapshot!("explain_replicas_null", explain.stdout);
+
+    // A replaced Deployment reads `track.replicas` as none.
+    ws.write(
+        "templates/track/deployment.yaml.j2",
+        &snapset_builtin_deployment(),
+    );
+    let run = ws.run(&["render", "--check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+/// The built-in Deployment template, as `snapset templates show` prints it.
+fn snapset_builtin_deployment() -> String {
+    include_str!("../src/render/templates/track/deployment.yaml.j2").to_string()
+}

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use config::{Config, EnvironmentDecl, RepoDecl, ServiceDecl};
 pub use image_lock::ImageLock;
 pub use kdl::Scalar;
-pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track};
+pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track, TrackSettings};
 pub use vars::{Var, VarValue};
 pub use varset::{EnvSource, EnvVar, Varset, VarsetService};
 

@@ -187,8 +187,9 @@ fn pin(
         _ if !resolved.is_multi_track() => Route::All,
         (None, weight) => Route::Weight(weight.unwrap_or(100)),
     };
+    // A track's own features (its snapshot block) are its cell's.
     let features = resolved
-        .settings
+        .settings_of(t)
         .features
         .iter()
         .filter(|(_, on)| *on.effective())

@@ -50,7 +50,10 @@ impl Doc {
 /// The Deployment the built-in template renders for `ctx`.
 pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     let track = ctx.track.as_ref()?;
-    let replicas = i32::try_from(track.replicas).ok()?;
+    let replicas = match track.replicas {
+        Some(n) => Some(i32::try_from(n).ok()?),
+        None => None,
+    };
     let var = |name: &str| ctx.vars.get(name);
     let has = |name: &str| ctx.vars.contains_key(name);
     // Everything that could send us to the template is checked first.
@@ -89,7 +92,9 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     d.string(2, "name", &ctx.name);
     d.string(2, "namespace", ctx.environment.namespace);
     d.open(0, "spec");
-    d.number(2, "replicas", replicas);
+    if let Some(replicas) = replicas {
+        d.number(2, "replicas", replicas);
+    }
     d.open(2, "selector");
     d.open(4, "matchLabels");
     d.string(6, "app", svc);

@@ -158,7 +158,8 @@ impl<'a> Renderer<'a> {
         let set = self.templates.set(service.templates.as_deref());
         let mut ctx = context::Context::new(env, service);
         // Built from the typed context when a template needs it: the
-        // compiled built-ins do not.
+        // compiled built-ins do not. In track scope it serves every track
+        // with the service's values (`track` and `name` are set on top).
         let mut base: Option<minijinja::Value> = None;
         let mut out = Vec::new();
         for t in &set.track {
@@ -183,11 +184,14 @@ impl<'a> Renderer<'a> {
                         Some(bytes)
                     }
                     None => {
-                        let base = base.get_or_insert_with(|| service_value(&ctx));
+                        let base = match ctx.track_values {
+                            true => service_value(&ctx),
+                            false => base.get_or_insert_with(|| service_value(&ctx)).clone(),
+                        };
                         let value = minijinja::context! {
                             track => minijinja::Value::from(minijinja::value::Serde(&ctx.track)),
                             name => ctx.name.clone(),
-                            ..base.clone()
+                            ..base
                         };
                         self.render_template(t, value, Some(&stamp))?
                     }
@@ -201,8 +205,10 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        ctx.track = None;
-        ctx.name = service.name.clone();
+        ctx.for_service(service);
+        // Service scope sees `track` none and `name` the service's: not the
+        // track-scope value, which carries the last track.
+        let mut base: Option<minijinja::Value> = None;
         for t in &set.service {
             let bytes = match t.built_in {
                 Some(BuiltIn::Service) => {
