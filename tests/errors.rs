@@ -759,3 +759,63 @@ fn replicas_that_are_not_a_whole_number() {
         ws.write("varsets/prod.kdl", &text);
     }));
 }
+
+/// A varset line in the shop's prod varset: what a team writes where a
+/// quantity belongs.
+fn prod_vars(ws: &TestWorkspace, vars: &str) {
+    let text = ws.read("varsets/prod.kdl").replace(
+        "        replicas 3\n",
+        &format!("        replicas 3\n{vars}"),
+    );
+    ws.write("varsets/prod.kdl", &text);
+}
+
+#[test]
+fn a_cpu_that_is_not_a_quantity() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(ws, "        cpu \"lots\"\n")));
+}
+
+#[test]
+fn a_memory_in_bytes_with_a_b() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(ws, "        memory \"1Gb\"\n")));
+}
+
+#[test]
+fn a_resource_name_a_container_cannot_request() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(
+        ws,
+        "        resources {\n            requests { cpuu \"250m\"; }\n        }\n"
+    )));
+}
+
+#[test]
+fn a_request_above_its_limit() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(
+        ws,
+        "        memory \"2Gi\"\n        memory-limit \"1Gi\"\n"
+    )));
+}
+
+#[test]
+fn a_min_available_that_is_neither_a_count_nor_a_percentage() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+        "templates/service/pdb.yaml.j2",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{ service.name }}\nspec:\n  minAvailable: \"half\"\n  selector:\n    matchLabels:\n      app: {{ service.name }}\n",
+    )
+    }));
+}
+
+#[test]
+fn a_probe_on_a_port_name_that_is_not_one() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/track/deployment.yaml.j2",
+            &include_str!("../src/render/templates/track/deployment.yaml.j2").replace(
+                "              port: http\n",
+                "              port: HTTP_PORT\n",
+            ),
+        );
+        prod_vars(ws, "        readiness-path \"/ready\"\n");
+    }));
+}

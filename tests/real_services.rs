@@ -535,3 +535,25 @@ fn replicas_null_leaves_the_replicas_to_the_autoscaler() {
 fn snapset_builtin_deployment() -> String {
     include_str!("../src/render/templates/track/deployment.yaml.j2").to_string()
 }
+
+/// Service scope sees the service: `name` is the service's and `track` is
+/// none, even after a track template (the HPA) rendered for each track.
+#[test]
+fn service_scope_sees_no_track_after_track_templates() {
+    let ws = real();
+    ws.write(
+        "templates/service/whoami.yaml.j2",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ name ~ "-whoami" }}
+data:
+  TRACK: {{ "none" if track is none else track.name }}
+"#,
+    );
+    let run = ws.run(&["render", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tower = ws.read("out/prod/tower/whoami.yaml");
+    assert!(tower.contains("name: \"tower-whoami\""), "{tower}");
+    assert!(tower.contains("TRACK: \"none\""), "{tower}");
+}

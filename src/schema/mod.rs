@@ -13,10 +13,14 @@
 
 mod crds;
 mod custom;
+mod data;
+mod int_or_string;
 mod kinds;
 mod kubernetes;
 mod openapi;
 mod problem;
+pub mod quantity;
+mod resources;
 mod typed;
 
 #[cfg(test)]
@@ -111,6 +115,14 @@ impl Schemas {
             )),
         }
     }
+}
+
+/// Whether a container's `resources` (`limits`, `requests`) is one the API
+/// server accepts: names, amounts, requests within limits. The compiled
+/// built-in Deployment asks, and leaves any other to its template, whose
+/// render reports the problem with its line.
+pub fn container_resources_ok(resources: &Value) -> bool {
+    resources::check(&serde_json::json!({ "containers": [{ "resources": resources }] })).is_ok()
 }
 
 /// `apiVersion` or `kind`, which every object must state as a string.
