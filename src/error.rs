@@ -253,6 +253,10 @@ pub enum ErrorKind {
     WorkspaceExists { path: PathBuf },
     #[error("no service found in {dir}/ of {repo} at HEAD")]
     NoServices { dir: String, repo: String },
+    #[error(
+        "`{var}` asks the built-in Deployment of `{service}` for an HTTP probe, but `{service}` has no port: the probe would target a port its container does not declare"
+    )]
+    ProbeWithoutPort { service: String, var: String },
 }
 
 /// A secondary or primary pointer into a source file.
@@ -404,6 +408,9 @@ impl Error {
             ErrorKind::ImageMissing { .. } => Some(
                 "build and push the image, or pin a commit that has one; `snapset images` lists every missing image".into(),
             ),
+            ErrorKind::ProbeWithoutPort { service, var, .. } => Some(format!(
+                "give `{service}` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"{service}\" {{ vars {{ {var} null; }} }}` in a varset"
+            )),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

@@ -819,3 +819,55 @@ fn a_probe_on_a_port_name_that_is_not_one() {
         prod_vars(ws, "        readiness-path \"/ready\"\n");
     }));
 }
+
+/// A service without a port asked for an HTTP probe by a varset: the
+/// built-in Deployment would probe the port `http` it does not declare.
+#[test]
+fn a_probe_for_a_service_without_a_port() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws.read("snapset.kdl").replace(
+            "service \"taxe\"  path=\"services/taxe\"  port=8080",
+            "service \"taxe\"  path=\"services/taxe\"",
+        );
+        ws.write("snapset.kdl", &text);
+        prod_vars(ws, "        liveness-path \"/healthz\"\n");
+    }));
+}
+
+/// The way out the error names: `null` for the service without a port.
+#[test]
+fn a_probe_removed_for_the_service_without_a_port_renders() {
+    let (ws, _) = TestWorkspace::shop();
+    let text = ws.read("snapset.kdl").replace(
+        "service \"taxe\"  path=\"services/taxe\"  port=8080",
+        "service \"taxe\"  path=\"services/taxe\"",
+    );
+    ws.write("snapset.kdl", &text);
+    prod_vars(
+        &ws,
+        "        liveness-path \"/healthz\"\n    }\n    service \"taxe\" {\n        vars { liveness-path null; }\n",
+    );
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.read("out/prod/taxe/deployment.yaml").contains("Probe"));
+    assert!(
+        ws.read("out/prod/cart/deployment.yaml")
+            .contains("livenessProbe")
+    );
+}
+
+/// A template's probe on a port name its container does not declare: the
+/// API server accepts it, the kubelet never finds the port.
+#[test]
+fn a_template_probe_on_an_undeclared_port() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/track/deployment.yaml.j2",
+            &include_str!("../src/render/templates/track/deployment.yaml.j2").replace(
+                "              port: http\n",
+                "              port: metrics\n",
+            ),
+        );
+        prod_vars(ws, "        readiness-path \"/ready\"\n");
+    }));
+}

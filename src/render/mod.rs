@@ -7,6 +7,7 @@ mod builtin;
 pub mod context;
 mod inject;
 pub mod istio;
+mod probes;
 mod snapshot_json;
 pub mod templates;
 pub mod yaml;
@@ -156,6 +157,13 @@ impl<'a> Renderer<'a> {
     /// The service- and track-scope templates of the service's set.
     fn service(&self, env: &ResolvedEnvironment, service: &ResolvedService) -> Result<Vec<Output>> {
         let set = self.templates.set(service.templates.as_deref());
+        if set
+            .track
+            .iter()
+            .any(|t| t.built_in == Some(BuiltIn::Deployment))
+        {
+            probes::check(service)?;
+        }
         let mut ctx = context::Context::new(env, service);
         // Built from the typed context when a template needs it: the
         // compiled built-ins do not. In track scope it serves every track

@@ -27,7 +27,7 @@ impl KindCheck {
 
 fn root<T: DeserializeOwned>(doc: &Value) -> Result<(), Problem> {
     typed::<T>(doc, "")?;
-    super::resources::check(doc)
+    super::containers::check(doc)
 }
 
 /// Sorted once, searched by halves: 80 entries, a handful of comparisons.

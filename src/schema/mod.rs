@@ -11,6 +11,7 @@
 //!
 //! and anything else is refused with a hint to add its CRD.
 
+mod containers;
 mod crds;
 mod custom;
 mod data;
@@ -20,7 +21,6 @@ mod kubernetes;
 mod openapi;
 mod problem;
 pub mod quantity;
-mod resources;
 mod typed;
 
 #[cfg(test)]
@@ -122,7 +122,7 @@ impl Schemas {
 /// built-in Deployment asks, and leaves any other to its template, whose
 /// render reports the problem with its line.
 pub fn container_resources_ok(resources: &Value) -> bool {
-    resources::check(&serde_json::json!({ "containers": [{ "resources": resources }] })).is_ok()
+    containers::check(&serde_json::json!({ "containers": [{ "resources": resources }] })).is_ok()
 }
 
 /// `apiVersion` or `kind`, which every object must state as a string.

@@ -1,12 +1,17 @@
-//! The resources of every container (`containers`, `initContainers`,
-//! `ephemeralContainers` of any pod template, at any depth), checked as the
-//! API server's `ValidateResourceRequirements` checks them: names a
-//! container may request (`cpu`, `memory`, `ephemeral-storage`,
-//! `hugepages-<size>`, or an extended resource `domain/name`), amounts of
-//! 0 or more (whole ones for extended resources), whole huge pages, and a
-//! request no larger than its limit (equal, for resources that cannot be
-//! overcommitted). A misspelt `cpuu` is a valid map key to serde; to
-//! Kubernetes the object is refused.
+//! Every container of a pod spec (`containers`, `initContainers`,
+//! `ephemeralContainers` of any pod template, at any depth), checked for
+//! what its type cannot say:
+//!
+//! - its `resources`, as the API server's `ValidateResourceRequirements`
+//!   checks them: names a container may request (`cpu`, `memory`,
+//!   `ephemeral-storage`, `hugepages-<size>`, or an extended resource
+//!   `domain/name`), amounts of 0 or more (whole ones for extended
+//!   resources), whole huge pages, and a request no larger than its limit
+//!   (equal, for resources that cannot be overcommitted). A misspelt `cpuu`
+//!   is a valid map key to serde; to Kubernetes the object is refused;
+//! - its probes: one that names a port (`port: http`) the container does
+//!   not declare in its `ports` is accepted by the API server and fails in
+//!   the kubelet, forever (the pod is never ready, or restarts in a loop).
 
 use serde_json::{Map, Value};
 
@@ -24,7 +29,7 @@ enum Segment<'a> {
     Index(usize),
 }
 
-/// Checks every container's resources in `doc`.
+/// Checks every container of `doc`.
 pub(crate) fn check(doc: &Value) -> Result<(), Problem> {
     walk(doc, &mut Vec::new())
 }
@@ -37,16 +42,10 @@ fn walk<'a>(value: &'a Value, path: &mut Vec<Segment<'a>>) -> Result<(), Problem
                     continue;
                 };
                 for (i, container) in containers.iter().enumerate() {
-                    if let Some(Value::Object(resources)) = container.get("resources") {
-                        path.extend([
-                            Segment::Key(list),
-                            Segment::Index(i),
-                            Segment::Key("resources"),
-                        ]);
-                        let checked = requirements(resources, path);
-                        path.truncate(path.len() - 3);
-                        checked?;
-                    }
+                    path.extend([Segment::Key(list), Segment::Index(i)]);
+                    let checked = self::container(container, path);
+                    path.truncate(path.len() - 2);
+                    checked?;
                 }
             }
             for (key, inner) in map {
@@ -70,6 +69,48 @@ fn walk<'a>(value: &'a Value, path: &mut Vec<Segment<'a>>) -> Result<(), Problem
         }
         _ => Ok(()),
     }
+}
+
+/// One container: its resources and its probes.
+fn container<'a>(container: &'a Value, path: &mut Vec<Segment<'a>>) -> Result<(), Problem> {
+    if let Some(Value::Object(resources)) = container.get("resources") {
+        path.push(Segment::Key("resources"));
+        let checked = requirements(resources, path);
+        path.pop();
+        checked?;
+    }
+    let declared: Vec<&str> = container
+        .get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("name").and_then(Value::as_str))
+        .collect();
+    for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+        for action in ["httpGet", "tcpSocket"] {
+            let Some(Value::String(name)) = container
+                .get(probe)
+                .and_then(|p| p.get(action))
+                .and_then(|a| a.get("port"))
+            else {
+                continue;
+            };
+            if !declared.contains(&name.as_str()) {
+                let ports = match declared.is_empty() {
+                    true => "it declares no port".to_string(),
+                    false => format!("its ports are named {}", declared.join(", ")),
+                };
+                return Err(problem(
+                    path,
+                    &[probe, action, "port"],
+                    format!(
+                        "the probe targets the port named `{name}`, which the container does not declare ({ports}): it would never succeed"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn problem(path: &[Segment], last: &[&str], detail: String) -> Problem {
@@ -291,6 +332,28 @@ mod tests {
         assert!(typo.contains("did you mean `cpu`?"), "{typo}");
         assert!(detail(json!({"requests": {"Example.com/gpu": 1}})).is_some());
         assert!(detail(json!({"requests": {"example.com/": 1}})).is_some());
+    }
+
+    #[test]
+    fn a_probe_names_a_port_of_its_container() {
+        let pod = |container: Value| json!({"spec": {"containers": [container]}});
+        let ok = pod(json!({"ports": [{"name": "http", "containerPort": 80}],
+            "readinessProbe": {"httpGet": {"port": "http"}},
+            "livenessProbe": {"tcpSocket": {"port": 80}}}));
+        assert!(check(&ok).is_ok());
+        let missing = check(&pod(
+            json!({"livenessProbe": {"httpGet": {"port": "http"}}}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            missing.path.as_deref(),
+            Some("spec.containers[0].livenessProbe.httpGet.port")
+        );
+        assert!(
+            missing.detail.contains("it declares no port"),
+            "{}",
+            missing.detail
+        );
     }
 
     #[test]
