@@ -224,6 +224,8 @@ pub enum ErrorKind {
     NotACrd { api_version: String, kind: String },
     #[error("not YAML: {detail}")]
     CrdNotYaml { detail: String },
+    #[error("{path} is not read: {why}")]
+    CrdSkipped { path: String, why: String },
     #[error("invalid CustomResourceDefinition: {detail}")]
     BadCrd { detail: String },
     #[error("the schema of `{kind}` version {version} cannot be used: {detail}")]

@@ -871,3 +871,50 @@ fn a_template_probe_on_an_undeclared_port() {
         prod_vars(ws, "        readiness-path \"/ready\"\n");
     }));
 }
+
+/// Vendors ship `.yml` and folders: both are read, and any other file of
+/// crds/ is a warning that names it.
+#[test]
+fn crds_in_yml_files_and_folders_are_read_and_other_files_named() {
+    let (ws, _) = TestWorkspace::shop();
+    widget(&ws, "  size: 3\n");
+    ws.remove("crds/widgets.yaml");
+    ws.write("crds/vendor/v1.2/widgets.yml", WIDGET_CRD);
+    ws.write("crds/README.md", "where these CRDs come from\n");
+    ws.write("crds/vendor/bundle.json", "{}\n");
+    ws.write("crds/.gitkeep", "");
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        ws.read("out/dev/cart/widget.yaml")
+            .contains("kind: \"Widget\"")
+    );
+    insta::assert_snapshot!(run.stderr);
+    // A CRD of a sub-folder is a CRD like any other: a violation is an
+    // error at its template line.
+    widget(&ws, "  size: 30\n");
+    ws.remove("crds/widgets.yaml");
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("greater than the maximum of 10"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A link back to crds/ itself is read once, not until the stack runs out.
+#[test]
+fn a_crds_folder_linking_to_itself() {
+    let (ws, _) = TestWorkspace::shop();
+    widget(&ws, "  size: 3\n");
+    std::os::unix::fs::symlink(".", ws.path("crds/again")).unwrap();
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("crds/again is not read: it links to a folder of crds/ read already"),
+        "{}",
+        run.stderr
+    );
+}

@@ -4,7 +4,7 @@
 
 mod config;
 pub mod image_lock;
-mod input;
+pub(crate) mod input;
 pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;

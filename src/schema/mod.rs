@@ -44,16 +44,20 @@ pub use problem::Problem;
 pub struct Schemas {
     /// By group, then kind.
     crds: HashMap<String, HashMap<String, Crd>>,
+    /// Files of `crds/` that were not read, one warning each: the caller
+    /// shows them.
+    pub warnings: Vec<Error>,
 }
 
 impl Schemas {
-    /// Reads every `crds/*.yaml` of the workspace root (sorted by name; absent
-    /// folder = no CRDs), registering each file in `sources` (name
-    /// `crds/<file>`) so errors carry Locs (file:line).
+    /// Reads every `.yaml` and `.yml` file under the workspace root's
+    /// `crds/`, at any depth (sorted by path; absent folder = no CRDs),
+    /// registering each file in `sources` (name `crds/<path>`) so errors
+    /// carry Locs (file:line). Other files are in `warnings`.
     pub fn load(root: &Path, sources: &mut Sources) -> Result<Schemas> {
         let mut schemas = Schemas::builtin();
         let mut errors = Vec::new();
-        for crd in crds::read(root, sources)? {
+        for crd in crds::read(root, sources, &mut schemas.warnings)? {
             let kinds = schemas.crds.entry(crd.group.clone()).or_default();
             match kinds.get(&crd.kind) {
                 Some(first) => errors.push(
@@ -83,6 +87,7 @@ impl Schemas {
     pub fn builtin() -> Schemas {
         Schemas {
             crds: HashMap::new(),
+            warnings: Vec::new(),
         }
     }
 
