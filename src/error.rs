@@ -226,6 +226,16 @@ pub enum ErrorKind {
     CrdNotYaml { detail: String },
     #[error("{path} is not read: {why}")]
     CrdSkipped { path: String, why: String },
+    #[error(
+        "{target} stays at {commit}: that commit is not reachable from {reference}, and moving it to the newest commit there would drop what it holds"
+    )]
+    PinLeftOffRef {
+        target: String,
+        commit: String,
+        reference: String,
+        /// `snapset bump` arguments that move it from where it lives.
+        bump: String,
+    },
     #[error("invalid CustomResourceDefinition: {detail}")]
     BadCrd { detail: String },
     #[error("the schema of `{kind}` version {version} cannot be used: {detail}")]
@@ -410,6 +420,9 @@ impl Error {
             ErrorKind::ImageMissing { .. } => Some(
                 "build and push the image, or pin a commit that has one; `snapset images` lists every missing image".into(),
             ),
+            ErrorKind::PinLeftOffRef { bump, .. } => Some(format!(
+                "a canary or a fix on a branch of its own is moved from that branch: `snapset bump {bump} --to BRANCH`"
+            )),
             ErrorKind::ProbeWithoutPort { service, var, .. } => Some(format!(
                 "give `{service}` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"{service}\" {{ vars {{ {var} null; }} }}` in a varset"
             )),

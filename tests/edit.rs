@@ -497,3 +497,64 @@ fn promote_refuses_what_does_not_exist_or_resolve() {
         run.stderr
     );
 }
+
+/// A canary pinned on a branch of its own is not pulled back onto HEAD's
+/// history by a bump of every track: it stays, with a warning at its pin;
+/// naming the track still moves it.
+#[test]
+fn bump_all_leaves_a_canary_that_lives_on_a_branch() {
+    let (mut ws, shop, _) = shop_by_hand();
+    let g = &mut ws.git;
+    g.branch("canary", &shop.tower1);
+    g.checkout_branch("canary");
+    let canary = g.commit(
+        "tower: try the new router",
+        &[("services/tower/main.go", "package tower // canary\n")],
+    );
+    g.checkout_branch("main");
+    let text = hand_written(
+        &shop.cart2[..10],
+        &shop.taxe2,
+        &shop.tower1[..7],
+        &canary[..12],
+    );
+    ws.write("snapshots/s1.kdl", &text);
+
+    let run = ws.run(&["bump", "s1", "--all"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // stable moves to HEAD's newest tower commit (a 7-digit pin grows to
+    // 10); the canary stays.
+    assert_eq!(
+        ws.read("snapshots/s1.kdl"),
+        hand_written(
+            &shop.cart2[..10],
+            &shop.taxe2,
+            &shop.tower2[..10],
+            &canary[..12]
+        )
+    );
+    assert!(!run.stdout.contains("tower/canary:"), "{}", run.stdout);
+    insta::assert_snapshot!(
+        "bump_all_leaves_a_canary_on_its_branch",
+        common::workspace::redact(&run.stderr, &ws)
+    );
+    // The same without --all, for every track of tower.
+    ws.write("snapshots/s1.kdl", &text);
+    let run = ws.run(&["bump", "s1", "tower"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("tower/canary stays at"),
+        "{}",
+        run.stderr
+    );
+    assert!(ws.read("snapshots/s1.kdl").contains(&canary[..12]));
+    // Naming the track moves it, as asked.
+    let run = ws.run(&["bump", "s1", "tower", "--track", "canary"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.read("snapshots/s1.kdl").contains(&canary[..12]));
+    assert!(
+        run.stdout.contains("not reachable from HEAD"),
+        "{}",
+        run.stdout
+    );
+}
