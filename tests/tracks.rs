@@ -308,3 +308,24 @@ fn a_track_sets_replicas_once() {
         |shop| canary_block(shop).replace("weight=10 {", "weight=10 replicas=2 {")
     ));
 }
+
+#[test]
+fn a_header_name_must_be_lower_case() {
+    insta::assert_snapshot!(failing(
+        |shop| three_tracks(shop).replace("header=\"x-beta\"", "header=\"X-Beta\"")
+    ));
+}
+
+/// A template's own VirtualService is held to the same rule.
+#[test]
+fn a_template_virtual_service_with_an_upper_case_header() {
+    let (ws, _) = with_snapshot(three_tracks);
+    ws.write(
+        "templates/service/virtualservice.yaml.j2",
+        &include_str!("../src/render/templates/service/virtualservice.yaml.j2")
+            .replace("            {{ track.header }}:", "            X-Beta:"),
+    );
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    insta::assert_snapshot!(redact(&run.stderr, &ws));
+}

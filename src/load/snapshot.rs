@@ -257,6 +257,9 @@ fn track(node: &Node) -> Result<Track> {
     }
     errors.finish(())?;
     let header = node.prop_string("header")?;
+    if let Some(h) = &header {
+        check_header(h)?;
+    }
     let value = node.prop_string("value")?;
     if header.is_some() != value.is_some() {
         return Err(Error::at(
@@ -277,6 +280,40 @@ fn track(node: &Node) -> Result<Track> {
         replicas,
         own,
     })
+}
+
+/// A header route's name as Istio takes it: lower case (it matches header
+/// names lower-cased, as HTTP/2 sends them, and refuses a VirtualService
+/// that names `X-Beta`), and an HTTP token. Lower-casing it here instead
+/// would make the snapshot say one name and out/ another.
+fn check_header(header: &Spanned<String>) -> Result<()> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+.^_`|~-".contains(c);
+    let problem = if header.value.is_empty() || !header.value.chars().all(token) {
+        Some(format!(
+            "`{}` is not an HTTP header name: letters, digits and `-` (or `!#$%&'*+.^_`|~`)",
+            header.value
+        ))
+    } else if header.value.chars().any(|c| c.is_ascii_uppercase()) {
+        Some(format!(
+            "`{}` must be lower case: Istio matches header names in lower case and refuses `{}`; write `header=\"{}\"`",
+            header.value,
+            header.value,
+            header.value.to_ascii_lowercase()
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(Error::at(
+            ErrorKind::Shape {
+                node: "track".into(),
+                problem: format!("header {problem}"),
+            },
+            &header.loc,
+            "here",
+        )),
+        None => Ok(()),
+    }
 }
 
 pub(super) fn feature(node: &Node) -> Result<Feature> {

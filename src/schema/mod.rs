@@ -16,6 +16,7 @@ mod crds;
 mod custom;
 mod data;
 mod int_or_string;
+mod istio_headers;
 mod kinds;
 mod kubernetes;
 mod openapi;
@@ -97,6 +98,21 @@ impl Schemas {
     pub fn check(&self, doc: &Value) -> std::result::Result<(), Problem> {
         let api_version = field(doc, "apiVersion")?;
         let kind = field(doc, "kind")?;
+        self.check_kind(api_version, kind, doc)?;
+        if kind == "VirtualService" && api_version.starts_with("networking.istio.io/") {
+            istio_headers::check(doc)?;
+        }
+        Ok(())
+    }
+
+    /// The check of the object's own kind: its Kubernetes type, its CRD's
+    /// schema, or snapset's Istio types.
+    fn check_kind(
+        &self,
+        api_version: &str,
+        kind: &str,
+        doc: &Value,
+    ) -> std::result::Result<(), Problem> {
         if let Some(k) = kinds::find(api_version, kind) {
             return (k.check)(doc);
         }
