@@ -557,3 +557,47 @@ data:
     assert!(tower.contains("name: \"tower-whoami\""), "{tower}");
     assert!(tower.contains("TRACK: \"none\""), "{tower}");
 }
+
+/// A CronJob of a set whose template names it freely and sets no `app` or
+/// `version` label is recognised by snapset's stamps: `same`, not
+/// `not-in-snapshot` beside a `missing` mailer.
+#[test]
+fn status_recognises_a_worker_by_its_stamps_not_its_labels() {
+    let ws = real();
+    let cronjob = ws.read("templates/worker/track/cronjob.yaml.j2").replace(
+        "  name: {{ name }}\n",
+        "  name: {{ name ~ \"-nightly\" }}\n",
+    );
+    ws.write("templates/worker/track/cronjob.yaml.j2", &cronjob);
+    assert_eq!(ws.run(&["render", "--env", "prod"]).code, 0);
+    let mailer = live_object(&ws, "out/prod/mailer/cronjob.yaml", serde_json::Value::Null);
+    assert_eq!(mailer["metadata"]["name"], "mailer-nightly");
+    assert!(
+        mailer["metadata"]["labels"].get("app").is_none(),
+        "{mailer}"
+    );
+    ws.write(
+        "live.json",
+        &serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [mailer]}).to_string(),
+    );
+    let run = ws.run(&[
+        "status",
+        "--env",
+        "prod",
+        "--live",
+        "live.json",
+        "--format",
+        "json",
+    ]);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mailer: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["service"] == "mailer")
+        .collect();
+    assert_eq!(mailer.len(), 1, "{rows:#}");
+    assert_eq!(mailer[0]["track"], "stable");
+    assert_eq!(mailer[0]["state"], "same");
+    assert_eq!(mailer[0]["deployment"], "mailer-nightly");
+}
