@@ -200,10 +200,7 @@ fn every_help_text_speaks_to_users() {
             );
         }
         for sub in cmd.get_subcommands() {
-            documented(
-                sub,
-                &format!("{path} {}", sub.get_name()).trim().to_string(),
-            );
+            documented(sub, format!("{path} {}", sub.get_name()).trim());
         }
     }
     documented(&snapset::command_line::command(), "");
