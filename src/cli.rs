@@ -65,6 +65,9 @@ pub enum Command {
     Images(ImagesArgs),
     /// Record every image's digest in snapset.lock.
     Lock(LockArgs),
+    /// List the templates services render, or print a built-in one to start your own from.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
 }
 
 impl Command {
@@ -85,6 +88,7 @@ impl Command {
             // `init` creates the workspace, so it locks it itself once the
             // folder is claimed (`commands::init`); the others write no workspace.
             Command::Init(_) | Command::Completions(_) | Command::Man(_) => false,
+            Command::Templates(_) => false,
         }
     }
 }
@@ -103,7 +107,8 @@ pub struct RenderArgs {
     /// Write nothing; list the files that would change and exit 1 if any.
     #[arg(long)]
     pub check: bool,
-    /// The same as --message-format (the spelling of issue #16).
+    /// Print errors and warnings also as GitHub annotations (`github`) or a
+    /// GitLab Code Quality report (`gitlab`); the same as --message-format.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<MessageFormat>,
 }
@@ -112,7 +117,8 @@ pub struct RenderArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub envs: EnvArgs,
-    /// The same as --message-format (the spelling of issue #16).
+    /// Print errors and warnings also as GitHub annotations (`github`) or a
+    /// GitLab Code Quality report (`gitlab`); the same as --message-format.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<MessageFormat>,
 }
@@ -153,6 +159,8 @@ pub struct DiffArgs {
     /// Compare with out/ as committed at this git ref of the workspace's repository.
     #[arg(long, value_name = "REF")]
     pub against: Option<String>,
+    /// `text` (a summary and unified diffs), `patch` (for `git apply`),
+    /// `markdown` (a pull-request comment) or `json` (for scripts).
     #[arg(long, value_enum, default_value = "text")]
     pub format: DiffFormat,
 }
@@ -178,6 +186,7 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct BumpArgs {
+    /// The snapshot to edit: snapshots/SNAPSHOT.kdl.
     pub snapshot: String,
     /// The service to bump (omit with --all).
     #[arg(required_unless_present = "all")]
@@ -201,33 +210,64 @@ pub enum SnapshotCommand {
 
 #[derive(Args, Debug)]
 pub struct SnapshotNewArgs {
+    /// The new snapshot's name: snapshots/NAME.kdl.
     pub name: String,
+    /// Copy this snapshot (its pins, comments and layout); without it,
+    /// every service is pinned at the newest commit touching its path.
     #[arg(long, value_name = "SNAPSHOT")]
     pub from: Option<String>,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum TemplatesCommand {
+    /// List every template by set and scope: the workspace's files and the
+    /// built-in ones they do not replace (only the built-ins outside a workspace).
+    List,
+    /// Print a built-in template, to start a replacement or a new template from it.
+    Show(TemplatesShowArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TemplatesShowArgs {
+    /// `track/deployment`, `service/service`, `service/destinationrule` or
+    /// `service/virtualservice` (the scope may be left out: `deployment`).
+    pub name: String,
+}
+
 #[derive(Args, Debug)]
 pub struct PromoteArgs {
+    /// The snapshot the environment takes.
     pub snapshot: String,
+    /// The environment to bind (its `snapshot=` in snapset.kdl).
     #[arg(long = "env", value_name = "E")]
     pub env: String,
 }
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
+    /// The environment whose values are explained: its snapshot, and its
+    /// varset with the varsets that varset extends.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
+    /// A service of the environment's snapshot.
     pub service: String,
-    /// A variable (`replicas`), container variable (`LOG_LEVEL`) or feature (`tax-call`).
+    /// A variable (`replicas`, or a dotted path such as
+    /// `resources.requests.cpu`; a map shows every value under it), a
+    /// container variable (`LOG_LEVEL`), a feature (`tax-call`), or
+    /// `namespace`, `commit`, `image`.
     pub key: String,
+    /// `table` for people; `json` for scripts.
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
 }
 
 #[derive(Args, Debug)]
 pub struct ChangelogArgs {
+    /// The environment whose snapshot is compared.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
+    /// Compare with out/ as committed at this git ref of the workspace's
+    /// repository, instead of out/ on disk.
     #[arg(long, value_name = "REF")]
     pub against: Option<String>,
 }
@@ -255,6 +295,7 @@ pub enum CompletionShell {
 
 #[derive(Args, Debug)]
 pub struct CompletionsArgs {
+    /// The shell whose completion script is printed.
     pub shell: CompletionShell,
 }
 

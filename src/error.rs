@@ -60,25 +60,25 @@ pub enum ErrorKind {
         "{kind} name `{name}` is not a DNS-1123 label (lower-case letters, digits and `-`, at most 63, starting and ending with a letter or digit)"
     )]
     NotDnsLabel { kind: &'static str, name: String },
-    #[error("cannot open the git repository {}: {message}", path.display())]
-    Repo { path: PathBuf, message: String },
+    #[error("cannot open {repo}: {message}")]
+    Repo { repo: String, message: String },
     #[error(
-        "the repository {repo} is a shallow clone whose history stops at {commit}: snapset needs what lies before it (run `git fetch --unshallow` there)"
+        "{repo} is a shallow clone whose history stops at {commit}: snapset needs what lies before it (run `git fetch --unshallow` there)"
     )]
     ShallowHistory { commit: String, repo: String },
     #[error("`{commit}` is not a commit hash: a snapshot pins commits, not branches or tags")]
     NotAHash { commit: String },
     #[error("commit `{commit}` is too short: write at least 7 hex digits")]
     CommitTooShort { commit: String },
-    #[error("commit `{commit}` is not in the repository {repo}")]
+    #[error("commit `{commit}` is not in {repo}")]
     CommitNotFound { commit: String, repo: String },
-    #[error("`{commit}` is a {kind} in the repository {repo}, not a commit")]
+    #[error("`{commit}` is a {kind} in {repo}, not a commit")]
     NotACommit {
         commit: String,
         kind: String,
         repo: String,
     },
-    #[error("commit prefix `{commit}` is ambiguous in the repository {repo}")]
+    #[error("commit prefix `{commit}` is ambiguous in {repo}")]
     CommitAmbiguous { commit: String, repo: String },
     #[error("git: {message}")]
     Git { message: String },
@@ -99,7 +99,7 @@ pub enum ErrorKind {
     )]
     NoDefaultTrack { service: String },
     #[error(
-        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since} in the repository {repo}"
+        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since} in {repo}"
     )]
     Requires {
         service: String,
@@ -152,7 +152,7 @@ pub enum ErrorKind {
     #[error("unknown environment `{name}`")]
     UnknownEnvironment { name: String, known: Vec<String> },
     #[error(
-        "{service} is pinned to {commit}, which changes nothing under {path} in the repository {repo}: no image may have been built for it"
+        "{service} is pinned to {commit}, which changes nothing under {path} in {repo}: no image may have been built for it"
     )]
     Untouched {
         service: String,
@@ -190,10 +190,10 @@ pub enum ErrorKind {
     },
     #[error("{} is not in a git repository: --against reads out/ from the workspace's git history", path.display())]
     NoWorkspaceRepo { path: PathBuf },
-    #[error("unknown revision `{rev}` in the git repository {}", repo.display())]
-    UnknownRevision { rev: String, repo: PathBuf },
+    #[error("unknown revision `{rev}` in {repo}")]
+    UnknownRevision { rev: String, repo: String },
     #[error(
-        "no commit reachable from {reference} in the repository {repo} touches {path} (the path of `{service}`)"
+        "no commit reachable from {reference} in {repo} touches {path} (the path of `{service}`)"
     )]
     NoTouchingCommit {
         service: String,
@@ -250,6 +250,18 @@ pub enum ErrorKind {
     NotACrd { api_version: String, kind: String },
     #[error("not YAML: {detail}")]
     CrdNotYaml { detail: String },
+    #[error("{path} is not read: {why}")]
+    CrdSkipped { path: String, why: String },
+    #[error(
+        "{target} stays at {commit}: that commit is not reachable from {reference}, and moving it to the newest commit there would drop what it holds"
+    )]
+    PinLeftOffRef {
+        target: String,
+        commit: String,
+        reference: String,
+        /// `snapset bump` arguments that move it from where it lives.
+        bump: String,
+    },
     #[error("invalid CustomResourceDefinition: {detail}")]
     BadCrd { detail: String },
     #[error("the schema of `{kind}` version {version} cannot be used: {detail}")]
@@ -279,6 +291,10 @@ pub enum ErrorKind {
     WorkspaceExists { path: PathBuf },
     #[error("no service found in {dir}/ of {repo} at HEAD")]
     NoServices { dir: String, repo: String },
+    #[error(
+        "`{var}` asks the built-in Deployment of `{service}` for an HTTP probe, but `{service}` has no port: the probe would target a port its container does not declare"
+    )]
+    ProbeWithoutPort { service: String, var: String },
 }
 
 /// A secondary or primary pointer into a source file.
@@ -433,6 +449,12 @@ impl Error {
             ErrorKind::KdlSyntax { help, .. }
             | ErrorKind::ManifestValue { help, .. }
             | ErrorKind::TemplateRender { help, .. } => help.clone(),
+            ErrorKind::PinLeftOffRef { bump, .. } => Some(format!(
+                "a canary or a fix on a branch of its own is moved from that branch: `snapset bump {bump} --to BRANCH`"
+            )),
+            ErrorKind::ProbeWithoutPort { service, var, .. } => Some(format!(
+                "give `{service}` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"{service}\" {{ vars {{ {var} null; }} }}` in a varset"
+            )),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

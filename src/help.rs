@@ -96,6 +96,20 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset completions powershell >> $PROFILE",
     ),
     (
+        "templates",
+        "snapset templates list                          # what renders, by set and scope\n\
+         snapset templates show track/deployment > templates/track/deployment.yaml.j2",
+    ),
+    (
+        "templates list",
+        "snapset templates list                          # the workspace's templates and the built-ins left in place",
+    ),
+    (
+        "templates show",
+        "snapset templates show track/deployment        # the built-in Deployment\n\
+         snapset templates show virtualservice > templates/service/virtualservice.yaml.j2",
+    ),
+    (
         "man",
         "snapset man | man -l -                          # the top page\n\
          snapset man --dir /usr/local/share/man/man1     # every page",

@@ -31,6 +31,7 @@ pub mod scaffold;
 pub mod schema;
 pub mod sources;
 pub mod status;
+pub mod words;
 
 use sources::Sources;
 

@@ -38,6 +38,9 @@ pub struct LiveDeployment {
     /// The `snapset.dev/commit` annotation (of the Deployment, else of its
     /// pod template), as written.
     pub annotation: Option<String>,
+    /// Whether snapset rendered it, as its stamps say: the label
+    /// `app.kubernetes.io/managed-by: snapset` or the commit annotation.
+    pub stamped: bool,
     /// The image of every container, in order, with the container's name.
     pub images: Vec<(String, String)>,
     /// Ready and desired replicas, for kinds that keep pods running and
@@ -264,8 +267,11 @@ fn workload(item: &Value, kind: &str, index: usize, input: &str) -> Result<LiveD
             }),
             _ => None,
         });
+    let stamped = annotation.is_some()
+        || text("/metadata/labels/app.kubernetes.io~1managed-by").as_deref() == Some("snapset");
     Ok(LiveDeployment {
         kind: kind.to_string(),
+        stamped,
         namespace: text("/metadata/namespace"),
         app: text("/metadata/labels/app"),
         version: text("/metadata/labels/version"),
@@ -295,44 +301,116 @@ impl LiveDeployment {
             .or_else(|| self.image(service).and_then(image_commit))
     }
 
-    /// Which service and track it is. The `app` and `version` labels win;
-    /// otherwise the name, `<service>` or `<service>-<track>`, read against
-    /// the services snapset knows (the longest one that fits).
-    pub fn identify(&self, known: &[&str]) -> (String, String) {
-        let suffix = |service: &str| {
+    /// Which service and track it is (docs/status.md, "Which service and
+    /// track"). The service: the `app` label, else the name read against
+    /// the known services (the longest that is the name or starts it,
+    /// `<service>-…`), else, for an object snapset stamped, the service
+    /// whose only track pinned at its commit it is. The track: the
+    /// `version` label, else a track of the service named after the
+    /// service in the object's name (`tower-canary`, `tower-canary-jobs`),
+    /// else for a stamped object the track pinned at its commit or the
+    /// service's only track — a CronJob `mailer-nightly` of the one-track
+    /// `mailer` is `mailer/stable` whatever labels its template sets.
+    pub fn identify(&self, known: &Known) -> (String, String) {
+        let rest = |service: &str| {
             self.name
                 .strip_prefix(service)
                 .and_then(|rest| rest.strip_prefix('-'))
                 .filter(|t| !t.is_empty())
-                .map(str::to_string)
         };
-        if let Some(app) = &self.app {
-            let track = self
-                .version
-                .clone()
-                .or_else(|| suffix(app))
-                .unwrap_or_else(|| "stable".to_string());
-            return (app.clone(), track);
-        }
-        if let Some(version) = &self.version {
-            let service = self
+        let service = match (&self.app, &self.version) {
+            (Some(app), _) => app.clone(),
+            (None, Some(version)) => self
                 .name
                 .strip_suffix(version.as_str())
                 .and_then(|s| s.strip_suffix('-'))
                 .filter(|s| !s.is_empty())
-                .unwrap_or(&self.name);
-            return (service.to_string(), version.clone());
+                .unwrap_or(&self.name)
+                .to_string(),
+            (None, None) => known
+                .services
+                .iter()
+                .filter(|s| **s == self.name || rest(s).is_some())
+                .max_by_key(|s| s.len())
+                .map(|s| s.to_string())
+                .or_else(|| self.pinned_at(known).map(|(s, _)| s.to_string()))
+                .unwrap_or_else(|| self.name.clone()),
+        };
+        if let Some(version) = &self.version {
+            return (service, version.clone());
         }
-        if known.contains(&self.name.as_str()) {
-            return (self.name.clone(), "stable".to_string());
-        }
-        known
-            .iter()
-            .filter_map(|s| suffix(s).map(|t| (*s, t)))
-            .max_by_key(|(s, _)| s.len())
-            .map(|(s, t)| (s.to_string(), t))
-            .unwrap_or_else(|| (self.name.clone(), "stable".to_string()))
+        let tracks = known.tracks.get(service.as_str()).map_or(&[][..], |t| t);
+        let after = rest(&service);
+        let named = after.and_then(|after| {
+            tracks
+                .iter()
+                .map(|(track, _)| *track)
+                .filter(|track| {
+                    after == *track
+                        || after
+                            .strip_prefix(track)
+                            .is_some_and(|r| r.starts_with('-'))
+                })
+                .max_by_key(|track| track.len())
+        });
+        let stamped = || {
+            if !self.stamped {
+                return None;
+            }
+            let commit = self.commit(&service).map(str::to_ascii_lowercase);
+            let at: Vec<&str> = tracks
+                .iter()
+                .filter(|(_, pinned)| {
+                    commit
+                        .as_ref()
+                        .is_some_and(|c| c.len() >= 7 && pinned.starts_with(c.as_str()))
+                })
+                .map(|(track, _)| *track)
+                .collect();
+            match (at.as_slice(), tracks) {
+                ([track], _) => Some(*track),
+                (_, [(only, _)]) => Some(*only),
+                _ => None,
+            }
+        };
+        let track = named
+            .or_else(stamped)
+            .or(after)
+            .unwrap_or("stable")
+            .to_string();
+        (service, track)
     }
+
+    /// The service and track whose pin is this stamped object's commit,
+    /// when exactly one is.
+    fn pinned_at<'k>(&self, known: &Known<'k>) -> Option<(&'k str, &'k str)> {
+        if !self.stamped {
+            return None;
+        }
+        let commit = self.annotation.as_deref()?.to_ascii_lowercase();
+        if commit.len() < 7 {
+            return None;
+        }
+        let mut found = known.tracks.iter().flat_map(|(service, tracks)| {
+            tracks
+                .iter()
+                .filter(|(_, pinned)| pinned.starts_with(&commit))
+                .map(move |(track, _)| (*service, *track))
+        });
+        match (found.next(), found.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// What a live object is read against: the services snapset knows (of
+/// snapset.kdl and the snapshot) and each one's tracks in the snapshot with
+/// their pinned commits (full hex).
+#[derive(Debug, Default)]
+pub struct Known<'a> {
+    pub services: Vec<&'a str>,
+    pub tracks: BTreeMap<&'a str, Vec<(&'a str, String)>>,
 }
 
 /// The tag of an image reference when it is a commit hash (7 to 40 hex
@@ -356,14 +434,80 @@ mod tests {
             app: app.map(Into::into),
             version: version.map(Into::into),
             annotation: None,
+            stamped: false,
             images: Vec::new(),
             replicas: None,
         }
     }
 
+    const CART: &str = "c000000000000000000000000000000000000000";
+    const STABLE: &str = "a000000000000000000000000000000000000000";
+    const CANARY: &str = "b000000000000000000000000000000000000000";
+
+    fn known() -> Known<'static> {
+        Known {
+            services: vec!["tower", "tower-edge", "cart", "mailer"],
+            tracks: [
+                ("cart", vec![("stable", CART.to_string())]),
+                (
+                    "tower",
+                    vec![
+                        ("stable", STABLE.to_string()),
+                        ("canary", CANARY.to_string()),
+                    ],
+                ),
+                ("mailer", vec![("stable", "d".repeat(40))]),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
     fn id(d: &LiveDeployment) -> (String, String) {
-        let known = ["tower", "tower-edge", "cart"];
-        d.identify(&known)
+        d.identify(&known())
+    }
+
+    /// An object snapset rendered: its managed-by label or commit annotation.
+    fn stamped(name: &str, app: Option<&str>, commit: Option<&str>) -> LiveDeployment {
+        LiveDeployment {
+            annotation: commit.map(Into::into),
+            stamped: true,
+            ..live(name, app, None)
+        }
+    }
+
+    #[test]
+    fn objects_snapset_stamped_are_read_by_their_stamps() {
+        // A CronJob of a one-track service, named as its template likes,
+        // with or without labels, running the pin or not.
+        let old = "e".repeat(40);
+        for d in [
+            stamped("mailer-nightly", None, Some(&"d".repeat(40))),
+            stamped("mailer-nightly", Some("mailer"), Some(&old)),
+            stamped("mailer-nightly", None, None),
+        ] {
+            assert_eq!(id(&d), pair("mailer", "stable"), "{d:?}");
+        }
+        // A track of several, found by its commit, or by its name after the
+        // service's.
+        assert_eq!(
+            id(&stamped("tower-jobs", None, Some(&CANARY[..10]))),
+            pair("tower", "canary")
+        );
+        assert_eq!(
+            id(&stamped("tower-canary-jobs", None, Some(&old))),
+            pair("tower", "canary")
+        );
+        // A name of no service: the track pinned at its commit says which.
+        assert_eq!(
+            id(&stamped("nightly-report", None, Some(&CART[..12]))),
+            pair("cart", "stable")
+        );
+        // Not stamped: the name alone, as before.
+        assert_eq!(
+            id(&live("mailer-nightly", None, None)),
+            pair("mailer", "nightly")
+        );
     }
 
     fn pair(s: &str, t: &str) -> (String, String) {

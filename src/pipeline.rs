@@ -44,7 +44,8 @@ pub fn compile(
     let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
-    let schemas = Schemas::load(&workspace.root, &mut session.sources)?;
+    let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
+    session.warnings.append(&mut schemas.warnings);
     // The untouched-path check reads two trees per pin; it overlaps the
     // render.
     let (warnings, rendered) = rayon::join(

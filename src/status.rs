@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{PinError, Repo};
-use crate::live::LiveDeployment;
+use crate::live::{Known, LiveDeployment};
 use crate::resolve::{PinnedSnapshot, Repos};
 
 /// How a live track relates to the snapshot's.
@@ -116,9 +116,24 @@ pub fn compare(
     known: &[&str],
     namespace: Option<&str>,
 ) -> Result<Vec<Row>> {
+    let known = Known {
+        services: known.to_vec(),
+        tracks: snapshot
+            .services
+            .iter()
+            .map(|s| {
+                let tracks = s
+                    .tracks
+                    .iter()
+                    .map(|t| (t.name.as_str(), t.commit.to_string()))
+                    .collect();
+                (s.name.as_str(), tracks)
+            })
+            .collect(),
+    };
     let mut by_track: BTreeMap<(String, String), Vec<&LiveDeployment>> = BTreeMap::new();
     for d in live {
-        by_track.entry(d.identify(known)).or_default().push(d);
+        by_track.entry(d.identify(&known)).or_default().push(d);
     }
     let mut rows = Vec::new();
     for service in &snapshot.services {

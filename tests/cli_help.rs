@@ -168,3 +168,82 @@ fn man_pages_render() {
         assert!(text.contains("Examples:"), "{}: {text}", page.display());
     }
 }
+
+/// Help is written for users: no issue numbers of snapset's own tracker,
+/// and every argument and option says what it is.
+#[test]
+fn every_help_text_speaks_to_users() {
+    let mut all = vec![Vec::new()];
+    paths(&snapset::command_line::command(), &[], &mut all);
+    for path in &all {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let text = String::from_utf8_lossy(&snapset(&args).stdout).into_owned();
+        let numbered = text
+            .match_indices('#')
+            .any(|(at, _)| text[at + 1..].starts_with(|c: char| c.is_ascii_digit()));
+        assert!(
+            !text.to_lowercase().contains("issue") && !numbered,
+            "`snapset {}` --help names an issue:\n{text}",
+            path.join(" ")
+        );
+    }
+    fn documented(cmd: &clap::Command, path: &str) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.is_hide_set() || id == "help" || id == "version" {
+                continue;
+            }
+            assert!(
+                arg.get_help().is_some() || arg.get_long_help().is_some(),
+                "`snapset {path}`: {id} has no help text"
+            );
+        }
+        for sub in cmd.get_subcommands() {
+            documented(sub, format!("{path} {}", sub.get_name()).trim());
+        }
+    }
+    documented(&snapset::command_line::command(), "");
+    let explain = String::from_utf8_lossy(&snapset(&["explain", "--help"]).stdout).into_owned();
+    assert!(
+        explain.contains("<SERVICE>  A service of the environment's snapshot"),
+        "{explain}"
+    );
+    assert!(explain.contains("--env <E>  "), "{explain}");
+}
+
+/// `templates show` prints a built-in template as shipped, to start one's
+/// own from; `templates list` says what renders in a workspace.
+#[test]
+fn templates_show_prints_a_built_in_and_list_names_every_template() {
+    let out = snapset(&["templates", "show", "track/deployment"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        include_str!("../src/render/templates/track/deployment.yaml.j2")
+    );
+    let out = snapset(&["templates", "show", "virtualservice"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        include_str!("../src/render/templates/service/virtualservice.yaml.j2")
+    );
+    let out = snapset(&["templates", "show", "deploymnt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown built-in template `deploymnt`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `deployment`?"), "{err}");
+
+    let (ws, _) = TestWorkspace::shop();
+    ws.write(
+        "templates/track/deployment.yaml.j2",
+        include_str!("../src/render/templates/track/deployment.yaml.j2"),
+    );
+    ws.write("templates/service/configmap.yaml.j2", "");
+    ws.write("templates/worker/track/cronjob.yaml.j2", "");
+    let run = ws.run(&["templates", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("templates_list", run.stdout);
+}

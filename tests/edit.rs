@@ -275,7 +275,7 @@ fn bump_refuses_unknown_names_with_exit_2_and_writes_nothing() {
         ),
         (
             &["bump", "s1", "cart", "--to", "nope"],
-            "unknown revision `nope` in the git repository ../shop.git",
+            "unknown revision `nope` in the repository ../shop.git",
         ),
     ];
     for (args, message) in cases {
@@ -394,9 +394,15 @@ fn snapshot_new_from_another_keeps_its_text_and_changes_the_name() {
     let (ws, _, text) = shop_by_hand();
     let run = ws.run(&["snapshot", "new", "s2", "--from", "s1"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The header comment described s1; the copy says where it comes from.
+    let body = &text[text.find("snapshot   ").unwrap()..];
     assert_eq!(
         ws.read("snapshots/s2.kdl"),
-        text.replace("snapshot   \"s1\"{", "snapshot   \"s2\"{")
+        format!(
+            "// Started by `snapset snapshot new s2 --from s1`: a copy of snapshots/s1.kdl\n\
+             // (pins, comments and layout). Move a service with `snapset bump s2 SERVICE`.\n{}",
+            body.replace("snapshot   \"s1\"{", "snapshot   \"s2\"{")
+        )
     );
     assert_eq!(ws.read("snapshots/s1.kdl"), text);
 
@@ -489,5 +495,66 @@ fn promote_refuses_what_does_not_exist_or_resolve() {
             .contains("commit `deadbeefde` is not in the repository"),
         "{}",
         run.stderr
+    );
+}
+
+/// A canary pinned on a branch of its own is not pulled back onto HEAD's
+/// history by a bump of every track: it stays, with a warning at its pin;
+/// naming the track still moves it.
+#[test]
+fn bump_all_leaves_a_canary_that_lives_on_a_branch() {
+    let (mut ws, shop, _) = shop_by_hand();
+    let g = &mut ws.git;
+    g.branch("canary", &shop.tower1);
+    g.checkout_branch("canary");
+    let canary = g.commit(
+        "tower: try the new router",
+        &[("services/tower/main.go", "package tower // canary\n")],
+    );
+    g.checkout_branch("main");
+    let text = hand_written(
+        &shop.cart2[..10],
+        &shop.taxe2,
+        &shop.tower1[..7],
+        &canary[..12],
+    );
+    ws.write("snapshots/s1.kdl", &text);
+
+    let run = ws.run(&["bump", "s1", "--all"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // stable moves to HEAD's newest tower commit (a 7-digit pin grows to
+    // 10); the canary stays.
+    assert_eq!(
+        ws.read("snapshots/s1.kdl"),
+        hand_written(
+            &shop.cart2[..10],
+            &shop.taxe2,
+            &shop.tower2[..10],
+            &canary[..12]
+        )
+    );
+    assert!(!run.stdout.contains("tower/canary:"), "{}", run.stdout);
+    insta::assert_snapshot!(
+        "bump_all_leaves_a_canary_on_its_branch",
+        common::workspace::redact(&run.stderr, &ws)
+    );
+    // The same without --all, for every track of tower.
+    ws.write("snapshots/s1.kdl", &text);
+    let run = ws.run(&["bump", "s1", "tower"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("tower/canary stays at"),
+        "{}",
+        run.stderr
+    );
+    assert!(ws.read("snapshots/s1.kdl").contains(&canary[..12]));
+    // Naming the track moves it, as asked.
+    let run = ws.run(&["bump", "s1", "tower", "--track", "canary"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.read("snapshots/s1.kdl").contains(&canary[..12]));
+    assert!(
+        run.stdout.contains("not reachable from HEAD"),
+        "{}",
+        run.stdout
     );
 }

@@ -874,3 +874,172 @@ fn a_block_on_one_line_needs_its_semicolons() {
         "{annotations}"
     );
 }
+
+#[test]
+fn replicas_that_are_not_a_whole_number() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws
+            .read("varsets/prod.kdl")
+            .replace("replicas 3", "replicas \"three\"");
+        ws.write("varsets/prod.kdl", &text);
+    }));
+}
+
+/// A varset line in the shop's prod varset: what a team writes where a
+/// quantity belongs.
+fn prod_vars(ws: &TestWorkspace, vars: &str) {
+    let text = ws.read("varsets/prod.kdl").replace(
+        "        replicas 3\n",
+        &format!("        replicas 3\n{vars}"),
+    );
+    ws.write("varsets/prod.kdl", &text);
+}
+
+#[test]
+fn a_cpu_that_is_not_a_quantity() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(ws, "        cpu \"lots\"\n")));
+}
+
+#[test]
+fn a_memory_in_bytes_with_a_b() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(ws, "        memory \"1Gb\"\n")));
+}
+
+#[test]
+fn a_resource_name_a_container_cannot_request() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(
+        ws,
+        "        resources {\n            requests { cpuu \"250m\"; }\n        }\n"
+    )));
+}
+
+#[test]
+fn a_request_above_its_limit() {
+    insta::assert_snapshot!(broken(|ws, _| prod_vars(
+        ws,
+        "        memory \"2Gi\"\n        memory-limit \"1Gi\"\n"
+    )));
+}
+
+#[test]
+fn a_min_available_that_is_neither_a_count_nor_a_percentage() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+        "templates/service/pdb.yaml.j2",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{ service.name }}\nspec:\n  minAvailable: \"half\"\n  selector:\n    matchLabels:\n      app: {{ service.name }}\n",
+    )
+    }));
+}
+
+#[test]
+fn a_probe_on_a_port_name_that_is_not_one() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/track/deployment.yaml.j2",
+            &include_str!("../src/render/templates/track/deployment.yaml.j2").replace(
+                "              port: http\n",
+                "              port: HTTP_PORT\n",
+            ),
+        );
+        prod_vars(ws, "        readiness-path \"/ready\"\n");
+    }));
+}
+
+/// A service without a port asked for an HTTP probe by a varset: the
+/// built-in Deployment would probe the port `http` it does not declare.
+#[test]
+fn a_probe_for_a_service_without_a_port() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        let text = ws.read("snapset.kdl").replace(
+            "service \"taxe\"  path=\"services/taxe\"  port=8080",
+            "service \"taxe\"  path=\"services/taxe\"",
+        );
+        ws.write("snapset.kdl", &text);
+        prod_vars(ws, "        liveness-path \"/healthz\"\n");
+    }));
+}
+
+/// The way out the error names: `null` for the service without a port.
+#[test]
+fn a_probe_removed_for_the_service_without_a_port_renders() {
+    let (ws, _) = TestWorkspace::shop();
+    let text = ws.read("snapset.kdl").replace(
+        "service \"taxe\"  path=\"services/taxe\"  port=8080",
+        "service \"taxe\"  path=\"services/taxe\"",
+    );
+    ws.write("snapset.kdl", &text);
+    prod_vars(
+        &ws,
+        "        liveness-path \"/healthz\"\n    }\n    service \"taxe\" {\n        vars { liveness-path null; }\n",
+    );
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.read("out/prod/taxe/deployment.yaml").contains("Probe"));
+    assert!(
+        ws.read("out/prod/cart/deployment.yaml")
+            .contains("livenessProbe")
+    );
+}
+
+/// A template's probe on a port name its container does not declare: the
+/// API server accepts it, the kubelet never finds the port.
+#[test]
+fn a_template_probe_on_an_undeclared_port() {
+    insta::assert_snapshot!(broken(|ws, _| {
+        ws.write(
+            "templates/track/deployment.yaml.j2",
+            &include_str!("../src/render/templates/track/deployment.yaml.j2").replace(
+                "              port: http\n",
+                "              port: metrics\n",
+            ),
+        );
+        prod_vars(ws, "        readiness-path \"/ready\"\n");
+    }));
+}
+
+/// Vendors ship `.yml` and folders: both are read, and any other file of
+/// crds/ is a warning that names it.
+#[test]
+fn crds_in_yml_files_and_folders_are_read_and_other_files_named() {
+    let (ws, _) = TestWorkspace::shop();
+    widget(&ws, "  size: 3\n");
+    ws.remove("crds/widgets.yaml");
+    ws.write("crds/vendor/v1.2/widgets.yml", WIDGET_CRD);
+    ws.write("crds/README.md", "where these CRDs come from\n");
+    ws.write("crds/vendor/bundle.json", "{}\n");
+    ws.write("crds/.gitkeep", "");
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        ws.read("out/dev/cart/widget.yaml")
+            .contains("kind: \"Widget\"")
+    );
+    insta::assert_snapshot!(run.stderr);
+    // A CRD of a sub-folder is a CRD like any other: a violation is an
+    // error at its template line.
+    widget(&ws, "  size: 30\n");
+    ws.remove("crds/widgets.yaml");
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("greater than the maximum"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A link back to crds/ itself is read once, not until the stack runs out.
+#[test]
+fn a_crds_folder_linking_to_itself() {
+    let (ws, _) = TestWorkspace::shop();
+    widget(&ws, "  size: 3\n");
+    std::os::unix::fs::symlink(".", ws.path("crds/again")).unwrap();
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("crds/again is not read: it links to a folder of crds/ read already"),
+        "{}",
+        run.stderr
+    );
+}

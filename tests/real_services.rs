@@ -541,3 +541,128 @@ subjects:
     let again = ws.run(&["render", "--env", "dev", "--check"]);
     assert_eq!(again.code, 0, "{}", again.stdout);
 }
+
+/// `replicas null` where an HPA scales: no `spec.replicas` in the
+/// Deployment (the built-in and a replaced one alike), none in
+/// snapshot.json, and `explain` shows where it was removed.
+#[test]
+fn replicas_null_leaves_the_replicas_to_the_autoscaler() {
+    let ws = real();
+    let prod = ws.read("varsets/prod.kdl").replace(
+        "        hpa { min 2;",
+        "        replicas null\n        hpa { min 2;",
+    );
+    ws.write("varsets/prod.kdl", &prod);
+    // tower's canary pins its own count: a track's `replicas=` still wins.
+    let snapshot = ws
+        .read("snapshots/s1.kdl")
+        .replace("weight=10\n", "weight=10 replicas=1\n");
+    ws.write("snapshots/s1.kdl", &snapshot);
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cart = ws.read("out/prod/cart/deployment.yaml");
+    assert!(!cart.contains("replicas"), "{cart}");
+    assert!(
+        ws.read("out/dev/cart/deployment.yaml")
+            .contains("  replicas: 1\n")
+    );
+    assert!(
+        ws.read("out/prod/tower/deployment-canary.yaml")
+            .contains("  replicas: 1\n")
+    );
+    assert!(
+        !ws.read("out/prod/tower/deployment-stable.yaml")
+            .contains("replicas")
+    );
+    let json: serde_json::Value = serde_json::from_str(&ws.read("out/prod/snapshot.json")).unwrap();
+    let cart = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "cart")
+        .unwrap();
+    assert!(cart["tracks"][0].get("replicas").is_none(), "{cart}");
+    assert!(cart["vars"].get("replicas").is_none(), "{cart}");
+    let explain = ws.run(&["explain", "--env", "prod", "cart", "replicas"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    insta::assert_snapshot!("explain_replicas_null", explain.stdout);
+
+    // A replaced Deployment reads `track.replicas` as none.
+    ws.write(
+        "templates/track/deployment.yaml.j2",
+        &snapset_builtin_deployment(),
+    );
+    let run = ws.run(&["render", "--check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+/// The built-in Deployment template, as `snapset templates show` prints it.
+fn snapset_builtin_deployment() -> String {
+    include_str!("../src/render/templates/track/deployment.yaml.j2").to_string()
+}
+
+/// Service scope sees the service: `name` is the service's and `track` is
+/// none, even after a track template (the HPA) rendered for each track.
+#[test]
+fn service_scope_sees_no_track_after_track_templates() {
+    let ws = real();
+    ws.write(
+        "templates/service/whoami.yaml.j2",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ name ~ "-whoami" }}
+data:
+  TRACK: {{ "none" if track is none else track.name }}
+"#,
+    );
+    let run = ws.run(&["render", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tower = ws.read("out/prod/tower/whoami.yaml");
+    assert!(tower.contains("name: \"tower-whoami\""), "{tower}");
+    assert!(tower.contains("TRACK: \"none\""), "{tower}");
+}
+
+/// A CronJob of a set whose template names it freely and sets no `app` or
+/// `version` label is recognised by snapset's stamps: `same`, not
+/// `not-in-snapshot` beside a `missing` mailer.
+#[test]
+fn status_recognises_a_worker_by_its_stamps_not_its_labels() {
+    let ws = real();
+    let cronjob = ws.read("templates/worker/track/cronjob.yaml.j2").replace(
+        "  name: {{ name }}\n",
+        "  name: {{ name ~ \"-nightly\" }}\n",
+    );
+    ws.write("templates/worker/track/cronjob.yaml.j2", &cronjob);
+    assert_eq!(ws.run(&["render", "--env", "prod"]).code, 0);
+    let mailer = live_object(&ws, "out/prod/mailer/cronjob.yaml", serde_json::Value::Null);
+    assert_eq!(mailer["metadata"]["name"], "mailer-nightly");
+    assert!(
+        mailer["metadata"]["labels"].get("app").is_none(),
+        "{mailer}"
+    );
+    ws.write(
+        "live.json",
+        &serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [mailer]}).to_string(),
+    );
+    let run = ws.run(&[
+        "status",
+        "--env",
+        "prod",
+        "--live",
+        "live.json",
+        "--format",
+        "json",
+    ]);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mailer: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["service"] == "mailer")
+        .collect();
+    assert_eq!(mailer.len(), 1, "{rows:#}");
+    assert_eq!(mailer[0]["track"], "stable");
+    assert_eq!(mailer[0]["state"], "same");
+    assert_eq!(mailer[0]["deployment"], "mailer-nightly");
+}

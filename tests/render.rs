@@ -309,3 +309,21 @@ fn a_probe_period_that_is_not_a_number_is_refused() {
     assert_eq!(run.code, 2);
     insta::assert_snapshot!(common::workspace::redact(&run.stderr, &ws));
 }
+
+/// Counts say "1 environment", not "1 environments".
+#[test]
+fn one_environment_is_counted_in_the_singular() {
+    let (ws, _) = TestWorkspace::shop();
+    let run = ws.run(&["render", "--env", "dev"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "rendered 1 environment (8 files): 8 changed\n");
+    let run = ws.run(&["check", "--env", "dev"]);
+    assert_eq!(run.stdout, "ok: 1 environment, 8 files\n");
+    let run = ws.run(&["diff", "--env", "dev"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("no changes: 1 environment (8 files)"),
+        "{}",
+        run.stdout
+    );
+}

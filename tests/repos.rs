@@ -305,3 +305,68 @@ fn a_shallow_clone_without_the_pinned_commit_is_an_error() {
     t.ws.write("snapset.kdl", &config);
     insta::assert_snapshot!("shallow_walk", fails(&t.ws, &["snapshot", "new", "s2"]));
 }
+
+/// The default repository is the workspace itself (`repo` left out, or
+/// `repo "."`): errors, `status` and the release page name it in words,
+/// never as a bare `.`.
+#[test]
+fn the_workspace_s_own_repository_is_named_in_words() {
+    use common::git_fixture::GitFixture;
+    let ws = TestWorkspace::empty();
+    let mut repo = GitFixture::init(&ws.root);
+    let cart = repo.commit(
+        "cart: first",
+        &[("services/cart/main.go", "package cart\n")],
+    );
+    ws.write(
+        "snapset.kdl",
+        "service \"cart\" path=\"services/cart\" port=8080\nenvironment \"dev\" snapshot=\"s1\" varset=\"dev\"\n",
+    );
+    ws.write("varsets/dev.kdl", "varset \"dev\" {\n}\n");
+    ws.write(
+        "snapshots/s1.kdl",
+        "snapshot \"s1\" {\n    service \"cart\" commit=\"deadbeef00\"\n}\n",
+    );
+    let missing = fails(&ws, &["check"]);
+    assert!(
+        missing.contains("commit `deadbeef00` is not in the workspace's repository"),
+        "{missing}"
+    );
+    // `repo "."` written out is the same repository, named the same way.
+    ws.write(
+        "snapset.kdl",
+        &format!("repo \".\"\n{}", ws.read("snapset.kdl")),
+    );
+    assert_eq!(fails(&ws, &["check"]), missing);
+
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!(
+            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n}}\n",
+            &cart[..10]
+        ),
+    );
+    let live = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "cart", "namespace": "dev", "labels": {"app": "cart"},
+                     "annotations": {"snapset.dev/commit": "0123456789abcdef"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "cart", "image": "cart:1"}]}}}
+    });
+    ws.write("live.json", &live.to_string());
+    let run = ws.run(&["status", "--env", "dev", "--live", "live.json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("(not a commit of the workspace's repository)"),
+        "{}",
+        run.stdout
+    );
+    ok(&ws, &["report", "-o", "page.html"]);
+    let page = ws.read("page.html");
+    assert!(
+        page.contains("commits of the workspace&#39;s repository")
+            || page.contains("commits of the workspace's repository"),
+        "{page}"
+    );
+    assert!(!page.contains("<code>.</code>"), "{page}");
+}

@@ -54,10 +54,13 @@ impl BumpCommand {
         placed.sort_unstable();
         placed.dedup();
         let mut newest: HashMap<(usize, &str), Option<Oid>> = HashMap::new();
+        // REF's commit in each repository.
+        let mut tips: HashMap<usize, Oid> = HashMap::new();
         let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
         for &at in &placed {
             let repo = &repos.all()[at];
             let from = edit::resolve_ref(repo, reference)?;
+            tips.insert(at, from);
             let mine: Vec<&Target> = targets.iter().filter(|t| t.repo == at).collect();
             let mut paths: Vec<&str> = mine.iter().map(|t| t.path).collect();
             paths.sort_unstable();
@@ -117,7 +120,7 @@ impl BumpCommand {
                     service: target.service.name.value.clone(),
                     path: target.path.to_string(),
                     reference: reference.to_string(),
-                    repo: repo.display.clone(),
+                    repo: repo.phrase(),
                 }));
                 continue;
             };
@@ -135,6 +138,35 @@ impl BumpCommand {
                 ));
                 continue;
             }
+            let ranges = old.map(|old| {
+                (
+                    &between[&(old, new, target.path)],
+                    &between[&(new, old, target.path)],
+                )
+            });
+            // A track pinned off REF's history (a canary on its branch) is
+            // not moved back onto REF by a bump of every track: only one
+            // that names it (`--track`, or its one-track service) moves it.
+            if let (Some(old), Some((forward, _))) = (old, ranges)
+                && !forward.hide_reachable
+                && keeps_off_ref(&args, target)
+                && !repo.contains(tips[&target.repo], old)?
+            {
+                session.warnings.push(Error::at(
+                    ErrorKind::PinLeftOffRef {
+                        target: target.label(),
+                        commit: short(old),
+                        reference: reference.to_string(),
+                        bump: format!(
+                            "{} {} --track {}",
+                            snapshot.name.value, target.service.name.value, target.track.name.value
+                        ),
+                    },
+                    &pinned.loc,
+                    format!("not reachable from {reference}"),
+                ));
+                continue;
+            }
             let text = edit::pin_text(repo, new, pinned.value.len());
             edits.push(Replace::string(&before, pinned.loc.span.clone(), &text));
             expected.push((
@@ -142,12 +174,6 @@ impl BumpCommand {
                 target.track.name.value.clone(),
                 text,
             ));
-            let ranges = old.map(|old| {
-                (
-                    &between[&(old, new, target.path)],
-                    &between[&(new, old, target.path)],
-                )
-            });
             report.extend(describe(repo, target, old, new, reference, ranges));
             if old
                 .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
@@ -182,6 +208,13 @@ impl BumpCommand {
         }
         Ok(crate::EXIT_OK)
     }
+}
+
+/// Whether a pin off REF's history stays: with `--all`, or for every track
+/// of a service of several tracks bumped without `--track`. A bump that
+/// names the pin (`--track`, a one-track service) moves it as asked.
+fn keeps_off_ref(args: &BumpArgs, target: &Target) -> bool {
+    args.all || (args.track.is_none() && target.service.tracks.len() > 1)
 }
 
 /// The values to move, in the order of the file: every track of the named

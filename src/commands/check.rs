@@ -7,6 +7,7 @@ use crate::Session;
 use crate::cli::CheckArgs;
 use crate::error::Result;
 use crate::pipeline;
+use crate::words::count;
 
 pub struct CheckCommand;
 
@@ -19,9 +20,9 @@ impl CheckCommand {
         }
         let files: usize = compiled.rendered.iter().map(|e| e.files.len()).sum();
         println!(
-            "ok: {} environments, {} files",
-            compiled.rendered.len(),
-            files
+            "ok: {}, {}",
+            count(compiled.rendered.len(), "environment", "environments"),
+            count(files, "file", "files")
         );
         Ok(crate::EXIT_OK)
     }

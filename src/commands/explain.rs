@@ -15,9 +15,9 @@ use crate::pipeline;
 use crate::resolve::Repos;
 use crate::resolve::layers::Setting;
 use crate::resolve::{
-    Layered, Origin, ResolvedEnvironment, Resolver, VarEntry, VarPath, Vars, select,
+    Layered, Origin, ResolvedEnvironment, Resolver, Settings, VarEntry, VarPath, Vars, select,
 };
-use crate::sources::{Loc, Sources};
+use crate::sources::{Loc, Sources, Spanned};
 
 pub struct ExplainCommand;
 
@@ -27,7 +27,7 @@ struct Finding {
     kind: &'static str,
     /// What was found: KEY, or the feature a `FEATURE_X` variable renders.
     name: String,
-    /// For values that differ per track: `replicas` set on a track, `commit`, `image`.
+    /// For values that differ per track: a track's own block or `replicas=`, `commit`, `image`.
     track: Option<String>,
     /// The effective setting first, then those it overrode, highest first.
     settings: Vec<Shown>,
@@ -137,60 +137,31 @@ fn find(
         .expect("a resolved service is pinned");
     let mut found = Vec::new();
 
-    let vars = var_findings(&settings.vars, key);
-    if key == "replicas" && !vars.is_empty() && source.tracks.iter().any(|t| t.replicas.is_some()) {
-        // A track's `replicas=` in the snapshot beats the varsets.
-        let var = &vars[0];
-        for track in &source.tracks {
-            let mut shown = Vec::new();
-            if let Some(r) = &track.replicas {
-                let (text, json) = scalar(&Scalar::Int(r.value));
-                shown.push(Shown {
-                    text,
-                    json,
-                    origin: Origin::At(r.loc.clone()),
-                });
-            }
-            shown.extend(var.settings.iter().map(|s| Shown {
-                text: s.text.clone(),
-                json: s.json.clone(),
-                origin: s.origin.clone(),
+    // The service's values; per track when a track's own block in the
+    // snapshot (`vars`, `env`, `feature`, or `replicas=`) makes KEY differ.
+    let shared = value_findings(settings, key, None);
+    let per_track: Vec<(&str, Vec<Finding>)> = resolved
+        .tracks
+        .iter()
+        .map(|t| {
+            let replicas = source
+                .tracks
+                .iter()
+                .find(|w| w.name.value == t.name)
+                .and_then(|w| w.replicas.as_ref());
+            let own = value_findings(resolved.settings_of(t), key, replicas);
+            (t.name.as_str(), own)
+        })
+        .collect();
+    if per_track.iter().any(|(_, own)| !same(own, &shared)) {
+        for (track, own) in per_track {
+            found.extend(own.into_iter().map(|f| Finding {
+                track: Some(track.to_string()),
+                ..f
             }));
-            found.push(Finding {
-                kind: "var",
-                name: key.to_string(),
-                track: Some(track.name.value.clone()),
-                settings: shown,
-            });
         }
     } else {
-        found.extend(vars);
-    }
-    if let Some(var) = settings.env.get(key) {
-        found.push(Finding {
-            kind: "env",
-            name: key.to_string(),
-            track: None,
-            settings: layered(var, env_source),
-        });
-    }
-    let feature = settings.features.get_key_value(key).or_else(|| {
-        if found.is_empty() {
-            settings
-                .features
-                .iter()
-                .find(|(name, _)| feature_env_name(name) == key)
-        } else {
-            None
-        }
-    });
-    if let Some((name, f)) = feature {
-        found.push(Finding {
-            kind: "feature",
-            name: name.clone(),
-            track: None,
-            settings: layered(f, boolean),
-        });
+        found.extend(shared);
     }
     if key == "namespace" {
         found.push(Finding {
@@ -221,13 +192,18 @@ fn find(
         }
     }
     if found.is_empty() {
-        let mut known: Vec<String> = settings
-            .vars
-            .iter()
-            .filter(|(_, l)| *l.effective() != VarEntry::Map)
-            .map(|(path, _)| path.join("."))
-            .chain(settings.env.keys().cloned())
-            .chain(settings.features.keys().cloned())
+        let every = std::iter::once(settings)
+            .chain(resolved.tracks.iter().filter_map(|t| t.settings.as_ref()));
+        let mut known: Vec<String> = every
+            .flat_map(|settings| {
+                settings
+                    .vars
+                    .iter()
+                    .filter(|(_, l)| *l.effective() != VarEntry::Map)
+                    .map(|(path, _)| path.join("."))
+                    .chain(settings.env.keys().cloned())
+                    .chain(settings.features.keys().cloned())
+            })
             .chain(["namespace", "commit", "image"].map(String::from))
             .collect();
         known.sort();
@@ -239,6 +215,71 @@ fn find(
         }));
     }
     Ok(found)
+}
+
+/// What KEY names among one set of values (a service's, or a track's):
+/// variables, container variables and features. `replicas` is the track's
+/// `replicas=` when it has one: it beats the varsets.
+fn value_findings(settings: &Settings, key: &str, replicas: Option<&Spanned<i64>>) -> Vec<Finding> {
+    let mut found = var_findings(&settings.vars, key);
+    if let (Some(r), "replicas") = (replicas, key) {
+        let (text, json) = scalar(&Scalar::Int(r.value));
+        let written = Shown {
+            text,
+            json,
+            origin: Origin::At(r.loc.clone()),
+        };
+        match found.iter_mut().find(|f| f.name == key) {
+            Some(var) => var.settings.insert(0, written),
+            None => found.push(Finding {
+                kind: "var",
+                name: key.to_string(),
+                track: None,
+                settings: vec![written],
+            }),
+        }
+    }
+    if let Some(var) = settings.env.get(key) {
+        found.push(Finding {
+            kind: "env",
+            name: key.to_string(),
+            track: None,
+            settings: layered(var, env_source),
+        });
+    }
+    let feature = settings.features.get_key_value(key).or_else(|| {
+        if found.is_empty() {
+            settings
+                .features
+                .iter()
+                .find(|(name, _)| feature_env_name(name) == key)
+        } else {
+            None
+        }
+    });
+    if let Some((name, f)) = feature {
+        found.push(Finding {
+            kind: "feature",
+            name: name.clone(),
+            track: None,
+            settings: layered(f, boolean),
+        });
+    }
+    found
+}
+
+/// Whether two lists of findings show the same values from the same places.
+fn same(a: &[Finding], b: &[Finding]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.kind == y.kind
+                && x.name == y.name
+                && x.settings.len() == y.settings.len()
+                && x.settings
+                    .iter()
+                    .zip(&y.settings)
+                    .all(|(s, t)| s.text == t.text && s.origin == t.origin)
+        })
 }
 
 /// The variable at dotted path `key`, or every leaf under it when it is a

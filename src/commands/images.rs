@@ -142,8 +142,8 @@ fn table(found: &[Found], session: &Session) -> String {
         String::new()
     };
     out.push_str(&format!(
-        "{} images: {} present{from_cache}, {missing} missing\n",
-        found.len(),
+        "{}: {} present{from_cache}, {missing} missing\n",
+        crate::words::count(found.len(), "image", "images"),
         found.len() - missing,
     ));
     out

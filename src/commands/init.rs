@@ -66,7 +66,7 @@ impl InitCommand {
                     service: service.name.clone(),
                     path: service.path.clone(),
                     reference: "HEAD".into(),
-                    repo: repo.display.clone(),
+                    repo: repo.phrase(),
                 })
             })?;
             pins.push((

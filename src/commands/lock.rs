@@ -13,6 +13,7 @@ use crate::load::image_lock;
 use crate::pipeline;
 use crate::registry::reference::split_tag;
 use crate::registry::{Client, ImageCache, Options, uses};
+use crate::words::count;
 
 pub struct LockCommand;
 
@@ -63,9 +64,9 @@ impl LockCommand {
         let current = std::fs::read_to_string(&path).ok();
         if current.as_deref() == Some(text.as_str()) {
             println!(
-                "{} is up to date ({} images)",
+                "{} is up to date ({})",
                 image_lock::FILE,
-                entries.len()
+                count(entries.len(), "image", "images")
             );
             return Ok(crate::EXIT_OK);
         }
@@ -80,7 +81,11 @@ impl LockCommand {
             return Ok(crate::EXIT_DIFFERENT);
         }
         write(&path, &text)?;
-        println!("locked {} images in {}", entries.len(), image_lock::FILE);
+        println!(
+            "locked {} in {}",
+            count(entries.len(), "image", "images"),
+            image_lock::FILE
+        );
         Ok(crate::EXIT_OK)
     }
 }

@@ -16,6 +16,7 @@ mod render;
 mod report;
 mod snapshot;
 mod status;
+mod templates;
 
 use crate::Session;
 use crate::cli::{Cli, Command};
@@ -45,5 +46,8 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Report(args) => report::ReportCommand::run(args, dir, session),
         Command::Images(args) => images::ImagesCommand::run(args, dir, session),
         Command::Lock(args) => lock::LockCommand::run(args, dir, session),
+        Command::Templates(command) => {
+            templates::TemplatesCommandRunner::run(command, dir, session)
+        }
     }
 }

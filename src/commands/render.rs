@@ -8,6 +8,7 @@ use crate::cli::RenderArgs;
 use crate::emit::{Change, ChangeKind, Emitter, Leftovers, compare};
 use crate::error::Result;
 use crate::pipeline;
+use crate::words::count;
 
 pub struct RenderCommand;
 
@@ -76,9 +77,9 @@ impl RenderCommand {
         }
         let files: usize = compiled.rendered.iter().map(|r| r.files.len()).sum();
         println!(
-            "rendered {} environments ({} files): {} changed",
-            compiled.rendered.len(),
-            files,
+            "rendered {} ({}): {} changed",
+            count(compiled.rendered.len(), "environment", "environments"),
+            count(files, "file", "files"),
             changes.len()
         );
         Ok(crate::EXIT_OK)

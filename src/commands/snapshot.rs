@@ -43,13 +43,28 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
         Some(from) => {
             let source = ws.snapshot(from)?;
             let file = session.sources.get(source.file);
+            // The comments above the `snapshot` node describe the old
+            // snapshot (its release, how it was started): the copy gets a
+            // header of its own. Comments inside it stay with their pins.
+            let start = file.text[..source.name.loc.span.start]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let header = format!(
+                "// Started by `snapset snapshot new {new} --from {from}`: a copy of {old}\n\
+                 // (pins, comments and layout). Move a service with `snapset bump {new} SERVICE`.\n",
+                new = args.name,
+                from = from.replace(['\r', '\n'], " "),
+                old = file.name.replace(['\r', '\n'], " "),
+            );
             let text = edit::splice(
                 &file.text,
-                &[Replace::string(
-                    &file.text,
-                    source.name.loc.span.clone(),
-                    &args.name,
-                )],
+                &[
+                    Replace {
+                        span: 0..start,
+                        with: header,
+                    },
+                    Replace::string(&file.text, source.name.loc.span.clone(), &args.name),
+                ],
             );
             (text, format!("a copy of {}", file.name))
         }
@@ -118,7 +133,7 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
                 service: service.name.value.clone(),
                 path: service.path.value.clone(),
                 reference: "HEAD".into(),
-                repo: repo.display.clone(),
+                repo: repo.phrase(),
             }));
             continue;
         };

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use crate::emit::ChangeKind;
 
 use super::format_patch::write_hunk;
-use super::format_text::{env_headline, movement_phrase, summary_line, value_phrase};
+use super::format_text::{env_headline, movement_phrase, summary_line, value_owner, value_phrase};
 use super::semantic::{Direction, ServiceChange, TrackChange, short};
 use super::{Diff, EnvDiff, FileDiff, plural};
 
@@ -139,7 +139,11 @@ fn env_summary(out: &mut String, env: &EnvDiff) {
                 .into_iter()
                 .flat_map(move |(kind, changes)| {
                     changes.iter().map(move |v| {
-                        format!("- {} {kind} {}", code(&s.name), code(&value_phrase(v)))
+                        format!(
+                            "- {} {kind} {}",
+                            code(&value_owner(s, v)),
+                            code(&value_phrase(v))
+                        )
                     })
                 })
         })

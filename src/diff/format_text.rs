@@ -75,10 +75,10 @@ pub fn summary_line(diff: &Diff) -> String {
     let t = diff.totals();
     if t.changed() == 0 {
         return format!(
-            "no changes: {} {} ({} files) as in {}",
+            "no changes: {} {} ({}) as in {}",
             t.environments,
             plural(t.environments, "environment", "environments"),
-            t.unchanged,
+            crate::words::count(t.unchanged, "file", "files"),
             against(diff)
         );
     }
@@ -254,7 +254,11 @@ pub fn service_lines(service: &ServiceChange, settings: bool) -> Vec<String> {
             ("feature", &service.features),
         ] {
             for v in changes {
-                lines.push(format!("~ {}: {kind} {}", service.name, value_phrase(v)));
+                lines.push(format!(
+                    "~ {}: {kind} {}",
+                    value_owner(service, v),
+                    value_phrase(v)
+                ));
             }
         }
     }
@@ -263,6 +267,14 @@ pub fn service_lines(service: &ServiceChange, settings: bool) -> Vec<String> {
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or("none".to_string(), |v| v.to_string())
+}
+
+/// `cart`, or `tower/canary` for a value of a track's own block.
+pub fn value_owner(service: &ServiceChange, v: &ValueChange) -> String {
+    match &v.track {
+        Some(track) => format!("{}/{track}", service.name),
+        None => service.name.clone(),
+    }
 }
 
 /// `LOG_LEVEL "info" → "debug"`, `DB_PASSWORD •••• → •••• (masked)`.

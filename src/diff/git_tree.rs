@@ -46,13 +46,6 @@ impl WorkspaceRepo {
         &self.prefix
     }
 
-    fn display(&self) -> PathBuf {
-        self.repo
-            .workdir()
-            .unwrap_or_else(|| self.repo.path())
-            .to_path_buf()
-    }
-
     /// `out/` at `rev` (a branch, tag, hash, `HEAD~1`...).
     pub fn at(&self, rev: &str) -> Result<Committed<'_>> {
         let commit = self
@@ -62,7 +55,7 @@ impl WorkspaceRepo {
             .map_err(|_| {
                 Error::new(ErrorKind::UnknownRevision {
                     rev: rev.to_string(),
-                    repo: self.display(),
+                    repo: crate::git::WORKSPACE_REPO.to_string(),
                 })
             })?;
         let root = commit.tree().map_err(git_error)?;

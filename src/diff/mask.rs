@@ -57,14 +57,24 @@ impl Masker {
         let mut values: Vec<String> = Vec::new();
         for snapshot in snapshots {
             for service in &snapshot.services {
-                for (path, value) in super::var_paths::leaves(&service.vars) {
-                    if looks_secret(&path) {
-                        secret_scalars(value, &mut values);
+                // A track's own values (its snapshot block) hide secrets too.
+                let tracks = service.tracks.iter();
+                let vars = std::iter::once(&service.vars)
+                    .chain(tracks.clone().filter_map(|t| t.vars.as_ref()));
+                let envs =
+                    std::iter::once(&service.env).chain(tracks.filter_map(|t| t.env.as_ref()));
+                for vars in vars {
+                    for (path, value) in super::var_paths::leaves(vars) {
+                        if looks_secret(&path) {
+                            secret_scalars(value, &mut values);
+                        }
                     }
                 }
-                for (name, value) in &service.env {
-                    if let (true, EnvJson::Value(v)) = (looks_secret(name), value) {
-                        values.push(v.clone());
+                for env in envs {
+                    for (name, value) in env {
+                        if let (true, EnvJson::Value(v)) = (looks_secret(name), value) {
+                            values.push(v.clone());
+                        }
                     }
                 }
             }

@@ -114,6 +114,10 @@ pub struct CommitInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValueChange {
     pub name: String,
+    /// The track whose own values changed (its snapshot block); `None`
+    /// for the service's values, which every track without a block shares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track: Option<String>,
     pub old: Option<serde_json::Value>,
     pub new: Option<serde_json::Value>,
     /// The name looks secret: `old` and `new` hold the mask, not the values.
@@ -293,6 +297,7 @@ impl<'r> History<'r> {
             );
             env = values(&o.env, &n.env, env_json, true);
             features = values(&o.features, &n.features, |b| (*b).into(), false);
+            track_values(o, n, &mut vars, &mut env, &mut features);
         }
         if change == ChangeKind::Modified
             && tracks.is_empty()
@@ -357,8 +362,8 @@ impl<'r> History<'r> {
             new_weight: new.and_then(|t| t.weight),
             old_header: old.and_then(header),
             new_header: new.and_then(header),
-            old_replicas: old.map(|t| t.replicas),
-            new_replicas: new.map(|t| t.replicas),
+            old_replicas: old.and_then(|t| t.replicas),
+            new_replicas: new.and_then(|t| t.replicas),
             old_digest: old.and_then(|t| t.digest.clone()),
             new_digest: new.and_then(|t| t.digest.clone()),
         }))
@@ -415,6 +420,70 @@ impl<'r> History<'r> {
     }
 }
 
+/// The changes of the values of each track that has (or had) a snapshot
+/// block of its own, named with the track; a change the service's values
+/// already show is not repeated per track.
+fn track_values(
+    old: &SnapshotJsonService,
+    new: &SnapshotJsonService,
+    vars: &mut Vec<ValueChange>,
+    env: &mut Vec<ValueChange>,
+    features: &mut Vec<ValueChange>,
+) {
+    let leaves = super::var_paths::leaves;
+    let shared = (vars.clone(), env.clone(), features.clone());
+    for n in &new.tracks {
+        let Some(o) = old.tracks.iter().find(|o| o.name == n.name) else {
+            continue;
+        };
+        if o.vars.is_none() && n.vars.is_none() {
+            continue;
+        }
+        let add =
+            |changes: Vec<ValueChange>, shared: &[ValueChange], out: &mut Vec<ValueChange>| {
+                for mut change in changes {
+                    let same = |s: &&ValueChange| {
+                        s.name == change.name && s.old == change.old && s.new == change.new
+                    };
+                    if !shared.iter().any(|s| same(&s)) {
+                        change.track = Some(n.name.clone());
+                        out.push(change);
+                    }
+                }
+            };
+        add(
+            values(
+                &leaves(o.vars.as_ref().unwrap_or(&old.vars)),
+                &leaves(n.vars.as_ref().unwrap_or(&new.vars)),
+                |v| (*v).clone(),
+                true,
+            ),
+            &shared.0,
+            vars,
+        );
+        add(
+            values(
+                o.env.as_ref().unwrap_or(&old.env),
+                n.env.as_ref().unwrap_or(&new.env),
+                env_json,
+                true,
+            ),
+            &shared.1,
+            env,
+        );
+        add(
+            values(
+                o.features.as_ref().unwrap_or(&old.features),
+                n.features.as_ref().unwrap_or(&new.features),
+                |b| (*b).into(),
+                false,
+            ),
+            &shared.2,
+            features,
+        );
+    }
+}
+
 fn by_name(snapshot: Option<&SnapshotJson>) -> BTreeMap<&str, &SnapshotJsonService> {
     snapshot
         .map(|s| s.services.iter().map(|x| (x.name.as_str(), x)).collect())
@@ -441,6 +510,7 @@ fn values<V: PartialEq>(
             let show = |v: Option<&V>| v.map(|v| if masked { MASK.into() } else { json(v) });
             ValueChange {
                 name: name.clone(),
+                track: None,
                 old: show(old.get(name)),
                 new: show(new.get(name)),
                 masked,

@@ -68,7 +68,7 @@ pub fn resolve_ref(repo: &Repo, reference: &str) -> Result<Oid> {
     repo.resolve_ref(reference).ok_or_else(|| {
         Error::new(ErrorKind::UnknownRevision {
             rev: reference.to_string(),
-            repo: repo.display.clone().into(),
+            repo: repo.phrase(),
         })
     })
 }

@@ -6,7 +6,7 @@ mod paths;
 mod tree;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
@@ -15,9 +15,15 @@ pub use paths::Paths;
 use paths::Plan;
 use tree::RawTree;
 
+/// How messages name the workspace's own repository (`repo "."`, the
+/// default): a bare `.` in a sentence reads as punctuation.
+pub const WORKSPACE_REPO: &str = "the workspace's repository";
+
 pub struct Repo {
     repo: Repository,
-    /// As written in snapset.kdl, for messages.
+    /// As written in snapset.kdl (a path or a repository's name), or
+    /// [`WORKSPACE_REPO`] for the workspace itself: what follows "of" in
+    /// messages. [`Repo::phrase`] is the name with its noun.
     pub display: String,
     /// The commits where a shallow clone's history stops: they look like
     /// root commits, and treating them so would invent answers (every path
@@ -71,6 +77,15 @@ impl PinError {
     }
 }
 
+/// "the repository X", or the workspace's repository as it is named.
+pub fn phrase(display: &str) -> String {
+    if display == WORKSPACE_REPO {
+        display.to_string()
+    } else {
+        format!("the repository {display}")
+    }
+}
+
 /// Process-wide libgit2 settings, set once before any thread starts.
 pub fn configure() {
     // libgit2 re-hashes every object it reads; snapset only reads, and
@@ -87,8 +102,19 @@ pub fn git_error(e: git2::Error) -> Error {
     })
 }
 
+/// Whether a repository path as written names the workspace's folder.
+pub fn is_workspace(written: &str) -> bool {
+    matches!(written.trim_end_matches('/'), "." | "")
+}
+
 impl Repo {
+    /// Opens the repository at `path`; `display` is how snapset.kdl wrote it.
     pub fn open(path: &Path, display: &str) -> Result<Repo> {
+        let display = if is_workspace(display) {
+            WORKSPACE_REPO
+        } else {
+            display
+        };
         let repo = Repository::open_ext(
             path,
             git2::RepositoryOpenFlags::NO_SEARCH,
@@ -96,7 +122,7 @@ impl Repo {
         )
         .map_err(|e| {
             Error::new(ErrorKind::Repo {
-                path: PathBuf::from(display),
+                repo: phrase(display),
                 message: e.message().to_string(),
             })
         })?;
@@ -112,6 +138,12 @@ impl Repo {
             trees: Default::default(),
             changed: Default::default(),
         })
+    }
+
+    /// The repository as a sentence names it: "the repository
+    /// demo/shop.git", or "the workspace's repository".
+    pub fn phrase(&self) -> String {
+        phrase(&self.display)
     }
 
     pub fn inner(&self) -> &Repository {
@@ -194,7 +226,7 @@ impl Repo {
         let cut = self.shallow.iter().min().copied().unwrap_or(at).to_string();
         Error::new(ErrorKind::ShallowHistory {
             commit: cut[..8].to_string(),
-            repo: self.display.clone(),
+            repo: self.phrase(),
         })
     }
 
@@ -254,7 +286,7 @@ impl Repo {
         if commit.parent_count() == 0 && self.shallow.contains(&oid) {
             return Err(Error::new(ErrorKind::ShallowHistory {
                 commit: oid.to_string()[..8].to_string(),
-                repo: self.display.clone(),
+                repo: self.phrase(),
             }));
         }
         let before = match commit.parent_ids().next() {

@@ -4,7 +4,7 @@
 
 mod config;
 pub mod image_lock;
-mod input;
+pub(crate) mod input;
 pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub use config::{Config, EnvironmentDecl, RepoDecl, ServiceDecl};
 pub use image_lock::ImageLock;
 pub use kdl::Scalar;
-pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track};
+pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track, TrackSettings};
 pub use vars::{Var, VarValue};
 pub use varset::{EnvSource, EnvVar, Varset, VarsetService};
 

@@ -5,6 +5,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::sources::{FileId, Spanned};
 
 use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
+use super::vars::{Var, vars};
+use super::varset::{EnvVar, env};
 
 #[derive(Debug)]
 pub struct Snapshot {
@@ -33,6 +35,24 @@ pub struct Track {
     pub header: Option<Spanned<String>>,
     pub value: Option<Spanned<String>>,
     pub replicas: Option<Spanned<i64>>,
+    /// What the track's block sets for this track alone (a canary that
+    /// turns a feature on without the stable track).
+    pub own: TrackSettings,
+}
+
+/// The children of a `track` block: values of this track only, layered
+/// over the service's (docs/formats.md, "Precedence").
+#[derive(Debug, Default)]
+pub struct TrackSettings {
+    pub vars: Vec<Var>,
+    pub env: Vec<EnvVar>,
+    pub features: Vec<Feature>,
+}
+
+impl TrackSettings {
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty() && self.env.is_empty() && self.features.is_empty()
+    }
 }
 
 #[derive(Debug)]
@@ -143,6 +163,7 @@ fn service(node: &Node) -> Result<SnapshotService> {
             header: None,
             value: None,
             replicas: node.prop_int("replicas")?,
+            own: TrackSettings::default(),
         }),
         (Some(commit), false) => errors.push(Error::at(
             ErrorKind::Shape {
@@ -183,15 +204,62 @@ fn service(node: &Node) -> Result<SnapshotService> {
     })
 }
 
+/// The children a `track` block may hold.
+const TRACK_CHILDREN: &[&str] = &["feature", "vars", "env"];
+
 fn track(node: &Node) -> Result<Track> {
     node.expect(
         1,
         &["commit", "weight", "header", "value", "replicas"],
-        false,
+        true,
     )?;
     let name = node.arg_string(0)?;
     check_dns_label("track", &name)?;
+    let mut own = TrackSettings::default();
+    let mut errors = Collector::default();
+    for child in node.children() {
+        match child.name() {
+            "feature" => {
+                if let Some(f) = errors.take(feature(&child)) {
+                    own.features.push(f);
+                }
+            }
+            "vars" => own
+                .vars
+                .extend(errors.take(vars(&child)).unwrap_or_default()),
+            "env" => own.env.extend(errors.take(env(&child)).unwrap_or_default()),
+            _ => errors.push(unknown_node(&child, "a snapshot's track", TRACK_CHILDREN)),
+        }
+    }
+    check_unique("feature", own.features.iter().map(|f| &f.name), &mut errors);
+    check_unique("variable", own.vars.iter().map(|v| &v.name), &mut errors);
+    check_unique(
+        "container variable",
+        own.env.iter().map(|v| &v.name),
+        &mut errors,
+    );
+    let replicas = node.prop_int("replicas")?;
+    if let (Some(r), Some(var)) = (
+        &replicas,
+        own.vars.iter().find(|v| v.name.value == "replicas"),
+    ) {
+        errors.push(
+            Error::at(
+                ErrorKind::Shape {
+                    node: "track".into(),
+                    problem: "sets `replicas` twice: as `replicas=` and in its `vars`".into(),
+                },
+                &var.name.loc,
+                "keep this or `replicas=`",
+            )
+            .label(&r.loc, "also set here"),
+        );
+    }
+    errors.finish(())?;
     let header = node.prop_string("header")?;
+    if let Some(h) = &header {
+        check_header(h)?;
+    }
     let value = node.prop_string("value")?;
     if header.is_some() != value.is_some() {
         return Err(Error::at(
@@ -209,8 +277,43 @@ fn track(node: &Node) -> Result<Track> {
         weight: node.prop_int("weight")?,
         header,
         value,
-        replicas: node.prop_int("replicas")?,
+        replicas,
+        own,
     })
+}
+
+/// A header route's name as Istio takes it: lower case (it matches header
+/// names lower-cased, as HTTP/2 sends them, and refuses a VirtualService
+/// that names `X-Beta`), and an HTTP token. Lower-casing it here instead
+/// would make the snapshot say one name and out/ another.
+fn check_header(header: &Spanned<String>) -> Result<()> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+.^_`|~-".contains(c);
+    let problem = if header.value.is_empty() || !header.value.chars().all(token) {
+        Some(format!(
+            "`{}` is not an HTTP header name: letters, digits and `-` (or `!#$%&'*+.^_`|~`)",
+            header.value
+        ))
+    } else if header.value.chars().any(|c| c.is_ascii_uppercase()) {
+        Some(format!(
+            "`{}` must be lower case: Istio matches header names in lower case and refuses `{}`; write `header=\"{}\"`",
+            header.value,
+            header.value,
+            header.value.to_ascii_lowercase()
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(Error::at(
+            ErrorKind::Shape {
+                node: "track".into(),
+                problem: format!("header {problem}"),
+            },
+            &header.loc,
+            "here",
+        )),
+        None => Ok(()),
+    }
 }
 
 pub(super) fn feature(node: &Node) -> Result<Feature> {

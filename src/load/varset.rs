@@ -157,7 +157,8 @@ fn name_of(node: &Node) -> Spanned<String> {
     Spanned::new(node.name().to_string(), node.name_loc())
 }
 
-fn env(node: &Node) -> Result<Vec<EnvVar>> {
+/// The children of an `env` block: container variables.
+pub(super) fn env(node: &Node) -> Result<Vec<EnvVar>> {
     node.expect(0, &[], true)?;
     let mut errors = Collector::default();
     let mut out = Vec::new();

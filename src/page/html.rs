@@ -42,7 +42,7 @@ pub fn write(page: &Page) -> String {
     let _ = write!(
         out,
         "<header class=\"masthead\">\n<div class=\"brand\">{LOGO}<span>snapset release</span></div>\n\
-         <h1>{}</h1>\n<p class=\"lede\">{services} service{} · {} environment{} · commits of <code>{}</code></p>\n</header>\n<main>\n",
+         <h1>{}</h1>\n<p class=\"lede\">{services} service{} · {} environment{} · commits of {}</p>\n</header>\n<main>\n",
         names
             .iter()
             .map(|n| e(n))
@@ -51,7 +51,7 @@ pub fn write(page: &Page) -> String {
         plural(services),
         names.len(),
         plural(names.len()),
-        e(&page.repo)
+        repos(&page.repos)
     );
     out.push_str("<section id=\"environments\" class=\"envs\" aria-label=\"Environments\">\n");
     for (i, column) in page.columns.iter().enumerate() {
@@ -86,15 +86,28 @@ pub fn write(page: &Page) -> String {
     out.push_str("</tbody>\n</table>\n</div>\n<p id=\"none\" class=\"none\" hidden>No row matches the filter.</p>\n</main>\n");
     let _ = writeln!(
         out,
-        "<footer>Written by <code>snapset report</code>{}. Each cell is compared with the cell on its left in the commit graph of <code>{}</code>; counts are <code>git rev-list --count</code>.</footer>",
+        "<footer>Written by <code>snapset report</code>{}. Each cell is compared with the cell on its left in the commit graph of {}; counts are <code>git rev-list --count</code>.</footer>",
         page.timestamp
             .as_ref()
             .map(|t| format!(" at <time datetime=\"{0}\">{0}</time>", e(t)))
             .unwrap_or_default(),
-        e(&page.repo)
+        repos(&page.repos)
     );
     let _ = write!(out, "<script>\n{JS}</script>\n</body>\n</html>\n");
     out
+}
+
+/// The repositories, each path in `<code>`; the workspace's own is named
+/// in words, never as a bare `.`.
+fn repos(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| match name.as_str() {
+            crate::git::WORKSPACE_REPO => e(name).to_string(),
+            _ => format!("<code>{}</code>", e(name)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(n: usize) -> &'static str {

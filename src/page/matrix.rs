@@ -20,8 +20,9 @@ use crate::status;
 
 #[derive(Debug)]
 pub struct Page {
-    /// The repositories as `snapset.kdl` names them.
-    pub repo: String,
+    /// The repositories as `snapset.kdl` names them (the workspace's own
+    /// as [`crate::git::WORKSPACE_REPO`]).
+    pub repos: Vec<String>,
     /// `commit-url` of `snapset.kdl`.
     pub commit_url: Option<String>,
     pub columns: Vec<Column>,
@@ -148,12 +149,7 @@ impl Page {
             column.differs = Some(differing.len());
         }
         Ok(Page {
-            repo: repos
-                .all()
-                .iter()
-                .map(|r| r.display.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            repos: repos.all().iter().map(|r| r.display.clone()).collect(),
             commit_url: ws.config.commit_url.as_ref().map(|u| u.value.clone()),
             columns,
             rows,
@@ -191,8 +187,9 @@ fn pin(
         _ if !resolved.is_multi_track() => Route::All,
         (None, weight) => Route::Weight(weight.unwrap_or(100)),
     };
+    // A track's own features (its snapshot block) are its cell's.
     let features = resolved
-        .settings
+        .settings_of(t)
         .features
         .iter()
         .filter(|(_, on)| *on.effective())

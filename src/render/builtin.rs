@@ -50,13 +50,19 @@ impl Doc {
 /// The Deployment the built-in template renders for `ctx`.
 pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     let track = ctx.track.as_ref()?;
-    let replicas = i32::try_from(track.replicas).ok()?;
+    let replicas = match track.replicas {
+        Some(n) => Some(i32::try_from(n).ok()?),
+        None => None,
+    };
     let var = |name: &str| ctx.vars.get(name);
     let has = |name: &str| ctx.vars.contains_key(name);
     // Everything that could send us to the template is checked first.
     // A structured `resources` or `tolerations` of an unusual shape goes
     // there too: the template path checks it against the Deployment's type.
     let resources = optional(var("resources").map(self::resources))?;
+    if resources.is_some() && !crate::schema::container_resources_ok(var("resources")?) {
+        return None;
+    }
     let tolerations = optional(var("tolerations").map(self::tolerations))?;
     let quantity = |name: &str| optional(var(name).map(quantity));
     let (cpu, memory) = (quantity("cpu")?, quantity("memory")?);
@@ -65,6 +71,21 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
         Some(v) => Some(self::quantity(v)?),
         None => memory.clone(),
     };
+    let flat = |kind: [(&str, &Option<String>); 2]| {
+        kind.into_iter()
+            .filter_map(|(name, q)| Some((name.to_string(), Value::from(q.clone()?))))
+            .collect::<serde_json::Map<String, Value>>()
+    };
+    let flat = serde_json::json!({
+        "limits": flat([("cpu", &cpu_limit), ("memory", &memory_limit)]),
+        "requests": flat([("cpu", &cpu), ("memory", &memory)]),
+    });
+    let any = [&cpu, &memory, &cpu_limit, &memory_limit]
+        .iter()
+        .any(|q| q.is_some());
+    if any && !crate::schema::container_resources_ok(&flat) {
+        return None;
+    }
     let period = match var("probe-period") {
         None => 10,
         Some(v) => i32::try_from(v.as_i64()?).ok()?,
@@ -89,7 +110,9 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     d.string(2, "name", &ctx.name);
     d.string(2, "namespace", ctx.environment.namespace);
     d.open(0, "spec");
-    d.number(2, "replicas", replicas);
+    if let Some(replicas) = replicas {
+        d.number(2, "replicas", replicas);
+    }
     d.open(2, "selector");
     d.open(4, "matchLabels");
     d.string(6, "app", svc);
@@ -264,7 +287,7 @@ fn optional<T>(value: Option<Option<T>>) -> Option<Option<T>> {
 /// kinds of value are left to the template path.
 fn quantity(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) if crate::schema::quantity::parse(s).is_ok() => Some(s.clone()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         _ => None,
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::load::EnvSource;
-use crate::resolve::{ResolvedEnvironment, ResolvedService, ResolvedTrack};
+use crate::resolve::{ResolvedEnvironment, ResolvedService, ResolvedTrack, Settings};
 
 #[derive(Serialize)]
 pub struct Context<'a> {
@@ -20,9 +20,14 @@ pub struct Context<'a> {
     pub track: Option<TrackCtx<'a>>,
     /// The Deployment's name: `<service>` or `<service>-<track>`.
     pub name: String,
+    /// The service's values; in track scope, the track's when its
+    /// snapshot block sets values of its own.
     pub vars: serde_json::Map<String, serde_json::Value>,
     pub env: Vec<EnvVarCtx<'a>>,
     pub features: BTreeMap<&'a str, bool>,
+    /// Whether `vars`, `env` and `features` are a track's own.
+    #[serde(skip)]
+    pub track_values: bool,
 }
 
 #[derive(Serialize)]
@@ -121,11 +126,36 @@ impl<'a> ServiceCtx<'a> {
 }
 
 fn features(service: &ResolvedService) -> BTreeMap<&str, bool> {
-    service
-        .settings
+    features_of(&service.settings)
+}
+
+fn features_of(settings: &Settings) -> BTreeMap<&str, bool> {
+    settings
         .features
         .iter()
         .map(|(k, v)| (k.as_str(), *v.effective()))
+        .collect()
+}
+
+/// The container variables as templates see them, sorted by name.
+fn env_of(settings: &Settings) -> Vec<EnvVarCtx<'_>> {
+    settings
+        .env
+        .iter()
+        .map(|(k, v)| match v.effective() {
+            EnvSource::Value(value) => EnvVarCtx {
+                name: k,
+                value: Some(value),
+                secret: None,
+                key: None,
+            },
+            EnvSource::Secret { secret, key } => EnvVarCtx {
+                name: k,
+                value: None,
+                secret: Some(secret),
+                key: Some(key),
+            },
+        })
         .collect()
 }
 
@@ -135,7 +165,8 @@ pub struct TrackCtx<'a> {
     pub commit: &'a str,
     pub short: &'a str,
     pub image: &'a str,
-    pub replicas: i64,
+    /// `none` when `replicas null` leaves them to an autoscaler.
+    pub replicas: Option<i64>,
     pub weight: Option<u32>,
     pub header: Option<&'a str>,
     pub value: Option<&'a str>,
@@ -175,30 +206,15 @@ impl<'a> Context<'a> {
             track: None,
             name: service.name.clone(),
             vars: s.vars.to_json(),
-            env: s
-                .env
-                .iter()
-                .map(|(k, v)| match v.effective() {
-                    EnvSource::Value(value) => EnvVarCtx {
-                        name: k,
-                        value: Some(value),
-                        secret: None,
-                        key: None,
-                    },
-                    EnvSource::Secret { secret, key } => EnvVarCtx {
-                        name: k,
-                        value: None,
-                        secret: Some(secret),
-                        key: Some(key),
-                    },
-                })
-                .collect(),
+            env: env_of(s),
             features: features(service),
+            track_values: false,
         }
     }
 
-    /// The same context, focused on one track for its Deployment.
-    pub fn for_track(&mut self, service: &ResolvedService, index: usize) {
+    /// The same context, focused on one track (track scope), with the
+    /// track's own values where its snapshot block sets some.
+    pub fn for_track(&mut self, service: &'a ResolvedService, index: usize) {
         let track = self.tracks[index].clone();
         self.name = if service.is_multi_track() {
             format!("{}-{}", service.name, track.name)
@@ -206,5 +222,26 @@ impl<'a> Context<'a> {
             service.name.clone()
         };
         self.track = Some(track);
+        let own = service.tracks[index].settings.as_ref();
+        if own.is_some() || self.track_values {
+            self.values(service.settings_of(&service.tracks[index]));
+            self.track_values = own.is_some();
+        }
+    }
+
+    /// Back to the service (service scope): no track, the service's values.
+    pub fn for_service(&mut self, service: &'a ResolvedService) {
+        self.track = None;
+        self.name = service.name.clone();
+        if self.track_values {
+            self.values(&service.settings);
+            self.track_values = false;
+        }
+    }
+
+    fn values(&mut self, settings: &'a Settings) {
+        self.vars = settings.vars.to_json();
+        self.env = env_of(settings);
+        self.features = features_of(settings);
     }
 }

@@ -9,6 +9,7 @@ pub mod context;
 mod documents;
 mod inject;
 pub mod istio;
+mod probes;
 mod snapshot_json;
 mod targets;
 pub mod templates;
@@ -181,6 +182,13 @@ impl<'a> Renderer<'a> {
     /// The service- and track-scope templates of the service's set.
     fn service(&self, env: &ResolvedEnvironment, service: &ResolvedService) -> Result<Vec<Output>> {
         let set = self.templates.set(service.templates.as_deref());
+        if set
+            .track
+            .iter()
+            .any(|t| t.built_in == Some(BuiltIn::Deployment))
+        {
+            probes::check(service)?;
+        }
         let scene = Scene {
             env,
             service: Some(service),
@@ -188,12 +196,19 @@ impl<'a> Renderer<'a> {
         };
         let mut ctx = context::Context::new(env, service);
         // Built from the typed context when a template needs it: the
-        // compiled built-ins do not.
+        // compiled built-ins do not. In track scope it serves every track
+        // with the service's values (`track` and `name` are set on top).
         let mut base: Option<minijinja::Value> = None;
         let mut out = Vec::new();
         for t in &set.track {
             for (i, track) in service.tracks.iter().enumerate() {
                 ctx.for_track(service, i);
+                // A track's own `vars` (its snapshot block) are what its
+                // templates saw, so a wrong value is blamed on them.
+                let scene = Scene {
+                    vars: &service.settings_of(track).vars,
+                    ..scene
+                };
                 let path = if service.is_multi_track() {
                     format!("{}/{}-{}.yaml", service.name, t.stem, track.name)
                 } else {
@@ -213,11 +228,14 @@ impl<'a> Renderer<'a> {
                         Some(bytes)
                     }
                     None => {
-                        let base = base.get_or_insert_with(|| service_value(&ctx));
+                        let base = match ctx.track_values {
+                            true => service_value(&ctx),
+                            false => base.get_or_insert_with(|| service_value(&ctx)).clone(),
+                        };
                         let value = minijinja::context! {
                             track => minijinja::Value::from(minijinja::value::Serde(&ctx.track)),
                             name => ctx.name.clone(),
-                            ..base.clone()
+                            ..base
                         };
                         self.render_template(t, value, Some(&stamp), scene)?
                     }
@@ -231,8 +249,10 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        ctx.track = None;
-        ctx.name = service.name.clone();
+        ctx.for_service(service);
+        // Service scope sees `track` none and `name` the service's: not the
+        // track-scope value, which carries the last track.
+        let mut base: Option<minijinja::Value> = None;
         for t in &set.service {
             let bytes = match t.built_in {
                 Some(BuiltIn::Service) => {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::load::EnvSource;
-use crate::resolve::ResolvedEnvironment;
+use crate::resolve::{ResolvedEnvironment, Settings};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotJson {
@@ -57,11 +57,21 @@ pub struct SnapshotJsonTrack {
     /// From `snapset.lock`; absent without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
-    pub replicas: i64,
+    /// Absent when `replicas null` leaves them to an autoscaler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<HeaderJson>,
+    /// The track's own values, when its snapshot block sets some (all
+    /// three, effective, as the service's are); absent: the service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vars: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<BTreeMap<String, EnvJson>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<BTreeMap<String, bool>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,30 +111,14 @@ impl SnapshotJson {
                                 name: name.clone(),
                                 value: value.clone(),
                             }),
+                            vars: t.settings.as_ref().map(vars),
+                            env: t.settings.as_ref().map(env_vars),
+                            features: t.settings.as_ref().map(features),
                         })
                         .collect(),
-                    vars: s.settings.vars.to_json().into_iter().collect(),
-                    env: s
-                        .settings
-                        .env
-                        .iter()
-                        .map(|(k, v)| {
-                            let json = match v.effective() {
-                                EnvSource::Value(value) => EnvJson::Value(value.clone()),
-                                EnvSource::Secret { secret, key } => EnvJson::Secret {
-                                    secret: secret.clone(),
-                                    key: key.clone(),
-                                },
-                            };
-                            (k.clone(), json)
-                        })
-                        .collect(),
-                    features: s
-                        .settings
-                        .features
-                        .iter()
-                        .map(|(k, v)| (k.clone(), *v.effective()))
-                        .collect(),
+                    vars: vars(&s.settings),
+                    env: env_vars(&s.settings),
+                    features: features(&s.settings),
                 })
                 .collect(),
         }
@@ -139,4 +133,33 @@ impl SnapshotJson {
         bytes.push(b'\n');
         bytes
     }
+}
+
+fn vars(settings: &Settings) -> BTreeMap<String, serde_json::Value> {
+    settings.vars.to_json().into_iter().collect()
+}
+
+fn env_vars(settings: &Settings) -> BTreeMap<String, EnvJson> {
+    settings
+        .env
+        .iter()
+        .map(|(k, v)| {
+            let json = match v.effective() {
+                EnvSource::Value(value) => EnvJson::Value(value.clone()),
+                EnvSource::Secret { secret, key } => EnvJson::Secret {
+                    secret: secret.clone(),
+                    key: key.clone(),
+                },
+            };
+            (k.clone(), json)
+        })
+        .collect()
+}
+
+fn features(settings: &Settings) -> BTreeMap<String, bool> {
+    settings
+        .features
+        .iter()
+        .map(|(k, v)| (k.clone(), *v.effective()))
+        .collect()
 }

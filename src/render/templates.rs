@@ -23,14 +23,15 @@ pub enum BuiltIn {
 }
 
 impl BuiltIn {
-    const ALL: [BuiltIn; 4] = [
+    pub const ALL: [BuiltIn; 4] = [
         BuiltIn::Deployment,
         BuiltIn::Service,
         BuiltIn::DestinationRule,
         BuiltIn::VirtualService,
     ];
 
-    fn place(self) -> (Scope, &'static str) {
+    /// Its scope and name: `track/deployment` replaces it.
+    pub fn place(self) -> (Scope, &'static str) {
         match self {
             BuiltIn::Deployment => (Scope::Track, "deployment"),
             BuiltIn::Service => (Scope::Service, "service"),
@@ -39,7 +40,8 @@ impl BuiltIn {
         }
     }
 
-    fn text(self) -> &'static str {
+    /// The template as shipped (`snapset templates show` prints it).
+    pub fn text(self) -> &'static str {
         match self {
             BuiltIn::Deployment => include_str!("templates/track/deployment.yaml.j2"),
             BuiltIn::Service => include_str!("templates/service/service.yaml.j2"),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::{EnvSource, Varset, Workspace};
+use crate::load::{EnvSource, TrackSettings, Varset, Workspace};
 
 use super::vars::Vars;
 use crate::sources::{Loc, Spanned};
@@ -175,14 +175,18 @@ fn defaults() -> Vars {
     vars
 }
 
-/// Layers the varsets and the snapshot's features for one service, in the
-/// documented precedence: defaults, then each varset (global, then its
-/// service section), then the snapshot's features, then the varsets'
-/// per-service features.
+/// Layers the varsets and the snapshot's features for one service (or, with
+/// `track`, for one track of it whose snapshot block sets values of its
+/// own), in the documented precedence (docs/formats.md): variables and
+/// container variables from the defaults, then each varset (global, then
+/// its service section), then the track's `vars`/`env`; features from the
+/// snapshot's service, then the track's, then the varsets' per-service
+/// features — an environment keeps the last word on a feature switch.
 pub fn settings(
     chain: &[&Varset],
     service: &str,
     snapshot_features: &[crate::load::Feature],
+    track: Option<&TrackSettings>,
 ) -> Result<Settings> {
     let mut s = Settings {
         vars: defaults(),
@@ -208,7 +212,18 @@ pub fn settings(
             }
         }
     }
-    for f in snapshot_features {
+    if let Some(track) = track {
+        s.vars.apply(&track.vars)?;
+        for env in &track.env {
+            s.set_env(
+                &env.name,
+                env.value.value.clone(),
+                Origin::At(env.value.loc.clone()),
+            );
+        }
+    }
+    let track_features = track.map_or(&[][..], |t| &t.features[..]);
+    for f in snapshot_features.iter().chain(track_features) {
         s.set_feature(&f.name, f.enabled.value, Origin::At(f.enabled.loc.clone()));
     }
     for set in chain {

@@ -64,12 +64,22 @@ pub struct ResolvedTrack {
     pub digest: Option<String>,
     pub weight: Option<u32>,
     pub header: Option<(String, String)>,
-    pub replicas: i64,
+    /// `None` when `replicas null` removed it: the Deployment then leaves
+    /// `spec.replicas` to whoever scales it (an HPA, KEDA).
+    pub replicas: Option<i64>,
+    /// The track's values when its snapshot block sets some of its own
+    /// (`feature`, `vars`, `env`); `None`: the service's.
+    pub settings: Option<Settings>,
 }
 
 impl ResolvedService {
     pub fn is_multi_track(&self) -> bool {
         self.tracks.len() > 1
+    }
+
+    /// The values a track renders with: its own, or the service's.
+    pub fn settings_of<'s>(&'s self, track: &'s ResolvedTrack) -> &'s Settings {
+        track.settings.as_ref().unwrap_or(&self.settings)
     }
 }
 
@@ -182,20 +192,31 @@ fn environment(
                     .config
                     .service(&pinned.name)
                     .expect("pinned services are declared");
-                let features = &source
+                let written = source
                     .service(&pinned.name)
-                    .expect("pinned from this snapshot")
-                    .features;
-                let settings = layers::settings(&chain, &pinned.name, features)?;
-                let replicas = settings
-                    .vars
-                    .scalar("replicas")
-                    .and_then(serde_json::Value::as_i64)
-                    .unwrap_or(1);
+                    .expect("pinned from this snapshot");
+                let features = &written.features;
+                let settings = layers::settings(&chain, &pinned.name, features, None)?;
                 let tracks = pinned
                     .tracks
                     .iter()
                     .map(|t| {
+                        let own = written
+                            .tracks
+                            .iter()
+                            .find(|w| w.name.value == t.name)
+                            .map(|w| &w.own)
+                            .filter(|own| !own.is_empty());
+                        let track_settings = match own {
+                            None => None,
+                            Some(own) => {
+                                Some(layers::settings(&chain, &pinned.name, features, Some(own))?)
+                            }
+                        };
+                        let replicas = match t.replicas {
+                            Some(r) => Some(r),
+                            None => replicas(track_settings.as_ref().unwrap_or(&settings))?,
+                        };
                         let commit = t.commit.to_string();
                         let tagged = image
                             .replace("{service}", &pinned.name)
@@ -210,7 +231,8 @@ fn environment(
                             commit,
                             weight: t.weight,
                             header: t.header.clone(),
-                            replicas: t.replicas.unwrap_or(replicas),
+                            replicas,
+                            settings: track_settings,
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -236,6 +258,34 @@ fn environment(
             snapshot,
             services,
         })
+    }
+}
+
+/// A track's replica count from its `replicas` variable: `None` when
+/// `replicas null` removed it (something else scales the workload), else a
+/// whole number of pods, or an error at the line that set it.
+fn replicas(settings: &Settings) -> Result<Option<i64>> {
+    let Some(setting) = settings.vars.setting("replicas") else {
+        return Ok(None);
+    };
+    let bad = |shape: String| {
+        let error = Error::new(ErrorKind::Invalid {
+            what: format!("replicas {shape}"),
+            expected: "a whole number of pods, 0 or more (or `replicas null` to leave them to an autoscaler)".into(),
+        });
+        match &setting.origin {
+            Origin::At(loc) => error.label(loc, "set here"),
+            Origin::Default => error,
+        }
+    };
+    match &setting.value {
+        VarEntry::Removed => Ok(None),
+        VarEntry::Value(v) => match v.as_i64() {
+            Some(n) if n >= 0 => Ok(Some(n)),
+            Some(n) => Err(bad(n.to_string())),
+            None => Err(bad(v.to_string())),
+        },
+        VarEntry::Map => Err(bad("{…} (a map)".into())),
     }
 }
 
@@ -332,7 +382,7 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
                     service: p.service.to_string(),
                     commit: pins::short(p.track.commit),
                     path: p.path.to_string(),
-                    repo: placed.all()[p.repo].display.clone(),
+                    repo: placed.all()[p.repo].phrase(),
                 },
                 &p.track.commit_loc,
                 "changes nothing under the service's path",

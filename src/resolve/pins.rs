@@ -78,7 +78,7 @@ impl<'r> CommitCache<'r> {
                 crate::git::PinError::NotACommit(_) => "not a commit",
                 _ => "not found",
             };
-            Error::at(e.into_kind(text, &repo.display), loc, label)
+            Error::at(e.into_kind(text, &repo.phrase()), loc, label)
         })
     }
 }
@@ -270,7 +270,7 @@ fn check_requires(
                     track: track.name.clone(),
                     commit: short(track.commit),
                     since: short(since),
-                    repo: repo.display.clone(),
+                    repo: repo.phrase(),
                 },
                 &req.since.loc,
                 format!(

@@ -115,7 +115,11 @@ fn open_at(ws: &Workspace, rel: &str, display: &str, at: Option<&Spanned<String>
         Some(r) => Error {
             labels: vec![Label {
                 loc: r.loc.clone(),
-                text: format!("the repository `{display}`"),
+                text: if crate::git::is_workspace(display) {
+                    crate::git::WORKSPACE_REPO.to_string()
+                } else {
+                    format!("the repository `{display}`")
+                },
             }],
             ..e
         },

@@ -165,6 +165,15 @@ impl Vars {
         }
     }
 
+    /// The setting in force for a top-level variable (removed ones
+    /// included), with where it was made.
+    pub fn setting(&self, key: &str) -> Option<&Setting<VarEntry>> {
+        self.entries
+            .get([key.to_string()].as_slice())?
+            .history
+            .last()
+    }
+
     /// What templates see: the live entries as nested maps.
     pub fn to_json(&self) -> serde_json::Map<String, Value> {
         let mut root = serde_json::Map::new();

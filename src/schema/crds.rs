@@ -1,6 +1,11 @@
-//! Reads `crds/*.yaml`: CustomResourceDefinitions, several per file, each
+//! Reads `crds/`: CustomResourceDefinitions, several per file, each
 //! remembered with the place it starts so that errors about it (a duplicate,
-//! a schema that does not compile) point there.
+//! a schema that does not compile) point there. Vendors ship `.yaml` and
+//! `.yml`, flat or in folders (a chart's `crds/`, an operator's bundle), so
+//! both are read at any depth; any other file is skipped with a warning
+//! that names it, never in silence (a `.json` bundle would otherwise leave
+//! its kinds "unknown" with no hint why). Hidden files (`.gitkeep`) are
+//! left alone.
 
 use std::path::Path;
 
@@ -11,36 +16,30 @@ use crate::sources::{FileId, Loc, Sources};
 
 use super::custom::{Crd, CrdVersion};
 
-/// Every CRD of every `crds/*.yaml` under `root`, files in name order.
-pub(crate) fn read(root: &Path, sources: &mut Sources) -> Result<Vec<Crd>> {
-    let dir = root.join("crds");
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(ErrorKind::Read { path: dir, source }.into()),
-    };
+/// How deep `crds/` folders are followed: far beyond any bundle's layout,
+/// and a bound on a loop of symbolic links.
+const MAX_DEPTH: usize = 16;
+
+/// Every CRD of every `.yaml`/`.yml` file under `root`'s `crds/`, files in
+/// path order; `skipped` gets a warning for every other file.
+pub(crate) fn read(
+    root: &Path,
+    sources: &mut Sources,
+    skipped: &mut Vec<Error>,
+) -> Result<Vec<Crd>> {
     let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| ErrorKind::Read {
-            path: dir.clone(),
-            source,
-        })?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".yaml") && entry.path().is_file() {
-            files.push(name);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    list(root, "crds", 0, &mut seen, &mut files, skipped)?;
     files.sort();
     let mut crds = Vec::new();
     let mut errors = Vec::new();
-    for name in files {
-        let path = dir.join(&name);
-        let text = std::fs::read_to_string(&path).map_err(|source| ErrorKind::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let file = sources.add(format!("crds/{name}"), &path, text);
+    for rel in files {
+        let path = root.join(&rel);
+        let text = crate::load::input::read_bytes(&path)
+            .and_then(|bytes| crate::load::input::text(bytes, &rel, &path, sources))?;
+        let file = sources.add(rel.clone(), &path, text);
         let text = sources.get(file).text.clone();
+        crate::load::input::check(file, &rel, &text)?;
         for (start, document) in documents(&text) {
             match crd(file, start, document) {
                 Ok(Some(crd)) => crds.push(crd),
@@ -54,6 +53,70 @@ pub(crate) fn read(root: &Path, sources: &mut Sources) -> Result<Vec<Crd>> {
     } else {
         Err(Error::many(errors))
     }
+}
+
+/// The `.yaml` and `.yml` files under `rel` (relative to `root`), at any
+/// depth up to `MAX_DEPTH`; other files become warnings in `skipped`.
+fn list(
+    root: &Path,
+    rel: &str,
+    depth: usize,
+    seen: &mut std::collections::HashSet<std::path::PathBuf>,
+    files: &mut Vec<String>,
+    skipped: &mut Vec<Error>,
+) -> Result<()> {
+    let dir = root.join(rel);
+    // A folder reached again through a symbolic link is read once.
+    if let Ok(real) = std::fs::canonicalize(&dir)
+        && !seen.insert(real)
+    {
+        skipped.push(Error::new(ErrorKind::CrdSkipped {
+            path: rel.to_string(),
+            why: "it links to a folder of crds/ read already".into(),
+        }));
+        return Ok(());
+    }
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && depth == 0 => return Ok(()),
+        Err(source) => return Err(ErrorKind::Read { path: dir, source }.into()),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| ErrorKind::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    // Sorted: warnings and files come in the same order on every machine.
+    names.sort();
+    for name in names {
+        if name.starts_with('.') {
+            continue;
+        }
+        let inner = format!("{rel}/{name}");
+        // A linked folder is a folder; a dangling link is a file, and
+        // reading it says so.
+        if std::fs::metadata(dir.join(&name)).is_ok_and(|m| m.is_dir()) {
+            if depth + 1 >= MAX_DEPTH {
+                skipped.push(Error::new(ErrorKind::CrdSkipped {
+                    path: inner,
+                    why: format!("it is more than {MAX_DEPTH} folders deep"),
+                }));
+            } else {
+                list(root, &inner, depth + 1, seen, files, skipped)?;
+            }
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            files.push(inner);
+        } else {
+            skipped.push(Error::new(ErrorKind::CrdSkipped {
+                path: inner,
+                why: "crds/ reads CustomResourceDefinitions from .yaml and .yml files".into(),
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// The YAML documents of a file with their byte offsets. serde_norway reads a

@@ -26,7 +26,8 @@ impl KindCheck {
 }
 
 fn root<T: DeserializeOwned>(doc: &Value) -> Result<(), Problem> {
-    typed::<T>(doc, "")
+    typed::<T>(doc, "")?;
+    super::containers::check(doc)
 }
 
 /// Sorted once, searched by halves: 80 entries, a handful of comparisons.

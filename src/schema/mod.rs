@@ -11,12 +11,17 @@
 //!
 //! and anything else is refused with a hint to add its CRD.
 
+mod containers;
 mod crds;
 mod custom;
+mod data;
+mod int_or_string;
+mod istio_headers;
 mod kinds;
 mod kubernetes;
 mod openapi;
 mod problem;
+pub mod quantity;
 mod removed;
 mod typed;
 
@@ -41,16 +46,20 @@ pub use problem::Problem;
 pub struct Schemas {
     /// By group, then kind.
     crds: HashMap<String, HashMap<String, Crd>>,
+    /// Files of `crds/` that were not read, one warning each: the caller
+    /// shows them.
+    pub warnings: Vec<Error>,
 }
 
 impl Schemas {
-    /// Reads every `crds/*.yaml` of the workspace root (sorted by name; absent
-    /// folder = no CRDs), registering each file in `sources` (name
-    /// `crds/<file>`) so errors carry Locs (file:line).
+    /// Reads every `.yaml` and `.yml` file under the workspace root's
+    /// `crds/`, at any depth (sorted by path; absent folder = no CRDs),
+    /// registering each file in `sources` (name `crds/<path>`) so errors
+    /// carry Locs (file:line). Other files are in `warnings`.
     pub fn load(root: &Path, sources: &mut Sources) -> Result<Schemas> {
         let mut schemas = Schemas::builtin();
         let mut errors = Vec::new();
-        for crd in crds::read(root, sources)? {
+        for crd in crds::read(root, sources, &mut schemas.warnings)? {
             let kinds = schemas.crds.entry(crd.group.clone()).or_default();
             match kinds.get(&crd.kind) {
                 Some(first) => errors.push(
@@ -80,6 +89,7 @@ impl Schemas {
     pub fn builtin() -> Schemas {
         Schemas {
             crds: HashMap::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -89,6 +99,21 @@ impl Schemas {
     pub fn check(&self, doc: &Value) -> std::result::Result<(), Problem> {
         let api_version = field(doc, "apiVersion")?;
         let kind = field(doc, "kind")?;
+        self.check_kind(api_version, kind, doc)?;
+        if kind == "VirtualService" && api_version.starts_with("networking.istio.io/") {
+            istio_headers::check(doc)?;
+        }
+        Ok(())
+    }
+
+    /// The check of the object's own kind: its Kubernetes type, its CRD's
+    /// schema, or snapset's Istio types.
+    fn check_kind(
+        &self,
+        api_version: &str,
+        kind: &str,
+        doc: &Value,
+    ) -> std::result::Result<(), Problem> {
         if let Some(k) = kinds::find(api_version, kind) {
             return (k.check)(doc);
         }
@@ -117,6 +142,14 @@ impl Schemas {
             }),
         }
     }
+}
+
+/// Whether a container's `resources` (`limits`, `requests`) is one the API
+/// server accepts: names, amounts, requests within limits. The compiled
+/// built-in Deployment asks, and leaves any other to its template, whose
+/// render reports the problem with its line.
+pub fn container_resources_ok(resources: &Value) -> bool {
+    containers::check(&serde_json::json!({ "containers": [{ "resources": resources }] })).is_ok()
 }
 
 /// `apiVersion` or `kind`, which every object must state as a string.

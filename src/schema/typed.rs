@@ -31,8 +31,12 @@ pub(crate) fn typed<T: DeserializeOwned>(doc: &Value, prefix: &str) -> Result<()
     let mut callback: Ignored<'_> = &mut note;
     // serde_path_to_error says where a mistyped value is, which serde's
     // own error does not.
-    let result: Result<T, _> =
-        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(doc, &mut callback));
+    // `Data` reads `doc` as serde_json would, and checks each quantity and
+    // int-or-string on the way (`data`).
+    let result: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+        super::data::Data::root(doc),
+        &mut callback,
+    ));
     match (result, unknown) {
         (Err(e), _) => {
             let mut text = PathText::default();
