@@ -10,12 +10,14 @@ pub mod cache_dir;
 pub mod cli;
 pub mod command_line;
 pub mod commands;
+pub mod confine;
 pub mod complete;
 pub mod crash;
 pub mod diff;
 pub mod edit;
 pub mod emit;
 pub mod error;
+pub mod escape;
 pub mod git;
 pub mod help;
 pub mod live;
@@ -45,6 +47,8 @@ pub struct Session {
     pub sources: Sources,
     /// Warnings to print before the command's result.
     pub warnings: Vec<error::Error>,
+    /// How much work templates may do (`--limit`).
+    pub limits: render::Limits,
 }
 
 pub fn run() -> i32 {

@@ -13,8 +13,10 @@ pub struct RenderCommand;
 
 impl RenderCommand {
     pub fn run(args: RenderArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        session.limits = crate::render::Limits::parse(&args.limits.limits)?;
         let root = pipeline::root(dir)?;
-        let out = root.join("out");
+        // Rendered where out/ resolves, which must be in the workspace.
+        let out = crate::confine::inside(&root, "out")?;
         let emitter = Emitter::new(&out);
         // What a killed render left; `commands::run` holds the workspace
         // lock for a render that writes, so none of it is in use.

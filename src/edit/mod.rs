@@ -13,25 +13,10 @@ use crate::git::Repo;
 
 pub use splice::{FileEdit, Replace, splice};
 
-/// `value` as a KDL string literal, quotes included.
+/// `value` as a KDL string literal, quotes included (`escape::kdl::string`:
+/// every line break and control character escaped).
 pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::escape::kdl::string(value)
 }
 
 /// The literal that replaces `old` (a string literal as written in the

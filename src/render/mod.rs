@@ -7,6 +7,7 @@ mod builtin;
 pub mod context;
 mod inject;
 pub mod istio;
+pub mod limits;
 mod snapshot_json;
 pub mod templates;
 pub mod yaml;
@@ -24,8 +25,10 @@ use crate::schema::Schemas;
 use crate::sources::{Loc, Sources};
 
 pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+pub use limits::Limits;
 pub use templates::Templates;
-use templates::{BuiltIn, Template};
+use limits::Budgets;
+use templates::{BuiltIn, Meter, Template};
 
 /// The files of one environment's folder, by path relative to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +54,7 @@ pub struct Renderer<'a> {
     templates: &'a Templates,
     schemas: &'a Schemas,
     sources: &'a Sources,
+    limits: Limits,
 }
 
 impl<'a> Renderer<'a> {
@@ -59,7 +63,15 @@ impl<'a> Renderer<'a> {
             templates,
             schemas,
             sources,
+            limits: Limits::default(),
         }
+    }
+
+    /// The limits of the templates' work (`--limit`); the templates' own
+    /// fuel is set on them (`Templates::limit`).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Renders every environment; services render in parallel, and the
@@ -74,13 +86,23 @@ impl<'a> Renderer<'a> {
                     .chain(e.services.iter().map(move |s| (i, Job::Service(s))))
             })
             .collect();
+        let budgets = Budgets::new(self.limits, release.environments.len());
         let results: Vec<Result<Vec<Output>>> = jobs
             .par_iter()
             .map(|(i, job)| {
+                // Past a limit the run fails: what is left is not rendered.
+                if budgets.stopped() {
+                    return Ok(Vec::new());
+                }
                 let env = &release.environments[*i];
+                let meter = Meter {
+                    budgets: &budgets,
+                    env: *i,
+                    environment: &env.name,
+                };
                 match job {
-                    Job::Environment => self.environment(env),
-                    Job::Service(service) => self.service(env, service),
+                    Job::Environment => self.environment(env, &meter),
+                    Job::Service(service) => self.service(env, service, &meter),
                 }
             })
             .collect();
@@ -132,7 +154,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// The environment-scope templates of the default set.
-    fn environment(&self, env: &ResolvedEnvironment) -> Result<Vec<Output>> {
+    fn environment(&self, env: &ResolvedEnvironment, meter: &Meter) -> Result<Vec<Output>> {
         let list = &self.templates.set(None).environment;
         if list.is_empty() {
             return Ok(Vec::new());
@@ -142,7 +164,7 @@ impl<'a> Renderer<'a> {
         ));
         let mut out = Vec::new();
         for t in list {
-            if let Some(bytes) = self.render_template(t, ctx.clone(), None)? {
+            if let Some(bytes) = self.render_template(t, ctx.clone(), None, meter)? {
                 out.push(Output {
                     path: format!("{}.yaml", t.stem),
                     bytes,
@@ -154,7 +176,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// The service- and track-scope templates of the service's set.
-    fn service(&self, env: &ResolvedEnvironment, service: &ResolvedService) -> Result<Vec<Output>> {
+    fn service(
+        &self,
+        env: &ResolvedEnvironment,
+        service: &ResolvedService,
+        meter: &Meter,
+    ) -> Result<Vec<Output>> {
         let set = self.templates.set(service.templates.as_deref());
         let mut ctx = context::Context::new(env, service);
         // Built from the typed context when a template needs it: the
@@ -189,7 +216,7 @@ impl<'a> Renderer<'a> {
                             name => ctx.name.clone(),
                             ..base.clone()
                         };
-                        self.render_template(t, value, Some(&stamp))?
+                        self.render_template(t, value, Some(&stamp), meter)?
                     }
                 };
                 if let Some(bytes) = bytes {
@@ -217,7 +244,7 @@ impl<'a> Renderer<'a> {
                 }
                 _ => {
                     let base = base.get_or_insert_with(|| service_value(&ctx));
-                    self.render_template(t, base.clone(), None)?
+                    self.render_template(t, base.clone(), None, meter)?
                 }
             };
             if let Some(bytes) = bytes {
@@ -241,8 +268,22 @@ impl<'a> Renderer<'a> {
         compiled: Option<&[u8]>,
     ) {
         if cfg!(debug_assertions) {
+            // Not counted against the environment: release builds do not
+            // render it.
+            let unlimited = Limits {
+                template_fuel: u64::MAX,
+                template_output: u64::MAX,
+                environment_fuel: u64::MAX,
+                environment_output: u64::MAX,
+            };
+            let budgets = Budgets::new(unlimited, 1);
+            let meter = Meter {
+                budgets: &budgets,
+                env: 0,
+                environment: "",
+            };
             let templated = self
-                .render_template(t, service_value(ctx), stamp)
+                .render_template(t, service_value(ctx), stamp, &meter)
                 .expect("a built-in template renders");
             assert_eq!(
                 templated.as_deref().map(String::from_utf8_lossy),
@@ -260,8 +301,9 @@ impl<'a> Renderer<'a> {
         t: &Template,
         ctx: minijinja::Value,
         stamp: Option<&inject::TrackStamp>,
+        meter: &Meter,
     ) -> Result<Option<Vec<u8>>> {
-        let text = self.templates.render(t, ctx, self.sources)?;
+        let text = self.templates.render(t, ctx, self.sources, meter)?;
         if is_blank(&text) {
             return Ok(None);
         }

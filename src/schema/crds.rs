@@ -13,7 +13,7 @@ use super::custom::{Crd, CrdVersion};
 
 /// Every CRD of every `crds/*.yaml` under `root`, files in name order.
 pub(crate) fn read(root: &Path, sources: &mut Sources) -> Result<Vec<Crd>> {
-    let dir = root.join("crds");
+    let dir = crate::confine::inside(root, "crds")?;
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -34,12 +34,13 @@ pub(crate) fn read(root: &Path, sources: &mut Sources) -> Result<Vec<Crd>> {
     let mut crds = Vec::new();
     let mut errors = Vec::new();
     for name in files {
-        let path = dir.join(&name);
-        let text = std::fs::read_to_string(&path).map_err(|source| ErrorKind::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let file = sources.add(format!("crds/{name}"), &path, text);
+        let rel = format!("crds/{name}");
+        let path = root.join(&rel);
+        // As every workspace file: a regular file inside the workspace, of
+        // bounded size, UTF-8 (its first bad byte shown where it is).
+        let bytes = crate::load::input::read_bytes(root, &rel)?;
+        let text = crate::load::input::text(bytes, &rel, &path, sources)?;
+        let file = sources.add(rel, &path, text);
         let text = sources.get(file).text.clone();
         for (start, document) in documents(&text) {
             match crd(file, start, document) {
