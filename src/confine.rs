@@ -103,7 +103,13 @@ mod tests {
             refused("snapshots/c.kdl"),
             ("snapshots/c.kdl".into(), "snapshots/c.kdl".into())
         );
-        assert_eq!(refused("varsets/x.kdl"), ("varsets/x.kdl".into(), "varsets".into()));
-        assert_eq!(refused("varsets/secret"), ("varsets/secret".into(), "varsets".into()));
+        assert_eq!(
+            refused("varsets/x.kdl"),
+            ("varsets/x.kdl".into(), "varsets".into())
+        );
+        assert_eq!(
+            refused("varsets/secret"),
+            ("varsets/secret".into(), "varsets".into())
+        );
     }
 }

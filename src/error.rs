@@ -276,9 +276,9 @@ fn limit_message(template: &str, environment: &str, limit: &str, value: &str) ->
         "template-fuel" => format!(
             "template `{template}` ran out of fuel: one render may use {value} (limit template-fuel)"
         ),
-        "template-output" => format!(
-            "template `{template}` renders more than {value} (limit template-output)"
-        ),
+        "template-output" => {
+            format!("template `{template}` renders more than {value} (limit template-output)")
+        }
         "environment-fuel" => format!(
             "the templates of environment `{environment}` ran out of fuel at `{template}`: together they may use {value} (limit environment-fuel)"
         ),

@@ -114,10 +114,12 @@ fn from_diagnostic(d: &dyn Diagnostic, severity: Severity) -> Rendered {
         help: d.help().map(|h| visible_lines(&h.to_string()).into_owned()),
         severity: d.severity().unwrap_or(severity),
         source: None,
-        labels: d.labels().map_or(Vec::new(), |l| l.map(|l| label_of(&l)).collect()),
-        related: d
-            .related()
-            .map_or(Vec::new(), |r| r.map(|r| from_diagnostic(r, severity)).collect()),
+        labels: d
+            .labels()
+            .map_or(Vec::new(), |l| l.map(|l| label_of(&l)).collect()),
+        related: d.related().map_or(Vec::new(), |r| {
+            r.map(|r| from_diagnostic(r, severity)).collect()
+        }),
     }
 }
 

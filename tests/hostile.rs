@@ -29,7 +29,9 @@ fn run_with(root: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
         .env("NO_COLOR", "1")
         .env(
             "GIT_CEILING_DIRECTORIES",
-            root.parent().and_then(Path::parent).unwrap_or(Path::new("/")),
+            root.parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("/")),
         )
         .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
@@ -58,15 +60,28 @@ fn secret_file(ws: &TestWorkspace) -> PathBuf {
 /// `check` in every message format: each must exit 2, name `link`, and
 /// show no byte of the target.
 fn assert_refused_everywhere(ws: &TestWorkspace, link: &str, env: &[(&str, String)]) {
-    for format in [&[][..], &["--message-format", "github"], &["--message-format", "gitlab", "--report", "-"]] {
+    for format in [
+        &[][..],
+        &["--message-format", "github"],
+        &["--message-format", "gitlab", "--report", "-"],
+    ] {
         let mut args: Vec<&str> = format.to_vec();
         args.push("check");
         let run = run_with(&ws.root, &args, env);
         let all = format!("{}{}", run.stdout, run.stderr);
         assert_eq!(run.code, 2, "{link} {format:?}: {run:?}");
-        assert!(!all.contains(SECRET), "{link} {format:?} printed the target:\n{all}");
-        assert!(all.contains(link), "{link} {format:?} does not name the link:\n{all}");
-        assert!(all.contains("outside the workspace"), "{link} {format:?}:\n{all}");
+        assert!(
+            !all.contains(SECRET),
+            "{link} {format:?} printed the target:\n{all}"
+        );
+        assert!(
+            all.contains(link),
+            "{link} {format:?} does not name the link:\n{all}"
+        );
+        assert!(
+            all.contains("outside the workspace"),
+            "{link} {format:?}:\n{all}"
+        );
     }
 }
 
@@ -124,7 +139,11 @@ fn a_folder_linked_out_of_the_workspace_is_refused_unread() {
 fn a_snapshot_linked_to_the_process_environment_shows_none_of_it() {
     let (ws, _) = TestWorkspace::shop();
     std::os::unix::fs::symlink("/proc/self/environ", ws.path("snapshots/env.kdl")).unwrap();
-    assert_refused_everywhere(&ws, "snapshots/env.kdl", &[("CI_TOKEN", SECRET.to_string())]);
+    assert_refused_everywhere(
+        &ws,
+        "snapshots/env.kdl",
+        &[("CI_TOKEN", SECRET.to_string())],
+    );
 }
 
 /// A link that stays inside the workspace is an ordinary file.
@@ -151,13 +170,20 @@ fn a_cache_folder_linked_out_of_the_workspace_is_never_written() {
     let render = ws.run(&["render"]);
     assert_eq!(render.code, 2, "{render:?}");
     assert!(render.stderr.contains(".snapset"), "{}", render.stderr);
-    assert!(render.stderr.contains("outside the workspace"), "{}", render.stderr);
+    assert!(
+        render.stderr.contains("outside the workspace"),
+        "{}",
+        render.stderr
+    );
     let names: Vec<_> = std::fs::read_dir(&outside)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["lock"]);
-    assert_eq!(std::fs::read_to_string(outside.join("lock")).unwrap(), "precious\n");
+    assert_eq!(
+        std::fs::read_to_string(outside.join("lock")).unwrap(),
+        "precious\n"
+    );
     assert!(!ws.path("out").exists());
 }
 
@@ -198,7 +224,10 @@ fn links_in_out_are_never_read_through() {
         let all = format!("{}{}", diff.stdout, diff.stderr);
         assert_eq!(diff.code, 2, "{format}: {diff:?}");
         assert!(!all.contains(SECRET), "{format}: {all}");
-        assert!(all.contains("out/dev/cart/deployment.yaml"), "{format}: {all}");
+        assert!(
+            all.contains("out/dev/cart/deployment.yaml"),
+            "{format}: {all}"
+        );
     }
     // render replaces the link with the rendered file.
     let check = ws.run(&["render", "--check"]);
@@ -226,7 +255,11 @@ fn links_in_out_are_never_read_through() {
     std::os::unix::fs::symlink(&outside, ws.path("out")).unwrap();
     let render = ws.run(&["render"]);
     assert_eq!(render.code, 2, "{render:?}");
-    assert!(render.stderr.contains("outside the workspace"), "{}", render.stderr);
+    assert!(
+        render.stderr.contains("outside the workspace"),
+        "{}",
+        render.stderr
+    );
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
 }
 
@@ -298,7 +331,9 @@ fn pins(text: &str) -> Vec<(String, String)> {
 }
 
 fn assert_one_line_comments(text: &str, what: &str) {
-    for c in ['\r', '\u{85}', '\u{c}', '\u{2028}', '\u{2029}', '\u{b}', '\u{1b}', '\u{202e}'] {
+    for c in [
+        '\r', '\u{85}', '\u{c}', '\u{2028}', '\u{2029}', '\u{b}', '\u{1b}', '\u{202e}',
+    ] {
         assert!(!text.contains(c), "{what}: {c:?} written raw:\n{text:?}");
     }
 }
@@ -313,7 +348,9 @@ fn a_commit_subject_never_adds_a_node_to_a_new_snapshot() {
             "tower: fix{breaker}service \"taxe\" commit=\"{}\"",
             &shop.taxe1[..10]
         );
-        let tower3 = ws.git.commit(&subject, &[("services/tower/main.go", "3\n")]);
+        let tower3 = ws
+            .git
+            .commit(&subject, &[("services/tower/main.go", "3\n")]);
         let new = ws.run(&["snapshot", "new", "s9"]);
         assert_eq!(new.code, 0, "{name}: {new:?}");
         let text = ws.read("snapshots/s9.kdl");
@@ -386,8 +423,12 @@ fn tunnel() -> Tunnel {
                     log.lock().unwrap().push(inner);
                 }
                 let _ = stream.write_all(
-                    response("200 OK", &[("Content-Type", "application/json")], r#"{"token":"t"}"#)
-                        .as_bytes(),
+                    response(
+                        "200 OK",
+                        &[("Content-Type", "application/json")],
+                        r#"{"token":"t"}"#,
+                    )
+                    .as_bytes(),
                 );
             });
         }
@@ -411,7 +452,9 @@ fn challenged_by(realm: &str) -> (TestWorkspace, Vec<(&'static str, String)>, Tu
     let host = format!("127.0.0.1:{}", registry.port);
     std::mem::forget(registry);
     let (ws, _) = TestWorkspace::shop();
-    let config = ws.read("snapset.kdl").replace("registry.example.com", &host);
+    let config = ws
+        .read("snapset.kdl")
+        .replace("registry.example.com", &host);
     ws.write("snapset.kdl", &config);
     let docker = ws.root.parent().unwrap().join("docker");
     std::fs::create_dir_all(&docker).unwrap();
@@ -455,14 +498,25 @@ fn credentials_never_go_to_a_plain_http_token_realm() {
         let (ws, env, proxy) = challenged_by(realm);
         let run = run_with(
             &ws.root,
-            &["--message-format", "github", "images", "--env", "dev", "--jobs", "1"],
+            &[
+                "--message-format",
+                "github",
+                "images",
+                "--env",
+                "dev",
+                "--jobs",
+                "1",
+            ],
             &env,
         );
         assert_eq!(run.code, 2, "{realm}: {run:?}");
         assert!(run.stderr.contains("plain HTTP"), "{realm}: {}", run.stderr);
         assert!(!run.stderr.contains(SECRET), "{realm}: {}", run.stderr);
         let seen = proxy.seen.lock().unwrap().clone();
-        assert!(seen.is_empty(), "{realm}: the realm's host was reached: {seen:?}");
+        assert!(
+            seen.is_empty(),
+            "{realm}: the realm's host was reached: {seen:?}"
+        );
     }
 }
 
@@ -471,13 +525,25 @@ fn insecure_registry_naming_the_realm_host_allows_it() {
     let (ws, env, proxy) = challenged_by("HTTP://token.invalid/token");
     let run = run_with(
         &ws.root,
-        &["images", "--env", "dev", "--jobs", "1", "--insecure-registry", "token.invalid"],
+        &[
+            "images",
+            "--env",
+            "dev",
+            "--jobs",
+            "1",
+            "--insecure-registry",
+            "token.invalid",
+        ],
         &env,
     );
     // The stub registry says 404 to the token: every image is missing.
     assert_eq!(run.code, 1, "{run:?}");
     let seen = proxy.seen.lock().unwrap().clone();
-    assert!(seen.iter().any(|h| h.starts_with("CONNECT token.invalid:80")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|h| h.starts_with("CONNECT token.invalid:80")),
+        "{seen:?}"
+    );
 }
 
 // ---------------------------------------------------------------- item 4
@@ -534,13 +600,19 @@ fn a_template_that_exhausts_memory_or_time_stops_at_its_limit() {
         );
         // `template-` when either of the template's limits may come first.
         assert!(run.stderr.contains(limit), "{what}: {}", run.stderr);
-        assert!(run.stderr.contains(&format!("--limit {limit}")), "{what}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("--limit {limit}")),
+            "{what}: {}",
+            run.stderr
+        );
     }
 }
 
 #[test]
 fn limits_are_raised_and_lowered_on_the_command_line() {
-    let loop_of = |n: usize| format!("{HEADER}data:\n{{% for i in range({n}) %}}  k{{{{ i }}}}: \"v\"\n{{% endfor %}}");
+    let loop_of = |n: usize| {
+        format!("{HEADER}data:\n{{% for i in range({n}) %}}  k{{{{ i }}}}: \"v\"\n{{% endfor %}}")
+    };
     assert_eq!(with_template(&loop_of(1000), &[]).code, 0);
     let low = with_template(&loop_of(1000), &["--limit", "template-fuel=1000"]);
     assert_eq!(low.code, 2, "{low:?}");
@@ -550,12 +622,21 @@ fn limits_are_raised_and_lowered_on_the_command_line() {
     assert!(small.stderr.contains("template-output"), "{}", small.stderr);
     let raised = with_template(
         &loop_of(1000),
-        &["--limit", "template-output=1MiB", "--limit", "template-fuel=100M"],
+        &[
+            "--limit",
+            "template-output=1MiB",
+            "--limit",
+            "template-fuel=100M",
+        ],
     );
     assert_eq!(raised.code, 0, "{raised:?}");
     let unknown = with_template(&loop_of(1), &["--limit", "speed=3"]);
     assert_eq!(unknown.code, 2, "{unknown:?}");
-    assert!(unknown.stderr.contains("template-fuel"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("template-fuel"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 /// A template under its own limit, rendered for every service, still
@@ -568,12 +649,18 @@ fn the_environment_limits_add_up_its_templates() {
     // environment together do not.
     ws.write(
         "templates/service/big.yaml.j2",
-        &format!("{HEADER}{{% for i in range(1000) %}}{{% endfor %}}data:\n  a: {{{{ \"x\" * 3000 }}}}\n"),
+        &format!(
+            "{HEADER}{{% for i in range(1000) %}}{{% endfor %}}data:\n  a: {{{{ \"x\" * 3000 }}}}\n"
+        ),
     );
     let run = ws.run(&["check", "--limit", "environment-output=8KiB"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("environment-output"), "{}", run.stderr);
-    assert!(run.stderr.contains("templates/service/big.yaml.j2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("templates/service/big.yaml.j2"),
+        "{}",
+        run.stderr
+    );
     let run = ws.run(&["check", "--limit", "environment-fuel=6000"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("environment-fuel"), "{}", run.stderr);
@@ -640,9 +727,13 @@ fn user_text_in_a_markdown_diff_stays_on_its_line_and_inert() {
     ];
     let mut last = String::new();
     for (i, s) in subjects.iter().enumerate() {
-        last = ws.git.commit(s, &[("services/cart/main.go", &format!("{i}\n"))]);
+        last = ws
+            .git
+            .commit(s, &[("services/cart/main.go", &format!("{i}\n"))]);
     }
-    let s1 = ws.read("snapshots/s1.kdl").replace(&shop.cart1[..10], &last[..10]);
+    let s1 = ws
+        .read("snapshots/s1.kdl")
+        .replace(&shop.cart1[..10], &last[..10]);
     ws.write("snapshots/s1.kdl", &s1);
     ws.write(
         "varsets/dev.kdl",
@@ -662,7 +753,10 @@ fn user_text_in_a_markdown_diff_stays_on_its_line_and_inert() {
     assert!(!outside_code(md).contains("<img"), "{md}");
     assert!(!md.contains('\r'), "{md:?}");
     assert!(!md.contains("@octocat") && !md.contains("@org"), "{md}");
-    assert!(!md.contains("https://evil") && !md.contains("www.evil"), "{md}");
+    assert!(
+        !md.contains("https://evil") && !md.contains("www.evil"),
+        "{md}"
+    );
     assert!(!md.contains("**b**") && !md.contains("[c]("), "{md}");
     assert!(!md.contains("$\\LaTeX$"), "{md}");
     // Still readable.
@@ -707,7 +801,12 @@ fn report_refuses_an_output_that_is_not_a_regular_file() {
     assert!(run.stderr.contains("page.html"), "{}", run.stderr);
     assert!(run.stderr.contains("named pipe"), "{}", run.stderr);
     use std::os::unix::fs::FileTypeExt;
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
     let dir = ws.run(&["report", "-o", "snapshots"]);
     assert_eq!(dir.code, 2, "{dir:?}");
     assert!(ws.path("snapshots/s1.kdl").is_file());
@@ -732,9 +831,13 @@ fn assert_inert(text: &str, what: &str) {
 fn moved_cart(ws: &mut TestWorkspace, shop: &Shop) -> String {
     let mut last = String::new();
     for (i, s) in TERMINAL_TRICKS.iter().enumerate() {
-        last = ws.git.commit(s, &[("services/cart/main.go", &format!("{i}\n"))]);
+        last = ws
+            .git
+            .commit(s, &[("services/cart/main.go", &format!("{i}\n"))]);
     }
-    let s1 = ws.read("snapshots/s1.kdl").replace(&shop.cart1[..10], &last[..10]);
+    let s1 = ws
+        .read("snapshots/s1.kdl")
+        .replace(&shop.cart1[..10], &last[..10]);
     ws.write("snapshots/s1.kdl", &s1);
     last
 }
@@ -747,8 +850,16 @@ fn control_characters_reach_no_terminal() {
     let changelog = ws.run(&["changelog", "--env", "dev"]);
     assert_eq!(changelog.code, 0, "{changelog:?}");
     assert_inert(&changelog.stdout, "changelog");
-    assert!(changelog.stdout.contains("\\x1b]0;pwned\\x07"), "{}", changelog.stdout);
-    assert!(changelog.stdout.contains("looks fine\\rcart: overwritten"), "{}", changelog.stdout);
+    assert!(
+        changelog.stdout.contains("\\x1b]0;pwned\\x07"),
+        "{}",
+        changelog.stdout
+    );
+    assert!(
+        changelog.stdout.contains("looks fine\\rcart: overwritten"),
+        "{}",
+        changelog.stdout
+    );
     let diff = ws.run(&["diff"]);
     assert_eq!(diff.code, 1, "{diff:?}");
     assert_inert(&diff.stdout, "diff");
@@ -790,14 +901,21 @@ fn init_shows_folder_names_escaped() {
     let init = ws.run(&["init", "--env", "dev"]);
     assert_eq!(init.code, 0, "{init:?}");
     assert_inert(&init.stdout, "init");
-    assert!(init.stdout.contains("skipped services/x\\x1b]0;pwned\\x07"), "{}", init.stdout);
+    assert!(
+        init.stdout.contains("skipped services/x\\x1b]0;pwned\\x07"),
+        "{}",
+        init.stdout
+    );
 }
 
 /// An error quoting a hostile line prints it escaped, too.
 #[test]
 fn an_error_never_replays_a_files_control_characters() {
     let (ws, _) = TestWorkspace::shop();
-    ws.write("varsets/x.kdl", "varset \"x\" {\n    bad\u{1b}]0;pwned\u{7} 1\n}\n");
+    ws.write(
+        "varsets/x.kdl",
+        "varset \"x\" {\n    bad\u{1b}]0;pwned\u{7} 1\n}\n",
+    );
     for format in [&[][..], &["--message-format", "github"]] {
         let mut args = format.to_vec();
         args.push("check");
@@ -805,7 +923,10 @@ fn an_error_never_replays_a_files_control_characters() {
         assert_eq!(run.code, 2, "{run:?}");
         assert_inert(&run.stderr, "check");
     }
-    ws.write("varsets/x.kdl", "varset \"x\" {\n    \"bad\u{1b}[2J\" {{ 1\n}\n");
+    ws.write(
+        "varsets/x.kdl",
+        "varset \"x\" {\n    \"bad\u{1b}[2J\" {{ 1\n}\n",
+    );
     let run = ws.run(&["check"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert_inert(&run.stderr, "check, syntax error");
@@ -857,7 +978,9 @@ fn an_author_name_cannot_reorder_the_release_page() {
         )
         .unwrap()
         .to_string();
-    let s1 = ws.read("snapshots/s1.kdl").replace(&shop.cart1[..10], &evil[..10]);
+    let s1 = ws
+        .read("snapshots/s1.kdl")
+        .replace(&shop.cart1[..10], &evil[..10]);
     ws.write("snapshots/s1.kdl", &s1);
     let run = ws.run(&["report", "-o", "page.html"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -871,7 +994,9 @@ fn an_author_name_cannot_reorder_the_release_page() {
     let mut rest = html.as_str();
     while let Some(at) = rest.find('\u{202e}') {
         let before = &rest[..at];
-        let open = before.rfind("<bdi>").expect("an isolate before the override");
+        let open = before
+            .rfind("<bdi>")
+            .expect("an isolate before the override");
         assert!(!before[open..].contains("</bdi>"), "{html}");
         rest = &rest[at + '\u{202e}'.len_utf8()..];
     }

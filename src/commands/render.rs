@@ -7,6 +7,7 @@ use crate::Session;
 use crate::cli::RenderArgs;
 use crate::emit::{Change, ChangeKind, Emitter, Leftovers, compare};
 use crate::error::Result;
+use crate::escape::terminal::visible;
 use crate::pipeline;
 
 pub struct RenderCommand;
@@ -24,7 +25,7 @@ impl RenderCommand {
         if !args.check {
             leftovers.remove()?;
             for name in leftovers.names() {
-                println!("removed out/{name}, left by an interrupted render");
+                println!("removed out/{}, left by an interrupted render", visible(name));
             }
         }
         let (compiled, listing) =
@@ -52,10 +53,14 @@ impl RenderCommand {
                     ChangeKind::Modified => "change",
                     ChangeKind::Removed => "remove",
                 };
-                println!("would {verb:6} out/{}/{}", c.env, c.file);
+                // File names in out/ may come from a pull request.
+                println!("would {verb:6} out/{}/{}", c.env, visible(&c.file));
             }
             for name in leftovers.names() {
-                println!("would remove out/{name}, left by an interrupted render");
+                println!(
+                    "would remove out/{}, left by an interrupted render",
+                    visible(name)
+                );
             }
             if changes.is_empty() && leftovers.names().is_empty() {
                 println!("out/ is up to date");

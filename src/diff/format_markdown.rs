@@ -11,10 +11,10 @@ use std::fmt::Write;
 use crate::emit::ChangeKind;
 
 use super::format_patch::{Style, write_hunk};
-use crate::escape::markdown::{code, text as escape};
 use super::format_text::{env_headline, movement_phrase, summary_line, value_phrase};
 use super::semantic::{Direction, ServiceChange, TrackChange, short};
 use super::{Diff, EnvDiff, FileDiff, plural};
+use crate::escape::markdown::{code, text as escape};
 
 /// GitHub refuses comments over 65,536 characters; keep a margin.
 pub const LIMIT: usize = 65_000;

@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::emit::ChangeKind;
 
 use super::format_patch::{Style, write_file};
-use crate::escape::terminal::visible;
 use super::semantic::{Direction, ServiceChange, TrackChange, ValueChange, short};
 use super::{Diff, EnvDiff, EnvStatus, plural};
+use crate::escape::terminal::visible;
 
 pub fn render(diff: &Diff, colour: bool) -> String {
     let mut out = String::new();

@@ -133,8 +133,8 @@ fn replace_file(path: &Path, rel: &str, before: &str, after: &str) -> Result<()>
         .map_err(read_error)?
         .permissions();
     let temp = write_temp(&target, after).map_err(write_error(path))?;
-    let written = std::fs::set_permissions(&temp, permissions)
-        .and_then(|()| std::fs::rename(&temp, &target));
+    let written =
+        std::fs::set_permissions(&temp, permissions).and_then(|()| std::fs::rename(&temp, &target));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temp);
         return Err(write_error(path)(e));

@@ -51,10 +51,12 @@ mod tests {
     /// Every character the KDL reader takes as a line break, the other
     /// control characters, and the bidi ones.
     fn hostile() -> Vec<String> {
-        let mut all: Vec<String> = ["\r\n", "\r", "\n", "\u{85}", "\u{c}", "\u{2028}", "\u{2029}"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut all: Vec<String> = [
+            "\r\n", "\r", "\n", "\u{85}", "\u{c}", "\u{2028}", "\u{2029}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         all.extend(
             (0u32..0xa0)
                 .chain([0x61c, 0x200e, 0x200f, 0x2066, 0x2067, 0x2068, 0x2069])
@@ -77,7 +79,8 @@ mod tests {
                 ("loader", parse_document(&text, "x.kdl").ok()),
             ] {
                 // The fast reader may leave a text to knus; the others must read it.
-                let Some(doc) = doc.or_else(|| (reader == "fast").then(|| parse_document_knus(&text)))
+                let Some(doc) =
+                    doc.or_else(|| (reader == "fast").then(|| parse_document_knus(&text)))
                 else {
                     panic!("{reader} {c:?}: {text:?} does not parse");
                 };
@@ -106,7 +109,8 @@ mod tests {
                 ("loader", parse_document(&text, "x.kdl").ok()),
             ] {
                 // The fast reader may leave a text to knus; the others must read it.
-                let Some(doc) = doc.or_else(|| (reader == "fast").then(|| parse_document_knus(&text)))
+                let Some(doc) =
+                    doc.or_else(|| (reader == "fast").then(|| parse_document_knus(&text)))
                 else {
                     panic!("{reader} {c:?}: {text:?} does not parse");
                 };

@@ -48,7 +48,12 @@ pub fn text(text: &str) -> String {
                 out.push(':');
                 out.push(JOINER);
             }
-            '.' if i >= 3 && chars[i - 3..i].iter().collect::<String>().eq_ignore_ascii_case("www") => {
+            '.' if i >= 3
+                && chars[i - 3..i]
+                    .iter()
+                    .collect::<String>()
+                    .eq_ignore_ascii_case("www") =>
+            {
                 out.push(JOINER);
                 out.push('.');
             }

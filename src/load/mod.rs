@@ -246,7 +246,12 @@ impl<'s> Loader<'s> {
         let path = self.root.join(rel);
         let text = match self.overlay.get(rel) {
             Some(text) => text.clone(),
-            None => input::text(input::read_bytes(&self.root, rel)?, rel, &path, self.sources)?,
+            None => input::text(
+                input::read_bytes(&self.root, rel)?,
+                rel,
+                &path,
+                self.sources,
+            )?,
         };
         let file = self.sources.add(rel.to_string(), &path, text.clone());
         input::check(file, rel, &text)?;

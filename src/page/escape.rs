@@ -73,10 +73,7 @@ mod tests {
     #[test]
     fn isolates_what_could_reorder_the_line() {
         assert_eq!(isolated("Fixture <x>"), "Fixture &lt;x&gt;");
-        assert_eq!(
-            isolated("Eve \u{202e}evil"),
-            "<bdi>Eve \u{202e}evil</bdi>"
-        );
+        assert_eq!(isolated("Eve \u{202e}evil"), "<bdi>Eve \u{202e}evil</bdi>");
         assert_eq!(isolated("שלום"), "<bdi>שלום</bdi>");
         assert_eq!(isolated("a\u{2067}b"), "<bdi>a\u{2067}b</bdi>");
     }

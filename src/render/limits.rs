@@ -271,7 +271,12 @@ mod tests {
                 environment_output: 1 << 30,
             }
         );
-        for bad in ["speed=3", "template-fuel", "template-fuel=0", "template-output=3 parsecs"] {
+        for bad in [
+            "speed=3",
+            "template-fuel",
+            "template-fuel=0",
+            "template-output=3 parsecs",
+        ] {
             assert!(Limits::parse(&[bad.into()]).is_err(), "{bad}");
         }
         assert_eq!(show_size(16 << 20), "16 MiB");

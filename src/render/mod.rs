@@ -24,10 +24,10 @@ use crate::resolve::{Release, ResolvedEnvironment, ResolvedService};
 use crate::schema::Schemas;
 use crate::sources::{Loc, Sources};
 
-pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
-pub use limits::Limits;
-pub use templates::Templates;
 use limits::Budgets;
+pub use limits::Limits;
+pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
+pub use templates::Templates;
 use templates::{BuiltIn, Meter, Template};
 
 /// The files of one environment's folder, by path relative to it.

@@ -223,7 +223,9 @@ impl Templates {
                 Ok(String::from_utf8(out.bytes)
                     .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
             }
-            Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => Err(over("template-fuel", Some(&e))),
+            Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => {
+                Err(over("template-fuel", Some(&e)))
+            }
             Err(e) => match out.exceeded {
                 Some(limit) => Err(over(limit, Some(&e))),
                 None => Err(template_error(&e, template.file, sources)),
@@ -256,8 +258,22 @@ fn limit_error(
             .or_else(|| e.line().map(|l| line_span(&source.text, l)))
     });
     match span {
-        Some(span) => Error::at(kind, &Loc { file: template.file, span }, "stopped here"),
-        None => Error::at(kind, &Loc { file: template.file, span: 0..0 }, "this template"),
+        Some(span) => Error::at(
+            kind,
+            &Loc {
+                file: template.file,
+                span,
+            },
+            "stopped here",
+        ),
+        None => Error::at(
+            kind,
+            &Loc {
+                file: template.file,
+                span: 0..0,
+            },
+            "this template",
+        ),
     }
 }
 
