@@ -342,8 +342,8 @@ fn assert_one_line_comments(text: &str, what: &str) {
 fn a_commit_subject_never_adds_a_node_to_a_new_snapshot() {
     for (name, breaker) in LINE_BREAKERS {
         let (mut ws, shop) = TestWorkspace::shop();
-        // Written after tower's pin (the last line), the injected node would
-        // pin taxe to its first commit.
+        // Written after tower's pin (the last line), the injected node
+        // would pin taxe a second time, to its first commit.
         let subject = format!(
             "tower: fix{breaker}service \"taxe\" commit=\"{}\"",
             &shop.taxe1[..10]

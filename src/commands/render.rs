@@ -25,7 +25,10 @@ impl RenderCommand {
         if !args.check {
             leftovers.remove()?;
             for name in leftovers.names() {
-                println!("removed out/{}, left by an interrupted render", visible(name));
+                println!(
+                    "removed out/{}, left by an interrupted render",
+                    visible(name)
+                );
             }
         }
         let (compiled, listing) =

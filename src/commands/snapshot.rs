@@ -69,7 +69,10 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
         )?;
         Ok(())
     })?;
-    println!("created {rel}: {}", crate::escape::terminal::visible(&summary));
+    println!(
+        "created {rel}: {}",
+        crate::escape::terminal::visible(&summary)
+    );
     println!(
         "next: `snapset bump {0} SERVICE` to move a service, `snapset promote {0} --env E` to deploy it",
         args.name

@@ -21,8 +21,12 @@ pub fn quote(value: &str) -> String {
 
 /// The literal that replaces `old` (a string literal as written in the
 /// file) with `value`: in the same style when `old` is a raw string
-/// (`r"…"`, `r#"…"#`) that can hold `value` unescaped, else quoted.
+/// (`r"…"`, `r#"…"#`) that can hold `value` unescaped, else quoted. A value
+/// with a control character is always quoted, so that it shows escaped.
 pub fn literal(old: &str, value: &str) -> String {
+    if value.chars().any(crate::escape::terminal::is_control) {
+        return quote(value);
+    }
     if let Some(rest) = old.strip_prefix('r') {
         let hashes = "#".repeat(rest.len() - rest.trim_start_matches('#').len());
         if !value.contains(&format!("\"{hashes}")) {
@@ -103,6 +107,7 @@ mod tests {
         assert_eq!(literal("r\"abc\"", "def"), "r\"def\"");
         assert_eq!(literal("r##\"abc\"##", "d\"e"), "r##\"d\"e\"##");
         assert_eq!(literal("r\"abc\"", "d\"e"), "\"d\\\"e\"");
+        assert_eq!(literal("r\"abc\"", "d\u{2028}e"), "\"d\\u{2028}e\"");
     }
 
     /// The loader's spans of string values cover the whole literal, quotes

@@ -40,15 +40,17 @@ pub const NAMES: [&str; 4] = [
 
 impl Default for Limits {
     /// Far above what real templates use — a service's Deployment takes
-    /// 200 to 400 fuel, an environment template over 10,000 services about
-    /// 1 M; such an environment's templates write some 40 MiB — and low
-    /// enough that a template that meets one has used seconds and a few
-    /// hundred MB (5 M fuel pays for at most 320 MB of data).
+    /// 200 to 400 fuel, an environment template over 10,000 services a few
+    /// hundred thousand, the user templates of a 10,000-service environment
+    /// some 12 M together and 40 MiB of output — and low enough that a
+    /// template that meets one has used a few seconds and a few hundred MB:
+    /// 2 M fuel pays for at most 128 MB of data, and a render runs about
+    /// 5 M fuel a second.
     fn default() -> Self {
         Limits {
-            template_fuel: 5_000_000,
+            template_fuel: 2_000_000,
             template_output: 16 << 20,
-            environment_fuel: 100_000_000,
+            environment_fuel: 40_000_000,
             environment_output: 128 << 20,
         }
     }

@@ -282,9 +282,13 @@ impl<'a> Renderer<'a> {
                 env: 0,
                 environment: "",
             };
-            let templated = self
-                .render_template(t, service_value(ctx), stamp, &meter)
-                .expect("a built-in template renders");
+            let templated = match self.render_template(t, service_value(ctx), stamp, &meter) {
+                Ok(templated) => templated,
+                // `--limit template-fuel` lowered below what the built-in
+                // template takes: there is nothing to compare.
+                Err(e) if matches!(*e.kind, ErrorKind::TemplateLimit { .. }) => return,
+                Err(e) => panic!("a built-in template renders: {e:?}"),
+            };
             assert_eq!(
                 templated.as_deref().map(String::from_utf8_lossy),
                 compiled.map(String::from_utf8_lossy),
