@@ -100,10 +100,22 @@ pub struct EnvArgs {
     pub envs: Vec<String>,
 }
 
+/// `--limit NAME=VALUE`: what templates may cost (docs/templates.md#limits).
+#[derive(Args, Debug, Default)]
+pub struct LimitArgs {
+    /// Raise or lower a template limit (repeatable): template-fuel,
+    /// template-output, environment-fuel or environment-output, such as
+    /// `template-fuel=50M` or `environment-output=1GiB`.
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct RenderArgs {
     #[command(flatten)]
     pub envs: EnvArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Write nothing; list the files that would change and exit 1 if any.
     #[arg(long)]
     pub check: bool,
@@ -117,6 +129,8 @@ pub struct RenderArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub envs: EnvArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Print errors and warnings also as GitHub annotations (`github`) or a
     /// GitLab Code Quality report (`gitlab`); the same as --message-format.
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -156,6 +170,8 @@ pub enum DiffFormat {
 pub struct DiffArgs {
     #[command(flatten)]
     pub envs: EnvArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Compare with out/ as committed at this git ref of the workspace's repository.
     #[arg(long, value_name = "REF")]
     pub against: Option<String>,

@@ -111,6 +111,15 @@ pub enum ErrorKind {
     },
     #[error("template `{name}`: {detail}")]
     Template { name: String, detail: String },
+    #[error("{}", limit_message(template, environment, limit, value))]
+    TemplateLimit {
+        template: String,
+        environment: String,
+        /// The name `--limit` takes: `template-fuel`, `environment-output`...
+        limit: &'static str,
+        /// The limit as shown: `10,000,000` or `16 MiB`.
+        value: String,
+    },
     #[error("template `{name}` uses `{construct}`, which would let a value escape YAML quoting")]
     UnsafeTemplate {
         name: String,
@@ -232,6 +241,13 @@ pub enum ErrorKind {
     Locked { path: PathBuf, pid: Option<u32> },
     #[error("{file} nests blocks more than {limit} levels deep")]
     TooDeep { file: String, limit: usize },
+    #[error("{}", outside_message(file, link))]
+    OutsideWorkspace { file: String, link: String },
+    #[error(
+        "{} is a symbolic link: out/ holds only the files snapset writes, and snapset reads no link there",
+        path.display()
+    )]
+    LinkInOut { path: PathBuf },
     #[error("{} is not a regular file ({kind})", path.display())]
     NotAFile { path: PathBuf, kind: &'static str },
     #[error("{} is larger than {limit_mib} MiB", path.display())]
@@ -295,6 +311,31 @@ pub enum ErrorKind {
         "`{var}` asks the built-in Deployment of `{service}` for an HTTP probe, but `{service}` has no port: the probe would target a port its container does not declare"
     )]
     ProbeWithoutPort { service: String, var: String },
+}
+
+fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
+    match limit {
+        "template-fuel" => format!(
+            "template `{template}` ran out of fuel: one render may use {value} (limit template-fuel)"
+        ),
+        "template-output" => {
+            format!("template `{template}` renders more than {value} (limit template-output)")
+        }
+        "environment-fuel" => format!(
+            "the templates of environment `{environment}` ran out of fuel at `{template}`: together they may use {value} (limit environment-fuel)"
+        ),
+        _ => format!(
+            "the templates of environment `{environment}` render more than {value}, reached at `{template}` (limit environment-output)"
+        ),
+    }
+}
+
+fn outside_message(file: &str, link: &str) -> String {
+    if file == link {
+        format!("{link} is a symbolic link that leads outside the workspace")
+    } else {
+        format!("{file} is outside the workspace: {link} is a symbolic link that leads out of it")
+    }
 }
 
 /// A secondary or primary pointer into a source file.
@@ -455,6 +496,16 @@ impl Error {
             ErrorKind::ProbeWithoutPort { service, var, .. } => Some(format!(
                 "give `{service}` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"{service}\" {{ vars {{ {var} null; }} }}` in a varset"
             )),
+            ErrorKind::TemplateLimit { limit, .. } => Some(format!(
+                "templates have limits so that a pull request cannot exhaust the machine that renders it (docs/templates.md#limits); if this template needs more, raise it with `--limit {limit}={}`",
+                if limit.ends_with("fuel") { "N" } else { "SIZE" }
+            )),
+            ErrorKind::OutsideWorkspace { .. } => Some(
+                "snapset reads and writes only inside the workspace, so that a pull request cannot make it print or overwrite other files of the machine; nothing was read through the link. Put the file itself in the workspace (a link to a file inside it is fine)".into(),
+            ),
+            ErrorKind::LinkInOut { .. } => Some(
+                "`snapset render` replaces it with the rendered file".into(),
+            ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }

@@ -11,11 +11,13 @@ pub mod cli;
 pub mod command_line;
 pub mod commands;
 pub mod complete;
+pub mod confine;
 pub mod crash;
 pub mod diff;
 pub mod edit;
 pub mod emit;
 pub mod error;
+pub mod escape;
 pub mod git;
 pub mod help;
 pub mod live;
@@ -46,6 +48,8 @@ pub struct Session {
     pub sources: Sources,
     /// Warnings to print before the command's result.
     pub warnings: Vec<error::Error>,
+    /// How much work templates may do (`--limit`).
+    pub limits: render::Limits,
 }
 
 pub fn run() -> i32 {

@@ -41,6 +41,9 @@ impl WorkspaceLock {
                 source,
             })
         };
+        // `.snapset` linked out of the workspace: snapset writes nothing
+        // there (`confine`).
+        crate::confine::inside(root, ".snapset")?;
         let started = Instant::now();
         let mut said = false;
         loop {
@@ -95,14 +98,25 @@ impl WorkspaceLock {
 /// skipped and the workspace still renders; the lock then falls back to
 /// the workspace folder itself, which every snapset of this workspace
 /// will then use too, without a pid.
+///
+/// The lock file is never a link (`O_NOFOLLOW`): the pid written into it
+/// would land in whatever file a link committed at `.snapset/lock` names.
 fn open(root: &Path, path: &PathBuf) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
     let opened = crate::cache_dir::create(root).and_then(|_| {
         std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(path)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => std::io::Error::other(
+                    "it is a symbolic link, which snapset does not follow in .snapset/ (delete it)",
+                ),
+                _ => e,
+            })
     });
     match opened {
         Err(e) if root.join(".snapset").is_file() && !denied(&e) => File::open(root),

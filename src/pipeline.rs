@@ -43,14 +43,19 @@ pub fn compile(
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
-    let templates = Templates::new(&workspace.templates, &mut session.sources)?;
+    let mut templates = Templates::new(&workspace.templates, &mut session.sources)?;
+    templates.limit(&session.limits);
     let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     session.warnings.append(&mut schemas.warnings);
     // The untouched-path check reads two trees per pin; it overlaps the
     // render.
     let (warnings, rendered) = rayon::join(
         || untouched(&workspace, &release),
-        || Renderer::new(&templates, &schemas, &session.sources).render(&release),
+        || {
+            Renderer::new(&templates, &schemas, &session.sources)
+                .with_limits(session.limits)
+                .render(&release)
+        },
     );
     let rendered = rendered?;
     session.warnings.extend(warnings?);

@@ -1,6 +1,8 @@
 //! The output boundary for errors and warnings: turns an `Error` and the
 //! `Sources` registry into miette's graphical report, with colour only when
-//! stderr is a terminal and `NO_COLOR` is unset.
+//! stderr is a terminal and `NO_COLOR` is unset. Messages quote names and
+//! lines of files a pull request wrote: their control characters are shown
+//! escaped (`escape::terminal`), in the headline and in the quoted lines.
 
 use std::fmt;
 use std::io::{IsTerminal, Write};
@@ -11,6 +13,7 @@ use miette::{
 };
 
 use crate::error::{Error, ErrorKind};
+use crate::escape::terminal::{inert, visible, visible_lines};
 use crate::sources::Sources;
 
 /// Whether the stream may carry ANSI colour.
@@ -87,6 +90,54 @@ impl Diagnostic for Rendered {
     }
 }
 
+/// A file's text as a report quotes it: control characters made inert,
+/// every byte offset unchanged.
+fn quoted(name: &str, text: &str) -> NamedSource<String> {
+    NamedSource::new(visible(name), inert(text).into_owned())
+}
+
+/// A label with its text escaped, primary or not as it was.
+fn label_of(label: &LabeledSpan) -> LabeledSpan {
+    let text = label.label().map(|t| visible_lines(t).into_owned());
+    if label.primary() {
+        LabeledSpan::new_primary_with_span(text, *label.inner())
+    } else {
+        LabeledSpan::new_with_span(text, *label.inner())
+    }
+}
+
+/// Another crate's diagnostic (knus's), rebuilt with its texts escaped; its
+/// source is the parent's.
+fn from_diagnostic(d: &dyn Diagnostic, severity: Severity) -> Rendered {
+    Rendered {
+        message: visible_lines(&d.to_string()).into_owned(),
+        help: d.help().map(|h| visible_lines(&h.to_string()).into_owned()),
+        severity: d.severity().unwrap_or(severity),
+        source: None,
+        labels: d
+            .labels()
+            .map_or(Vec::new(), |l| l.map(|l| label_of(&l)).collect()),
+        related: d.related().map_or(Vec::new(), |r| {
+            r.map(|r| from_diagnostic(r, severity)).collect()
+        }),
+    }
+}
+
+/// A KDL syntax error over the file's text from `Sources`, made inert;
+/// `None` when that file is not registered.
+fn build_kdl(kdl: &knus::Error, sources: &Sources, severity: Severity) -> Option<Rendered> {
+    let name = kdl
+        .source_code()?
+        .read_span(&(0, 0).into(), 0, 0)
+        .ok()?
+        .name()?
+        .to_string();
+    let file = sources.get(sources.find(&name)?);
+    let mut rendered = from_diagnostic(kdl, severity);
+    rendered.source = Some(quoted(&file.name, &file.text));
+    Some(rendered)
+}
+
 fn build(error: &Error, sources: &Sources, severity: Severity) -> Rendered {
     let mut related: Vec<Rendered> = error
         .others
@@ -97,18 +148,19 @@ fn build(error: &Error, sources: &Sources, severity: Severity) -> Rendered {
     let mut source = None;
     if let Some(first) = error.labels.first() {
         let file = sources.get(first.loc.file);
-        source = Some(NamedSource::new(&file.name, file.text.to_string()));
+        source = Some(quoted(&file.name, &file.text));
         for label in &error.labels {
             let span = (label.loc.span.start, label.loc.span.len());
+            let text = visible_lines(&label.text).into_owned();
             if label.loc.file == first.loc.file {
-                labels.push(LabeledSpan::new_with_span(Some(label.text.clone()), span));
+                labels.push(LabeledSpan::new_with_span(Some(text), span));
             } else {
                 let other = sources.get(label.loc.file);
                 related.push(Rendered {
-                    message: label.text.clone(),
+                    message: text,
                     help: None,
                     severity: Severity::Advice,
-                    source: Some(NamedSource::new(&other.name, other.text.to_string())),
+                    source: Some(quoted(&other.name, &other.text)),
                     labels: vec![LabeledSpan::new_with_span(Some("here".into()), span)],
                     related: Vec::new(),
                 });
@@ -116,8 +168,8 @@ fn build(error: &Error, sources: &Sources, severity: Severity) -> Rendered {
         }
     }
     Rendered {
-        message: error.kind.to_string(),
-        help: error.help(),
+        message: visible_lines(&error.kind.to_string()).into_owned(),
+        help: error.help().map(|h| visible_lines(&h).into_owned()),
         severity,
         source,
         labels,
@@ -141,11 +193,14 @@ pub fn render_error(error: &Error, sources: &Sources, colour: bool) -> String {
     let mut out = String::new();
     let handler = handler(colour);
     let result = match &*error.kind {
-        ErrorKind::Kdl(kdl) => handler.render_report(&mut out, kdl.as_ref()),
+        ErrorKind::Kdl(kdl) => match build_kdl(kdl, sources, Severity::Error) {
+            Some(rendered) => handler.render_report(&mut out, &rendered),
+            None => handler.render_report(&mut out, kdl.as_ref()),
+        },
         _ => handler.render_report(&mut out, &build(error, sources, Severity::Error)),
     };
     if result.is_err() {
-        out = format!("error: {}\n", error.kind);
+        out = format!("error: {}\n", visible_lines(&error.kind.to_string()));
     }
     out
 }
@@ -157,7 +212,7 @@ pub fn render_warning(error: &Error, sources: &Sources, colour: bool) -> String 
         .render_report(&mut out, &build(error, sources, Severity::Warning))
         .is_err()
     {
-        out = format!("warning: {}\n", error.kind);
+        out = format!("warning: {}\n", visible_lines(&error.kind.to_string()));
     }
     out
 }

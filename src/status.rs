@@ -8,6 +8,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::escape::terminal::visible;
 use crate::git::{PinError, Repo};
 use crate::live::{Known, LiveDeployment};
 use crate::resolve::{PinnedSnapshot, Repos};
@@ -302,6 +303,7 @@ pub fn table<'r>(rows: &[Row], repo_of: impl Fn(&str) -> Option<&'r str>, colour
                 },
                 (None, None, None) => String::new(),
             };
+            // Live values and subjects are anyone's text: shown escaped.
             [
                 r.service.clone(),
                 r.track.clone(),
@@ -312,6 +314,7 @@ pub fn table<'r>(rows: &[Row], repo_of: impl Fn(&str) -> Option<&'r str>, colour
                 ready,
                 subject,
             ]
+            .map(|cell| visible(&cell).into_owned())
         })
         .collect();
     let mut widths = HEADER.map(|h| h.chars().count());

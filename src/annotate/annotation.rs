@@ -130,20 +130,25 @@ fn place(
 /// A workspace-relative name from the repository root; built-in templates
 /// (`<built-in>/...`) and absolute paths stay as they are.
 fn join(prefix: &str, name: &str) -> String {
+    let name = crate::escape::terminal::visible(name);
     if name.starts_with('<') || name.starts_with('/') {
-        name.to_string()
+        name.into_owned()
     } else {
         format!("{prefix}{name}")
     }
 }
 
-/// Messages may hold the offending text; annotations are one line each.
+/// Messages may hold the offending text; annotations are one line each,
+/// with any other control character of that text shown escaped
+/// (`escape::terminal`): CI logs interpret them as terminals do.
 fn one_line(text: &str) -> String {
-    text.split(['\n', '\r'])
+    let joined = text
+        .split(['\n', '\r'])
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    crate::escape::terminal::visible(&joined).into_owned()
 }
 
 /// `UnknownProperty { .. }` → `snapset/unknown-property`.

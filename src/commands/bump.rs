@@ -193,8 +193,9 @@ impl BumpCommand {
                 check_bumped(edited, &repos, &snapshot.name.value, &expected)
             })?;
         }
+        // Subjects are the commits' authors': shown, never acted on.
         for line in report {
-            println!("{line}");
+            println!("{}", crate::escape::terminal::visible(&line));
         }
         if !stale.is_empty() {
             let what = match stale.len() {

@@ -12,6 +12,7 @@ use crate::diff::format_text::service_lines;
 use crate::diff::git_tree::WorkspaceRepo;
 use crate::diff::semantic::History;
 use crate::error::Result;
+use crate::escape::terminal::visible_lines;
 use crate::pipeline;
 use crate::render::SnapshotJson;
 use crate::resolve::Repos;
@@ -80,7 +81,9 @@ impl ChangelogCommand {
         if !unchanged.is_empty() {
             let _ = writeln!(out, "  unchanged: {}", unchanged.join(", "));
         }
-        crate::report::print_stdout(&out)?;
+        // Subjects and names come from commits and files: their control
+        // characters are shown, never acted on (`escape::terminal`).
+        crate::report::print_stdout(&visible_lines(&out))?;
         Ok(crate::EXIT_OK)
     }
 }

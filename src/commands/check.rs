@@ -13,6 +13,7 @@ pub struct CheckCommand;
 
 impl CheckCommand {
     pub fn run(args: CheckArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        session.limits = crate::render::Limits::parse(&args.limits.limits)?;
         let root = pipeline::root(dir)?;
         let compiled = pipeline::compile(&root, &args.envs.envs, session)?;
         if args.envs.envs.is_empty() {

@@ -14,6 +14,7 @@ pub struct DiffCommand;
 
 impl DiffCommand {
     pub fn run(args: DiffArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        session.limits = crate::render::Limits::parse(&args.limits.limits)?;
         let root = pipeline::root(dir)?;
         let ws_repo = WorkspaceRepo::discover(&root);
         // An unknown REF fails before the render.
@@ -70,7 +71,7 @@ pub fn base<'r>(
     against: Option<&str>,
 ) -> Result<Base<'r>> {
     match against {
-        None => Ok(Base::Disk(root.join("out"))),
+        None => Ok(Base::Disk(crate::confine::inside(root, "out")?)),
         Some(rev) => {
             let repo = ws_repo.ok_or_else(|| {
                 Error::new(ErrorKind::NoWorkspaceRepo {

@@ -49,7 +49,11 @@ impl ExplainCommand {
         let env = &release.environments[0];
         let findings = find(&ws, env, &args.service, &args.key)?;
         let out = match args.format {
-            TableFormat::Table => text(&findings, &session.sources),
+            // Values and names are the workspace's: shown, never acted on.
+            TableFormat::Table => {
+                crate::escape::terminal::visible_lines(&text(&findings, &session.sources))
+                    .into_owned()
+            }
             TableFormat::Json => {
                 let rows: Vec<Value> = findings
                     .iter()

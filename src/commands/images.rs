@@ -80,7 +80,10 @@ impl ImagesCommand {
         let found: Vec<Found> = found.into_iter().flatten().collect();
         let missing = found.iter().filter(|f| f.answer == Answer::Missing).count();
         match args.format {
-            TableFormat::Table => print!("{}", table(&found, session)),
+            TableFormat::Table => print!(
+                "{}",
+                crate::escape::terminal::visible_lines(&table(&found, session))
+            ),
             TableFormat::Json => println!(
                 "{}",
                 serde_json::to_string_pretty(&to_json(&found, session))

@@ -17,6 +17,7 @@ use crate::Session;
 use crate::cli::{EnvArgs, InitArgs, RenderArgs};
 use crate::edit::{self, history};
 use crate::error::{Error, ErrorKind, Result};
+use crate::escape::terminal::visible;
 use crate::git::Repo;
 use crate::load::kdl::is_dns_label;
 use crate::lock::WorkspaceLock;
@@ -71,7 +72,7 @@ impl InitCommand {
             })?;
             pins.push((
                 edit::pin_text(&repo, oid, edit::MIN_PIN_LEN),
-                repo.subject(oid).replace(['\r', '\n'], " "),
+                repo.subject(oid),
             ));
         }
         let time = repo
@@ -100,8 +101,8 @@ impl InitCommand {
         println!(
             "found {} in {}/ of {} at HEAD ({}):",
             count(scaffold.services.len(), "service"),
-            args.services_dir.trim_matches('/'),
-            repo.display,
+            visible(args.services_dir.trim_matches('/')),
+            visible(&repo.display),
             short(head)
         );
         let width = scaffold
@@ -117,12 +118,14 @@ impl InitCommand {
             };
             println!("  {:width$}  {commit}  {port}", s.name);
         }
+        // Folder names are the repository's: shown, never acted on.
         for (path, why) in &found.skipped {
-            println!("  skipped {path}: {why}");
+            println!("  skipped {}: {why}", visible(path));
         }
         println!("wrote {}", rels.join(", "));
         let render = RenderArgs {
             envs: EnvArgs::default(),
+            limits: Default::default(),
             check: false,
             format: None,
         };

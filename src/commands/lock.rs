@@ -61,7 +61,11 @@ impl LockCommand {
         }
         let text = image_lock::render(&entries);
         let path = workspace.root.join(image_lock::FILE);
-        let current = std::fs::read_to_string(&path).ok();
+        // Compared, never printed; read as the loader reads it (a link out
+        // of the workspace was refused when the workspace was loaded).
+        let current = crate::load::input::read_bytes(&workspace.root, image_lock::FILE)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok());
         if current.as_deref() == Some(text.as_str()) {
             println!(
                 "{} is up to date ({})",

@@ -7,6 +7,7 @@ use crate::Session;
 use crate::cli::RenderArgs;
 use crate::emit::{Change, ChangeKind, Emitter, Leftovers, compare};
 use crate::error::Result;
+use crate::escape::terminal::visible;
 use crate::pipeline;
 use crate::words::count;
 
@@ -14,8 +15,10 @@ pub struct RenderCommand;
 
 impl RenderCommand {
     pub fn run(args: RenderArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        session.limits = crate::render::Limits::parse(&args.limits.limits)?;
         let root = pipeline::root(dir)?;
-        let out = root.join("out");
+        // Rendered where out/ resolves, which must be in the workspace.
+        let out = crate::confine::inside(&root, "out")?;
         let emitter = Emitter::new(&out);
         // What a killed render left; `commands::run` holds the workspace
         // lock for a render that writes, so none of it is in use.
@@ -23,7 +26,10 @@ impl RenderCommand {
         if !args.check {
             leftovers.remove()?;
             for name in leftovers.names() {
-                println!("removed out/{name}, left by an interrupted render");
+                println!(
+                    "removed out/{}, left by an interrupted render",
+                    visible(name)
+                );
             }
         }
         let (compiled, listing) =
@@ -51,10 +57,14 @@ impl RenderCommand {
                     ChangeKind::Modified => "change",
                     ChangeKind::Removed => "remove",
                 };
-                println!("would {verb:6} out/{}/{}", c.env, c.file);
+                // File names in out/ may come from a pull request.
+                println!("would {verb:6} out/{}/{}", c.env, visible(&c.file));
             }
             for name in leftovers.names() {
-                println!("would remove out/{name}, left by an interrupted render");
+                println!(
+                    "would remove out/{}, left by an interrupted render",
+                    visible(name)
+                );
             }
             if changes.is_empty() && leftovers.names().is_empty() {
                 println!("out/ is up to date");

@@ -84,7 +84,10 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
         )?;
         Ok(())
     })?;
-    println!("created {rel}: {summary}");
+    println!(
+        "created {rel}: {}",
+        crate::escape::terminal::visible(&summary)
+    );
     println!(
         "next: `snapset bump {0} SERVICE` to move a service, `snapset promote {0} --env E` to deploy it",
         args.name
@@ -138,7 +141,8 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
             continue;
         };
         let commit = edit::pin_text(repo, oid, edit::MIN_PIN_LEN);
-        let subject = repo.subject(oid).replace(['\r', '\n'], " ");
+        let subject = repo.subject(oid);
+        let subject = crate::escape::kdl::comment(&subject);
         lines.push(format!(
             "    service {:width$} commit={}   // {subject}\n",
             edit::quote(&service.name),
@@ -150,7 +154,7 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
         "// Started by `snapset snapshot new` from the newest commit of each service\n\
          // on {}. Move a service with `snapset bump {name} SERVICE`.\n\
          snapshot {} {{\n{}}}\n",
-        heads.join(", "),
+        crate::escape::kdl::comment(&heads.join(", ")),
         edit::quote(name),
         lines.concat()
     );

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::Session;
 use crate::cli::{StatusArgs, TableFormat};
 use crate::error::Result;
+use crate::escape::terminal::visible;
 use crate::resolve::Repos;
 use crate::resolve::{CommitCache, Resolver, layers, select};
 use crate::{live, pipeline, report, status};
@@ -59,10 +60,10 @@ impl StatusCommand {
                     report::stdout_colour()
                 ),
                 env.name.value,
-                snapshot.name,
+                visible(&snapshot.name),
                 deployments.len(),
                 if deployments.len() == 1 { "" } else { "s" },
-                input,
+                visible(&input),
                 status::summary(&rows)
             ),
         };

@@ -10,10 +10,11 @@ use std::fmt::Write;
 
 use crate::emit::ChangeKind;
 
-use super::format_patch::write_hunk;
+use super::format_patch::{Style, write_hunk};
 use super::format_text::{env_headline, movement_phrase, summary_line, value_owner, value_phrase};
 use super::semantic::{Direction, ServiceChange, TrackChange, short};
 use super::{Diff, EnvDiff, FileDiff, plural};
+use crate::escape::markdown::{code, text as escape};
 
 /// GitHub refuses comments over 65,536 characters; keep a margin.
 pub const LIMIT: usize = 65_000;
@@ -267,7 +268,9 @@ impl<'d> Section<'d> {
             body.push_str("Binary file: not shown\n");
         }
         for hunk in &file.hunks {
-            write_hunk(&mut body, hunk, false);
+            // Inside a fence longer than any run of backticks in it: shown
+            // as written, whatever it holds.
+            write_hunk(&mut body, hunk, Style::GIT);
         }
         // A fence longer than any run of backticks in the body.
         let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -304,41 +307,12 @@ impl<'d> Section<'d> {
     }
 }
 
-/// Text that Markdown must show as written.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
+/// A path inside `<code>` in raw HTML: one line, markup escaped.
 fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
+    crate::escape::terminal::visible(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-/// An inline code span, whatever backticks the text holds; `|` escaped so
-/// that it stays inside a table cell.
-fn code(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let ticks = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{ticks}{pad}{}{pad}{ticks}", text.replace('|', "\\|"))
 }
 
 #[cfg(test)]
@@ -397,12 +371,5 @@ mod tests {
         );
         let small = render(&big_diff(2, 10));
         assert!(!small.contains("[!NOTE]"));
-    }
-
-    #[test]
-    fn code_spans_survive_backticks_and_pipes() {
-        assert_eq!(code("a|b"), "`a\\|b`");
-        assert_eq!(code("x`y"), "``x`y``");
-        assert_eq!(code("`x"), "`` `x ``");
     }
 }

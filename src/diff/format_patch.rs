@@ -82,7 +82,7 @@ pub fn write_file(out: &mut String, file: &FileDiff, style: Style) {
     paint(out, c, BOLD, &format!("--- {old}{}", tab(&old)));
     paint(out, c, BOLD, &format!("+++ {new}{}", tab(&new)));
     for hunk in &file.hunks {
-        write_hunk(out, hunk, c);
+        write_hunk(out, hunk, style);
     }
 }
 
@@ -101,10 +101,18 @@ pub fn hunk_header(hunk: &Hunk) -> String {
     )
 }
 
-pub fn write_hunk(out: &mut String, hunk: &Hunk, colour: bool) {
+/// A hunk's lines. A patch (`style.git`) keeps their bytes, or it would
+/// not apply; text for people shows control characters escaped
+/// (`escape::terminal`): the old side may be any file of a pull request.
+pub fn write_hunk(out: &mut String, hunk: &Hunk, style: Style) {
+    let colour = style.colour;
     paint(out, colour, CYAN, &hunk_header(hunk));
     for line in &hunk.lines {
-        let text = format!("{}{}", line.kind.sign(), line.text);
+        let shown = match style.git {
+            true => std::borrow::Cow::Borrowed(line.text.as_str()),
+            false => crate::escape::terminal::visible(&line.text),
+        };
+        let text = format!("{}{}", line.kind.sign(), shown);
         let paint_with = match line.kind {
             super::LineKind::Added => GREEN,
             super::LineKind::Removed => RED,

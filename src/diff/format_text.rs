@@ -1,7 +1,9 @@
 //! `--format text` (the default): per environment a header, the change per
 //! service, then the unified diff of every file that changes; one summary
 //! line at the end. Colour only on a terminal, never with `NO_COLOR`.
-//! `service_lines` is also what `changelog` prints.
+//! `service_lines` is also what `changelog` prints. Every line of user
+//! text (subjects, names, values, the old files' lines) is printed through
+//! `escape::terminal`: its control characters shown, never acted on.
 
 use std::fmt::Write;
 
@@ -10,6 +12,7 @@ use crate::emit::ChangeKind;
 use super::format_patch::{Style, write_file};
 use super::semantic::{Direction, ServiceChange, TrackChange, ValueChange, short};
 use super::{Diff, EnvDiff, EnvStatus, plural};
+use crate::escape::terminal::visible;
 
 pub fn render(diff: &Diff, colour: bool) -> String {
     let mut out = String::new();
@@ -17,7 +20,7 @@ pub fn render(diff: &Diff, colour: bool) -> String {
         if env.files.is_empty() {
             continue;
         }
-        let header = format!("=== {}", env_headline(env));
+        let header = format!("=== {}", visible(&env_headline(env)));
         if colour {
             let _ = writeln!(out, "\x1b[1m{header}\x1b[0m");
         } else {
@@ -25,7 +28,7 @@ pub fn render(diff: &Diff, colour: bool) -> String {
         }
         for change in &env.services {
             for line in service_lines(change, true) {
-                let _ = writeln!(out, "  {line}");
+                let _ = writeln!(out, "  {}", visible(&line));
             }
         }
         out.push('\n');
@@ -34,7 +37,7 @@ pub fn render(diff: &Diff, colour: bool) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&summary_line(diff));
+    out.push_str(&visible(&summary_line(diff)));
     out.push('\n');
     out
 }

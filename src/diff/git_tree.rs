@@ -228,14 +228,7 @@ impl Base<'_> {
     /// One file of `out/<env>/`, e.g. `snapshot.json`.
     pub fn file(&self, env: &str, file: &str) -> Result<Option<Vec<u8>>> {
         match self {
-            Base::Disk(out) => {
-                let path = out.join(env).join(file);
-                match std::fs::read(&path) {
-                    Ok(bytes) => Ok(Some(bytes)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Err(source) => Err(Error::new(ErrorKind::Read { path, source })),
-                }
-            }
+            Base::Disk(out) => crate::emit::read_file(&out.join(env), file),
             Base::Committed(c) => c.file(env, file),
         }
     }

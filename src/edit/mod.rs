@@ -13,31 +13,20 @@ use crate::git::Repo;
 
 pub use splice::{FileEdit, Replace, splice};
 
-/// `value` as a KDL string literal, quotes included.
+/// `value` as a KDL string literal, quotes included (`escape::kdl::string`:
+/// every line break and control character escaped).
 pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::escape::kdl::string(value)
 }
 
 /// The literal that replaces `old` (a string literal as written in the
 /// file) with `value`: in the same style when `old` is a raw string
-/// (`r"…"`, `r#"…"#`) that can hold `value` unescaped, else quoted.
+/// (`r"…"`, `r#"…"#`) that can hold `value` unescaped, else quoted. A value
+/// with a control character is always quoted, so that it shows escaped.
 pub fn literal(old: &str, value: &str) -> String {
+    if value.chars().any(crate::escape::terminal::is_control) {
+        return quote(value);
+    }
     if let Some(rest) = old.strip_prefix('r') {
         let hashes = "#".repeat(rest.len() - rest.trim_start_matches('#').len());
         if !value.contains(&format!("\"{hashes}")) {
@@ -118,6 +107,7 @@ mod tests {
         assert_eq!(literal("r\"abc\"", "def"), "r\"def\"");
         assert_eq!(literal("r##\"abc\"##", "d\"e"), "r##\"d\"e\"##");
         assert_eq!(literal("r\"abc\"", "d\"e"), "\"d\\\"e\"");
+        assert_eq!(literal("r\"abc\"", "d\u{2028}e"), "\"d\\u{2028}e\"");
     }
 
     /// The loader's spans of string values cover the whole literal, quotes

@@ -76,7 +76,9 @@ impl FileEdit {
             .load()
             .and_then(|ws| check(&ws))
             .map_err(|e| Error::edit_rejected(&self.rel, e))?;
-        let path = root.join(&self.rel);
+        // Written where it resolves, which must be inside the workspace:
+        // the loader read the edited file from `self.after`, not from disk.
+        let path = crate::confine::inside(root, &self.rel)?;
         match &self.before {
             Some(before) => replace_file(&path, &self.rel, before, &self.after),
             None => create_file(&path, &self.rel, &self.after),
@@ -93,23 +95,26 @@ fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
-/// A hidden name beside `target`, which the loader never reads.
-fn temp_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    target.with_file_name(format!(".{name}.snapset-{}.tmp", std::process::id()))
+/// A new hidden file beside `target` (which the loader never reads) with
+/// `text`, flushed: `atomic_file`'s, never a file or link already there.
+fn write_temp(target: &Path, text: &str) -> std::io::Result<PathBuf> {
+    let (mut file, temp) = crate::atomic_file::create_beside(target)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
+    match written {
+        Ok(()) => Ok(temp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
+    }
 }
 
-fn write_temp(temp: &Path, text: &str) -> std::io::Result<()> {
-    let mut file = std::fs::File::create(temp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
-}
-
-/// Replaces an existing file in one rename, keeping its permissions (and
-/// writing through a symbolic link to its target). Refuses when the file no
-/// longer holds the text the edit was made from.
+/// Replaces an existing file in one rename, keeping its permissions. `path`
+/// is where the file resolves (through a link inside the workspace, to its
+/// target). Refuses when the file no longer holds the text the edit was
+/// made from.
 fn replace_file(path: &Path, rel: &str, before: &str, after: &str) -> Result<()> {
     let read_error = |source| {
         Error::new(ErrorKind::Read {
@@ -117,7 +122,7 @@ fn replace_file(path: &Path, rel: &str, before: &str, after: &str) -> Result<()>
             source,
         })
     };
-    let target = std::fs::canonicalize(path).map_err(read_error)?;
+    let target = path.to_path_buf();
     let current = std::fs::read(&target).map_err(read_error)?;
     if current != before.as_bytes() {
         return Err(Error::new(ErrorKind::ChangedOnDisk {
@@ -127,10 +132,9 @@ fn replace_file(path: &Path, rel: &str, before: &str, after: &str) -> Result<()>
     let permissions = std::fs::metadata(&target)
         .map_err(read_error)?
         .permissions();
-    let temp = temp_path(&target);
-    let written = write_temp(&temp, after)
-        .and_then(|()| std::fs::set_permissions(&temp, permissions))
-        .and_then(|()| std::fs::rename(&temp, &target));
+    let temp = write_temp(&target, after).map_err(write_error(path))?;
+    let written =
+        std::fs::set_permissions(&temp, permissions).and_then(|()| std::fs::rename(&temp, &target));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temp);
         return Err(write_error(path)(e));
@@ -144,9 +148,11 @@ fn create_file(path: &Path, rel: &str, text: &str) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(write_error(path))?;
     }
-    let temp = temp_path(path);
-    let linked = write_temp(&temp, text).and_then(|()| std::fs::hard_link(&temp, path));
-    let _ = std::fs::remove_file(&temp);
+    let linked = write_temp(path, text).and_then(|temp| {
+        let linked = std::fs::hard_link(&temp, path);
+        let _ = std::fs::remove_file(&temp);
+        linked
+    });
     match linked {
         Ok(()) => reread(path, text),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -222,10 +228,12 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file is left behind");
 
-        // Through a symbolic link, the target is rewritten and the link stays.
+        // Through a symbolic link inside the workspace, the target is
+        // rewritten and the link stays.
         let link = dir.path().join("link.kdl");
         std::os::unix::fs::symlink(&path, &link).unwrap();
-        replace_file(&link, "link.kdl", "three\n", "five\n").unwrap();
+        let resolved = crate::confine::inside(dir.path(), "link.kdl").unwrap();
+        replace_file(&resolved, "link.kdl", "three\n", "five\n").unwrap();
         assert!(
             std::fs::symlink_metadata(&link)
                 .unwrap()

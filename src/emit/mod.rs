@@ -50,12 +50,32 @@ pub fn read_tree(dir: &Path) -> Result<Tree> {
         .par_iter()
         .map(|rel| match listed.dir.read(rel) {
             Ok(bytes) => Ok((rel.clone(), bytes)),
-            Err(source) => Err(Error::new(ErrorKind::Read {
-                path: dir.join(rel),
-                source,
-            })),
+            Err(source) => Err(read_error(dir.join(rel), source)),
         })
         .collect()
+}
+
+/// The bytes of `rel` in the folder `dir` of `out/` (`None`: no such
+/// file), read without following a link.
+pub fn read_file(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
+    let opened = match dir::Dir::open(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        other => other.map_err(|e| read_error(dir.to_path_buf(), e))?,
+    };
+    match opened.read(rel) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(read_error(dir.join(rel), e)),
+    }
+}
+
+/// A failed read in out/; a link there is named as one.
+fn read_error(path: PathBuf, source: std::io::Error) -> Error {
+    if dir::is_link(&source) {
+        Error::new(ErrorKind::LinkInOut { path })
+    } else {
+        Error::new(ErrorKind::Read { path, source })
+    }
 }
 
 /// A folder of `out/`, open, with the files below it.
@@ -68,14 +88,15 @@ pub struct Listed {
 impl Listed {
     /// `None` when there is no such folder.
     pub fn of(path: &Path) -> Result<Option<Listed>> {
-        let read_err = |source| {
-            Error::new(ErrorKind::Read {
-                path: path.to_path_buf(),
-                source,
-            })
-        };
-        if !path.is_dir() {
-            return Ok(None);
+        let read_err = |source| read_error(path.to_path_buf(), source);
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(Error::new(ErrorKind::LinkInOut {
+                    path: path.to_path_buf(),
+                }));
+            }
+            Ok(meta) if meta.is_dir() => {}
+            _ => return Ok(None),
         }
         let dir = dir::Dir::open(path).map_err(read_err)?;
         let files = dir.files().map_err(read_err)?;
@@ -122,10 +143,7 @@ pub fn compare_listed(env: &str, rendered: &Tree, listed: Option<&Listed>) -> Re
             (Some(bytes), Some(listed)) => match listed.dir.same_bytes(file, bytes) {
                 Ok(true) => None,
                 Ok(false) => Some(Ok(change(file, ChangeKind::Modified))),
-                Err(source) => Some(Err(Error::new(ErrorKind::Read {
-                    path: listed.path.join(file),
-                    source,
-                }))),
+                Err(source) => Some(Err(read_error(listed.path.join(file), source))),
             },
         })
         .collect()
@@ -229,9 +247,14 @@ impl Emitter {
         let Ok(entries) = std::fs::read_dir(&self.out) else {
             return Ok(stale);
         };
+        // Real folders holding a real snapshot.json: a link is no
+        // environment snapset rendered.
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().join("snapshot.json").is_file())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| {
+                std::fs::symlink_metadata(e.path().join("snapshot.json")).is_ok_and(|m| m.is_file())
+            })
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| !n.starts_with('.') && !environments.contains(n))
             .collect();

@@ -17,8 +17,12 @@ use crate::sources::{FileId, Loc, Sources};
 /// what would exhaust memory.
 pub const MAX_FILE_MIB: u64 = 64;
 
-/// The bytes of the regular file at `path`.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+/// The bytes of the regular file `rel` of the workspace at `root`, which
+/// must resolve inside it (`confine`): nothing is read through a link that
+/// leads out.
+pub fn read_bytes(root: &Path, rel: &str) -> Result<Vec<u8>> {
+    let real = crate::confine::inside(root, rel)?;
+    let path = &root.join(rel);
     let read_error = |source| {
         Error::new(ErrorKind::Read {
             path: path.to_path_buf(),
@@ -52,8 +56,9 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         }));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // The file may grow between the size check and the read.
-    std::fs::File::open(path)
+    // The file may grow between the size check and the read. The resolved
+    // path is opened: the links were checked, they are not followed again.
+    std::fs::File::open(&real)
         .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
         .map_err(read_error)?;
     if bytes.len() as u64 > limit {
@@ -65,7 +70,7 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn kind_of(kind: &std::fs::FileType) -> &'static str {
+pub(crate) fn kind_of(kind: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if kind.is_dir() {
         "a directory"
@@ -155,7 +160,7 @@ mod tests {
         let dir = tmp.path();
         std::fs::create_dir(dir.join("d.kdl")).unwrap();
         std::os::unix::fs::symlink("nowhere", dir.join("l.kdl")).unwrap();
-        let kind = |p: &str| match *read_bytes(&dir.join(p)).unwrap_err().kind {
+        let kind = |p: &str| match *read_bytes(dir, p).unwrap_err().kind {
             ErrorKind::NotAFile { kind, .. } => kind,
             other => panic!("{other:?}"),
         };

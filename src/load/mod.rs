@@ -253,7 +253,12 @@ impl<'s> Loader<'s> {
         let path = self.root.join(rel);
         let text = match self.overlay.get(rel) {
             Some(text) => text.clone(),
-            None => input::text(input::read_bytes(&path)?, rel, &path, self.sources)?,
+            None => input::text(
+                input::read_bytes(&self.root, rel)?,
+                rel,
+                &path,
+                self.sources,
+            )?,
         };
         let file = self.sources.add(rel.to_string(), &path, text.clone());
         input::check(file, rel, &text)?;
@@ -263,6 +268,9 @@ impl<'s> Loader<'s> {
     /// File names in a workspace folder with the given extension, sorted so
     /// that the output never depends on directory order.
     fn list(&self, dir: &str, ext: &str) -> Result<Vec<String>> {
+        // A folder linked out of the workspace is not listed: the names of
+        // its files would be printed in errors.
+        crate::confine::inside(&self.root, dir)?;
         let path = self.root.join(dir);
         let mut names: Vec<String> = self
             .overlay

@@ -94,7 +94,7 @@ pub fn find(root: &Path) -> Result<Listing> {
     let mut sets = BTreeSet::new();
     let mut partials = Vec::new();
     let mut errors = Vec::new();
-    for (name, is_dir) in entries(&root.join("templates"))? {
+    for (name, is_dir) in entries(root, "templates")? {
         let rel = format!("templates/{name}");
         match (is_dir, Scope::from_folder(&name)) {
             (true, Some(scope)) => scope_folder(root, None, scope, &mut found, &mut errors)?,
@@ -103,7 +103,7 @@ pub fn find(root: &Path) -> Result<Listing> {
                     errors.push(e);
                     continue;
                 }
-                for (inner, inner_dir) in entries(&root.join(&rel))? {
+                for (inner, inner_dir) in entries(root, &rel)? {
                     let inner_rel = format!("{rel}/{inner}");
                     match (inner_dir, Scope::from_folder(&inner)) {
                         (true, Some(Scope::Environment)) => {
@@ -189,7 +189,7 @@ fn scope_folder(
         Some(set) => format!("templates/{set}/{}", scope.folder()),
         None => format!("templates/{}", scope.folder()),
     };
-    for (name, is_dir) in entries(&root.join(&folder))? {
+    for (name, is_dir) in entries(root, &folder)? {
         let rel = format!("{folder}/{name}");
         if is_dir {
             errors.push(misplaced(
@@ -236,8 +236,10 @@ fn scope_folder(
 }
 
 /// A folder's entries (name, is a folder), sorted, hidden ones left out.
-/// An absent folder has none.
-fn entries(dir: &Path) -> Result<Vec<(String, bool)>> {
+/// An absent folder has none; one linked out of the workspace is an error
+/// (`confine`), before any of its names is read.
+fn entries(root: &Path, rel: &str) -> Result<Vec<(String, bool)>> {
+    let dir = &crate::confine::inside(root, rel)?;
     let read = match std::fs::read_dir(dir) {
         Ok(read) => read,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

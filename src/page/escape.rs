@@ -1,5 +1,7 @@
 //! HTML escaping for text and attribute values: every string on the page
 //! comes from files and commits that anyone in the mono-repo can write.
+//! Text shown on the page also goes through `isolated`, so that its
+//! direction cannot spill onto what follows it.
 
 use std::borrow::Cow;
 
@@ -25,6 +27,36 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` escaped, and isolated (`<bdi>`) when it holds a right-to-left
+/// letter or a bidi control: an author named `Eve \u{202e}evil` must not
+/// reverse the date printed after the name. Left-to-right text, which
+/// isolation would not change, stays bare.
+pub fn isolated(text: &str) -> Cow<'_, str> {
+    if text.chars().any(turns) {
+        Cow::Owned(format!("<bdi>{}</bdi>", escape(text)))
+    } else {
+        escape(text)
+    }
+}
+
+/// A character that can change the direction of what follows it: a bidi
+/// control, or a letter of a right-to-left script.
+fn turns(c: char) -> bool {
+    matches!(
+        c,
+        '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{590}'..='\u{8ff}'
+            | '\u{fb1d}'..='\u{fdff}'
+            | '\u{fe70}'..='\u{feff}'
+            | '\u{10800}'..='\u{10fff}'
+            | '\u{1e800}'..='\u{1efff}'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +68,13 @@ mod tests {
             escape(r#"<script>"a" & 'b'</script>"#),
             "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
         );
+    }
+
+    #[test]
+    fn isolates_what_could_reorder_the_line() {
+        assert_eq!(isolated("Fixture <x>"), "Fixture &lt;x&gt;");
+        assert_eq!(isolated("Eve \u{202e}evil"), "<bdi>Eve \u{202e}evil</bdi>");
+        assert_eq!(isolated("שלום"), "<bdi>שלום</bdi>");
+        assert_eq!(isolated("a\u{2067}b"), "<bdi>a\u{2067}b</bdi>");
     }
 }

@@ -10,6 +10,7 @@ use std::fmt::Write;
 use super::cell::{Cell, Pin, Route};
 use super::column::Column;
 use super::escape::escape as e;
+use super::escape::isolated as t;
 use super::matrix::Page;
 use super::row::Row;
 use crate::status::{self, State};
@@ -76,7 +77,7 @@ pub fn write(page: &Page) -> String {
             out,
             "<th scope=\"col\" data-env=\"{0}\"><span class=\"env-name\">{0}</span><span class=\"env-snap\">{1}</span></th>",
             e(&column.name),
-            e(&column.snapshot)
+            t(&column.snapshot)
         );
     }
     out.push_str("</tr>\n</thead>\n<tbody>\n");
@@ -103,8 +104,8 @@ fn repos(names: &[String]) -> String {
     names
         .iter()
         .map(|name| match name.as_str() {
-            crate::git::WORKSPACE_REPO => e(name).to_string(),
-            _ => format!("<code>{}</code>", e(name)),
+            crate::git::WORKSPACE_REPO => t(name).to_string(),
+            _ => format!("<code>{}</code>", t(name)),
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -121,7 +122,7 @@ fn environment(out: &mut String, column: &Column, left: Option<&str>) {
         e(&column.name)
     );
     if let Some(d) = &column.description {
-        let _ = writeln!(out, "<p class=\"desc\">{}</p>", e(d));
+        let _ = writeln!(out, "<p class=\"desc\">{}</p>", t(d));
     }
     let _ = write!(
         out,
@@ -129,9 +130,9 @@ fn environment(out: &mut String, column: &Column, left: Option<&str>) {
          <div><dt>varset</dt><dd class=\"varset\">{}</dd></div>\n\
          <div><dt>namespace</dt><dd class=\"namespace\">{}</dd></div>\n\
          <div><dt>services</dt><dd class=\"n-services\">{}</dd></div>\n",
-        e(&column.snapshot),
-        e(&column.varset),
-        e(&column.namespace),
+        t(&column.snapshot),
+        t(&column.varset),
+        t(&column.namespace),
         column.services
     );
     match (left, column.differs) {
@@ -149,8 +150,8 @@ fn environment(out: &mut String, column: &Column, left: Option<&str>) {
         let _ = writeln!(
             out,
             "<div class=\"live-summary\"><dt>live</dt><dd><code>{}</code>: {}</dd></div>",
-            e(input),
-            e(summary)
+            t(input),
+            t(summary)
         );
     }
     out.push_str("</dl>\n");
@@ -312,8 +313,8 @@ fn pinned(out: &mut String, page: &Page, pin: &Pin) {
             let _ = write!(
                 out,
                 " <span class=\"route header\" title=\"only requests with this header\">{}: {}</span>",
-                e(name),
-                e(value)
+                t(name),
+                t(value)
             );
         }
     }
@@ -322,8 +323,8 @@ fn pinned(out: &mut String, page: &Page, pin: &Pin) {
         let _ = write!(
             out,
             "<div class=\"subject\">{}</div><div class=\"meta\"><span class=\"author\">{}</span> · <time datetime=\"{}\">{}</time></div>",
-            e(&f.subject),
-            e(&f.author),
+            t(&f.subject),
+            t(&f.author),
             f.when.iso(),
             f.when.day()
         );
@@ -331,7 +332,7 @@ fn pinned(out: &mut String, page: &Page, pin: &Pin) {
     if !pin.features.is_empty() {
         out.push_str("<ul class=\"features\" aria-label=\"features on\">");
         for name in &pin.features {
-            let _ = write!(out, "<li>{}</li>", e(name));
+            let _ = write!(out, "<li>{}</li>", t(name));
         }
         out.push_str("</ul>");
     }
@@ -341,7 +342,7 @@ fn live_line(out: &mut String, row: &status::Row) {
     let state = row.state;
     let commit = match row.live_commit.as_deref() {
         Some(c) if c.len() == 40 => format!(" <code>{}</code>", &c[..8]),
-        Some(c) => format!(" <code>{}</code>", e(c)),
+        Some(c) => format!(" <code>{}</code>", t(c)),
         None => String::new(),
     };
     let words = match (state, row.ahead, row.behind) {

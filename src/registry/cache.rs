@@ -22,7 +22,7 @@ pub struct ImageCache {
 impl ImageCache {
     pub fn load(root: &Path) -> ImageCache {
         let file = root.join(".snapset").join("images");
-        let known = std::fs::read_to_string(&file)
+        let known = crate::cache_dir::read(root, "images")
             .map(|text| {
                 text.lines()
                     .filter(|l| !l.starts_with('#'))

@@ -17,7 +17,7 @@ use sha2::Digest;
 use ureq::http::{Response, StatusCode};
 
 use super::answer::Answer;
-use super::challenge::Challenge;
+use super::challenge::{Challenge, Realm};
 use super::credentials::{CredentialStore, Credentials};
 use super::options::Options;
 use super::reference::ImageRef;
@@ -315,20 +315,25 @@ impl Client {
         service: Option<&str>,
         scope: &str,
     ) -> Result<String> {
-        let realm_host = realm
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or(realm);
-        if realm.starts_with("http://")
-            && self.credentials(registry).is_some()
-            && !ImageRef::parse(&format!("{realm_host}/x")).is_loopback()
-            && !self.options.insecure.iter().any(|h| h == realm_host)
+        // The realm is read as the HTTP client will read it, and refused
+        // over plain HTTP off this machine unless --insecure-registry names
+        // it: the request carries the credentials (or asks for a token an
+        // eavesdropper could swap).
+        let Some(target) = Realm::parse(realm) else {
+            return Err(registry_error(
+                registry,
+                &format!("the token realm {realm} is not an http:// or https:// address"),
+            ));
+        };
+        let realm_host = target.authority.as_str();
+        if target.plain
+            && !target.is_loopback()
+            && !self.options.insecure.iter().any(|h| target.named_by(h))
         {
             return Err(registry_error(
                 registry,
                 &format!(
-                    "the token realm {realm} is plain HTTP: snapset will not send credentials there (list its host with --insecure-registry to allow it)"
+                    "the token realm {realm} is plain HTTP: snapset will not send credentials or ask for a token there (list its host with --insecure-registry to allow it)"
                 ),
             ));
         }

@@ -97,7 +97,8 @@ fn read_lock(
 ) -> Option<crate::load::ImageLock> {
     use crate::load::image_lock::FILE;
     let path = root.join(FILE);
-    let text = std::fs::read_to_string(&path).ok()?;
+    let bytes = crate::load::input::read_bytes(root, FILE).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     let file = session.sources.add(FILE.to_string(), &path, text.clone());
     crate::load::ImageLock::parse(file, &text).ok()
 }

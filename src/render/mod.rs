@@ -9,6 +9,7 @@ pub mod context;
 mod documents;
 mod inject;
 pub mod istio;
+pub mod limits;
 mod probes;
 mod snapshot_json;
 mod targets;
@@ -28,10 +29,12 @@ use crate::resolve::{Release, ResolvedEnvironment, ResolvedService, Vars};
 use crate::schema::{Problem, Schemas};
 use crate::sources::{Loc, Sources};
 
+use limits::Budgets;
+pub use limits::Limits;
 pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
 pub use targets::Targets;
 pub use templates::Templates;
-use templates::{BuiltIn, Template};
+use templates::{BuiltIn, Meter, Template};
 
 /// The files of one environment's folder, by path relative to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +75,7 @@ pub struct Renderer<'a> {
     templates: &'a Templates,
     schemas: &'a Schemas,
     sources: &'a Sources,
+    limits: Limits,
 }
 
 impl<'a> Renderer<'a> {
@@ -80,7 +84,15 @@ impl<'a> Renderer<'a> {
             templates,
             schemas,
             sources,
+            limits: Limits::default(),
         }
+    }
+
+    /// The limits of the templates' work (`--limit`); the templates' own
+    /// fuel is set on them (`Templates::limit`).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Renders every environment; services render in parallel, and the
@@ -95,13 +107,23 @@ impl<'a> Renderer<'a> {
                     .chain(e.services.iter().map(move |s| (i, Job::Service(s))))
             })
             .collect();
+        let budgets = Budgets::new(self.limits, release.environments.len());
         let results: Vec<Result<Vec<Output>>> = jobs
             .par_iter()
             .map(|(i, job)| {
+                // Past a limit the run fails: what is left is not rendered.
+                if budgets.stopped() {
+                    return Ok(Vec::new());
+                }
                 let env = &release.environments[*i];
+                let meter = Meter {
+                    budgets: &budgets,
+                    env: *i,
+                    environment: &env.name,
+                };
                 match job {
-                    Job::Environment => self.environment(env),
-                    Job::Service(service) => self.service(env, service),
+                    Job::Environment => self.environment(env, &meter),
+                    Job::Service(service) => self.service(env, service, &meter),
                 }
             })
             .collect();
@@ -153,7 +175,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// The environment-scope templates of the default set.
-    fn environment(&self, env: &ResolvedEnvironment) -> Result<Vec<Output>> {
+    fn environment(&self, env: &ResolvedEnvironment, meter: &Meter) -> Result<Vec<Output>> {
         let list = &self.templates.set(None).environment;
         if list.is_empty() {
             return Ok(Vec::new());
@@ -168,7 +190,7 @@ impl<'a> Renderer<'a> {
         };
         let mut out = Vec::new();
         for t in list {
-            if let Some(bytes) = self.render_template(t, ctx.clone(), None, scene)? {
+            if let Some(bytes) = self.render_template(t, ctx.clone(), None, scene, meter)? {
                 out.push(Output {
                     path: format!("{}.yaml", t.stem),
                     bytes,
@@ -180,7 +202,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// The service- and track-scope templates of the service's set.
-    fn service(&self, env: &ResolvedEnvironment, service: &ResolvedService) -> Result<Vec<Output>> {
+    fn service(
+        &self,
+        env: &ResolvedEnvironment,
+        service: &ResolvedService,
+        meter: &Meter,
+    ) -> Result<Vec<Output>> {
         let set = self.templates.set(service.templates.as_deref());
         if set
             .track
@@ -237,7 +264,7 @@ impl<'a> Renderer<'a> {
                             name => ctx.name.clone(),
                             ..base
                         };
-                        self.render_template(t, value, Some(&stamp), scene)?
+                        self.render_template(t, value, Some(&stamp), scene, meter)?
                     }
                 };
                 if let Some(bytes) = bytes {
@@ -267,7 +294,7 @@ impl<'a> Renderer<'a> {
                 }
                 _ => {
                     let base = base.get_or_insert_with(|| service_value(&ctx));
-                    self.render_template(t, base.clone(), None, scene)?
+                    self.render_template(t, base.clone(), None, scene, meter)?
                 }
             };
             if let Some(bytes) = bytes {
@@ -292,9 +319,28 @@ impl<'a> Renderer<'a> {
         scene: Scene,
     ) {
         if cfg!(debug_assertions) {
-            let templated = self
-                .render_template(t, service_value(ctx), stamp, scene)
-                .expect("a built-in template renders");
+            // Not counted against the environment: release builds do not
+            // render it.
+            let unlimited = Limits {
+                template_fuel: u64::MAX,
+                template_output: u64::MAX,
+                environment_fuel: u64::MAX,
+                environment_output: u64::MAX,
+            };
+            let budgets = Budgets::new(unlimited, 1);
+            let meter = Meter {
+                budgets: &budgets,
+                env: 0,
+                environment: "",
+            };
+            let templated = match self.render_template(t, service_value(ctx), stamp, scene, &meter)
+            {
+                Ok(templated) => templated,
+                // `--limit template-fuel` lowered below what the built-in
+                // template takes: there is nothing to compare.
+                Err(e) if matches!(*e.kind, ErrorKind::TemplateLimit { .. }) => return,
+                Err(e) => panic!("a built-in template renders: {e:?}"),
+            };
             assert_eq!(
                 templated.as_deref().map(String::from_utf8_lossy),
                 compiled.map(String::from_utf8_lossy),
@@ -313,10 +359,11 @@ impl<'a> Renderer<'a> {
         ctx: minijinja::Value,
         stamp: Option<&inject::TrackStamp>,
         scene: Scene,
+        meter: &Meter,
     ) -> Result<Option<Vec<u8>>> {
         let text = self
             .templates
-            .render(t, ctx, self.sources)
+            .render(t, ctx, self.sources, meter)
             .map_err(|e| self.render_failed(e, scene))?;
         if is_blank(&text) {
             return Ok(None);

@@ -12,6 +12,17 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::load::templates::{Scope, TemplateFiles};
 use crate::sources::{FileId, Loc, Sources};
 
+use super::limits::{Budgets, Capped, Limits, grouped, show_size};
+
+/// Where a render's work is counted: the run's budgets, and the
+/// environment it renders for.
+pub struct Meter<'b> {
+    pub budgets: &'b Budgets,
+    /// Index of the environment in the release.
+    pub env: usize,
+    pub environment: &'b str,
+}
+
 /// A built-in template: its place, and whether snapset has compiled it to
 /// Rust (`builtin.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +108,7 @@ impl Templates {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::Json);
         env.remove_filter("safe");
+        env.set_fuel(Some(Limits::default().template_fuel));
         let mut default = Set::default();
         let mut sets: BTreeMap<String, Set> = user
             .sets
@@ -178,17 +190,92 @@ impl Templates {
         }
     }
 
+    /// The fuel of each render from now on (`--limit template-fuel`).
+    pub fn limit(&mut self, limits: &Limits) {
+        self.env.set_fuel(Some(limits.template_fuel));
+    }
+
+    /// Renders `template`, its fuel and output counted against its own
+    /// limits and its environment's: past one, the render stops there and
+    /// the error names the template and the limit.
     pub fn render(
         &self,
         template: &Template,
         context: minijinja::Value,
         sources: &Sources,
+        meter: &Meter,
     ) -> Result<String> {
-        self.env
+        let compiled = self
+            .env
             .get_template(&template.name)
-            .expect("every listed template is compiled")
-            .render(context)
-            .map_err(|e| template_error(&e, template.file, sources))
+            .expect("every listed template is compiled");
+        let limits = &meter.budgets.limits;
+        let budget = meter.budgets.env(meter.env);
+        let mut out = Capped::new(budget, limits);
+        let over = |limit: &'static str, e: Option<&minijinja::Error>| {
+            meter.budgets.stop();
+            limit_error(template, sources, meter, limit, e)
+        };
+        match compiled.render_captured_to(context, &mut out) {
+            Ok(captured) => {
+                let used = captured.state().fuel_levels().map_or(0, |(used, _)| used);
+                if let Some(limit) = budget.charge_fuel(used, limits.environment_fuel) {
+                    return Err(over(limit, None));
+                }
+                Ok(String::from_utf8(out.bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+            }
+            Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => {
+                Err(over("template-fuel", Some(&e)))
+            }
+            Err(e) => match out.exceeded {
+                Some(limit) => Err(over(limit, Some(&e))),
+                None => Err(template_error(&e, template.file, sources)),
+            },
+        }
+    }
+}
+
+fn limit_error(
+    template: &Template,
+    sources: &Sources,
+    meter: &Meter,
+    limit: &'static str,
+    e: Option<&minijinja::Error>,
+) -> Error {
+    let source = sources.get(template.file);
+    let value = meter.budgets.limits.get(limit);
+    let kind = ErrorKind::TemplateLimit {
+        template: source.name.clone(),
+        environment: meter.environment.to_string(),
+        limit,
+        value: if limit.ends_with("fuel") {
+            grouped(value)
+        } else {
+            show_size(value)
+        },
+    };
+    let span = e.and_then(|e| {
+        e.range()
+            .or_else(|| e.line().map(|l| line_span(&source.text, l)))
+    });
+    match span {
+        Some(span) => Error::at(
+            kind,
+            &Loc {
+                file: template.file,
+                span,
+            },
+            "stopped here",
+        ),
+        None => Error::at(
+            kind,
+            &Loc {
+                file: template.file,
+                span: 0..0,
+            },
+            "this template",
+        ),
     }
 }
 

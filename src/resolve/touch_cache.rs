@@ -36,7 +36,7 @@ impl TouchCache {
     /// cannot be read.
     pub fn load(root: &Path) -> TouchCache {
         let file = root.join(".snapset").join("touched");
-        let known = std::fs::read_to_string(&file)
+        let known = crate::cache_dir::read(root, "touched")
             .map(|text| parse(&text))
             .unwrap_or_default();
         TouchCache {

@@ -2,6 +2,7 @@
 //! what to change next: a first workspace is where people learn the format.
 
 use crate::edit::quote;
+use crate::escape::kdl::comment;
 
 use super::FoundService;
 
@@ -13,7 +14,8 @@ pub struct Scaffold {
     /// namespaces' prefix.
     pub project: String,
     pub services: Vec<FoundService>,
-    /// Per service, in order: the pinned commit's text and its subject.
+    /// Per service, in order: the pinned commit's text and its subject (as
+    /// the commit has it: escaped where it is written).
     pub pins: Vec<(String, String)>,
     pub snapshot: String,
     /// HEAD's short hash, named in the snapshot's comment.
@@ -70,7 +72,7 @@ impl Scaffold {
                 Some(port) => format!("{head} port={port}\n"),
                 // A service without a port renders a Deployment and no
                 // Service: right for a worker, worth a look otherwise.
-                None => format!("{}   // no port: {}\n", head.trim_end(), s.why),
+                None => format!("{}   // no port: {}\n", head.trim_end(), comment(&s.why)),
             });
         }
         let env_width = self.envs.iter().map(|e| quote(e).len()).max().unwrap_or(0);
@@ -125,9 +127,10 @@ impl Scaffold {
             .zip(&self.pins)
             .map(|(s, (commit, subject))| {
                 format!(
-                    "    service {:width$} commit={}   // {subject}\n",
+                    "    service {:width$} commit={}   // {}\n",
                     quote(&s.name),
-                    quote(commit)
+                    quote(commit),
+                    comment(subject)
                 )
             })
             .collect();

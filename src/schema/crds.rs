@@ -35,8 +35,10 @@ pub(crate) fn read(
     let mut errors = Vec::new();
     for rel in files {
         let path = root.join(&rel);
-        let text = crate::load::input::read_bytes(&path)
-            .and_then(|bytes| crate::load::input::text(bytes, &rel, &path, sources))?;
+        // As every workspace file: a regular file inside the workspace, of
+        // bounded size, UTF-8 (its first bad byte shown where it is).
+        let bytes = crate::load::input::read_bytes(root, &rel)?;
+        let text = crate::load::input::text(bytes, &rel, &path, sources)?;
         let file = sources.add(rel.clone(), &path, text);
         let text = sources.get(file).text.clone();
         crate::load::input::check(file, &rel, &text)?;
@@ -65,7 +67,9 @@ fn list(
     files: &mut Vec<String>,
     skipped: &mut Vec<Error>,
 ) -> Result<()> {
-    let dir = root.join(rel);
+    // A link out of the workspace is refused unread, as for every
+    // workspace file.
+    let dir = crate::confine::inside(root, rel)?;
     // A folder reached again through a symbolic link is read once.
     if let Ok(real) = std::fs::canonicalize(&dir)
         && !seen.insert(real)
