@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 
 use crate::Session;
 use crate::emit::{Emitter, Listing};
-use crate::error::Result;
-use crate::load::{Loader, Workspace, find_root};
+use crate::error::{Error, Result};
+use crate::load::{EnvironmentDecl, Loader, Workspace, find_root};
+use crate::promotion::{self, Proofs};
+use crate::resolve::{CommitCache, Rejected};
+use crate::history;
 use crate::render::{RenderedEnvironment, Renderer, Templates};
 use crate::resolve::Repos;
 use crate::resolve::{Release, Resolver, select, untouched};
@@ -17,6 +20,8 @@ pub struct Compiled {
     pub repo: Repos,
     pub release: Release,
     pub rendered: Vec<RenderedEnvironment>,
+    /// The path to production, proven (its hotfixes).
+    pub proofs: Proofs,
 }
 
 /// The workspace root for `-C DIR` (or the current directory).
@@ -43,6 +48,7 @@ pub fn compile(
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
+    let proved = prove(&workspace, &repo, &release, &selected);
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
     let schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     // The untouched-path check reads two trees per pin; it overlaps the
@@ -51,14 +57,39 @@ pub fn compile(
         || untouched(&workspace, &release),
         || Renderer::new(&templates, &schemas, &session.sources).render(&release),
     );
-    let rendered = rendered?;
+    // A release that breaks the path to production and does not render
+    // reports both.
+    let (mut proofs, rendered) = match (proved, rendered) {
+        (Ok(p), Ok(r)) => (p, r),
+        (Err(a), Err(b)) => return Err(Error::many(vec![a, b])),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     session.warnings.extend(warnings?);
+    session.warnings.append(&mut proofs.warnings);
     Ok(std::mem::ManuallyDrop::new(Compiled {
         workspace,
         repo,
         release,
         rendered,
+        proofs,
     }))
+}
+
+/// The path to production of the selected environments: rejected pins,
+/// and, where an environment has `from=` or a freeze, the rule against the
+/// workspace's history.
+pub fn prove(
+    workspace: &Workspace,
+    repo: &Repos,
+    release: &Release,
+    selected: &[&EnvironmentDecl],
+) -> Result<Proofs> {
+    let rejected = Rejected::resolve(workspace, &mut CommitCache::new(repo))?;
+    let timeline = match promotion::needs_history(workspace, selected) {
+        true => history::read(workspace, history::now())?,
+        false => None,
+    };
+    promotion::prove(workspace, release, timeline.as_ref(), &rejected)
 }
 
 /// `compile`, with the folders of `out` listed meanwhile on a second thread

@@ -46,6 +46,16 @@ impl WorkspaceRepo {
         &self.prefix
     }
 
+    /// The repository itself, for the history of the workspace's files.
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// Where the repository is, as messages show it.
+    pub fn location(&self) -> PathBuf {
+        self.display()
+    }
+
     fn display(&self) -> PathBuf {
         self.repo
             .workdir()

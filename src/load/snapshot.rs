@@ -23,6 +23,9 @@ pub struct SnapshotService {
     pub tracks: Vec<Track>,
     pub features: Vec<Feature>,
     pub requires: Vec<Requirement>,
+    /// `hotfix "reason"`: every track of the service skips the path to
+    /// production (with a warning quoting the reason).
+    pub hotfix: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -33,6 +36,17 @@ pub struct Track {
     pub header: Option<Spanned<String>>,
     pub value: Option<Spanned<String>>,
     pub replicas: Option<Spanned<i64>>,
+    /// `track … { hotfix "reason" }`: this track alone skips the path to
+    /// production.
+    pub hotfix: Option<Spanned<String>>,
+}
+
+impl Track {
+    /// The reviewed exception that covers this track: its own, or its
+    /// service's.
+    pub fn hotfix<'a>(&'a self, service: &'a SnapshotService) -> Option<&'a Spanned<String>> {
+        self.hotfix.as_ref().or(service.hotfix.as_ref())
+    }
 }
 
 #[derive(Debug)]
@@ -103,9 +117,15 @@ fn service(node: &Node) -> Result<SnapshotService> {
     let mut tracks = Vec::new();
     let mut features = Vec::new();
     let mut requires = Vec::new();
+    let mut hotfix = None;
     let mut errors = Collector::default();
     for child in node.children() {
         match child.name() {
+            "hotfix" => {
+                if let Some(h) = errors.take(hotfix_node(&child, &hotfix)) {
+                    hotfix = Some(h);
+                }
+            }
             "track" => {
                 if let Some(t) = errors.take(track(&child)) {
                     tracks.push(t);
@@ -130,7 +150,7 @@ fn service(node: &Node) -> Result<SnapshotService> {
             _ => errors.push(unknown_node(
                 &child,
                 "a snapshot's service",
-                &["track", "feature", "requires"],
+                &["track", "feature", "requires", "hotfix"],
             )),
         }
     }
@@ -143,6 +163,7 @@ fn service(node: &Node) -> Result<SnapshotService> {
             header: None,
             value: None,
             replicas: node.prop_int("replicas")?,
+            hotfix: None,
         }),
         (Some(commit), false) => errors.push(Error::at(
             ErrorKind::Shape {
@@ -180,15 +201,52 @@ fn service(node: &Node) -> Result<SnapshotService> {
         tracks,
         features,
         requires,
+        hotfix,
     })
+}
+
+/// `hotfix "reason"`, once per service or track, with words in it: the
+/// reason is what reviewers and the release page read.
+fn hotfix_node(node: &Node, before: &Option<Spanned<String>>) -> Result<Spanned<String>> {
+    node.expect(1, &[], false)?;
+    let reason = node.arg_string(0)?;
+    if reason.trim().is_empty() {
+        return Err(Error::at(
+            ErrorKind::Invalid {
+                what: "hotfix reason".into(),
+                expected: "a few words saying why this pin skips the path to production".into(),
+            },
+            &reason.loc,
+            "blank",
+        ));
+    }
+    if let Some(first) = before {
+        return Err(Error::at(
+            ErrorKind::Duplicate {
+                kind: "hotfix",
+                name: reason.value.clone(),
+            },
+            &node.loc(),
+            "a second hotfix",
+        )
+        .label(&first.loc, "the first"));
+    }
+    Ok(reason)
 }
 
 fn track(node: &Node) -> Result<Track> {
     node.expect(
         1,
         &["commit", "weight", "header", "value", "replicas"],
-        false,
+        true,
     )?;
+    let mut hotfix = None;
+    for child in node.children() {
+        match child.name() {
+            "hotfix" => hotfix = Some(hotfix_node(&child, &hotfix)?),
+            _ => return Err(unknown_node(&child, "a track", &["hotfix"])),
+        }
+    }
     let name = node.arg_string(0)?;
     check_dns_label("track", &name)?;
     let header = node.prop_string("header")?;
@@ -210,6 +268,7 @@ fn track(node: &Node) -> Result<Track> {
         header,
         value,
         replicas: node.prop_int("replicas")?,
+        hotfix,
     })
 }
 

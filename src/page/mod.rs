@@ -9,7 +9,7 @@ mod arg_sources;
 mod cell;
 mod column;
 mod commit;
-mod date;
+pub mod date;
 mod escape;
 mod html;
 mod live_arg;
