@@ -64,6 +64,10 @@ pub enum Command {
     Images(ImagesArgs),
     /// Record every image's digest in snapset.lock.
     Lock(LockArgs),
+    /// Which upstream commits each environment with `from=` can take now.
+    Ready(ReadyArgs),
+    /// Record in snapset.kdl that a commit must never be deployed again.
+    Reject(RejectArgs),
 }
 
 impl Command {
@@ -72,7 +76,10 @@ impl Command {
     pub fn writes(&self) -> bool {
         match self {
             Command::Render(args) => !args.check,
-            Command::Bump(_) | Command::Snapshot(_) | Command::Promote(_) => true,
+            Command::Bump(_) | Command::Snapshot(_) | Command::Promote(_) | Command::Reject(_) => {
+                true
+            }
+            Command::Ready(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
             Command::Check(_)
@@ -210,6 +217,30 @@ pub struct PromoteArgs {
     pub snapshot: String,
     #[arg(long = "env", value_name = "E")]
     pub env: String,
+    /// Bind it even though some pin is not proven for E yet (`check` will
+    /// still fail until the rule holds or the pin has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReadyArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// `table` for people; `json` for scripts (keys in docs/pipeline.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RejectArgs {
+    pub service: String,
+    /// The commit (a hash, a prefix of at least 7 hex digits, or any
+    /// revision of the service's repository); written as its full hash.
+    pub commit: String,
+    /// Why: every error about the commit quotes it.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 #[derive(Args, Debug)]

@@ -289,7 +289,9 @@ pub enum ErrorKind {
         commit: String,
         reason: String,
     },
-    #[error("hotfix in `{env}`: {service} {commit} skips the path to production ({skipped}): {reason}")]
+    #[error(
+        "hotfix in `{env}`: {service} {commit} skips the path to production ({skipped}): {reason}"
+    )]
     Hotfix {
         env: String,
         service: String,

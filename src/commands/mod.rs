@@ -12,6 +12,8 @@ mod init;
 mod lock;
 mod man;
 mod promote;
+mod ready;
+mod reject;
 mod render;
 mod report;
 mod snapshot;
@@ -45,5 +47,7 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Report(args) => report::ReportCommand::run(args, dir, session),
         Command::Images(args) => images::ImagesCommand::run(args, dir, session),
         Command::Lock(args) => lock::LockCommand::run(args, dir, session),
+        Command::Ready(args) => ready::ReadyCommand::run(args, dir, session),
+        Command::Reject(args) => reject::RejectCommand::run(args, dir, session),
     }
 }

@@ -15,6 +15,8 @@ struct Document<'a> {
     against: Option<&'a Against>,
     summary: Totals,
     environments: &'a [EnvDiff],
+    /// Pins that skip the path to production (docs/pipeline.md).
+    hotfixes: &'a [crate::promotion::Hotfix],
 }
 
 pub fn render(diff: &Diff) -> String {
@@ -24,6 +26,7 @@ pub fn render(diff: &Diff) -> String {
         against: diff.against.as_ref(),
         summary: diff.totals(),
         environments: &diff.environments,
+        hotfixes: &diff.hotfixes,
     };
     let mut text = serde_json::to_string_pretty(&doc).expect("a diff serialises");
     text.push('\n');

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::decode::ServicePins;
-use super::timeline::{EnvHistory, Entry, OPEN, Rule, Run, Timeline};
+use super::timeline::{Entry, EnvHistory, OPEN, Rule, Run, Timeline};
 
 #[derive(Default)]
 pub struct Builder {
@@ -23,8 +23,7 @@ impl Builder {
     /// Goes on from a timeline read before (from the cache): its open runs
     /// are what each environment pins now.
     pub fn resume(timeline: Timeline) -> Builder {
-        let mut open: HashMap<Box<str>, HashMap<Box<str>, Vec<(Box<str>, usize)>>> =
-            HashMap::new();
+        let mut open: HashMap<Box<str>, HashMap<Box<str>, Vec<(Box<str>, usize)>>> = HashMap::new();
         for (env, history) in &timeline.envs {
             let services = open.entry(env.clone()).or_default();
             for (service, runs) in &history.pins {
@@ -85,9 +84,7 @@ impl Builder {
     /// lower-cased; empty: nothing).
     pub fn set_pins(&mut self, env: &str, service: &str, texts: &[Box<str>]) {
         let same = match self.open.get(env).and_then(|s| s.get(service)) {
-            Some(now) => {
-                now.len() == texts.len() && now.iter().all(|(t, _)| texts.contains(t))
-            }
+            Some(now) => now.len() == texts.len() && now.iter().all(|(t, _)| texts.contains(t)),
             None => texts.is_empty(),
         };
         if same {
@@ -231,8 +228,16 @@ mod tests {
         assert_eq!(
             runs,
             &vec![
-                Run { text: "aaaaaaa".into(), start: 0, end: 2 },
-                Run { text: "bbbbbbb".into(), start: 1, end: 3 },
+                Run {
+                    text: "aaaaaaa".into(),
+                    start: 0,
+                    end: 2
+                },
+                Run {
+                    text: "bbbbbbb".into(),
+                    start: 1,
+                    end: 3
+                },
             ]
         );
     }
@@ -240,13 +245,31 @@ mod tests {
     #[test]
     fn a_resumed_builder_goes_on() {
         let mut b = Builder::default();
-        b.begin(Entry { commit: None, time: 0 });
+        b.begin(Entry {
+            commit: None,
+            time: 0,
+        });
         b.set_pins("prod", "cart", &texts(&["aaaaaaa"]));
-        b.set_rule("prod", &Rule { from: vec!["dev".into()], ..Rule::default() });
+        b.set_rule(
+            "prod",
+            &Rule {
+                from: vec!["dev".into()],
+                ..Rule::default()
+            },
+        );
         let mut b = Builder::resume(b.finish());
-        b.begin(Entry { commit: None, time: 1 });
+        b.begin(Entry {
+            commit: None,
+            time: 1,
+        });
         b.set_pins("prod", "cart", &texts(&["aaaaaaa"]));
-        b.set_rule("prod", &Rule { from: vec!["dev".into()], ..Rule::default() });
+        b.set_rule(
+            "prod",
+            &Rule {
+                from: vec!["dev".into()],
+                ..Rule::default()
+            },
+        );
         assert_eq!(b.timeline().entries.len(), 1, "nothing changed");
         b.drop_env("prod");
         let t = b.finish();

@@ -46,8 +46,7 @@ fn path(root: &Path) -> PathBuf {
 pub fn load(root: &Path, prefix: &str) -> Option<(Oid, Timeline)> {
     let bytes = std::fs::read(path(root)).ok()?;
     let file: File = serde_json::from_slice(&bytes).ok()?;
-    if file.format != FORMAT || file.snapset != env!("CARGO_PKG_VERSION") || file.prefix != prefix
-    {
+    if file.format != FORMAT || file.snapset != env!("CARGO_PKG_VERSION") || file.prefix != prefix {
         return None;
     }
     Some((Oid::from_str(&file.head).ok()?, file.timeline))

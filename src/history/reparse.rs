@@ -132,15 +132,23 @@ mod tests {
             "    service \"a\"",
             "    service \"new\" commit=\"0000000\"\n    service \"a\""
         )));
-        assert!(agrees(&OLD.replace("    service \"a\" commit=\"aaaaaaa\"\n", "")));
-        assert!(agrees(&OLD.replace("service \"c\" commit=\"ddddddd\"; ", "")));
-        assert!(agrees(&OLD.replace("commit=\"aaaaaaa\"\n", "commit=\"aaaaaaa\" // now\n")));
+        assert!(agrees(
+            &OLD.replace("    service \"a\" commit=\"aaaaaaa\"\n", "")
+        ));
+        assert!(agrees(
+            &OLD.replace("service \"c\" commit=\"ddddddd\"; ", "")
+        ));
+        assert!(agrees(
+            &OLD.replace("commit=\"aaaaaaa\"\n", "commit=\"aaaaaaa\" // now\n")
+        ));
     }
 
     #[test]
     fn gives_up_where_a_piece_would_not_read_as_the_whole_does() {
         // The terminator of `a` removed: `a` would swallow `b`.
-        assert!(!agrees(&OLD.replace("commit=\"aaaaaaa\"\n", "commit=\"aaaaaaa\" ")));
+        assert!(!agrees(
+            &OLD.replace("commit=\"aaaaaaa\"\n", "commit=\"aaaaaaa\" ")
+        ));
         // A comment opened in the piece and closed after it.
         assert!(!agrees(&OLD.replace("// b's comment", "/* b's comment")));
         // The closing brace, the description, the header.
@@ -148,8 +156,13 @@ mod tests {
         assert!(!agrees(&OLD.replace("\"d\"\n\n", "\"e\"\n\n")));
         assert!(!agrees(&OLD.replace("\"s\"", "\"t\"")));
         // A node that is no service.
-        assert!(!agrees(&OLD.replace("    service \"a\"", "    feature \"x\" true\n    service \"a\"")));
+        assert!(!agrees(&OLD.replace(
+            "    service \"a\"",
+            "    feature \"x\" true\n    service \"a\""
+        )));
         // A line continuation at the end of the piece.
-        assert!(!agrees(&OLD.replace("commit=\"aaaaaaa\"\n", "commit=\"aaaaaaa\" \\\n")));
+        assert!(!agrees(
+            &OLD.replace("commit=\"aaaaaaa\"\n", "commit=\"aaaaaaa\" \\\n")
+        ));
     }
 }

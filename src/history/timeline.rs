@@ -168,16 +168,40 @@ mod tests {
         env.pins.insert(
             "cart".into(),
             vec![
-                Run { text: "9c2cba1a5d".into(), start: 1, end: 3 },
-                Run { text: hex.into(), start: 3, end: OPEN },
-                Run { text: "9C2CBA1".into(), start: 0, end: 1 },
-                Run { text: "1111111".into(), start: 0, end: 5 },
+                Run {
+                    text: "9c2cba1a5d".into(),
+                    start: 1,
+                    end: 3,
+                },
+                Run {
+                    text: hex.into(),
+                    start: 3,
+                    end: OPEN,
+                },
+                Run {
+                    text: "9C2CBA1".into(),
+                    start: 0,
+                    end: 1,
+                },
+                Run {
+                    text: "1111111".into(),
+                    start: 0,
+                    end: 5,
+                },
             ],
         );
         let mut t = Timeline::default();
-        t.entries = (0..6).map(|i| Entry { commit: None, time: i }).collect();
+        t.entries = (0..6)
+            .map(|i| Entry {
+                commit: None,
+                time: i,
+            })
+            .collect();
         t.envs.insert("prod".into(), env);
-        assert_eq!(t.runs_of("prod", "cart", commit), vec![Stretch { start: 0, end: 6 }]);
+        assert_eq!(
+            t.runs_of("prod", "cart", commit),
+            vec![Stretch { start: 0, end: 6 }]
+        );
         assert!(t.runs_of("prod", "taxe", commit).is_empty());
         assert!(!names("9c2cba", hex), "too short to name a commit");
     }

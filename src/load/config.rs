@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use crate::error::{Error, ErrorKind, Result};
 use crate::sources::{FileId, Spanned};
 
-use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
 pub use super::freeze_decl::FreezeDecl;
+use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
 pub use super::reject_decl::RejectDecl;
 pub use super::repo_decl::RepoDecl;
 use super::when::Duration;
@@ -292,7 +292,9 @@ fn environment(node: &Node) -> Result<EnvironmentDecl> {
         return Err(Error::at(
             ErrorKind::Shape {
                 node: "environment".into(),
-                problem: "has `soak=` without `from=`: say which environment the commits must soak in".into(),
+                problem:
+                    "has `soak=` without `from=`: say which environment the commits must soak in"
+                        .into(),
             },
             &soak.loc,
             "soak in which environment?",
@@ -376,7 +378,10 @@ impl Config {
         }
         for freeze in &self.freezes {
             if self.environment(&freeze.env).is_none() {
-                errors.push(unknown_env(&freeze.env, "not an environment of snapset.kdl"));
+                errors.push(unknown_env(
+                    &freeze.env,
+                    "not an environment of snapset.kdl",
+                ));
             }
         }
         if !sound {

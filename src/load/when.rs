@@ -44,24 +44,24 @@ impl Duration {
         Some(Duration { seconds })
     }
 
-    /// How the error messages and `ready` write it: `1d12h`, `7h`, `45m`;
-    /// under a minute, `<1m`.
+    /// How messages and `ready` write a length: in hours and minutes up
+    /// to three days (`24h`, `7h5m`, `45m`), in days and hours beyond
+    /// (`4d6h`); under a minute, `<1m`.
     pub fn show(seconds: i64) -> String {
         let seconds = seconds.max(0);
         if seconds < 60 {
             return "<1m".into();
         }
-        let (d, h, m) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
+        let (d, h, m) = if seconds < 3 * 86_400 {
+            (0, seconds / 3_600, seconds / 60 % 60)
+        } else {
+            (seconds / 86_400, seconds / 3_600 % 24, 0)
+        };
         let mut out = String::new();
-        if d > 0 {
-            out.push_str(&format!("{d}d"));
-        }
-        // Days and hours are precise enough once a day has passed.
-        if h > 0 {
-            out.push_str(&format!("{h}h"));
-        }
-        if m > 0 && d == 0 {
-            out.push_str(&format!("{m}m"));
+        for (n, unit) in [(d, 'd'), (h, 'h'), (m, 'm')] {
+            if n > 0 {
+                out.push_str(&format!("{n}{unit}"));
+            }
         }
         out
     }
@@ -69,20 +69,10 @@ impl Duration {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.seconds == 0 {
-            return f.write_str("0m");
+        match self.seconds {
+            0 => f.write_str("0m"),
+            s => f.write_str(&Duration::show(s)),
         }
-        let (d, h, m) = (
-            self.seconds / 86_400,
-            self.seconds / 3_600 % 24,
-            self.seconds / 60 % 60,
-        );
-        for (n, unit) in [(d, 'd'), (h, 'h'), (m, 'm')] {
-            if n > 0 {
-                write!(f, "{n}{unit}")?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -191,23 +181,27 @@ mod tests {
 
     #[test]
     fn durations() {
-        for (text, seconds) in [
-            ("30m", 1_800),
-            ("6h", 21_600),
-            ("2d", 172_800),
-            ("1d12h", 129_600),
-            ("1d2h3m", 93_780),
-            ("0m", 0),
+        for (text, seconds, shown) in [
+            ("30m", 1_800, "30m"),
+            ("6h", 21_600, "6h"),
+            ("2d", 172_800, "48h"),
+            ("1d12h", 129_600, "36h"),
+            ("1d2h3m", 93_780, "26h3m"),
+            ("4d6h", 367_200, "4d6h"),
+            ("0m", 0, "0m"),
         ] {
             let d = Duration::parse(text).unwrap_or_else(|| panic!("{text}"));
             assert_eq!(d.seconds, seconds, "{text}");
-            assert_eq!(d.to_string(), text);
+            assert_eq!(d.to_string(), shown);
         }
-        for bad in ["", "12", "h", "1h1d", "1h2h", "1.5h", "-1h", "1w", "1H", " 1h", "1h ", "9999999h"] {
+        for bad in [
+            "", "12", "h", "1h1d", "1h2h", "1.5h", "-1h", "1w", "1H", " 1h", "1h ", "9999999h",
+        ] {
             assert_eq!(Duration::parse(bad), None, "{bad:?}");
         }
         assert_eq!(Duration::show(7 * 3_600 + 5 * 60), "7h5m");
-        assert_eq!(Duration::show(86_400 + 3_600 + 60), "1d1h");
+        assert_eq!(Duration::show(86_400 + 3_600 + 60), "25h1m");
+        assert_eq!(Duration::show(30 * 86_400 + 3_600 + 60), "30d1h");
         assert_eq!(Duration::show(59), "<1m");
         assert_eq!(Duration::show(-5), "<1m");
     }
@@ -222,10 +216,7 @@ mod tests {
             Some(day),
             "an offset east of UTC is earlier in UTC"
         );
-        assert_eq!(
-            Timestamp::parse("2026-12-19T19:00-05:00"),
-            Some(day)
-        );
+        assert_eq!(Timestamp::parse("2026-12-19T19:00-05:00"), Some(day));
         assert_eq!(day.to_string(), "2026-12-20 00:00 UTC");
         assert_eq!(
             Timestamp::parse("2026-01-01").unwrap().seconds,

@@ -16,10 +16,14 @@ pub struct Judge<'t> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Upstream {
     /// Ran there before the take, long enough: since entry `since`.
-    Proven { since: usize },
+    Proven {
+        since: usize,
+    },
     Never,
     /// Ran there only from entry `first` on, not before the take.
-    NotBefore { first: usize },
+    NotBefore {
+        first: usize,
+    },
     /// Ran there before the take, but not long enough: its longest stretch
     /// (`start`..`end`, `end` where it was replaced or the take), `ran`
     /// seconds.
@@ -105,11 +109,7 @@ impl<'t> Judge<'t> {
     pub fn at(&self, entry: usize) -> String {
         let e = &self.timeline.entries[entry];
         match e.commit {
-            Some(c) => format!(
-                "{} ({})",
-                short(c),
-                Timestamp { seconds: e.time }
-            ),
+            Some(c) => format!("{} ({})", short(c), Timestamp { seconds: e.time }),
             None => "the working tree (uncommitted)".to_string(),
         }
     }

@@ -22,8 +22,8 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Timeline;
-use crate::load::{EnvironmentDecl, Workspace};
 use crate::load::kdl::Collector;
+use crate::load::{EnvironmentDecl, Workspace};
 use crate::resolve::pins::short;
 use crate::resolve::{Rejected, Release};
 
@@ -53,7 +53,12 @@ pub struct Hotfix {
 /// Whether proving `envs` needs the history: some has `from=` or a freeze.
 pub fn needs_history(ws: &Workspace, envs: &[&EnvironmentDecl]) -> bool {
     envs.iter().any(|e| {
-        !e.from.is_empty() || ws.config.freezes.iter().any(|f| f.env.value == e.name.value)
+        !e.from.is_empty()
+            || ws
+                .config
+                .freezes
+                .iter()
+                .any(|f| f.env.value == e.name.value)
     })
 }
 
@@ -79,7 +84,9 @@ pub fn prove(
         }
         let judge = timeline.filter(|_| ruled).map(Judge::new);
         for service in &env.snapshot.services {
-            let written = source.service(&service.name).expect("pinned from this snapshot");
+            let written = source
+                .service(&service.name)
+                .expect("pinned from this snapshot");
             for track in &service.tracks {
                 if let Some(r) = rejected.find(&service.name, track.commit) {
                     errors.push(
@@ -109,7 +116,10 @@ pub fn prove(
                     for (kind, label) in failures {
                         let mut e = Error::at(kind, &track.commit_loc, label);
                         if let Some(from) = decl.from.first() {
-                            e = e.label(&from.loc, format!("{} takes its commits from here", env.name));
+                            e = e.label(
+                                &from.loc,
+                                format!("{} takes its commits from here", env.name),
+                            );
                         }
                         errors.push(e);
                     }
@@ -121,7 +131,9 @@ pub fn prove(
                         env: env.name.clone(),
                         service: service.name.clone(),
                         commit: short(track.commit),
-                        skipped: skipped.clone().unwrap_or_else(|| "not needed: the rule holds".into()),
+                        skipped: skipped
+                            .clone()
+                            .unwrap_or_else(|| "not needed: the rule holds".into()),
                         reason: hotfix.value.clone(),
                     },
                     &hotfix.loc,
@@ -160,8 +172,14 @@ pub fn judge_pin(
                 env: env.to_string(),
                 service: service.to_string(),
                 commit: short(commit),
-                from: crate::load::when::Timestamp { seconds: freeze.from }.to_string(),
-                until: crate::load::when::Timestamp { seconds: freeze.until }.to_string(),
+                from: crate::load::when::Timestamp {
+                    seconds: freeze.from,
+                }
+                .to_string(),
+                until: crate::load::when::Timestamp {
+                    seconds: freeze.until,
+                }
+                .to_string(),
                 reason: freeze.reason.clone(),
             },
             "taken during the freeze".to_string(),
@@ -189,7 +207,10 @@ fn skipped_text(kind: &ErrorKind) -> String {
     match kind {
         ErrorKind::Unproven { missing, .. } => missing.clone(),
         ErrorKind::FrozenPin {
-            from, until, reason, ..
+            from,
+            until,
+            reason,
+            ..
         } => format!("taken during the freeze {from} to {until}: {reason}"),
         other => other.to_string(),
     }
@@ -206,7 +227,12 @@ fn no_history(ws: &Workspace, decl: &EnvironmentDecl) -> Error {
     match decl.from.first() {
         Some(from) => e = e.label(&from.loc, "needs the workspace's git history"),
         None => {
-            for f in ws.config.freezes.iter().filter(|f| f.env.value == decl.name.value) {
+            for f in ws
+                .config
+                .freezes
+                .iter()
+                .filter(|f| f.env.value == decl.name.value)
+            {
                 e = e.label(&f.from.loc, "needs the workspace's git history");
             }
         }

@@ -34,11 +34,18 @@ pub struct Candidate {
 pub enum State {
     Ready,
     /// Proven once it has run upstream `left` seconds more.
-    Soaking { left: i64 },
+    Soaking {
+        left: i64,
+    },
     /// Waiting cannot make it ready: why.
-    Blocked { why: String },
+    Blocked {
+        why: String,
+    },
     /// The environment is in a freeze window until `until`.
-    Frozen { until: i64, reason: String },
+    Frozen {
+        until: i64,
+        reason: String,
+    },
 }
 
 impl State {
@@ -90,7 +97,9 @@ pub fn candidates(
                     if current.contains(&commit)
                         || rejected.is_rejected(&service.name, commit)
                         || out.iter().any(|c| {
-                            c.environment == env.name && c.service == service.name && c.commit == commit
+                            c.environment == env.name
+                                && c.service == service.name
+                                && c.commit == commit
                         })
                     {
                         continue;

@@ -148,10 +148,17 @@ environment "prod" snapshot="s1" varset="prod"
     }
 
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        self.run_env(dir, args, &[])
+    }
+
+    /// `run_in` with variables set in the child's environment only (the
+    /// test process's own environment is never changed).
+    pub fn run_env(&self, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_snapset"))
             .arg("-C")
             .arg(dir)
             .args(args)
+            .envs(vars.iter().copied())
             .env("NO_COLOR", "1")
             // A temp folder inside some repository must not make the workspace part of it.
             .env(
