@@ -70,6 +70,18 @@ pub fn prove(
     timeline: Option<&Timeline>,
     rejected: &Rejected,
 ) -> Result<Proofs> {
+    let (proofs, errors) = judge_release(ws, release, timeline, rejected);
+    errors.finish(proofs)
+}
+
+/// `prove`, with its errors apart: the release page shows the hotfixes
+/// of a release that does not pass.
+pub fn judge_release(
+    ws: &Workspace,
+    release: &Release,
+    timeline: Option<&Timeline>,
+    rejected: &Rejected,
+) -> (Proofs, Collector) {
     let mut errors = Collector::default();
     let mut proofs = Proofs::default();
     for env in &release.environments {
@@ -150,7 +162,7 @@ pub fn prove(
             }
         }
     }
-    errors.finish(proofs)
+    (proofs, errors)
 }
 
 /// The rule's errors for one pin, each with its label (none: it holds).
