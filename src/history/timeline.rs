@@ -32,6 +32,8 @@ pub struct Entry {
 pub struct Run {
     pub text: Box<str>,
     pub start: usize,
+    /// `null` in the cache file while open.
+    #[serde(with = "open_end")]
     pub end: usize,
 }
 
@@ -145,6 +147,22 @@ mod hex {
         Option::<String>::deserialize(d)?
             .map(|h| Oid::from_str(&h).map_err(serde::de::Error::custom))
             .transpose()
+    }
+}
+
+/// `OPEN` as `null` in the cache file.
+mod open_end {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(end: &usize, s: S) -> Result<S::Ok, S::Error> {
+        match *end {
+            super::OPEN => s.serialize_none(),
+            end => s.serialize_some(&end),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        Ok(Option::<usize>::deserialize(d)?.unwrap_or(super::OPEN))
     }
 }
 
