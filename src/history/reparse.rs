@@ -165,4 +165,75 @@ mod tests {
             &OLD.replace("commit=\"aaaaaaa\"\n", "commit=\"aaaaaaa\" \\\n")
         ));
     }
+
+    /// Random edits of a generated snapshot, as a history makes them (and
+    /// some it does not): every incremental read agrees with a whole read.
+    #[test]
+    fn random_edits_agree_with_whole_reads() {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let line = |i: usize, c: usize| match i % 7 {
+            0 => format!(
+                "    service \"s{i}\" {{\n        track \"a\" commit=\"{c:07x}\" weight=90\n        track \"b\" commit=\"{:07x}\" weight=10\n    }}\n",
+                c + 1
+            ),
+            1 => format!("    service \"s{i}\" commit=\"{c:07x}\" // s{i}\n"),
+            2 => format!("    // about s{i}\n    service \"s{i}\" commit=\"{c:07x}\"\n"),
+            _ => format!("    service \"s{i}\" commit=\"{c:07x}\"\n"),
+        };
+        let mut lines: Vec<String> = (0..40).map(|i| line(i, 0x1000000 + i)).collect();
+        let text = |lines: &[String]| {
+            format!(
+                "snapshot \"r\" {{\n    description \"x\"\n{}}}\n",
+                lines.concat()
+            )
+        };
+        let mut old_text = text(&lines);
+        let mut old = pins(&old_text).unwrap();
+        let (mut incremental, mut whole) = (0, 0);
+        for _ in 0..2_000 {
+            let i = next(lines.len());
+            match next(10) {
+                0 if lines.len() > 1 => {
+                    lines.remove(i);
+                }
+                1 => lines.insert(i, line(next(1000) + 100, next(1 << 24) + 0x1000000)),
+                2 => lines[i] = lines[i].replace("\n", " \n"),
+                3 => lines[i] = format!("    /- service \"gone\" commit=\"1234567\"\n{}", lines[i]),
+                _ => lines[i] = line(i, next(1 << 24) + 0x1000000),
+            }
+            let new_text = text(&lines);
+            let expected = pins(&new_text);
+            match reparse(&old_text, &old, &new_text) {
+                Some(r) => {
+                    incremental += 1;
+                    assert_eq!(Some(&r.pins), expected.as_ref(), "{new_text}");
+                    // Every service whose pins differ is among those read again.
+                    let texts = |p: &[ServicePins], name: &str| -> Vec<Box<str>> {
+                        p.iter()
+                            .filter(|s| &*s.name == name)
+                            .flat_map(|s| s.texts.clone())
+                            .collect()
+                    };
+                    for s in old.iter().chain(&r.pins) {
+                        if texts(&old, &s.name) != texts(&r.pins, &s.name) {
+                            assert!(r.changed.contains(&s.name), "{} in {new_text}", s.name);
+                        }
+                    }
+                }
+                None => whole += 1,
+            }
+            old = expected.unwrap();
+            old_text = new_text;
+        }
+        assert!(
+            incremental > whole * 10,
+            "{incremental} incremental, {whole} whole"
+        );
+    }
 }
