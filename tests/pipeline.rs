@@ -884,3 +884,42 @@ fn reject_records_the_commit_and_bump_skips_it() {
         assert_eq!(p.ws.read("snapset.kdl"), two);
     }
 }
+
+/// The release page marks what prod could take, and its hotfixes.
+#[test]
+fn the_release_page_marks_the_path() {
+    let mut p = Pipe::new();
+    let (cart2, tower2) = (p.shop.cart2.clone(), p.shop.tower2.clone());
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    p.set("integration", "cart", &cart2);
+    p.commit(3, "integration: cart 2");
+    p.ws.write(
+        "snapshots/prod.kdl",
+        &format!(
+            "snapshot \"prod\" {{\n    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n    service \"tower\" commit=\"{}\" {{\n        hotfix \"<b>INC-9</b>\"\n    }}\n}}\n",
+            &p.shop.cart1[..10],
+            &p.shop.taxe1[..10],
+            &tower2[..10]
+        ),
+    );
+    let page = p.ws.path("page.html");
+    let run = p.run_at(10, &["report", "-o", page.to_str().unwrap()]);
+    ok(&run);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(&format!(
+            "<div class=\"mark mark-soaking\">↑ {} from integration: soaking (17h left)</div>",
+            &cart2[..8]
+        )),
+        "{html}"
+    );
+    // Integration runs what dev runs: nothing to mark there.
+    assert!(!html.contains("from dev:"), "{html}");
+    assert!(
+        html.contains(
+            "<div class=\"mark mark-hotfix\" title=\"never pinned in integration\">hotfix: &lt;b&gt;INC-9&lt;/b&gt;</div>"
+        ),
+        "{html}"
+    );
+}
