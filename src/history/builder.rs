@@ -9,21 +9,24 @@ use std::collections::{HashMap, HashSet};
 use super::decode::ServicePins;
 use super::timeline::{Entry, EnvHistory, OPEN, Rule, Run, Timeline};
 
+/// By service, the texts pinned now, each with its run (an index into the
+/// environment's runs of that service).
+type Pinned = HashMap<Box<str>, Vec<(Box<str>, usize)>>;
+
 #[derive(Default)]
 pub struct Builder {
     timeline: Timeline,
     /// The commit being read: added to the entries once it changes something.
     pending: Option<Entry>,
-    /// By environment, by service: the texts pinned now, each with its run
-    /// (an index into the environment's runs of that service).
-    open: HashMap<Box<str>, HashMap<Box<str>, Vec<(Box<str>, usize)>>>,
+    /// What each environment pins now.
+    open: HashMap<Box<str>, Pinned>,
 }
 
 impl Builder {
     /// Goes on from a timeline read before (from the cache): its open runs
     /// are what each environment pins now.
     pub fn resume(timeline: Timeline) -> Builder {
-        let mut open: HashMap<Box<str>, HashMap<Box<str>, Vec<(Box<str>, usize)>>> = HashMap::new();
+        let mut open: HashMap<Box<str>, Pinned> = HashMap::new();
         for (env, history) in &timeline.envs {
             let services = open.entry(env.clone()).or_default();
             for (service, runs) in &history.pins {

@@ -208,13 +208,15 @@ mod tests {
                 },
             ],
         );
-        let mut t = Timeline::default();
-        t.entries = (0..6)
-            .map(|i| Entry {
-                commit: None,
-                time: i,
-            })
-            .collect();
+        let mut t = Timeline {
+            entries: (0..6)
+                .map(|i| Entry {
+                    commit: None,
+                    time: i,
+                })
+                .collect(),
+            ..Timeline::default()
+        };
         t.envs.insert("prod".into(), env);
         assert_eq!(
             t.runs_of("prod", "cart", commit),
