@@ -15,6 +15,8 @@ pub struct FreezeDecl {
     /// The first moment after the window: a pin taken at `until` is free.
     pub until: Spanned<Timestamp>,
     pub reason: Spanned<String>,
+    /// The whole node, where messages point.
+    pub loc: crate::sources::Loc,
 }
 
 impl FreezeDecl {
@@ -39,12 +41,8 @@ impl FreezeDecl {
             from,
             until,
             reason: reason(node)?,
+            loc: node.loc(),
         })
-    }
-
-    /// Whether the window is open at `seconds`.
-    pub fn covers(&self, seconds: i64) -> bool {
-        self.from.value.seconds <= seconds && seconds < self.until.value.seconds
     }
 }
 

@@ -126,12 +126,10 @@ pub fn judge_release(
                 let failures = judge_pin(judge, decl, &service.name, track.commit);
                 let Some(hotfix) = hotfix else {
                     for (kind, label) in failures {
+                        let context = context(ws, decl, &kind);
                         let mut e = Error::at(kind, &track.commit_loc, label);
-                        if let Some(from) = decl.from.first() {
-                            e = e.label(
-                                &from.loc,
-                                format!("{} takes its commits from here", env.name),
-                            );
+                        if let Some((loc, text)) = context {
+                            e = e.label(loc, text);
                         }
                         errors.push(e);
                     }
@@ -212,6 +210,27 @@ pub fn judge_pin(
         }
     }
     out
+}
+
+/// Where snapset.kdl states the rule an error is about: the freeze window,
+/// or the environment's `from=`.
+fn context<'w>(
+    ws: &'w Workspace,
+    decl: &'w EnvironmentDecl,
+    kind: &ErrorKind,
+) -> Option<(&'w crate::sources::Loc, String)> {
+    let env = &decl.name.value;
+    if let ErrorKind::FrozenPin { reason, .. } = kind {
+        return ws
+            .config
+            .freezes
+            .iter()
+            .find(|f| f.env.value == *env && f.reason.value == *reason)
+            .map(|f| (&f.loc, format!("{env} is frozen here")));
+    }
+    decl.from
+        .first()
+        .map(|from| (&from.loc, format!("{env} takes its commits from here")))
 }
 
 /// The part of a rule's error a hotfix warning repeats.
