@@ -14,6 +14,7 @@ use crate::resolve::Repos;
 use crate::resolve::{CommitCache, Rejected};
 use crate::resolve::{Release, Resolver, select, untouched};
 use crate::schema::Schemas;
+use crate::sources::Sources;
 
 pub struct Compiled {
     pub workspace: Workspace,
@@ -48,7 +49,7 @@ pub fn compile(
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
-    let proved = prove(&workspace, &repo, &release, &selected);
+    let proved = prove(&workspace, &session.sources, &repo, &release, &selected);
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
     let schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     // The untouched-path check reads two trees per pin; it overlaps the
@@ -80,13 +81,14 @@ pub fn compile(
 /// workspace's history.
 pub fn prove(
     workspace: &Workspace,
+    sources: &Sources,
     repo: &Repos,
     release: &Release,
     selected: &[&EnvironmentDecl],
 ) -> Result<Proofs> {
     let rejected = Rejected::resolve(workspace, &mut CommitCache::new(repo))?;
     let timeline = match promotion::needs_history(workspace, selected) {
-        true => history::read(workspace, history::now())?,
+        true => history::read(workspace, sources, history::now())?,
         false => None,
     };
     promotion::prove(workspace, release, timeline.as_ref(), &rejected)

@@ -87,7 +87,7 @@ fn prove(
     let release = Resolver::new(&edited, repo)
         .resolve(&[env])
         .map_err(|e| Error::edit_rejected(&file_edit.rel, e))?;
-    match pipeline::prove(&edited, repo, &release, &[env]) {
+    match pipeline::prove(&edited, &session.sources, repo, &release, &[env]) {
         Ok(mut proofs) => {
             session.warnings.append(&mut proofs.warnings);
             Ok(())

@@ -48,16 +48,17 @@ impl ReadyCommand {
         let found = match ruled.first() {
             None => Vec::new(),
             Some(first) => {
-                let timeline = history::read(&ws, history::now())?.ok_or_else(|| {
-                    Error::at(
-                        ErrorKind::NoWorkspaceHistory {
-                            env: first.name.value.clone(),
-                            rule: format!("from=\"{}\"", first.from[0].value),
-                        },
-                        &first.from[0].loc,
-                        "needs the workspace's git history",
-                    )
-                })?;
+                let timeline =
+                    history::read(&ws, &session.sources, history::now())?.ok_or_else(|| {
+                        Error::at(
+                            ErrorKind::NoWorkspaceHistory {
+                                env: first.name.value.clone(),
+                                rule: format!("from=\"{}\"", first.from[0].value),
+                            },
+                            &first.from[0].loc,
+                            "needs the workspace's git history",
+                        )
+                    })?;
                 let names: Vec<String> = ruled.iter().map(|e| e.name.value.clone()).collect();
                 candidates(&ws, &release, &timeline, &rejected, &mut commits, &names)?
             }

@@ -95,7 +95,14 @@ impl ReportCommand {
             inputs.push((column, input, deployments));
         }
         let mut page = Page::build(&workspace, &repo, &release, &inputs)?;
-        mark_path(&workspace, &repo, &release, &selected, &mut page)?;
+        mark_path(
+            &workspace,
+            &session.sources,
+            &repo,
+            &release,
+            &selected,
+            &mut page,
+        )?;
         if args.timestamp {
             page.stamp_now();
         }
@@ -119,6 +126,7 @@ impl ReportCommand {
 /// and its hotfixes (a release that breaks the rule is still shown).
 fn mark_path(
     ws: &crate::load::Workspace,
+    sources: &crate::sources::Sources,
     repos: &Repos,
     release: &crate::resolve::Release,
     selected: &[&crate::load::EnvironmentDecl],
@@ -127,7 +135,7 @@ fn mark_path(
     if !crate::promotion::needs_history(ws, selected) {
         return Ok(());
     }
-    let Some(timeline) = crate::history::read(ws, crate::history::now())? else {
+    let Some(timeline) = crate::history::read(ws, sources, crate::history::now())? else {
         return Ok(());
     };
     let mut commits = crate::resolve::CommitCache::new(repos);

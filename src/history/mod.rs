@@ -18,19 +18,23 @@ mod reparse;
 pub mod timeline;
 mod walk;
 
+use std::path::Path;
+
 use crate::diff::git_tree::WorkspaceRepo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::git_error;
 use crate::load::Workspace;
+use crate::sources::{FileId, Sources};
 
 pub use timeline::{Entry, Freeze, Rule, Run, Stretch, Timeline};
 
 use builder::Builder;
 use walk::Walk;
 
-/// The timeline of the workspace at `ws.root`, its working tree dated
-/// `now`; `None` when the workspace is not in a git repository.
-pub fn read(ws: &Workspace, now: i64) -> Result<Option<Timeline>> {
+/// The timeline of the workspace at `ws.root`, its working tree (the
+/// files as `sources` holds them) dated `now`; `None` when the workspace is
+/// not in a git repository.
+pub fn read(ws: &Workspace, sources: &Sources, now: i64) -> Result<Option<Timeline>> {
     let Some(found) = WorkspaceRepo::discover(&ws.root) else {
         return Ok(None);
     };
@@ -71,6 +75,22 @@ pub fn read(ws: &Workspace, now: i64) -> Result<Option<Timeline>> {
             })?),
         };
     }
+    let clean = match &head {
+        Some(head) => worktree_is(repo, head.tree_id(), prefix, ws, sources)?,
+        None => false,
+    };
+    // The usual run: nothing new since the cached `HEAD`, nothing changed
+    // in the working tree. The timeline is the cache's, plus "now".
+    let resumed = match resumed {
+        Some(mut timeline) if clean && chain.is_empty() => {
+            timeline.entries.push(Entry {
+                commit: None,
+                time: now,
+            });
+            return Ok(Some(timeline));
+        }
+        other => other,
+    };
     let builder = resumed.map(Builder::resume).unwrap_or_default();
     let mut walk = Walk::new(repo, prefix, &display, builder);
     for (commit, time, tree) in chain.iter().rev() {
@@ -80,6 +100,50 @@ pub fn read(ws: &Workspace, now: i64) -> Result<Option<Timeline>> {
         cache::save(&ws.root, prefix, head.id(), walk.builder.timeline());
     }
     Ok(Some(walk.worktree(ws, now).finish()))
+}
+
+/// Whether the files that bind environments and their pins (snapset.kdl
+/// and every bound snapshot, as loaded) are the blobs of the commit whose
+/// tree is `tree`: then the working tree changes nothing.
+fn worktree_is(
+    repo: &git2::Repository,
+    tree: git2::Oid,
+    prefix: &str,
+    ws: &Workspace,
+    sources: &Sources,
+) -> Result<bool> {
+    let mut folder = repo.find_tree(tree).map_err(git_error)?;
+    for part in prefix.split('/').filter(|p| !p.is_empty()) {
+        let Some(id) = folder.get_name(part).map(|e| e.id()) else {
+            return Ok(false);
+        };
+        let Ok(sub) = repo.find_tree(id) else {
+            return Ok(false);
+        };
+        folder = sub;
+    }
+    let same = |path: &str, file: FileId| -> bool {
+        let text = &sources.get(file).text;
+        match (
+            folder.get_path(Path::new(path)),
+            git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()),
+        ) {
+            (Ok(entry), Ok(hash)) => entry.id() == hash,
+            _ => false,
+        }
+    };
+    if !same("snapset.kdl", ws.config.file) {
+        return Ok(false);
+    }
+    for env in &ws.config.environments {
+        let Some(snapshot) = ws.snapshots.get(&env.snapshot.value) else {
+            return Ok(false);
+        };
+        if !same(&sources.get(snapshot.file).name, snapshot.file) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A clone made with `--filter` (blob-less or tree-less): its old files'

@@ -18,44 +18,37 @@ use super::decode::{ServicePins, service_pins};
 
 const SENTINEL: &str = "snapset-sentinel";
 
-/// A new version's pins, read incrementally: the pins and the names of the
-/// services whose node was read again (the others did not change).
-pub struct Reparsed {
-    pub pins: Vec<ServicePins>,
-    pub changed: Vec<Box<str>>,
-}
-
-pub fn reparse(old_text: &str, old: &[ServicePins], new_text: &str) -> Option<Reparsed> {
+/// Reads `new_text`, the next version of `old_text`, into `pins` (the
+/// pins of `old_text`, in file order), in place: only the service nodes
+/// that overlap the change are read again. Returns the names of those
+/// services (the others did not change), or `None`, leaving `pins` as they
+/// were, when the change is not plainly within service nodes.
+pub fn reparse(
+    old_text: &str,
+    pins: &mut Vec<ServicePins>,
+    new_text: &str,
+) -> Option<Vec<Box<str>>> {
     let (o, n) = (old_text.as_bytes(), new_text.as_bytes());
-    let prefix = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+    let prefix = common_prefix(o, n);
     if prefix == o.len() && prefix == n.len() {
-        return Some(Reparsed {
-            pins: old.to_vec(),
-            changed: Vec::new(),
-        });
+        return Some(Vec::new());
     }
     let room = o.len().min(n.len()) - prefix;
-    let suffix = o
-        .iter()
-        .rev()
-        .zip(n.iter().rev())
-        .take(room)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let suffix = common_suffix(&o[prefix..], &n[prefix..], room);
     let old_end = o.len() - suffix;
-    let first = old.first()?;
+    let first = pins.first()?;
     if prefix < first.span.start {
         return None;
     }
     // Where to cut: the last node end at or before the change (or the
     // first node's start), and the first node end at or after it.
-    let before = old.partition_point(|s| s.span.end <= prefix);
+    let before = pins.partition_point(|s| s.span.end <= prefix);
     let left = match before {
         0 => first.span.start,
-        i => old[i - 1].span.end,
+        i => pins[i - 1].span.end,
     };
-    let last = old.partition_point(|s| s.span.end < old_end);
-    let right = old.get(last)?.span.end;
+    let last = pins.partition_point(|s| s.span.end < old_end);
+    let right = pins.get(last)?.span.end;
     let delta = n.len() as isize - o.len() as isize;
     let new_right = usize::try_from(right as isize + delta).ok()?;
     let piece = new_text.get(left..new_right)?;
@@ -78,25 +71,48 @@ pub fn reparse(old_text: &str, old: &[ServicePins], new_text: &str) -> Option<Re
         if &*node.name != "service" {
             return None;
         }
-        if let Some(mut pins) = service_pins(node) {
-            pins.span = pins.span.start + left..pins.span.end + left;
-            read.push(pins);
+        if let Some(mut service) = service_pins(node) {
+            service.span = service.span.start + left..service.span.end + left;
+            read.push(service);
         }
     }
-    let replaced = &old[before..=last];
-    let mut changed: Vec<Box<str>> = replaced.iter().map(|s| s.name.clone()).collect();
+    let mut changed: Vec<Box<str>> = pins[before..=last].iter().map(|s| s.name.clone()).collect();
     changed.extend(read.iter().map(|s| s.name.clone()));
     changed.sort_unstable();
     changed.dedup();
-    let mut pins = Vec::with_capacity(old.len() + read.len() - replaced.len());
-    pins.extend_from_slice(&old[..before]);
-    pins.extend(read);
-    pins.extend(old[last + 1..].iter().map(|s| {
-        let mut s = s.clone();
+    let moved = before + read.len();
+    pins.splice(before..=last, read);
+    for s in &mut pins[moved..] {
         s.span = (s.span.start as isize + delta) as usize..(s.span.end as isize + delta) as usize;
-        s
-    }));
-    Some(Reparsed { pins, changed })
+    }
+    Some(changed)
+}
+
+/// How many bytes `a` and `b` share at their start, compared a block at a
+/// time (the versions of a snapshot file are tens of kilobytes alike).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 64 <= n && a[i..i + 64] == b[i..i + 64] {
+        i += 64;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// How many bytes (at most `room`) `a` and `b` share at their end.
+fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + 64 <= room && a[la - i - 64..la - i] == b[lb - i - 64..lb - i] {
+        i += 64;
+    }
+    while i < room && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -109,14 +125,18 @@ mod tests {
     /// The incremental read agrees with reading the whole new text, or
     /// gives up; returns whether it read incrementally.
     fn agrees(new: &str) -> bool {
-        let old = pins(OLD).unwrap();
+        let mut old = pins(OLD).unwrap();
+        let kept = old.clone();
         let whole = pins(new);
-        match reparse(OLD, &old, new) {
-            Some(r) => {
-                assert_eq!(Some(r.pins), whole, "{new}");
+        match reparse(OLD, &mut old, new) {
+            Some(_) => {
+                assert_eq!(Some(old), whole, "{new}");
                 true
             }
-            None => false,
+            None => {
+                assert_eq!(old, kept, "left as it was");
+                false
+            }
         }
     }
 
@@ -209,10 +229,11 @@ mod tests {
             }
             let new_text = text(&lines);
             let expected = pins(&new_text);
-            match reparse(&old_text, &old, &new_text) {
-                Some(r) => {
+            let mut read = old.clone();
+            match reparse(&old_text, &mut read, &new_text) {
+                Some(changed) => {
                     incremental += 1;
-                    assert_eq!(Some(&r.pins), expected.as_ref(), "{new_text}");
+                    assert_eq!(Some(&read), expected.as_ref(), "{new_text}");
                     // Every service whose pins differ is among those read again.
                     let texts = |p: &[ServicePins], name: &str| -> Vec<Box<str>> {
                         p.iter()
@@ -220,9 +241,9 @@ mod tests {
                             .flat_map(|s| s.texts.clone())
                             .collect()
                     };
-                    for s in old.iter().chain(&r.pins) {
-                        if texts(&old, &s.name) != texts(&r.pins, &s.name) {
-                            assert!(r.changed.contains(&s.name), "{} in {new_text}", s.name);
+                    for s in old.iter().chain(&read) {
+                        if texts(&old, &s.name) != texts(&read, &s.name) {
+                            assert!(changed.contains(&s.name), "{} in {new_text}", s.name);
                         }
                     }
                 }

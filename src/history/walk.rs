@@ -159,33 +159,35 @@ impl<'r> Walk<'r> {
         Ok(())
     }
 
+    /// Brings the state of snapshot file `name` to `blob`: read again from
+    /// its previous version where it can be, in place (a thousand versions
+    /// of a large file must not mean a thousand copies of it).
     fn update_file(&mut self, name: &str, blob: Option<Oid>) -> Result<()> {
         if self.files.get(name).is_some_and(|f| f.blob == blob) {
             return Ok(());
         }
-        let text = match blob {
-            Some(b) => self.text(b)?.unwrap_or_default(),
-            None => String::new(),
+        let found = match blob {
+            Some(b) => Some(self.repo.find_blob(b).map_err(|e| self.missing(e))?),
+            None => None,
         };
+        let text = found
+            .as_ref()
+            .and_then(|b| std::str::from_utf8(b.content()).ok());
         let step = self.step;
         let file = self.files.entry(name.to_string()).or_default();
-        let incremental = match (&file.pins, blob, file.blob) {
-            (Some(old), Some(_), Some(_)) => reparse(&file.text, old, &text),
+        let changed = match (&mut file.pins, text, file.blob) {
+            (Some(pins), Some(text), Some(_)) => reparse(&file.text, pins, text),
             _ => None,
         };
-        let (pins, changed) = match incremental {
-            Some(r) => (Some(r.pins), Some(r.changed)),
-            None if blob.is_some() => (decode::pins(&text), None),
-            None => (None, None),
-        };
-        *file = FileState {
-            before: file.blob,
-            blob,
-            text,
-            pins,
-            changed,
-            step,
-        };
+        if changed.is_none() {
+            file.pins = text.and_then(decode::pins);
+        }
+        file.text.clear();
+        file.text.push_str(text.unwrap_or_default());
+        file.before = file.blob;
+        file.blob = blob;
+        file.changed = changed;
+        file.step = step;
         Ok(())
     }
 
