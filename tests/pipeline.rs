@@ -923,3 +923,65 @@ fn the_release_page_marks_the_path() {
         "{html}"
     );
 }
+
+/// A workspace in a folder of its repository: the history of that folder
+/// is read, the rest of the repository ignored.
+#[test]
+fn a_workspace_in_a_folder_of_its_repository() {
+    let (ws, shop) = TestWorkspace::shop();
+    let mut git = GitFixture::init(&ws.root);
+    let config = format!("{SERVICES}{PLAIN}").replace("\"../shop.git\"", "\"../../shop.git\"");
+    let snapshot = |name: &str, cart: &str| {
+        format!(
+            "snapshot \"{name}\" {{\n    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n    service \"tower\" commit=\"{}\"\n}}\n",
+            &cart[..10],
+            &shop.taxe1[..10],
+            &shop.tower1[..10]
+        )
+    };
+    for rel in [
+        "snapset.kdl",
+        "snapshots/s1.kdl",
+        "varsets/base.kdl",
+        "varsets/dev.kdl",
+        "varsets/prod.kdl",
+    ] {
+        let text = ws.read(rel);
+        ws.remove(rel);
+        ws.write(&format!("deploy/{rel}"), &text);
+    }
+    ws.remove("deploy/snapshots/s1.kdl");
+    ws.write("deploy/snapset.kdl", &config);
+    for env in ["dev", "integration", "prod"] {
+        ws.write(
+            &format!("deploy/snapshots/{env}.kdl"),
+            &snapshot(env, &shop.cart1),
+        );
+    }
+    ws.write("README.md", "the shop's deployment\n");
+    git.set_time(T0);
+    git.commit_all("a workspace in deploy/");
+    ws.write(
+        "deploy/snapset.kdl",
+        &format!("{SERVICES}{PATH}").replace("\"../shop.git\"", "\"../../shop.git\""),
+    );
+    ws.write("deploy/snapshots/dev.kdl", &snapshot("dev", &shop.cart2));
+    git.set_time(T0 + H);
+    git.commit_all("the path, and dev takes cart 2");
+    ws.write(
+        "deploy/snapshots/integration.kdl",
+        &snapshot("integration", &shop.cart2),
+    );
+    ws.write("README.md", "the shop's deployment, in deploy/\n");
+    git.set_time(T0 + 2 * H);
+    git.commit_all("integration: cart 2");
+    let dir = ws.path("deploy");
+    let now = (T0 + 3 * H).to_string();
+    let run = ws.run_env(&dir, &["check"], &[("SOURCE_DATE_EPOCH", &now)]);
+    ok(&run);
+    ws.write("deploy/snapshots/prod.kdl", &snapshot("prod", &shop.cart2));
+    let run = ws.run_env(&dir, &["check"], &[("SOURCE_DATE_EPOCH", &now)]);
+    fails(&run);
+    says(&run, "1h ago; prod needs 24h");
+    says(&run, "snapshots/prod.kdl:2:");
+}
