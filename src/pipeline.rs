@@ -49,14 +49,20 @@ pub fn compile(
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
-    let proved = prove(&workspace, &session.sources, &repo, &release, &selected);
+    let rejected = Rejected::resolve(&workspace, &mut CommitCache::new(&repo));
     let templates = Templates::new(&workspace.templates, &mut session.sources)?;
     let schemas = Schemas::load(&workspace.root, &mut session.sources)?;
-    // The untouched-path check reads two trees per pin; it overlaps the
-    // render.
-    let (warnings, rendered) = rayon::join(
-        || untouched(&workspace, &release),
-        || Renderer::new(&templates, &schemas, &session.sources).render(&release),
+    let sources = &session.sources;
+    // Reading the workspace's history is one thread's work; the
+    // untouched-path check reads two trees per pin: both overlap the render.
+    let (proved, (warnings, rendered)) = rayon::join(
+        || rejected.and_then(|r| prove_with(&workspace, sources, &release, &selected, &r)),
+        || {
+            rayon::join(
+                || untouched(&workspace, &release),
+                || Renderer::new(&templates, &schemas, sources).render(&release),
+            )
+        },
     );
     // A release that breaks the path to production and does not render
     // reports both.
@@ -87,11 +93,23 @@ pub fn prove(
     selected: &[&EnvironmentDecl],
 ) -> Result<Proofs> {
     let rejected = Rejected::resolve(workspace, &mut CommitCache::new(repo))?;
+    prove_with(workspace, sources, release, selected, &rejected)
+}
+
+/// `prove`, the rejected commits resolved (the history is read on any
+/// thread; the services' repositories stay on the caller's).
+fn prove_with(
+    workspace: &Workspace,
+    sources: &Sources,
+    release: &Release,
+    selected: &[&EnvironmentDecl],
+    rejected: &Rejected,
+) -> Result<Proofs> {
     let timeline = match promotion::needs_history(workspace, selected) {
         true => history::read(workspace, sources, history::now())?,
         false => None,
     };
-    promotion::prove(workspace, release, timeline.as_ref(), &rejected)
+    promotion::prove(workspace, release, timeline.as_ref(), rejected)
 }
 
 /// `compile`, with the folders of `out` listed meanwhile on a second thread
