@@ -172,6 +172,19 @@ fn an_untested_commit_in_prod_fails_at_its_line() {
     let run = p.check_at(2);
     fails(&run);
     insta::assert_snapshot!("untested_commit_in_prod", p.stderr(&run));
+    // In CI, on the pull request's line.
+    let github = p.run_at(2, &["check", "--format", "github"]);
+    fails(&github);
+    let annotation = github
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("::error "))
+        .unwrap_or_else(|| panic!("{}", github.stderr));
+    assert!(
+        annotation.starts_with("::error file=snapshots/prod.kdl,line=2,col=27,")
+            && annotation.contains("never pinned in integration"),
+        "{annotation}"
+    );
     // Committed, it fails all the same: the commit is where prod took it.
     p.commit(2, "prod: cart 2");
     let run = p.check_at(3);
