@@ -185,6 +185,10 @@ fn an_untested_commit_in_prod_fails_at_its_line() {
             && annotation.contains("never pinned in integration"),
         "{annotation}"
     );
+    // render and diff enforce it too; render writes nothing.
+    fails(&p.run_at(2, &["render"]));
+    assert!(!p.ws.path("out").exists(), "out/ untouched");
+    fails(&p.run_at(2, &["diff"]));
     // Committed, it fails all the same: the commit is where prod took it.
     p.commit(2, "prod: cart 2");
     let run = p.check_at(3);
