@@ -1,6 +1,8 @@
 //! snapset: a compiler for micro-service releases. A workspace's snapshots
 //! (commits pinned per service) and varsets (values per environment) go
-//! through four stages — load, resolve, render, emit — into `out/<env>/`.
+//! through four stages — load, resolve, render, emit — into `out/<env>/`;
+//! beside them, `history` and `promotion` prove the path to production
+//! from the workspace's own git history.
 //! `run` is the whole program: it parses the command line, runs one
 //! command, prints diagnostics and returns the exit code.
 

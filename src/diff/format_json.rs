@@ -15,7 +15,9 @@ struct Document<'a> {
     against: Option<&'a Against>,
     summary: Totals,
     environments: &'a [EnvDiff],
-    /// Pins that skip the path to production (docs/pipeline.md).
+    /// Pins that skip the path to production (docs/pipeline.md); left out
+    /// when there is none.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     hotfixes: &'a [crate::promotion::Hotfix],
 }
 

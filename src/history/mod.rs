@@ -1,10 +1,11 @@
-//! Stage 3, history: what the workspace's own git history says each
-//! environment pinned, and since when. The path to production (`from=`,
-//! `soak=`, freeze windows) is proven from it: a commit must have run
-//! upstream, on the first-parent chain of the workspace repository's
-//! `HEAD`, before an environment takes it. This stage only reads that
-//! chain, with git2 and never the network, into a `Timeline`; the
-//! `promotion` stage judges the release against it.
+//! The history stage (beside resolve): what the workspace's own git
+//! history says each environment pinned, and since when. The path to
+//! production (`from=`, `soak=`, freeze windows) is proven from it: a
+//! commit must have run upstream, on the first-parent chain of the
+//! workspace repository's `HEAD`, before an environment takes it. This
+//! stage only reads that chain, with git2 and never the network, into a
+//! `Timeline` (pins as written: unresolved); the `promotion` stage judges
+//! the resolved release against it.
 //!
 //! The repository is the one around the workspace, found as git finds it
 //! (it need not be the services' `repo`). Its snapshot files' contents are

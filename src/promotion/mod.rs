@@ -1,10 +1,11 @@
-//! Stage 4, promotion: the path to production, judged. Every pin of an
-//! environment with `from=` must have run upstream first, as the history
-//! stage's `Timeline` records it (strictly earlier on the first-parent
-//! chain, and with `soak=` for that long in one stretch); no pin may be
-//! taken in a freeze window; no snapshot may pin a rejected commit. A pin
-//! with `hotfix "reason"` skips the first two, with a warning quoting the
-//! reason; nothing skips a rejection.
+//! The promotion stage (after resolve, beside render): the path to
+//! production, judged. Every pin of an environment with `from=` must have
+//! run upstream first, as the history stage's `Timeline` records it
+//! (strictly earlier on the first-parent chain, and with `soak=` for that
+//! long in one stretch); no pin may be taken in a freeze window; no
+//! snapshot may pin a rejected commit. A pin with `hotfix "reason"` skips
+//! the first two, with a warning quoting the reason; nothing skips a
+//! rejection.
 //!
 //! A pin is judged by the rule snapset.kdl had when the environment took
 //! it (the start of its current stretch): what an environment ran before
