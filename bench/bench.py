@@ -272,6 +272,13 @@ def run_bench(args):
     os.makedirs(work, exist_ok=True)
     rows, ratios, checks, info = [], [], [], []
     info.append(f"snapset binary: `{snapset}`")
+    if args.pipeline_only:
+        # Issue 19's rows alone, with as many runs as asked (the shared machine
+        # is noisy; they are cheap).
+        def set_target(row, text, met):
+            row.target, row.met = text, met
+        rows += run_pipeline(args, snapset, work, checks, info, set_target)
+        return rows, ratios, checks, info, []
 
     # ------------------------------------------------------------ the release
     ws = os.path.join(work, f"ws-{S}x{E}")
@@ -406,6 +413,10 @@ def run_bench(args):
     # ------------------------------------------ several repositories (issue 15)
     if args.repos:
         rows += run_repos(args, snapset, work, ws, S, E, check, checks, info, target)
+
+    # ------------------------------------------ the path to production (issue 19)
+    if args.pipeline:
+        rows += run_pipeline(args, snapset, work, checks, info, target)
 
     # ------------------------------------------------ user templates (issue 11)
     sections = []
@@ -769,6 +780,69 @@ def run_repos(args, snapset, work, ws, S, E, check, checks, info, target):
     return rows
 
 
+def run_pipeline(args, snapset, work, checks, info, target):
+    """Issue 19: the path to production over a workspace history of 1,000 commits, each
+    moving one pin of a 1,000-service snapshot along env-1 -> env-2 -> env-3 (gen.py
+    pipeline). `check` on a fresh clone (no .snapset/ at all: the history is read
+    whole) within 1.5 s; with the caches, within 1.3 x `check` of the same release
+    without from= (interleaved); `ready` within 2 x `check`."""
+    S, N = args.services, args.runs
+    rows = []
+    pws = os.path.join(work, f"pipeline-{S}x1000")
+    log(f"generating the pipeline workspace: {S} services, 1,000 workspace commits, in {pws}")
+    t = gen("pipeline", pws, "--services", str(S), "--commits", "1000")
+    with open(os.path.join(pws, ".bench", "pipeline.json")) as f:
+        meta = json.load(f)
+    info.append(f"generated the pipeline workspace ({meta['commits']:,} workspace commits, {S} services) in "
+                f"{fmt_time(t)}")
+    plain = os.path.join(pws, ".bench", "plain")
+    cache = os.path.join(pws, ".snapset")
+    aside = os.path.join(work, "pipeline-cache-aside")
+    # "now": a day after the last commit, so that the answers do not age.
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(meta["head_time"] + 86_400))
+
+    def no_cache():
+        shutil.rmtree(aside, ignore_errors=True)
+        if os.path.exists(cache):
+            os.rename(cache, aside)
+
+    def no_history_cache():
+        path = os.path.join(cache, "history.json")
+        if os.path.exists(path):
+            os.remove(path)
+
+    probe = run_once([snapset, "-C", pws, "check"], env=env)
+    if probe.rc != 0:
+        log(probe.stderr)
+        checks.append(f"✗ `check` fails on the pipeline workspace (exit {probe.rc})")
+        return rows
+    checks.append("✓ `check` proves every pin of the 1,000-commit pipeline history (exit 0)")
+    cold = measure("snapset check, path to production, fresh clone (no .snapset/; 1,000 workspace commits)",
+                   [snapset, "-C", pws, "check"], N, setup=no_cache, env=env)
+    history = measure("snapset check, path to production, history not cached (.snapset/touched kept)",
+                      [snapset, "-C", pws, "check"], N, setup=no_history_cache, env=env)
+    run_once([snapset, "-C", pws, "check"], env=env)
+    run_once([snapset, "-C", plain, "check"], env=env)
+    warm, bare, ready = measure_interleaved([
+        dict(name="snapset check, path to production, with .snapset/ (interleaved with the next rows)",
+             cmd=[snapset, "-C", pws, "check"], env=env),
+        dict(name="snapset check of the same release without from=", cmd=[snapset, "-C", plain, "check"],
+             env=env),
+        dict(name="snapset ready (env-2 and env-3)", cmd=[snapset, "-C", pws, "ready"], env=env),
+    ], N)
+    rows += [cold, history, warm, bare, ready]
+    if cold.median is not None:
+        target(cold, "≤ 1.5 s", cold.median <= 1.5)
+    if warm.median and bare.median:
+        r = warm.median / bare.median
+        target(warm, f"≤ 1.3 × check without from= ({fmt_ratio(r)})", r <= 1.3)
+    if ready.median and warm.median:
+        r = ready.median / warm.median
+        target(ready, f"≤ 2 × check ({fmt_ratio(r)})", r <= 2)
+    shutil.rmtree(aside, ignore_errors=True)
+    return rows
+
+
 def table(rows, ratios, checks, info, m, args, tools, sections=()):
     S, E = args.services, args.envs
     lines = [f"## snapset benchmark: S = {S:,} services × E = {E} environments"
@@ -829,6 +903,9 @@ def main():
     p.add_argument("--kustomize-sizes", default="100,300")
     p.add_argument("--repos", action="store_true",
                    help="issue 15: check over 4 repositories, bump --all over 2")
+    p.add_argument("--pipeline", action="store_true",
+                   help="issue 19's rows: check and ready over a 1,000-commit workspace history")
+    p.add_argument("--pipeline-only", action="store_true", help="issue 19's rows alone")
     p.add_argument("--templates", action="store_true",
                    help="issue 11: check of a release on user templates, per document vs helm "
                         "(needs --peers), and what 1,000 CRD-validated objects add")
@@ -855,6 +932,9 @@ def main():
     # A quick run is a smoke test: it keeps latest.md (the last real run) and is git-ignored.
     if args.quick:
         paths = [os.path.join(args.results, "latest-quick.md")]
+    elif args.pipeline_only:
+        # Issue 19's rows alone: beside the full tables, not as latest.md.
+        paths = [os.path.join(args.results, f"{stamp}-{host}-S{args.services}-pipeline.md")]
     else:
         paths = [os.path.join(args.results, f"{stamp}-{host}-S{args.services}xE{args.envs}.md"),
                  os.path.join(args.results, "latest.md")]

@@ -68,6 +68,10 @@ pub enum Command {
     /// List the templates services render, or print a built-in one to start your own from.
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// Which upstream commits each environment with `from=` can take now.
+    Ready(ReadyArgs),
+    /// Record in snapset.kdl that a commit must never be deployed again.
+    Reject(RejectArgs),
 }
 
 impl Command {
@@ -76,7 +80,10 @@ impl Command {
     pub fn writes(&self) -> bool {
         match self {
             Command::Render(args) => !args.check,
-            Command::Bump(_) | Command::Snapshot(_) | Command::Promote(_) => true,
+            Command::Bump(_) | Command::Snapshot(_) | Command::Promote(_) | Command::Reject(_) => {
+                true
+            }
+            Command::Ready(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
             Command::Check(_)
@@ -257,6 +264,31 @@ pub struct PromoteArgs {
     /// The environment to bind (its `snapshot=` in snapset.kdl).
     #[arg(long = "env", value_name = "E")]
     pub env: String,
+    /// Bind it even though some pin is not proven for E yet (`check` will
+    /// still fail until the rule holds or the pin has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReadyArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// `table` for people; `json` for scripts (keys in docs/pipeline.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RejectArgs {
+    /// The service whose commit must never be deployed again.
+    pub service: String,
+    /// The commit (a hash, a prefix of at least 7 hex digits, or any
+    /// revision of the service's repository); written as its full hash.
+    pub commit: String,
+    /// Why: every error about the commit quotes it.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 #[derive(Args, Debug)]

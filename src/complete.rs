@@ -39,6 +39,8 @@ const ARGS: &[(&str, &str, Names)] = &[
     ("bump", "service", Names::Services),
     ("explain", "service", Names::Services),
     ("bump", "track", Names::Tracks),
+    ("ready", "envs", Names::Environments),
+    ("reject", "service", Names::Services),
 ];
 
 pub fn with_candidates(mut cmd: clap::Command) -> clap::Command {

@@ -311,6 +311,61 @@ pub enum ErrorKind {
         "`{var}` asks the built-in Deployment of `{service}` for an HTTP probe, but `{service}` has no port: the probe would target a port its container does not declare"
     )]
     ProbeWithoutPort { service: String, var: String },
+    #[error("environments take their commits from each other in a cycle: {chain}")]
+    FromCycle { chain: String },
+    #[error(
+        "the workspace repository {repo} is a shallow clone: the path to production is proven from its whole history"
+    )]
+    HistoryShallow { repo: String },
+    #[error(
+        "the workspace repository {repo} lacks old versions of its files (a partial or blob-less clone): the path to production is proven from them"
+    )]
+    HistoryIncomplete { repo: String },
+    #[error(
+        "`{env}` has {rule}, but the workspace is not in a git repository: the path to production is proven from its history"
+    )]
+    NoWorkspaceHistory { env: String, rule: String },
+    #[error("{service} {commit} is not proven for `{env}`: {missing}")]
+    Unproven {
+        env: String,
+        service: String,
+        commit: String,
+        missing: String,
+    },
+    #[error("`{env}` took {service} {commit} during a freeze ({from} to {until}): {reason}")]
+    FrozenPin {
+        env: String,
+        service: String,
+        commit: String,
+        from: String,
+        until: String,
+        reason: String,
+    },
+    #[error("{service} {commit} is rejected: {reason}")]
+    RejectedPin {
+        service: String,
+        commit: String,
+        reason: String,
+    },
+    #[error(
+        "hotfix in `{env}`: {service} {commit} skips the path to production ({skipped}): {reason}"
+    )]
+    Hotfix {
+        env: String,
+        service: String,
+        commit: String,
+        skipped: String,
+        reason: String,
+    },
+    #[error(
+        "`{env}` cannot take snapshot `{snapshot}` yet: {count} of its pins {} not proven",
+        if *count == 1 { "is" } else { "are" }
+    )]
+    PromoteRefused {
+        env: String,
+        snapshot: String,
+        count: usize,
+    },
 }
 
 fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
@@ -505,6 +560,24 @@ impl Error {
             ),
             ErrorKind::LinkInOut { .. } => Some(
                 "`snapset render` replaces it with the rendered file".into(),
+            ),
+            ErrorKind::HistoryShallow { .. } | ErrorKind::HistoryIncomplete { .. } => Some(
+                "fetch the whole history of the workspace repository: `git fetch --unshallow` (or clone it without --depth and --filter); in GitHub Actions, `actions/checkout` with `fetch-depth: 0`; in GitLab CI, the variable `GIT_DEPTH: 0`".into(),
+            ),
+            ErrorKind::NoWorkspaceHistory { .. } => Some(
+                "commit the workspace to a git repository (the proof needs its history), or remove `from=`".into(),
+            ),
+            ErrorKind::Unproven { env, .. } => Some(format!(
+                "wait until the rule holds (`snapset ready --env {env}` says when), or add `hotfix \"why\"` to this pin for a reviewed exception"
+            )),
+            ErrorKind::FrozenPin { env, .. } => Some(format!(
+                "keep the pin `{env}` had before the freeze, or add `hotfix \"why\"` to this pin for a reviewed exception"
+            )),
+            ErrorKind::RejectedPin { .. } => Some(
+                "pin another commit (`snapset bump` skips rejected ones); no hotfix overrides a rejection".into(),
+            ),
+            ErrorKind::PromoteRefused { .. } => Some(
+                "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or promote with --force".into(),
             ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())

@@ -70,7 +70,20 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "snapset snapshot new 2026-12-01 --from 2026-11-26   # a copy, comments kept\n\
          snapset snapshot new 2026-12-01                     # every service at its newest commit",
     ),
-    ("promote", "snapset promote 2026-11-26 --env prod"),
+    (
+        "promote",
+        "snapset promote 2026-11-26 --env prod          # refused while a pin is not proven for prod\n\
+         snapset promote 2026-11-26 --env prod --force  # bind it anyway",
+    ),
+    (
+        "ready",
+        "snapset ready                       # what each environment with from= can take now\n\
+         snapset ready --env prod --format json",
+    ),
+    (
+        "reject",
+        "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
+    ),
     (
         "explain",
         "snapset explain --env prod cart replicas\n\

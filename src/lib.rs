@@ -1,6 +1,8 @@
 //! snapset: a compiler for micro-service releases. A workspace's snapshots
 //! (commits pinned per service) and varsets (values per environment) go
-//! through four stages — load, resolve, render, emit — into `out/<env>/`.
+//! through four stages — load, resolve, render, emit — into `out/<env>/`;
+//! beside them, `history` and `promotion` prove the path to production
+//! from the workspace's own git history.
 //! `run` is the whole program: it parses the command line, runs one
 //! command, prints diagnostics and returns the exit code.
 
@@ -20,11 +22,13 @@ pub mod error;
 pub mod escape;
 pub mod git;
 pub mod help;
+pub mod history;
 pub mod live;
 pub mod load;
 pub mod lock;
 pub mod page;
 pub mod pipeline;
+pub mod promotion;
 pub mod registry;
 pub mod render;
 pub mod report;

@@ -5,18 +5,24 @@ use std::path::{Path, PathBuf};
 
 use crate::Session;
 use crate::emit::{Emitter, Listing};
-use crate::error::Result;
-use crate::load::{Loader, Workspace, find_root};
+use crate::error::{Error, Result};
+use crate::history;
+use crate::load::{EnvironmentDecl, Loader, Workspace, find_root};
+use crate::promotion::{self, Proofs};
 use crate::render::{RenderedEnvironment, Renderer, Templates};
 use crate::resolve::Repos;
+use crate::resolve::{CommitCache, Rejected};
 use crate::resolve::{Release, Resolver, select, untouched};
 use crate::schema::Schemas;
+use crate::sources::Sources;
 
 pub struct Compiled {
     pub workspace: Workspace,
     pub repo: Repos,
     pub release: Release,
     pub rendered: Vec<RenderedEnvironment>,
+    /// The path to production, proven (its hotfixes).
+    pub proofs: Proofs,
 }
 
 /// The workspace root for `-C DIR` (or the current directory).
@@ -43,28 +49,74 @@ pub fn compile(
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
+    let rejected = Rejected::resolve(&workspace, &mut CommitCache::new(&repo));
     let mut templates = Templates::new(&workspace.templates, &mut session.sources)?;
     templates.limit(&session.limits);
     let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     session.warnings.append(&mut schemas.warnings);
-    // The untouched-path check reads two trees per pin; it overlaps the
-    // render.
-    let (warnings, rendered) = rayon::join(
-        || untouched(&workspace, &release),
+    let sources = &session.sources;
+    let limits = session.limits;
+    // Reading the workspace's history is one thread's work; the
+    // untouched-path check reads two trees per pin: both overlap the render.
+    let (proved, (warnings, rendered)) = rayon::join(
+        || rejected.and_then(|r| prove_with(&workspace, sources, &release, &selected, &r)),
         || {
-            Renderer::new(&templates, &schemas, &session.sources)
-                .with_limits(session.limits)
-                .render(&release)
+            rayon::join(
+                || untouched(&workspace, &release),
+                || {
+                    Renderer::new(&templates, &schemas, sources)
+                        .with_limits(limits)
+                        .render(&release)
+                },
+            )
         },
     );
-    let rendered = rendered?;
+    // A release that breaks the path to production and does not render
+    // reports both.
+    let (mut proofs, rendered) = match (proved, rendered) {
+        (Ok(p), Ok(r)) => (p, r),
+        (Err(a), Err(b)) => return Err(Error::many(vec![a, b])),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     session.warnings.extend(warnings?);
+    session.warnings.append(&mut proofs.warnings);
     Ok(std::mem::ManuallyDrop::new(Compiled {
         workspace,
         repo,
         release,
         rendered,
+        proofs,
     }))
+}
+
+/// The path to production of the selected environments: rejected pins,
+/// and, where an environment has `from=` or a freeze, the rule against the
+/// workspace's history.
+pub fn prove(
+    workspace: &Workspace,
+    sources: &Sources,
+    repo: &Repos,
+    release: &Release,
+    selected: &[&EnvironmentDecl],
+) -> Result<Proofs> {
+    let rejected = Rejected::resolve(workspace, &mut CommitCache::new(repo))?;
+    prove_with(workspace, sources, release, selected, &rejected)
+}
+
+/// `prove`, the rejected commits resolved (the history is read on any
+/// thread; the services' repositories stay on the caller's).
+fn prove_with(
+    workspace: &Workspace,
+    sources: &Sources,
+    release: &Release,
+    selected: &[&EnvironmentDecl],
+    rejected: &Rejected,
+) -> Result<Proofs> {
+    let timeline = match promotion::needs_history(workspace, selected) {
+        true => history::read(workspace, sources, history::now())?,
+        false => None,
+    };
+    promotion::prove(workspace, release, timeline.as_ref(), rejected)
 }
 
 /// `compile`, with the folders of `out` listed meanwhile on a second thread

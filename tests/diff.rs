@@ -446,7 +446,13 @@ fn example_workspace_one_commit_changed() {
     ] {
         copy_dir(&project.join(part), &ws.join(part));
     }
-    std::fs::copy(project.join("snapset.kdl"), ws.join("snapset.kdl")).unwrap();
+    // Outside git, the copy has no history to prove its path to production.
+    let config = std::fs::read_to_string(project.join("snapset.kdl")).unwrap();
+    std::fs::write(
+        ws.join("snapset.kdl"),
+        common::workspace::without_path_to_production(&config),
+    )
+    .unwrap();
     let snapset = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_snapset"))
             .arg("-C")

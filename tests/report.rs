@@ -196,7 +196,7 @@ fn a_reader_writes_only_its_page() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "wrote snapset-report.html: 5 rows × 2 environments, 20 KiB\n"
+        "wrote snapset-report.html: 5 rows × 2 environments, 21 KiB\n"
     );
     let mut after = ws.tree("");
     assert!(after.remove("snapset-report.html").is_some());

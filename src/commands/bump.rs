@@ -16,7 +16,7 @@ use crate::load::kdl::Collector;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
 use crate::resolve::pins::short;
-use crate::resolve::{CommitCache, Repos, Resolver};
+use crate::resolve::{CommitCache, Rejected, Repos, Resolver};
 
 pub struct BumpCommand;
 
@@ -47,6 +47,8 @@ impl BumpCommand {
         let snapshot = ws.snapshot(&args.snapshot)?;
         let repos = Repos::open(&ws)?;
         let targets = targets(&ws, &repos, snapshot, &args)?;
+        let rejected = Rejected::resolve(&ws, &mut CommitCache::new(&repos))?;
+        let skipped: std::cell::RefCell<Vec<(String, Oid)>> = Default::default();
         let reference = args.to.as_deref().unwrap_or("HEAD");
         // Each repository is walked once, for all of its services: `--to`
         // names a revision of every repository the moved services are in.
@@ -65,10 +67,22 @@ impl BumpCommand {
             let mut paths: Vec<&str> = mine.iter().map(|t| t.path).collect();
             paths.sort_unstable();
             paths.dedup();
+            // Rejected commits are passed over: the next older one is taken.
+            let skip = |i: usize, oid: Oid| {
+                let hit = mine.iter().find(|t| {
+                    t.path == paths[i] && rejected.is_rejected(&t.service.name.value, oid)
+                });
+                if let Some(t) = hit {
+                    skipped
+                        .borrow_mut()
+                        .push((t.service.name.value.clone(), oid));
+                }
+                hit.is_some()
+            };
             for (path, found) in paths
                 .iter()
                 .copied()
-                .zip(history::newest_touching(repo, from, &paths)?)
+                .zip(history::newest_touching_except(repo, from, &paths, &skip)?)
             {
                 newest.insert((at, path), found);
             }
@@ -196,6 +210,17 @@ impl BumpCommand {
         // Subjects are the commits' authors': shown, never acted on.
         for line in report {
             println!("{}", crate::escape::terminal::visible(&line));
+        }
+        let mut skipped = skipped.into_inner();
+        skipped.dedup();
+        for (service, oid) in skipped {
+            if let Some(r) = rejected.find(&service, oid) {
+                println!(
+                    "note: skipped {service} {}, rejected: {}",
+                    short(oid),
+                    r.reason
+                );
+            }
         }
         if !stale.is_empty() {
             let what = match stale.len() {

@@ -12,6 +12,8 @@ mod init;
 mod lock;
 mod man;
 mod promote;
+mod ready;
+mod reject;
 mod render;
 mod report;
 mod snapshot;
@@ -49,5 +51,7 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Templates(command) => {
             templates::TemplatesCommandRunner::run(command, dir, session)
         }
+        Command::Ready(args) => ready::ReadyCommand::run(args, dir, session),
+        Command::Reject(args) => reject::RejectCommand::run(args, dir, session),
     }
 }

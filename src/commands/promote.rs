@@ -8,7 +8,9 @@ use crate::Session;
 use crate::cli::PromoteArgs;
 use crate::edit::{self, FileEdit, Replace};
 use crate::error::{Error, ErrorKind, Result};
+use crate::load::Loader;
 use crate::pipeline;
+use crate::promotion;
 use crate::resolve::Repos;
 use crate::resolve::{Resolver, select};
 
@@ -41,6 +43,9 @@ impl PromoteCommand {
             ),
             before: Some(before),
         };
+        if promotion::needs_history(&ws, &[env]) {
+            prove(&root, &repo, &file_edit, &args, session)?;
+        }
         file_edit.apply(&root, &mut session.sources, |edited| {
             let env = select(edited, std::slice::from_ref(&args.env))?[0];
             if env.snapshot.value != args.snapshot {
@@ -61,5 +66,54 @@ impl PromoteCommand {
             args.env, args.env
         );
         Ok(crate::EXIT_OK)
+    }
+}
+
+/// The path to production for E bound to the new snapshot, as if the edit
+/// were made now: refused (nothing written) while a pin is not proven,
+/// unless `--force`, which turns each reason into a warning.
+fn prove(
+    root: &Path,
+    repo: &Repos,
+    file_edit: &FileEdit,
+    args: &PromoteArgs,
+    session: &mut Session,
+) -> Result<()> {
+    let edited = Loader::new(root, &mut session.sources)
+        .with_text(&file_edit.rel, file_edit.after.clone())
+        .load()
+        .map_err(|e| Error::edit_rejected(&file_edit.rel, e))?;
+    let env = select(&edited, std::slice::from_ref(&args.env))?[0];
+    let release = Resolver::new(&edited, repo)
+        .resolve(&[env])
+        .map_err(|e| Error::edit_rejected(&file_edit.rel, e))?;
+    match pipeline::prove(&edited, &session.sources, repo, &release, &[env]) {
+        Ok(mut proofs) => {
+            session.warnings.append(&mut proofs.warnings);
+            Ok(())
+        }
+        Err(e) => {
+            let reasons = match *e.kind {
+                ErrorKind::Many { .. } => e.others,
+                _ => vec![e],
+            };
+            if args.force {
+                session.warnings.extend(reasons);
+                println!(
+                    "{}: bound to {} anyway (--force): `snapset check` fails until every pin is proven or has a `hotfix`",
+                    args.env, args.snapshot
+                );
+                return Ok(());
+            }
+            Err(Error {
+                kind: Box::new(ErrorKind::PromoteRefused {
+                    env: args.env.clone(),
+                    snapshot: args.snapshot.clone(),
+                    count: reasons.len(),
+                }),
+                labels: Vec::new(),
+                others: reasons,
+            })
+        }
     }
 }

@@ -95,6 +95,14 @@ impl ReportCommand {
             inputs.push((column, input, deployments));
         }
         let mut page = Page::build(&workspace, &repo, &release, &inputs)?;
+        mark_path(
+            &workspace,
+            &session.sources,
+            &repo,
+            &release,
+            &selected,
+            &mut page,
+        )?;
         if args.timestamp {
             page.stamp_now();
         }
@@ -112,4 +120,36 @@ impl ReportCommand {
         ))?;
         Ok(crate::EXIT_OK)
     }
+}
+
+/// The path to production on the page: what each environment could take,
+/// and its hotfixes (a release that breaks the rule is still shown).
+fn mark_path(
+    ws: &crate::load::Workspace,
+    sources: &crate::sources::Sources,
+    repos: &Repos,
+    release: &crate::resolve::Release,
+    selected: &[&crate::load::EnvironmentDecl],
+    page: &mut Page,
+) -> Result<()> {
+    if !crate::promotion::needs_history(ws, selected) {
+        return Ok(());
+    }
+    let Some(timeline) = crate::history::read(ws, sources, crate::history::now())? else {
+        return Ok(());
+    };
+    let mut commits = crate::resolve::CommitCache::new(repos);
+    let rejected = crate::resolve::Rejected::resolve(ws, &mut commits)?;
+    let (proofs, _) = crate::promotion::judge_release(ws, release, Some(&timeline), &rejected);
+    let names: Vec<String> = selected.iter().map(|e| e.name.value.clone()).collect();
+    let candidates = crate::promotion::ready::candidates(
+        ws,
+        release,
+        &timeline,
+        &rejected,
+        &mut commits,
+        &names,
+    )?;
+    page.mark(&candidates, &proofs.hotfixes);
+    Ok(())
 }

@@ -18,7 +18,7 @@ use crate::load::Workspace;
 use crate::load::kdl::Collector;
 use crate::pipeline;
 use crate::resolve::pins::short;
-use crate::resolve::{CommitCache, Repos, Resolver};
+use crate::resolve::{CommitCache, Rejected, Repos, Resolver};
 
 pub struct SnapshotCommandRunner;
 
@@ -109,6 +109,7 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
     let mut heads = Vec::new();
     let mut shorts = Vec::new();
     let mut newest: HashMap<&str, Option<Oid>> = HashMap::new();
+    let rejected = Rejected::resolve(ws, &mut CommitCache::new(repos))?;
     for &at in &placed {
         let repo = &repos.all()[at];
         let head = edit::resolve_ref(repo, "HEAD")?;
@@ -117,7 +118,9 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
             .filter(|s| repos.index(&s.name) == Some(at))
             .collect();
         let paths: Vec<&str> = mine.iter().map(|s| s.path.value.as_str()).collect();
-        let found = history::newest_touching(repo, head, &paths)?;
+        // A rejected commit is never a starting point.
+        let skip = |i: usize, oid: Oid| rejected.is_rejected(&mine[i].name.value, oid);
+        let found = history::newest_touching_except(repo, head, &paths, &skip)?;
         newest.extend(mine.iter().map(|s| s.name.value.as_str()).zip(found));
         heads.push(format!("HEAD ({}) of {}", short(head), repo.display));
         shorts.push(format!("({})", short(head)));

@@ -15,6 +15,10 @@ struct Document<'a> {
     against: Option<&'a Against>,
     summary: Totals,
     environments: &'a [EnvDiff],
+    /// Pins that skip the path to production (docs/pipeline.md); left out
+    /// when there is none.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    hotfixes: &'a [crate::promotion::Hotfix],
 }
 
 pub fn render(diff: &Diff) -> String {
@@ -24,6 +28,7 @@ pub fn render(diff: &Diff) -> String {
         against: diff.against.as_ref(),
         summary: diff.totals(),
         environments: &diff.environments,
+        hotfixes: &diff.hotfixes,
     };
     let mut text = serde_json::to_string_pretty(&doc).expect("a diff serialises");
     text.push('\n');

@@ -36,6 +36,7 @@ fn render_within(diff: &Diff, limit: usize) -> String {
     let _ = writeln!(out, "{}\n", escape(&summary_line(diff)));
     for env in diff.environments.iter().filter(|e| !e.files.is_empty()) {
         env_summary(&mut out, env);
+        hotfixes(&mut out, diff, &env.name);
     }
     let sections: Vec<Section> = diff
         .environments
@@ -192,6 +193,30 @@ fn env_summary(out: &mut String, env: &EnvDiff) {
         out.push_str("Commits in between that touch the service:\n\n");
         out.push_str(&commits);
         out.push('\n');
+    }
+}
+
+/// The pins of `env` that skip the path to production, each with its
+/// reason, where a reviewer cannot miss them.
+fn hotfixes(out: &mut String, diff: &Diff, env: &str) {
+    for h in diff.hotfixes.iter().filter(|h| h.environment == env) {
+        let track = if h.track == "stable" {
+            String::new()
+        } else {
+            format!(" (track {})", escape(&h.track))
+        };
+        let skipped = match &h.skipped {
+            Some(s) => format!("it skips the path to production: {}", escape(s)),
+            None => "the path to production holds anyway".into(),
+        };
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> **hotfix**: {} {}{track} in {}; {skipped}.\n> Reason: {}\n",
+            code(&h.service),
+            code(&h.commit[..8.min(h.commit.len())]),
+            code(env),
+            escape(&h.reason.replace(['\n', '\r'], " "))
+        );
     }
 }
 
@@ -354,6 +379,7 @@ mod tests {
                 files: (0..files).map(file).collect(),
                 masker: Default::default(),
             }],
+            hotfixes: Vec::new(),
         }
     }
 

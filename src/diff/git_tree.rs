@@ -46,6 +46,23 @@ impl WorkspaceRepo {
         &self.prefix
     }
 
+    /// The repository itself, for the history of the workspace's files.
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// Where the repository is, as messages show it.
+    pub fn location(&self) -> PathBuf {
+        self.display()
+    }
+
+    fn display(&self) -> PathBuf {
+        self.repo
+            .workdir()
+            .unwrap_or_else(|| self.repo.path())
+            .to_path_buf()
+    }
+
     /// `out/` at `rev` (a branch, tag, hash, `HEAD~1`...).
     pub fn at(&self, rev: &str) -> Result<Committed<'_>> {
         let commit = self

@@ -34,6 +34,10 @@ pub struct Diff {
     /// The revision `out/` was read at; `None` for `out/` on disk.
     pub against: Option<Against>,
     pub environments: Vec<EnvDiff>,
+    /// Pins that skip the path to production with `hotfix`, in every
+    /// environment compared (the markdown shows those of environments
+    /// that change).
+    pub hotfixes: Vec<crate::promotion::Hotfix>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -252,6 +256,7 @@ impl Diff {
         Ok(Diff {
             against,
             environments,
+            hotfixes: compiled.proofs.hotfixes.clone(),
         })
     }
 

@@ -16,6 +16,18 @@ use crate::git::{Paths, Repo, git_error};
 /// its commit; each commit's trees are read once for all the paths still
 /// looked for.
 pub fn newest_touching(repo: &Repo, from: Oid, paths: &[&str]) -> Result<Vec<Option<Oid>>> {
+    newest_touching_except(repo, from, paths, &|_, _| false)
+}
+
+/// `newest_touching`, passing over the commits `skip(i, commit)` refuses
+/// for path `i` (rejected commits: `resolve::Rejected`), so that the next
+/// older commit touching the path is taken instead.
+pub fn newest_touching_except(
+    repo: &Repo,
+    from: Oid,
+    paths: &[&str],
+    skip: &dyn Fn(usize, Oid) -> bool,
+) -> Result<Vec<Option<Oid>>> {
     let mut found: Vec<Option<Oid>> = vec![None; paths.len()];
     if paths.is_empty() {
         return Ok(found);
@@ -31,7 +43,7 @@ pub fn newest_touching(repo: &Repo, from: Oid, paths: &[&str]) -> Result<Vec<Opt
         let oid = oid.map_err(git_error)?;
         let mut shrunk = false;
         for (&i, touched) in open.iter().zip(repo.touched(oid, &prepared)?) {
-            if touched {
+            if touched && !skip(i, oid) {
                 found[i] = Some(oid);
                 shrunk = true;
             }

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 use crate::error::{Error, ErrorKind, Result};
 use crate::sources::{FileId, Spanned};
 
+pub use super::freeze_decl::FreezeDecl;
 use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
+pub use super::reject_decl::RejectDecl;
 pub use super::repo_decl::RepoDecl;
+use super::when::Duration;
 
 #[derive(Debug)]
 pub struct Config {
@@ -23,6 +26,10 @@ pub struct Config {
     pub commit_url: Option<Spanned<String>>,
     pub services: Vec<ServiceDecl>,
     pub environments: Vec<EnvironmentDecl>,
+    /// Commits never to deploy again (`snapset reject`).
+    pub rejects: Vec<RejectDecl>,
+    /// Windows in which an environment takes no new pin.
+    pub freezes: Vec<FreezeDecl>,
     /// Service name → index, so that lookups stay O(1) with thousands of services.
     index: HashMap<String, usize>,
 }
@@ -44,6 +51,11 @@ pub struct EnvironmentDecl {
     pub name: Spanned<String>,
     pub snapshot: Spanned<String>,
     pub varset: Spanned<String>,
+    /// `from="a,b"`: the environments that must have run every pin first
+    /// (the path to production), each with the span of the `from=` value.
+    pub from: Vec<Spanned<String>>,
+    /// `soak="24h"`: how long they must have run it, continuously.
+    pub soak: Option<Spanned<Duration>>,
 }
 
 impl Config {
@@ -78,6 +90,8 @@ impl Config {
             commit_url: None,
             services: Vec::new(),
             environments: Vec::new(),
+            rejects: Vec::new(),
+            freezes: Vec::new(),
             index: HashMap::new(),
         };
         for node in nodes {
@@ -119,10 +133,28 @@ impl Config {
                         config.environments.push(e);
                     }
                 }
+                "reject" => {
+                    if let Some(r) = errors.take(RejectDecl::decode(node)) {
+                        config.rejects.push(r);
+                    }
+                }
+                "freeze" => {
+                    if let Some(f) = errors.take(FreezeDecl::decode(node)) {
+                        config.freezes.push(f);
+                    }
+                }
                 _ => errors.push(unknown_node(
                     node,
                     "snapset.kdl",
-                    &["repo", "image", "commit-url", "service", "environment"],
+                    &[
+                        "repo",
+                        "image",
+                        "commit-url",
+                        "service",
+                        "environment",
+                        "reject",
+                        "freeze",
+                    ],
                 )),
             }
         }
@@ -158,6 +190,12 @@ impl Config {
             .enumerate()
             .map(|(i, s)| (s.name.value.clone(), i))
             .collect();
+        for reject in &config.rejects {
+            if config.service(&reject.service).is_none() {
+                errors.push(config.unknown_service(&reject.service));
+            }
+        }
+        config.check_paths(&mut errors);
         errors.finish(config)
     }
 }
@@ -227,12 +265,161 @@ fn service(node: &Node) -> Result<ServiceDecl> {
 }
 
 fn environment(node: &Node) -> Result<EnvironmentDecl> {
-    node.expect(1, &["snapshot", "varset"], false)?;
+    node.expect(1, &["snapshot", "varset", "from", "soak"], false)?;
     let name = node.arg_string(0)?;
     check_dns_label("environment", &name)?;
+    let from = match node.prop_string("from")? {
+        Some(from) => upstreams(&from)?,
+        None => Vec::new(),
+    };
+    let soak = match node.prop_string("soak")? {
+        None => None,
+        Some(text) => match Duration::parse(&text) {
+            Some(d) => Some(Spanned::new(d, text.loc)),
+            None => {
+                return Err(Error::at(
+                    ErrorKind::Invalid {
+                        what: "`soak=`".into(),
+                        expected: "a duration in days, hours and minutes, such as \"30m\", \"6h\", \"2d\" or \"1d12h\"".into(),
+                    },
+                    &text.loc,
+                    "not a duration",
+                ));
+            }
+        },
+    };
+    if let (Some(soak), true) = (&soak, from.is_empty()) {
+        return Err(Error::at(
+            ErrorKind::Shape {
+                node: "environment".into(),
+                problem:
+                    "has `soak=` without `from=`: say which environment the commits must soak in"
+                        .into(),
+            },
+            &soak.loc,
+            "soak in which environment?",
+        ));
+    }
     Ok(EnvironmentDecl {
         name,
         snapshot: node.required_string("snapshot")?,
         varset: node.required_string("varset")?,
+        from,
+        soak,
     })
+}
+
+/// The names of a `from=` value, as the loader and the history read it.
+pub fn upstream_names(from: &str) -> impl Iterator<Item = &str> {
+    from.split(',').map(str::trim)
+}
+
+/// `from="integration,staging"`: environment names, each given the span of
+/// the whole value.
+fn upstreams(from: &Spanned<String>) -> Result<Vec<Spanned<String>>> {
+    let mut out: Vec<Spanned<String>> = Vec::new();
+    for name in upstream_names(&from.value) {
+        let name = Spanned::new(name.to_string(), from.loc.clone());
+        check_dns_label("environment", &name)?;
+        if out.iter().any(|n| n.value == name.value) {
+            return Err(Error::at(
+                ErrorKind::Duplicate {
+                    kind: "upstream environment",
+                    name: name.value,
+                },
+                &from.loc,
+                "named twice",
+            ));
+        }
+        out.push(name);
+    }
+    Ok(out)
+}
+
+impl Config {
+    /// Every `from=` names another declared environment, the environments
+    /// form no cycle (each would wait for the other for ever), and every
+    /// freeze names a declared environment.
+    fn check_paths(&self, errors: &mut Collector) {
+        let known: Vec<String> = self
+            .environments
+            .iter()
+            .map(|e| e.name.value.clone())
+            .collect();
+        let unknown_env = |name: &Spanned<String>, label: &str| {
+            Error::at(
+                ErrorKind::Unknown {
+                    kind: "environment",
+                    name: name.value.clone(),
+                    known: known.clone(),
+                },
+                &name.loc,
+                label.to_string(),
+            )
+        };
+        let mut sound = true;
+        for env in &self.environments {
+            for up in &env.from {
+                if up.value == env.name.value {
+                    sound = false;
+                    errors.push(Error::at(
+                        ErrorKind::Invalid {
+                            what: format!("`from=` of `{}`", env.name.value),
+                            expected: "other environments than itself".into(),
+                        },
+                        &up.loc,
+                        "names itself",
+                    ));
+                } else if self.environment(&up.value).is_none() {
+                    sound = false;
+                    errors.push(unknown_env(up, "not an environment of snapset.kdl"));
+                }
+            }
+        }
+        for freeze in &self.freezes {
+            if self.environment(&freeze.env).is_none() {
+                errors.push(unknown_env(
+                    &freeze.env,
+                    "not an environment of snapset.kdl",
+                ));
+            }
+        }
+        if !sound {
+            return;
+        }
+        // A cycle: follow `from=` from each environment, depth first.
+        for start in &self.environments {
+            let mut path: Vec<&str> = vec![&start.name.value];
+            if let Some(cycle) = self.cycle_from(&mut path) {
+                errors.push(Error::at(
+                    ErrorKind::FromCycle {
+                        chain: cycle.join(" ← "),
+                    },
+                    &start.from[0].loc,
+                    "here",
+                ));
+                return;
+            }
+        }
+    }
+
+    fn cycle_from<'a>(&'a self, path: &mut Vec<&'a str>) -> Option<Vec<String>> {
+        let here = self.environment(path.last().expect("a path"))?;
+        for up in &here.from {
+            if up.value == path[0] {
+                let mut cycle: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+                cycle.push(path[0].to_string());
+                return Some(cycle);
+            }
+            if path.contains(&up.value.as_str()) {
+                continue;
+            }
+            path.push(&up.value);
+            if let Some(c) = self.cycle_from(path) {
+                return Some(c);
+            }
+            path.pop();
+        }
+        None
+    }
 }

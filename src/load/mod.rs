@@ -3,6 +3,7 @@
 //! shape, not for existence (that is `resolve`'s job).
 
 mod config;
+mod freeze_decl;
 pub mod image_lock;
 pub(crate) mod input;
 pub mod kdl;
@@ -10,16 +11,20 @@ pub mod kdl_ast;
 mod kdl_depth;
 pub mod kdl_parse;
 mod kdl_syntax;
+mod reject_decl;
 mod repo_decl;
 mod snapshot;
 pub mod templates;
 mod vars;
 mod varset;
+pub mod when;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use config::{Config, EnvironmentDecl, RepoDecl, ServiceDecl};
+pub use config::{
+    Config, EnvironmentDecl, FreezeDecl, RejectDecl, RepoDecl, ServiceDecl, upstream_names,
+};
 pub use image_lock::ImageLock;
 pub use kdl::Scalar;
 pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track, TrackSettings};

@@ -25,6 +25,9 @@ pub struct SnapshotService {
     pub tracks: Vec<Track>,
     pub features: Vec<Feature>,
     pub requires: Vec<Requirement>,
+    /// `hotfix "reason"`: every track of the service skips the path to
+    /// production (with a warning quoting the reason).
+    pub hotfix: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -38,6 +41,17 @@ pub struct Track {
     /// What the track's block sets for this track alone (a canary that
     /// turns a feature on without the stable track).
     pub own: TrackSettings,
+    /// `track … { hotfix "reason" }`: this track alone skips the path to
+    /// production.
+    pub hotfix: Option<Spanned<String>>,
+}
+
+impl Track {
+    /// The reviewed exception that covers this track: its own, or its
+    /// service's.
+    pub fn hotfix<'a>(&'a self, service: &'a SnapshotService) -> Option<&'a Spanned<String>> {
+        self.hotfix.as_ref().or(service.hotfix.as_ref())
+    }
 }
 
 /// The children of a `track` block: values of this track only, layered
@@ -123,9 +137,15 @@ fn service(node: &Node) -> Result<SnapshotService> {
     let mut tracks = Vec::new();
     let mut features = Vec::new();
     let mut requires = Vec::new();
+    let mut hotfix = None;
     let mut errors = Collector::default();
     for child in node.children() {
         match child.name() {
+            "hotfix" => {
+                if let Some(h) = errors.take(hotfix_node(&child, &hotfix)) {
+                    hotfix = Some(h);
+                }
+            }
             "track" => {
                 if let Some(t) = errors.take(track(&child)) {
                     tracks.push(t);
@@ -150,7 +170,7 @@ fn service(node: &Node) -> Result<SnapshotService> {
             _ => errors.push(unknown_node(
                 &child,
                 "a snapshot's service",
-                &["track", "feature", "requires"],
+                &["track", "feature", "requires", "hotfix"],
             )),
         }
     }
@@ -164,6 +184,7 @@ fn service(node: &Node) -> Result<SnapshotService> {
             value: None,
             replicas: node.prop_int("replicas")?,
             own: TrackSettings::default(),
+            hotfix: None,
         }),
         (Some(commit), false) => errors.push(Error::at(
             ErrorKind::Shape {
@@ -201,11 +222,41 @@ fn service(node: &Node) -> Result<SnapshotService> {
         tracks,
         features,
         requires,
+        hotfix,
     })
 }
 
 /// The children a `track` block may hold.
-const TRACK_CHILDREN: &[&str] = &["feature", "vars", "env"];
+const TRACK_CHILDREN: &[&str] = &["feature", "vars", "env", "hotfix"];
+
+/// `hotfix "reason"`, once per service or track, with words in it: the
+/// reason is what reviewers and the release page read.
+fn hotfix_node(node: &Node, before: &Option<Spanned<String>>) -> Result<Spanned<String>> {
+    node.expect(1, &[], false)?;
+    let reason = node.arg_string(0)?;
+    if reason.trim().is_empty() {
+        return Err(Error::at(
+            ErrorKind::Invalid {
+                what: "hotfix reason".into(),
+                expected: "a few words saying why this pin skips the path to production".into(),
+            },
+            &reason.loc,
+            "blank",
+        ));
+    }
+    if let Some(first) = before {
+        return Err(Error::at(
+            ErrorKind::Duplicate {
+                kind: "hotfix",
+                name: reason.value.clone(),
+            },
+            &node.loc(),
+            "a second hotfix",
+        )
+        .label(&first.loc, "the first"));
+    }
+    Ok(reason)
+}
 
 fn track(node: &Node) -> Result<Track> {
     node.expect(
@@ -216,9 +267,15 @@ fn track(node: &Node) -> Result<Track> {
     let name = node.arg_string(0)?;
     check_dns_label("track", &name)?;
     let mut own = TrackSettings::default();
+    let mut hotfix = None;
     let mut errors = Collector::default();
     for child in node.children() {
         match child.name() {
+            "hotfix" => {
+                if let Some(h) = errors.take(hotfix_node(&child, &hotfix)) {
+                    hotfix = Some(h);
+                }
+            }
             "feature" => {
                 if let Some(f) = errors.take(feature(&child)) {
                     own.features.push(f);
@@ -279,6 +336,7 @@ fn track(node: &Node) -> Result<Track> {
         value,
         replicas,
         own,
+        hotfix,
     })
 }
 

@@ -18,6 +18,8 @@ pub struct Cell {
     /// `status`'s rows for this service and track (several when several
     /// workloads claim it); empty without `--live` for the environment.
     pub live: Vec<status::Row>,
+    /// The path to production: what the environment could take, hotfixes.
+    pub marks: Vec<super::Mark>,
 }
 
 #[derive(Debug, Clone)]

@@ -278,6 +278,17 @@ fn td(out: &mut String, page: &Page, column: &Column, cell: &Cell) {
     for live in &cell.live {
         live_line(out, live);
     }
+    for mark in &cell.marks {
+        let _ = write!(
+            out,
+            "<div class=\"mark mark-{}\"{}>{}</div>",
+            mark.kind,
+            mark.detail
+                .as_ref()
+                .map_or(String::new(), |d| format!(" title=\"{}\"", e(d))),
+            e(&mark.text)
+        );
+    }
     out.push_str("</td>\n");
 }
 

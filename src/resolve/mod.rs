@@ -5,6 +5,7 @@
 mod image_lock;
 pub mod layers;
 pub mod pins;
+mod rejected;
 mod repos;
 mod touch_cache;
 pub mod vars;
@@ -20,6 +21,7 @@ use rayon::prelude::*;
 
 pub use layers::{Layered, Origin, Settings};
 pub use pins::{CommitCache, PinnedService, PinnedSnapshot, PinnedTrack};
+pub use rejected::{Rejected, RejectedCommit};
 pub use repos::Repos;
 pub use vars::{VarEntry, VarPath, Vars};
 

@@ -22,6 +22,8 @@ pub struct GitFixture {
     repo: Repository,
     dir: PathBuf,
     clock: i64,
+    /// The time of commit 0 of `clock`; `set_time` moves it.
+    base: i64,
 }
 
 impl GitFixture {
@@ -43,6 +45,7 @@ impl GitFixture {
             repo,
             dir: dir.to_path_buf(),
             clock: 0,
+            base: EPOCH,
         }
     }
 
@@ -186,8 +189,43 @@ impl GitFixture {
         }
     }
 
+    /// Dates the next commit at `seconds` since the Unix epoch (the ones
+    /// after it 60 s apart, as usual), for histories whose timing matters.
+    pub fn set_time(&mut self, seconds: i64) {
+        self.base = seconds;
+        self.clock = 0;
+    }
+
+    /// Commits every file of the work tree as it is on disk, like
+    /// `commit_all`, as a merge of HEAD's branch (first parent) and `other`.
+    pub fn merge_all(&mut self, message: &str, other: &str) -> String {
+        let mut index = self.repo.index().expect("index");
+        index
+            .add_all(["."], git2::IndexAddOption::DEFAULT, None)
+            .expect("add all");
+        index.update_all(["."], None).expect("update removed files");
+        index.write().expect("write index");
+        let tree = self
+            .repo
+            .find_tree(index.write_tree().expect("write tree"))
+            .expect("tree");
+        let first = self
+            .repo
+            .find_commit(self.repo.refname_to_id(&self.head_branch()).expect("HEAD"))
+            .expect("first parent");
+        let sig = self.signature();
+        let oid = {
+            let second = self.resolve(other);
+            self.repo
+                .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&first, &second])
+                .expect("merge commit")
+        };
+        self.clock += 1;
+        oid.to_string()
+    }
+
     fn signature(&self) -> Signature<'static> {
-        let time = Time::new(EPOCH + 60 * self.clock, 0);
+        let time = Time::new(self.base + 60 * self.clock, 0);
         Signature::new("Fixture", "fixture@example.com", &time).expect("signature")
     }
 

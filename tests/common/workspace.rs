@@ -148,10 +148,17 @@ environment "prod" snapshot="s1" varset="prod"
     }
 
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        self.run_env(dir, args, &[])
+    }
+
+    /// `run_in` with variables set in the child's environment only (the
+    /// test process's own environment is never changed).
+    pub fn run_env(&self, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_snapset"))
             .arg("-C")
             .arg(dir)
             .args(args)
+            .envs(vars.iter().copied())
             .env("NO_COLOR", "1")
             // A temp folder inside some repository must not make the workspace part of it.
             .env(
@@ -214,4 +221,18 @@ pub fn redact(text: &str, ws: &TestWorkspace) -> String {
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
     text.replace(&root, "[WS]").replace(&parent, "[TMP]")
+}
+
+/// snapset.kdl of the example workspace without its path to production
+/// (`from=` and `soak=` ending its environment lines): for a copy of the
+/// example outside git, which has no history to prove the path from.
+pub fn without_path_to_production(config: &str) -> String {
+    config
+        .lines()
+        .map(|line| match line.strip_prefix("environment ") {
+            Some(_) => line.split(" from=").next().unwrap_or(line).trim_end(),
+            None => line,
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
 }

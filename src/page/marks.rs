@@ -1,0 +1,69 @@
+//! The path to production on the release page: in an environment's column,
+//! what it could take from upstream (`ready`, `soaking (5h left)`,
+//! `blocked`, `frozen until …`, as `snapset ready` says it) and the pins it
+//! runs by `hotfix`, with the reason. Added to a built page, so the matrix
+//! itself knows nothing of history.
+
+use super::matrix::Page;
+use crate::promotion::Hotfix;
+use crate::promotion::ready::{Candidate, State};
+use crate::resolve::pins::short;
+
+/// One note under a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// `ready`, `soaking`, `blocked`, `frozen` or `hotfix`: the CSS class.
+    pub kind: &'static str,
+    pub text: String,
+    /// The longer explanation (a tooltip).
+    pub detail: Option<String>,
+}
+
+impl Page {
+    /// Marks the cells of the environments that `candidates` and
+    /// `hotfixes` speak of (columns the page does not show are skipped).
+    pub fn mark(&mut self, candidates: &[Candidate], hotfixes: &[Hotfix]) {
+        for c in candidates {
+            let Some(col) = self.columns.iter().position(|k| k.name == c.environment) else {
+                continue;
+            };
+            let (kind, detail) = match &c.state {
+                State::Ready => ("ready", None),
+                State::Soaking { .. } => ("soaking", None),
+                State::Blocked { why } => ("blocked", Some(why.clone())),
+                State::Frozen { reason, .. } => ("frozen", Some(reason.clone())),
+            };
+            let mark = Mark {
+                kind,
+                text: format!(
+                    "↑ {} from {}: {}",
+                    short(c.commit),
+                    c.upstream,
+                    c.state.words()
+                ),
+                detail,
+            };
+            // Every row of the service: the environment takes the commit for
+            // the service, whichever track it ends up in.
+            for row in self.rows.iter_mut().filter(|r| r.service == c.service) {
+                row.cells[col].marks.push(mark.clone());
+            }
+        }
+        for h in hotfixes {
+            let Some(col) = self.columns.iter().position(|k| k.name == h.environment) else {
+                continue;
+            };
+            let row = self
+                .rows
+                .iter_mut()
+                .find(|r| r.service == h.service && r.track == h.track);
+            if let Some(row) = row {
+                row.cells[col].marks.push(Mark {
+                    kind: "hotfix",
+                    text: format!("hotfix: {}", h.reason),
+                    detail: h.skipped.clone(),
+                });
+            }
+        }
+    }
+}
