@@ -253,6 +253,26 @@ pub enum ErrorKind {
     WorkspaceExists { path: PathBuf },
     #[error("no service found in {dir}/ of {repo} at HEAD")]
     NoServices { dir: String, repo: String },
+    #[error("`{service}` {problem}")]
+    Canary {
+        service: String,
+        problem: String,
+        help: String,
+    },
+    #[error("no service of snapshot `{snapshot}` has a canary track")]
+    NoCanaries { snapshot: String },
+    #[error("canary weight {weight} is not between 1 and 99")]
+    CanaryWeight { weight: i64 },
+    #[error(
+        "none of the {looked} newest commits reachable from {reference} that touch {path} (the path of `{service}`) has its image in the registry, such as {image}"
+    )]
+    NoImage {
+        service: String,
+        path: String,
+        reference: String,
+        looked: usize,
+        image: String,
+    },
 }
 
 /// A secondary or primary pointer into a source file.
@@ -403,6 +423,16 @@ impl Error {
             }
             ErrorKind::ImageMissing { .. } => Some(
                 "build and push the image, or pin a commit that has one; `snapset images` lists every missing image".into(),
+            ),
+            ErrorKind::Canary { help, .. } => Some(help.clone()),
+            ErrorKind::NoCanaries { .. } => Some(
+                "start one with `snapset canary start SNAPSHOT SERVICE`".into(),
+            ),
+            ErrorKind::CanaryWeight { .. } => Some(
+                "a canary and its stable track both take traffic: 1 to 99 percent; `snapset canary promote` gives the canary all of it, `abort` none".into(),
+            ),
+            ErrorKind::NoImage { .. } => Some(
+                "check the `image` pattern of snapset.kdl and that CI pushes images; `snapset images` asks the same registry".into(),
             ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())

@@ -1,10 +1,15 @@
-//! Editing the workspace's files for `bump`, `snapshot new` and `promote`:
+//! Editing the workspace's files for `bump`, `snapshot new`, `promote` and
+//! `canary`:
 //! values are spliced into the source text (nothing is re-printed from a
 //! syntax tree), checked by loading and resolving the edited workspace, and
-//! written atomically. `history` finds the commits to pin.
+//! written atomically. `history`, `touching` and `newest` find the commits
+//! to pin; `tracks` writes a canary's tracks.
 
 pub mod history;
+pub mod newest;
 pub mod splice;
+pub mod touching;
+pub mod tracks;
 
 use git2::Oid;
 
