@@ -16,7 +16,7 @@ use crate::load::kdl::Collector;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
 use crate::resolve::pins::short;
-use crate::resolve::{CommitCache, Repos, Resolver};
+use crate::resolve::Repos;
 
 pub struct BumpCommand;
 
@@ -317,17 +317,5 @@ fn check_bumped(
             }));
         }
     }
-    let resolver = Resolver::new(ws, repo);
-    let envs: Vec<_> = ws
-        .config
-        .environments
-        .iter()
-        .filter(|e| e.snapshot.value == name)
-        .collect();
-    if envs.is_empty() {
-        resolver.pin_snapshot(name, None, &mut CommitCache::new(repo))?;
-    } else {
-        resolver.resolve(&envs)?;
-    }
-    Ok(())
+    edit::resolves(ws, repo, name)
 }

@@ -2,6 +2,7 @@
 //! leaves error printing to `crate::run`.
 
 mod bump;
+mod canary;
 mod changelog;
 mod check;
 mod completions;
@@ -45,5 +46,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Report(args) => report::ReportCommand::run(args, dir, session),
         Command::Images(args) => images::ImagesCommand::run(args, dir, session),
         Command::Lock(args) => lock::LockCommand::run(args, dir, session),
+        Command::Canary(command) => canary::CanaryCommandRunner::run(command, dir, session),
     }
 }

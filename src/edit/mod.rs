@@ -68,6 +68,25 @@ pub fn pin_text(repo: &Repo, oid: Oid, old_len: usize) -> String {
     hex[..len].to_string()
 }
 
+/// The edited snapshot `name` resolves, and so does every environment
+/// bound to it: what an edit proves before it is written.
+pub fn resolves(ws: &crate::load::Workspace, repos: &crate::resolve::Repos, name: &str) -> Result<()> {
+    use crate::resolve::{CommitCache, Resolver};
+    let resolver = Resolver::new(ws, repos);
+    let envs: Vec<_> = ws
+        .config
+        .environments
+        .iter()
+        .filter(|e| e.snapshot.value == name)
+        .collect();
+    if envs.is_empty() {
+        resolver.pin_snapshot(name, None, &mut CommitCache::new(repos))?;
+    } else {
+        resolver.resolve(&envs)?;
+    }
+    Ok(())
+}
+
 /// A revision the user typed (`--to`), or HEAD.
 pub fn resolve_ref(repo: &Repo, reference: &str) -> Result<Oid> {
     repo.resolve_ref(reference).ok_or_else(|| {

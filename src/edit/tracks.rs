@@ -410,20 +410,22 @@ impl<'t> FileText<'t> {
         ])
     }
 
-    /// The columns at which a one-line neighbour (the service before, else
-    /// the one after) writes `commit=` and its comment, so that a folded
-    /// service lines up with the column it left.
+    /// The columns at which the nearest one-line neighbour writes
+    /// `commit=` and its comment, so that a folded service lines up with
+    /// the column it left.
     fn neighbour_columns(&self, service: &Node) -> (Option<usize>, Option<usize>) {
         let text = self.text;
         let services = self.services();
         let Some(at) = services.iter().position(|n| std::ptr::eq(*n, service)) else {
             return (None, None);
         };
-        let neighbours = at
-            .checked_sub(1)
-            .map(|i| services[i])
-            .into_iter()
-            .chain(services.get(at + 1).copied());
+        // The nearest first: one before, one after, two before…
+        let neighbours = (1..services.len()).flat_map(|d| {
+            [at.checked_sub(d), Some(at + d)]
+                .into_iter()
+                .flatten()
+                .filter_map(|i| services.get(i).copied())
+        });
         for n in neighbours {
             let Some(commit) = prop(n, "commit") else {
                 continue;
