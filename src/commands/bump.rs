@@ -9,6 +9,7 @@ use git2::Oid;
 
 use crate::Session;
 use crate::cli::BumpArgs;
+use crate::edit::newest::Want;
 use crate::edit::{self, FileEdit, Replace, history};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::Repo;
@@ -50,30 +51,31 @@ impl BumpCommand {
         let reference = args.to.as_deref().unwrap_or("HEAD");
         // Each repository is walked once, for all of its services: `--to`
         // names a revision of every repository the moved services are in.
+        // With `--with-image`, the registry is asked for every service at
+        // once, round after round, until each has a commit with an image.
+        let wants: Vec<Want> = targets
+            .iter()
+            .map(|t| Want {
+                service: &t.service.name.value,
+                track: &t.track.name.value,
+                path: t.path,
+                repo: t.repo,
+            })
+            .collect();
+        let found = super::canary::search(&ws, &repos, reference, &args.image)?.find(&wants)?;
+        let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
         let mut placed: Vec<usize> = targets.iter().map(|t| t.repo).collect();
         placed.sort_unstable();
         placed.dedup();
-        let mut newest: HashMap<(usize, &str), Option<Oid>> = HashMap::new();
-        let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
         for &at in &placed {
             let repo = &repos.all()[at];
-            let from = edit::resolve_ref(repo, reference)?;
-            let mine: Vec<&Target> = targets.iter().filter(|t| t.repo == at).collect();
-            let mut paths: Vec<&str> = mine.iter().map(|t| t.path).collect();
-            paths.sort_unstable();
-            paths.dedup();
-            for (path, found) in paths
-                .iter()
-                .copied()
-                .zip(history::newest_touching(repo, from, &paths)?)
-            {
-                newest.insert((at, path), found);
-            }
             // The commits between every old and new pin, both ways, in one walk.
-            let ranges: Vec<history::Range> = mine
+            let ranges: Vec<history::Range> = targets
                 .iter()
-                .filter_map(|t| {
-                    let new = newest[&(at, t.path)]?;
+                .zip(&found)
+                .filter(|(t, _)| t.repo == at)
+                .filter_map(|(t, f)| {
+                    let new = f.commit?;
                     let old = repo.resolve_pin(&t.track.commit).ok()?;
                     (old != new).then_some(t.path).map(|path| {
                         [
@@ -110,15 +112,16 @@ impl BumpCommand {
         let mut report = Vec::new();
         // Lines whose trailing comment quotes the subject of the commit moved from.
         let mut stale = Vec::new();
-        for target in &targets {
+        for ((target, want), found) in targets.iter().zip(&wants).zip(&found) {
             let repo = &repos.all()[target.repo];
-            let Some(new) = newest[&(target.repo, target.path)] else {
-                errors.push(Error::new(ErrorKind::NoTouchingCommit {
-                    service: target.service.name.value.clone(),
-                    path: target.path.to_string(),
-                    reference: reference.to_string(),
-                    repo: repo.display.clone(),
-                }));
+            let Some(new) = found.commit else {
+                errors.push(super::canary::not_found(
+                    want,
+                    found,
+                    reference,
+                    repo,
+                    &target.track.commit.loc,
+                ));
                 continue;
             };
             let pinned = &target.track.commit;
@@ -128,11 +131,17 @@ impl BumpCommand {
                     .to
                     .as_ref()
                     .map_or(String::new(), |r| format!(" reachable from {r}"));
+                let image = if args.image.with_image {
+                    " that has an image"
+                } else {
+                    ""
+                };
                 report.push(format!(
-                    "{}: already at the newest commit touching {}{at}",
+                    "{}: already at the newest commit touching {}{image}{at}",
                     target.label(),
                     target.path
                 ));
+                report.extend(super::canary::skipped_lines(repo, found));
                 continue;
             }
             let text = edit::pin_text(repo, new, pinned.value.len());
@@ -149,6 +158,7 @@ impl BumpCommand {
                 )
             });
             report.extend(describe(repo, target, old, new, reference, ranges));
+            report.extend(super::canary::skipped_lines(repo, found));
             if old
                 .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
             {
