@@ -224,7 +224,9 @@ pub enum CanaryCommand {
 
 #[derive(Args, Debug)]
 pub struct CanaryStartArgs {
+    /// The snapshot to edit: snapshots/SNAPSHOT.kdl.
     pub snapshot: String,
+    /// The service that gets a canary.
     pub service: String,
     /// The canary is the newest commit reachable from REF (default HEAD) that touches the service's path.
     #[arg(long, value_name = "REF")]
@@ -238,6 +240,7 @@ pub struct CanaryStartArgs {
 
 #[derive(Args, Debug)]
 pub struct CanaryWeightArgs {
+    /// The snapshot to edit: snapshots/SNAPSHOT.kdl.
     pub snapshot: String,
     /// The service (omit with --all; then the one value after SNAPSHOT is N).
     #[arg(value_name = "SERVICE")]
@@ -252,6 +255,7 @@ pub struct CanaryWeightArgs {
 
 #[derive(Args, Debug)]
 pub struct CanaryEndArgs {
+    /// The snapshot to edit: snapshots/SNAPSHOT.kdl.
     pub snapshot: String,
     /// The service (omit with --all).
     #[arg(required_unless_present = "all")]

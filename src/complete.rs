@@ -39,6 +39,15 @@ const ARGS: &[(&str, &str, Names)] = &[
     ("bump", "service", Names::Services),
     ("explain", "service", Names::Services),
     ("bump", "track", Names::Tracks),
+    // `canary start|weight|promote|abort`; `promote` above already covers
+    // `canary promote`'s SNAPSHOT (the same argument name at any depth).
+    ("start", "snapshot", Names::Snapshots),
+    ("weight", "snapshot", Names::Snapshots),
+    ("abort", "snapshot", Names::Snapshots),
+    ("start", "service", Names::Services),
+    ("weight", "service", Names::Services),
+    ("promote", "service", Names::Services),
+    ("abort", "service", Names::Services),
 ];
 
 pub fn with_candidates(mut cmd: clap::Command) -> clap::Command {
