@@ -158,8 +158,9 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
                     short(new),
                 ),
                 help: format!(
-                    "commit a change under {} (and push its image), or name another revision with --to",
-                    decl.path.value
+                    "commit a change under {}{}, or name another revision with --to",
+                    decl.path.value,
+                    if args.image.with_image { " (and push its image)" } else { "" }
                 ),
             },
             &stable.commit.loc,
@@ -184,41 +185,41 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
     }];
     edit.write(snapshot, &edits, &expected, session)?;
 
-    let mut report = vec![format!(
+    println!(
         "{}: canary {} at {weight}%, stable {} at {}%{}",
         service.name.value,
         short(new),
         old.map_or(stable.commit.value.clone(), |o| short(o).to_string()),
         100 - weight,
         match old {
-            Some(old) => {
-                let range = history::touching_ranges(
-                    repo,
-                    &[history::Range {
-                        hide: old,
-                        from: new,
-                        path: &decl.path.value,
-                    }],
-                )?
-                .pop()
-                .unwrap_or_default();
-                let lines: Vec<String> = range
-                    .commits
-                    .iter()
-                    .map(|c| format!("  {} {}", short(*c), repo.subject(*c)))
-                    .collect();
-                format!(" ({})\n{}", edit::commits(range.commits.len()), lines.join("\n"))
-                    .trim_end()
-                    .to_string()
-            }
+            Some(old) => brought(repo, old, new, &decl.path.value)?,
             None => String::new(),
         }
-    )];
-    report.extend(skipped_lines(repo, &found));
-    for line in report {
+    );
+    for line in skipped_lines(repo, &found) {
         println!("{line}");
     }
     Ok(crate::EXIT_OK)
+}
+
+/// ` (2 commits)` and the subjects of the commits the canary brings that
+/// touch the path, as `bump` lists them.
+fn brought(repo: &crate::git::Repo, old: Oid, new: Oid, path: &str) -> Result<String> {
+    let range = history::touching_ranges(
+        repo,
+        &[history::Range {
+            hide: old,
+            from: new,
+            path,
+        }],
+    )?
+    .pop()
+    .unwrap_or_default();
+    let mut out = format!(" ({})", edit::commits(range.commits.len()));
+    for c in &range.commits {
+        out.push_str(&format!("\n  {} {}", short(*c), repo.subject(*c)));
+    }
+    Ok(out)
 }
 
 fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
@@ -334,7 +335,11 @@ fn end(args: CanaryEndArgs, keep: Keep, dir: Option<&Path>, session: &mut Sessio
                 headers.then_some(100),
             )],
         });
-        let commit = |t: &Track| t.commit.value.chars().take(8).collect::<String>();
+        let repo = edit.repos.of(&service.name.value);
+        let commit = |t: &Track| match repo.map(|r| r.resolve_pin(&t.commit)) {
+            Some(Ok(oid)) => short(oid).to_string(),
+            _ => t.commit.value.clone(),
+        };
         report.push(match keep {
             Keep::Canary => format!(
                 "{}: canary promoted to {} (stable was {})",

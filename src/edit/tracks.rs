@@ -353,11 +353,15 @@ impl<'t> FileText<'t> {
                 }
             }),
         );
-        let head_gap = &text[entries_end(service)..block.start];
+        // Between the service's entries and `{`: spaces, maybe `/* */`
+        // comments, which the folded line keeps after its pin.
+        let head = tail(text, entries_end(service), block.start)
+            .filter(|h| h.comment.is_none() && h.terminator.is_empty())
+            .map(|h| &text[entries_end(service)..h.content_end]);
         let after = tail(text, block.end, service.span.end);
         let foldable = moved.is_empty()
             && rest.trim().is_empty()
-            && head_gap.trim().is_empty()
+            && head.is_some()
             && after
                 .as_ref()
                 .is_some_and(|a| a.comment.is_none() || kept_comment.is_none());
@@ -370,6 +374,7 @@ impl<'t> FileText<'t> {
                     .max(1)
             })));
             line.push_str(&pin);
+            line.push_str(head.unwrap_or_default());
             let comment = kept_comment.or(after.comment.clone().map(|c| (after.gap.clone(), c)));
             if let Some((gap, c)) = comment {
                 let so_far = width(&text[line_start..entries_end(service)]) + width(&line);
@@ -430,7 +435,11 @@ impl<'t> FileText<'t> {
             let Some(commit) = prop(n, "commit") else {
                 continue;
             };
-            if n.block_span.is_some() || indent(text, n.span.start).is_none() {
+            // Columns compare only between lines indented alike.
+            if n.block_span.is_some()
+                || indent(text, n.span.start).is_none()
+                || indent(text, n.span.start) != indent(text, service.span.start)
+            {
                 continue;
             }
             let start = line_start(text, n.span.start);
