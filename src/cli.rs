@@ -232,7 +232,12 @@ pub struct CanaryStartArgs {
     #[arg(long, value_name = "REF")]
     pub to: Option<String>,
     /// The canary's percent of the traffic (1–99); stable gets the rest.
-    #[arg(long, value_name = "N", default_value_t = 10, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        allow_negative_numbers = true
+    )]
     pub weight: i64,
     #[command(flatten)]
     pub image: WithImageArgs,

@@ -264,7 +264,7 @@ pub enum ErrorKind {
     #[error("canary weight {weight} is not between 1 and 99")]
     CanaryWeight { weight: i64 },
     #[error(
-        "none of the {looked} newest commits reachable from {reference} that touch {path} (the path of `{service}`) has its image in the registry, such as {image}"
+        "none of the {looked} newest commits reachable from {reference} that touch {path} (the path of `{service}`) has its image in the registry (the newest: {image})"
     )]
     NoImage {
         service: String,

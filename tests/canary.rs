@@ -92,7 +92,11 @@ fn story(ws: &Path, snapshot: &str, env: &str, service: &str, steps: &[(&[&str],
         let markdown = run_at(ws, &["diff", "--env", env, "--format", "markdown"]);
         assert_eq!(markdown.code, 1, "{}", markdown.stderr);
         let line = format!("- {words}\n");
-        assert!(markdown.stdout.contains(&line), "{line} in\n{}", markdown.stdout);
+        assert!(
+            markdown.stdout.contains(&line),
+            "{line} in\n{}",
+            markdown.stdout
+        );
         out.push_str(&format!("markdown: {line}"));
         let json = run_at(ws, &["diff", "--env", env, "--format", "json"]);
         let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -256,7 +260,11 @@ fn steps(ws: &TestWorkspace, shop: &Shop, steps: &[&[&str]]) -> String {
     for args in steps {
         let run = ws.run(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
-        assert_eq!(ws.run(&["check"]).code, 0, "{args:?} leaves a valid workspace");
+        assert_eq!(
+            ws.run(&["check"]).code,
+            0,
+            "{args:?} leaves a valid workspace"
+        );
         out.push_str(&format!(
             "$ snapset {}\n{}=== snapshots/s1.kdl\n{}\n",
             args.join(" "),
@@ -332,29 +340,93 @@ fn refusals_exit_2_at_a_line_and_leave_the_file_as_it_was() {
     );
     let blue = blue.replace("{blue}", &shop.tower1[..10]);
     let cases: &[(&str, &str, &[&str])] = &[
-        ("already a canary", &by_hand, &["canary", "start", "s1", "tower"]),
-        ("no canary (weight)", &by_hand, &["canary", "weight", "s1", "cart", "30"]),
-        ("no canary (promote)", &by_hand, &["canary", "promote", "s1", "taxe"]),
-        ("no canary (abort)", &by_hand, &["canary", "abort", "s1", "cart"]),
-        ("no canary at all", &plain, &["canary", "abort", "s1", "--all"]),
-        ("weight 0", &by_hand, &["canary", "weight", "s1", "tower", "0"]),
-        ("weight 100", &by_hand, &["canary", "weight", "s1", "--all", "100"]),
-        ("weight -3", &by_hand, &["canary", "weight", "s1", "tower", "-3"]),
-        ("start at 100", &by_hand, &["canary", "start", "s1", "cart", "--weight", "100"]),
-        ("other weighted tracks", &blue, &["canary", "weight", "s1", "tower", "20"]),
-        ("other weighted tracks (promote all)", &blue, &["canary", "promote", "s1", "--all"]),
-        ("nothing newer", &by_hand, &["canary", "start", "s1", "taxe"]),
-        ("nothing newer at --to", &by_hand, &["canary", "start", "s1", "cart", "--to", "HEAD~6"]),
+        (
+            "already a canary",
+            &by_hand,
+            &["canary", "start", "s1", "tower"],
+        ),
+        (
+            "no canary (weight)",
+            &by_hand,
+            &["canary", "weight", "s1", "cart", "30"],
+        ),
+        (
+            "no canary (promote)",
+            &by_hand,
+            &["canary", "promote", "s1", "taxe"],
+        ),
+        (
+            "no canary (abort)",
+            &by_hand,
+            &["canary", "abort", "s1", "cart"],
+        ),
+        (
+            "no canary at all",
+            &plain,
+            &["canary", "abort", "s1", "--all"],
+        ),
+        (
+            "weight 0",
+            &by_hand,
+            &["canary", "weight", "s1", "tower", "0"],
+        ),
+        (
+            "weight 100",
+            &by_hand,
+            &["canary", "weight", "s1", "--all", "100"],
+        ),
+        (
+            "weight -3",
+            &by_hand,
+            &["canary", "weight", "s1", "tower", "-3"],
+        ),
+        (
+            "start at 100",
+            &by_hand,
+            &["canary", "start", "s1", "cart", "--weight", "100"],
+        ),
+        (
+            "other weighted tracks",
+            &blue,
+            &["canary", "weight", "s1", "tower", "20"],
+        ),
+        (
+            "other weighted tracks (promote all)",
+            &blue,
+            &["canary", "promote", "s1", "--all"],
+        ),
+        (
+            "nothing newer",
+            &by_hand,
+            &["canary", "start", "s1", "taxe"],
+        ),
+        (
+            "nothing newer at --to",
+            &by_hand,
+            &["canary", "start", "s1", "cart", "--to", "HEAD~6"],
+        ),
     ];
     let mut told = String::new();
     for (what, text, args) in cases {
         ws.write("snapshots/s1.kdl", text);
         let run = ws.run(args);
         assert_eq!(run.code, 2, "{what}: {run:?}");
-        assert!(run.stderr.contains("snapshots/s1.kdl:"), "{what}: {}", run.stderr);
-        assert_eq!(&ws.read("snapshots/s1.kdl"), text, "{what}: the file is untouched");
+        assert!(
+            run.stderr.contains("snapshots/s1.kdl:"),
+            "{what}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            &ws.read("snapshots/s1.kdl"),
+            text,
+            "{what}: the file is untouched"
+        );
         assert!(run.stdout.is_empty(), "{what}: {}", run.stdout);
-        told.push_str(&format!("## {what}: snapset {}\n{}\n", args.join(" "), run.stderr));
+        told.push_str(&format!(
+            "## {what}: snapset {}\n{}\n",
+            args.join(" "),
+            run.stderr
+        ));
     }
     insta::assert_snapshot!("refusals", named(&told, &shop));
 }

@@ -16,8 +16,8 @@ use crate::git::Repo;
 use crate::load::kdl::Collector;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
-use crate::resolve::pins::short;
 use crate::resolve::Repos;
+use crate::resolve::pins::short;
 
 pub struct BumpCommand;
 
@@ -121,6 +121,7 @@ impl BumpCommand {
                     reference,
                     repo,
                     &target.track.commit.loc,
+                    "this pin",
                 ));
                 continue;
             };

@@ -83,11 +83,14 @@ impl Edit {
 }
 
 /// The snapshot file's text and syntax tree, for `edit::tracks`.
-fn parse(snapshot: &Snapshot, session: &Session) -> Result<(std::sync::Arc<str>, crate::load::kdl_ast::Document)> {
+fn parse(
+    snapshot: &Snapshot,
+    session: &Session,
+) -> Result<(std::sync::Arc<str>, crate::load::kdl_ast::Document)> {
     let file = session.sources.get(snapshot.file);
     let text = file.text.clone();
-    let doc = parse_document(&text, &file.name)
-        .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))?;
+    let doc =
+        parse_document(&text, &file.name).map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))?;
     Ok((text, doc))
 }
 
@@ -108,7 +111,10 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
                 problem: format!(
                     "already has a canary track (commit {}, weight {})",
                     canary.commit.value,
-                    canary.weight.as_ref().map_or("none".into(), |w| w.value.to_string())
+                    canary
+                        .weight
+                        .as_ref()
+                        .map_or("none".into(), |w| w.value.to_string())
                 ),
                 help: format!(
                     "move its traffic with `snapset canary weight {} {} N`, or end it with `snapset canary promote` or `abort`",
@@ -136,7 +142,14 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
         .expect("one want, one answer");
     let old = repo.resolve_pin(&stable.commit).ok();
     let Some(new) = found.commit else {
-        return Err(not_found(&want, &found, reference, repo, &service.name.loc));
+        return Err(not_found(
+            &want,
+            &found,
+            reference,
+            repo,
+            &service.name.loc,
+            "this service",
+        ));
     };
     let not_newer = match old {
         Some(old) if old == new => Some("is its stable commit"),
@@ -146,21 +159,30 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
     if let Some(why) = not_newer {
         let skipped = match found.skipped.len() {
             0 => String::new(),
-            n => format!(" ({} newer passed over)", edit::commits(n)),
+            1 => "; 1 newer commit passed over".to_string(),
+            n => format!("; {n} newer commits passed over"),
         };
         return Err(Error::at(
             ErrorKind::Canary {
                 service: service.name.value.clone(),
                 problem: format!(
-                    "has nothing newer to start: the newest commit reachable from {reference} that touches {}{} ({}{skipped}) {why}",
+                    "has nothing newer to start: the newest commit reachable from {reference} that touches {}{}, {}, {why}{skipped}",
                     decl.path.value,
-                    if args.image.with_image { " and has an image" } else { "" },
+                    if args.image.with_image {
+                        " and has an image"
+                    } else {
+                        ""
+                    },
                     short(new),
                 ),
                 help: format!(
                     "commit a change under {}{}, or name another revision with --to",
                     decl.path.value,
-                    if args.image.with_image { " (and push its image)" } else { "" }
+                    if args.image.with_image {
+                        " (and push its image)"
+                    } else {
+                        ""
+                    }
                 ),
             },
             &stable.commit.loc,
@@ -174,12 +196,18 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
         text: &text,
         doc: &doc,
     };
-    let node = file.service(&service.name.value).expect("the loader read it");
+    let node = file
+        .service(&service.name.value)
+        .expect("the loader read it");
     let edits = file.start(node, &pin, weight)?;
     let expected = vec![Expected {
         service: service.name.value.clone(),
         tracks: vec![
-            ("stable".into(), stable.commit.value.clone(), Some(100 - i64::from(weight))),
+            (
+                "stable".into(),
+                stable.commit.value.clone(),
+                Some(100 - i64::from(weight)),
+            ),
             ("canary".into(), pin.clone(), Some(i64::from(weight))),
         ],
     }];
@@ -250,7 +278,10 @@ fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> 
     let snapshot = edit.ws.snapshot(&args.snapshot)?;
     let services = with_canary(&edit.ws, snapshot, service.as_deref())?;
     let first_canary = find(services[0], "canary").expect("with_canary");
-    let at = first_canary.weight.as_ref().map_or(&first_canary.name.loc, |w| &w.loc);
+    let at = first_canary
+        .weight
+        .as_ref()
+        .map_or(&first_canary.name.loc, |w| &w.loc);
     let weight = check_weight(n, at, "the canary's weight")?;
     let (text, doc) = parse(snapshot, session)?;
     let file = FileText {
@@ -267,24 +298,42 @@ fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> 
             find(service, "canary").expect("checked"),
         );
         let was = canary.weight.as_ref().map(|w| w.value);
-        if was == Some(i64::from(weight)) && stable.weight.as_ref().map(|w| w.value) == Some(100 - i64::from(weight)) {
-            report.push(format!("{}: the canary is already at {weight}%", service.name.value));
+        if was == Some(i64::from(weight))
+            && stable.weight.as_ref().map(|w| w.value) == Some(100 - i64::from(weight))
+        {
+            report.push(format!(
+                "{}: the canary is already at {weight}%",
+                service.name.value
+            ));
             continue;
         }
-        let node = file.service(&service.name.value).expect("the loader read it");
+        let node = file
+            .service(&service.name.value)
+            .expect("the loader read it");
         edits.extend(file.set_weight(node, weight));
         expected.push(Expected {
             service: service.name.value.clone(),
             tracks: vec![
-                ("stable".into(), stable.commit.value.clone(), Some(100 - i64::from(weight))),
-                ("canary".into(), canary.commit.value.clone(), Some(i64::from(weight))),
+                (
+                    "stable".into(),
+                    stable.commit.value.clone(),
+                    Some(100 - i64::from(weight)),
+                ),
+                (
+                    "canary".into(),
+                    canary.commit.value.clone(),
+                    Some(i64::from(weight)),
+                ),
             ],
         });
         report.push(format!(
             "{}: canary {} → {weight}%, stable {} → {}%",
             service.name.value,
             was.map_or("none".into(), |w| format!("{w}%")),
-            stable.weight.as_ref().map_or("none".into(), |w| format!("{}%", w.value)),
+            stable
+                .weight
+                .as_ref()
+                .map_or("none".into(), |w| format!("{}%", w.value)),
             100 - weight
         ));
     }
@@ -320,7 +369,9 @@ fn end(args: CanaryEndArgs, keep: Keep, dir: Option<&Path>, session: &mut Sessio
             Keep::Canary => canary,
             Keep::Stable => stable,
         };
-        let node = file.service(&service.name.value).expect("the loader read it");
+        let node = file
+            .service(&service.name.value)
+            .expect("the loader read it");
         let Some(mine) = errors.take(file.end(node, keep)) else {
             continue;
         };
@@ -418,7 +469,11 @@ fn with_canary<'s>(
 /// The default (weighted) traffic goes to `stable`, and to `canary` when
 /// `canary` is set, and to no other track; header tracks may sit beside.
 fn check_weighted(service: &SnapshotService, canary: bool) -> Result<()> {
-    let allowed: &[&str] = if canary { &["stable", "canary"] } else { &["stable"] };
+    let allowed: &[&str] = if canary {
+        &["stable", "canary"]
+    } else {
+        &["stable"]
+    };
     let other = service
         .tracks
         .iter()
@@ -430,7 +485,11 @@ fn check_weighted(service: &SnapshotService, canary: bool) -> Result<()> {
                 problem: format!(
                     "sends traffic to the track `{}` besides {}: snapset canary splits it between `stable` and `canary` alone",
                     other.name.value,
-                    if canary { "`stable` and `canary`" } else { "`stable`" }
+                    if canary {
+                        "`stable` and `canary`"
+                    } else {
+                        "`stable`"
+                    }
                 ),
                 help: format!(
                     "give `{}` a `header=` and `value=` (an A/B track), or fold it into `stable` by hand",
@@ -493,6 +552,7 @@ pub fn not_found(
     reference: &str,
     repo: &crate::git::Repo,
     at: &Loc,
+    label: &str,
 ) -> Error {
     let kind = match found.skipped.first() {
         None => ErrorKind::NoTouchingCommit {
@@ -511,7 +571,7 @@ pub fn not_found(
             },
         },
     };
-    Error::at(kind, at, "this service")
+    Error::at(kind, at, label)
 }
 
 /// `  skipped 2 newer commits:` and each with why.
@@ -522,10 +582,19 @@ pub fn skipped_lines(repo: &crate::git::Repo, found: &Found) -> Vec<String> {
     let mut out = vec![format!(
         "  skipped {} newer {}:",
         found.skipped.len(),
-        if found.skipped.len() == 1 { "commit" } else { "commits" }
+        if found.skipped.len() == 1 {
+            "commit"
+        } else {
+            "commits"
+        }
     )];
     out.extend(found.skipped.iter().map(|(oid, skip): &(Oid, _)| {
-        format!("    {} {} ({})", short(*oid), repo.subject(*oid), skip.reason())
+        format!(
+            "    {} {} ({})",
+            short(*oid),
+            repo.subject(*oid),
+            skip.reason()
+        )
     }));
     out
 }
@@ -556,7 +625,10 @@ fn read_back(ws: &Workspace, name: &str, expected: &[Expected]) -> Result<()> {
                 .tracks
                 .iter()
                 .map(|(t, c, w)| {
-                    format!("{t} at {c}{}", w.map(|w| format!(" weight {w}")).unwrap_or_default())
+                    format!(
+                        "{t} at {c}{}",
+                        w.map(|w| format!(" weight {w}")).unwrap_or_default()
+                    )
                 })
                 .collect();
             return Err(Error::new(ErrorKind::ReadBack {

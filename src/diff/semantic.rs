@@ -59,7 +59,10 @@ impl CanaryStep {
     pub fn words(&self, service: &str) -> String {
         match self {
             CanaryStep::Started { commit, weight } => {
-                format!("{service}: canary of {} started at {weight}%", short(commit))
+                format!(
+                    "{service}: canary of {} started at {weight}%",
+                    short(commit)
+                )
             }
             CanaryStep::Weight { from, to } => format!("{service}: canary {from}% → {to}%"),
             CanaryStep::Promoted { commit } => {

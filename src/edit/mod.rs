@@ -70,7 +70,11 @@ pub fn pin_text(repo: &Repo, oid: Oid, old_len: usize) -> String {
 
 /// The edited snapshot `name` resolves, and so does every environment
 /// bound to it: what an edit proves before it is written.
-pub fn resolves(ws: &crate::load::Workspace, repos: &crate::resolve::Repos, name: &str) -> Result<()> {
+pub fn resolves(
+    ws: &crate::load::Workspace,
+    repos: &crate::resolve::Repos,
+    name: &str,
+) -> Result<()> {
     use crate::resolve::{CommitCache, Resolver};
     let resolver = Resolver::new(ws, repos);
     let envs: Vec<_> = ws

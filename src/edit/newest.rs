@@ -136,7 +136,8 @@ impl<'a> Search<'a> {
         for (walk, &at) in repos.iter().enumerate() {
             let repo = &self.repos.all()[at];
             let from = super::resolve_ref(repo, self.reference)?;
-            let mut paths: Vec<(&str, usize)> = paths_of[walk].iter().map(|(p, i)| (*p, *i)).collect();
+            let mut paths: Vec<(&str, usize)> =
+                paths_of[walk].iter().map(|(p, i)| (*p, *i)).collect();
             paths.sort_by_key(|(_, i)| *i);
             let paths: Vec<&str> = paths.into_iter().map(|(p, _)| p).collect();
             walks.push(Touching::new(repo, from, &paths)?);
@@ -164,7 +165,9 @@ impl<'a> Search<'a> {
             let mut image_of = Vec::with_capacity(open.len());
             for &i in &open {
                 let c = &cursors[i];
-                let oid = walks[c.walk].nth(c.path, c.n).expect("advanced to a commit");
+                let oid = walks[c.walk]
+                    .nth(c.path, c.n)
+                    .expect("advanced to a commit");
                 let image = image_tag(
                     images.pattern,
                     wants[i].service,

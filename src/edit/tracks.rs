@@ -42,7 +42,9 @@ pub enum Keep {
 impl<'t> FileText<'t> {
     /// The `service` node named `name` in the snapshot.
     pub fn service(&self, name: &str) -> Option<&'t Node> {
-        self.services().into_iter().find(|n| first_string(n) == Some(name))
+        self.services()
+            .into_iter()
+            .find(|n| first_string(n) == Some(name))
     }
 
     fn services(&self) -> Vec<&'t Node> {
@@ -77,8 +79,7 @@ impl<'t> FileText<'t> {
             ErrorKind::Canary {
                 service: first_string(service).unwrap_or_default().to_string(),
                 problem: format!("is written in a way snapset cannot edit: {why}"),
-                help: "write the service on one line of its own, or edit the tracks by hand"
-                    .into(),
+                help: "write the service on one line of its own, or edit the tracks by hand".into(),
             },
             &self.loc(service.span.clone()),
             "this service",
@@ -200,7 +201,10 @@ impl<'t> FileText<'t> {
         let mut wrote_weight = false;
         let mut entries: Vec<(Range<usize>, String)> = Vec::new();
         if let Some(name) = stable.arguments.first() {
-            let at = name.type_name.as_ref().map_or(name.span.start, |t| t.span.start);
+            let at = name
+                .type_name
+                .as_ref()
+                .map_or(name.span.start, |t| t.span.start);
             entries.push((
                 at..name.span.end,
                 literal(&text[name.span.clone()], "canary"),
@@ -259,11 +263,10 @@ impl<'t> FileText<'t> {
         let text = self.text;
         let stable = track(service, "stable").expect("the caller found the stable track");
         let canary = track(service, "canary").expect("the caller found the canary track");
-        let others = service
-            .children
-            .iter()
-            .flatten()
-            .any(|n| &*n.name == "track" && !std::ptr::eq(n, stable) && !std::ptr::eq(n, canary));
+        let others =
+            service.children.iter().flatten().any(|n| {
+                &*n.name == "track" && !std::ptr::eq(n, stable) && !std::ptr::eq(n, canary)
+            });
         if others {
             // Header tracks stay, so the service keeps tracks: `stable`
             // takes all the default traffic (and, on promote, the canary's
@@ -307,7 +310,13 @@ impl<'t> FileText<'t> {
 
     /// `stable` and `canary` are the service's only tracks: back to one
     /// `commit=` on the service's line.
-    fn fold(&self, service: &Node, stable: &Node, canary: &Node, keep: Keep) -> Result<Vec<Replace>> {
+    fn fold(
+        &self,
+        service: &Node,
+        stable: &Node,
+        canary: &Node,
+        keep: Keep,
+    ) -> Result<Vec<Replace>> {
         let text = self.text;
         let nl = self.newline();
         let (kept, lost) = match keep {
@@ -339,7 +348,13 @@ impl<'t> FileText<'t> {
         let moved = kept
             .block_span
             .as_ref()
-            .map(|b| reindent(&text[b.start + 1..b.end - 1], indent(text, kept.span.start).unwrap_or(""), nl))
+            .map(|b| {
+                reindent(
+                    &text[b.start + 1..b.end - 1],
+                    indent(text, kept.span.start).unwrap_or(""),
+                    nl,
+                )
+            })
             .unwrap_or_default();
         // What stays in the service's block once both tracks are gone.
         let inner = block.start + 1..block.end - 1;
@@ -536,7 +551,9 @@ fn width(text: &str) -> usize {
 
 /// A property with the spaces before it: what goes when it is removed.
 fn removal(text: &str, p: &Property) -> Range<usize> {
-    let start = text[..p.name_span.start].trim_end_matches([' ', '\t']).len();
+    let start = text[..p.name_span.start]
+        .trim_end_matches([' ', '\t'])
+        .len();
     start..p.value.span.end
 }
 
@@ -587,9 +604,7 @@ fn tail(text: &str, from: usize, to: usize) -> Option<Tail> {
                 content_end = i;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..to]
-                    .find(['\n', '\r'])
-                    .map_or(to, |k| i + k);
+                let end = text[i..to].find(['\n', '\r']).map_or(to, |k| i + k);
                 return Some(Tail {
                     content_end,
                     gap: content_end..i,
@@ -684,14 +699,23 @@ mod tests {
 
     #[test]
     fn start_then_abort_gives_the_file_back() {
-        let started = edit(ALIGNED, |f, s| f.start(s, "9c2cba1a5dffffffffffffffffffffffffffffff", 10).unwrap());
+        let started = edit(ALIGNED, |f, s| {
+            f.start(s, "9c2cba1a5dffffffffffffffffffffffffffffff", 10)
+                .unwrap()
+        });
         assert_eq!(
             started,
             "snapshot \"s\" {\n    service \"cart\" {\n        track \"stable\" commit=\"35377a2b6e\" weight=90   // cart: persist\n        track \"canary\" commit=\"9c2cba1a5dffffffffffffffffffffffffffffff\" weight=10\n    }\n    service \"taxe\"    commit=\"4cbe5a59d8\"   // taxe: rates\n}\n"
         );
         let moved = edit(&started, |f, s| f.set_weight(s, 50));
-        assert!(moved.contains("weight=50   // cart") && moved.contains("weight=50\n"), "{moved}");
-        assert_eq!(edit(&moved, |f, s| f.end(s, Keep::Stable).unwrap()), ALIGNED);
+        assert!(
+            moved.contains("weight=50   // cart") && moved.contains("weight=50\n"),
+            "{moved}"
+        );
+        assert_eq!(
+            edit(&moved, |f, s| f.end(s, Keep::Stable).unwrap()),
+            ALIGNED
+        );
         let promoted = edit(&moved, |f, s| f.end(s, Keep::Canary).unwrap());
         assert_eq!(
             promoted,
@@ -702,7 +726,10 @@ mod tests {
     #[test]
     fn a_block_of_children_stays_and_takes_the_tracks_first() {
         let text = "snapshot \"s\" {\n\tservice \"cart\" commit=\"aaaaaaaaaa\" replicas=2 {\n\t\tfeature \"x\" true\n\t}\n}\n";
-        let started = edit(text, |f, s| f.start(s, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 25).unwrap());
+        let started = edit(text, |f, s| {
+            f.start(s, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 25)
+                .unwrap()
+        });
         assert_eq!(
             started,
             "snapshot \"s\" {\n\tservice \"cart\" {\n\t\ttrack \"stable\" commit=\"aaaaaaaaaa\" weight=75 replicas=2\n\t\ttrack \"canary\" commit=\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\" weight=25 replicas=2\n\t\tfeature \"x\" true\n\t}\n}\n"
