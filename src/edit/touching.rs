@@ -150,3 +150,61 @@ impl<'r> Touching<'r> {
         Paths::new(&paths)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A linear history where commit `i` touches path `p{i*i % 5}`, and
+    /// asks in an order that sets paths aside and brings them back: every
+    /// answer is what a walk per path gives.
+    #[test]
+    fn asks_in_any_order_agree_with_a_walk_per_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = git2::Repository::init_bare(dir.path()).unwrap();
+        let mut parent: Option<Oid> = None;
+        let mut by_path: Vec<Vec<Oid>> = vec![Vec::new(); 5];
+        for i in 0..40i64 {
+            let p = (i * i % 5) as usize;
+            let sig =
+                git2::Signature::new("T", "t@example.com", &git2::Time::new(1_767_225_600 + i, 0))
+                    .unwrap();
+            let base = parent.map(|c| raw.find_commit(c).unwrap().tree().unwrap());
+            let blob = raw.blob(format!("{i}").as_bytes()).unwrap();
+            let mut inner = raw.treebuilder(None).unwrap();
+            inner.insert("f", blob, 0o100644).unwrap();
+            let mut root = raw.treebuilder(base.as_ref()).unwrap();
+            root.insert(format!("p{p}"), inner.write().unwrap(), 0o040000)
+                .unwrap();
+            let tree = raw.find_tree(root.write().unwrap()).unwrap();
+            let parents: Vec<git2::Commit> = parent
+                .iter()
+                .map(|c| raw.find_commit(*c).unwrap())
+                .collect();
+            let refs: Vec<&git2::Commit> = parents.iter().collect();
+            let c = raw.commit(None, &sig, &sig, "c", &tree, &refs).unwrap();
+            by_path[p].insert(0, c);
+            parent = Some(c);
+        }
+        let repo = Repo::open(dir.path(), "test").unwrap();
+        // i*i % 5 is 0, 1 or 4: p2 and p3 are never touched, nor is a
+        // sixth path that names nothing.
+        let paths = ["p0", "p1", "p2", "p3", "p4", "nothing"];
+        let mut touching = Touching::new(&repo, parent.unwrap(), &paths).unwrap();
+        let asks: &[&[(usize, usize)]] = &[
+            &[(0, 0), (1, 0)],
+            &[(4, 3)],
+            &[(0, 4), (1, 1)],
+            &[(5, 0), (2, 0)],
+            &[(1, 7), (4, 5)],
+            &[(0, 100)],
+        ];
+        for ask in asks {
+            touching.reach(ask).unwrap();
+            for &(p, n) in *ask {
+                let expected = by_path.get(p).and_then(|c| c.get(n)).copied();
+                assert_eq!(touching.nth(p, n), expected, "path {p}, commit {n}");
+            }
+        }
+    }
+}
