@@ -1,7 +1,8 @@
 //! The one place snapset talks HTTP: `HEAD /v2/<name>/manifests/<tag>` on
 //! image registries (OCI distribution API), following their auth
-//! challenges. Only `images` and `lock` build a `Client`; the compile
-//! pipeline has no way to reach the network.
+//! challenges. Only `images`, `lock` and `--with-image` (`bump`, `canary
+//! start`, through `edit::newest`) build a `Client`; the compile pipeline
+//! has no way to reach the network.
 //!
 //! Registries answer by the `Accept` header: Distribution 2.8 says 404 for
 //! an OCI image that exists when the OCI type is not accepted, and 400 for a
