@@ -9,7 +9,7 @@ use git2::Oid;
 
 use crate::Session;
 use crate::cli::BumpArgs;
-use crate::edit::newest::Want;
+use crate::edit::newest::{Search, Want};
 use crate::edit::{self, FileEdit, Replace, history};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::Repo;
@@ -62,7 +62,7 @@ impl BumpCommand {
                 repo: t.repo,
             })
             .collect();
-        let found = super::canary::search(&ws, &repos, reference, &args.image)?.find(&wants)?;
+        let found = Search::from_args(&ws, &repos, reference, &args.image).find(&wants)?;
         let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
         let mut placed: Vec<usize> = targets.iter().map(|t| t.repo).collect();
         placed.sort_unstable();
@@ -115,9 +115,8 @@ impl BumpCommand {
         for ((target, want), found) in targets.iter().zip(&wants).zip(&found) {
             let repo = &repos.all()[target.repo];
             let Some(new) = found.commit else {
-                errors.push(super::canary::not_found(
+                errors.push(found.not_found(
                     want,
-                    found,
                     reference,
                     repo,
                     &target.track.commit.loc,
@@ -142,7 +141,7 @@ impl BumpCommand {
                     target.label(),
                     target.path
                 ));
-                report.extend(super::canary::skipped_lines(repo, found));
+                report.extend(found.skipped_lines(repo));
                 continue;
             }
             let text = edit::pin_text(repo, new, pinned.value.len());
@@ -159,7 +158,7 @@ impl BumpCommand {
                 )
             });
             report.extend(describe(repo, target, old, new, reference, ranges));
-            report.extend(super::canary::skipped_lines(repo, found));
+            report.extend(found.skipped_lines(repo));
             if old
                 .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
             {

@@ -11,7 +11,7 @@ use git2::Oid;
 
 use crate::Session;
 use crate::cli::{CanaryCommand, CanaryEndArgs, CanaryStartArgs, CanaryWeightArgs};
-use crate::edit::newest::{Found, Search, Want};
+use crate::edit::newest::{Search, Want};
 use crate::edit::tracks::{FileText, Keep};
 use crate::edit::{self, FileEdit, Replace, history};
 use crate::error::{Error, ErrorKind, Result};
@@ -136,20 +136,13 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
         path: &decl.path.value,
         repo: at,
     };
-    let found = search(ws, &edit.repos, reference, &args.image)?
+    let found = Search::from_args(ws, &edit.repos, reference, &args.image)
         .find(std::slice::from_ref(&want))?
         .pop()
         .expect("one want, one answer");
     let old = repo.resolve_pin(&stable.commit).ok();
     let Some(new) = found.commit else {
-        return Err(not_found(
-            &want,
-            &found,
-            reference,
-            repo,
-            &service.name.loc,
-            "this service",
-        ));
+        return Err(found.not_found(&want, reference, repo, &service.name.loc, "this service"));
     };
     let not_newer = match old {
         Some(old) if old == new => Some("is its stable commit"),
@@ -224,7 +217,7 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
             None => String::new(),
         }
     );
-    for line in skipped_lines(repo, &found) {
+    for line in found.skipped_lines(repo) {
         println!("{line}");
     }
     Ok(crate::EXIT_OK)
@@ -524,79 +517,6 @@ fn check_weight(weight: i64, at: &Loc, what: &str) -> Result<u32> {
         Ok(w @ 1..=99) => Ok(w),
         _ => Err(Error::at(ErrorKind::CanaryWeight { weight }, at, what)),
     }
-}
-
-/// The search `bump` and `canary start` run: with `--with-image`, through
-/// the registry as `snapset images` asks it (credentials, cache).
-pub fn search<'a>(
-    ws: &'a Workspace,
-    repos: &'a Repos,
-    reference: &'a str,
-    args: &crate::cli::WithImageArgs,
-) -> Result<Search<'a>> {
-    let search = Search::new(repos, reference);
-    if !args.with_image {
-        return Ok(search);
-    }
-    Ok(search.with_images(edit::newest::ImageCheck {
-        pattern: crate::resolve::image_pattern(ws),
-        options: crate::registry::Options::from_args(&args.registry),
-        cache: crate::registry::ImageCache::load(&ws.root),
-    }))
-}
-
-/// No commit to pin: none touches the path, or none has an image.
-pub fn not_found(
-    want: &Want,
-    found: &Found,
-    reference: &str,
-    repo: &crate::git::Repo,
-    at: &Loc,
-    label: &str,
-) -> Error {
-    let kind = match found.skipped.first() {
-        None => ErrorKind::NoTouchingCommit {
-            service: want.service.to_string(),
-            path: want.path.to_string(),
-            reference: reference.to_string(),
-            repo: repo.display.clone(),
-        },
-        Some((_, skip)) => ErrorKind::NoImage {
-            service: want.service.to_string(),
-            path: want.path.to_string(),
-            reference: reference.to_string(),
-            looked: found.skipped.len(),
-            image: match skip {
-                edit::newest::Skip::NoImage { image } => image.clone(),
-            },
-        },
-    };
-    Error::at(kind, at, label)
-}
-
-/// `  skipped 2 newer commits:` and each with why.
-pub fn skipped_lines(repo: &crate::git::Repo, found: &Found) -> Vec<String> {
-    if found.skipped.is_empty() {
-        return Vec::new();
-    }
-    let mut out = vec![format!(
-        "  skipped {} newer {}:",
-        found.skipped.len(),
-        if found.skipped.len() == 1 {
-            "commit"
-        } else {
-            "commits"
-        }
-    )];
-    out.extend(found.skipped.iter().map(|(oid, skip): &(Oid, _)| {
-        format!(
-            "    {} {} ({})",
-            short(*oid),
-            repo.subject(*oid),
-            skip.reason()
-        )
-    }));
-    out
 }
 
 /// The edited snapshot holds, for each edited service, exactly the default

@@ -1,11 +1,11 @@
 //! Editing the workspace's files for `bump`, `snapshot new`, `promote` and
-//! `canary`:
-//! values are spliced into the source text (nothing is re-printed from a
-//! syntax tree), checked by loading and resolving the edited workspace, and
-//! written atomically. `history`, `touching` and `newest` find the commits
-//! to pin; `tracks` writes a canary's tracks.
+//! `canary`: values are spliced into the source text (nothing is re-printed
+//! from a syntax tree), checked by loading and resolving the edited
+//! workspace, and written atomically. `history`, `touching` and `newest`
+//! find the commits to pin; `tracks` writes a canary's tracks.
 
 pub mod history;
+mod layout;
 pub mod newest;
 pub mod splice;
 pub mod touching;

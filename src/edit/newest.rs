@@ -14,9 +14,14 @@ use std::collections::{BTreeMap, HashMap};
 use git2::Oid;
 
 use super::touching::Touching;
-use crate::error::{Error, Result};
+use crate::cli::WithImageArgs;
+use crate::error::{Error, ErrorKind, Result};
+use crate::git::Repo;
+use crate::load::Workspace;
 use crate::registry::{Answer, Client, ImageCache, ImageRef, Options};
-use crate::resolve::{Repos, image_tag};
+use crate::resolve::pins::short;
+use crate::resolve::{Repos, image_pattern, image_tag};
+use crate::sources::Loc;
 
 /// One pin to find.
 pub struct Want<'a> {
@@ -52,6 +57,58 @@ pub struct Found {
     pub commit: Option<Oid>,
     /// The newer commits passed over, newest first, with why.
     pub skipped: Vec<(Oid, Skip)>,
+}
+
+impl Found {
+    /// The error when no commit was found: none touches the path, or none
+    /// of those looked at has an image. `at` is the pin or service.
+    pub fn not_found(
+        &self,
+        want: &Want,
+        reference: &str,
+        repo: &Repo,
+        at: &Loc,
+        label: &str,
+    ) -> Error {
+        let kind = match self.skipped.first() {
+            None => ErrorKind::NoTouchingCommit {
+                service: want.service.to_string(),
+                path: want.path.to_string(),
+                reference: reference.to_string(),
+                repo: repo.display.clone(),
+            },
+            Some((_, Skip::NoImage { image })) => ErrorKind::NoImage {
+                service: want.service.to_string(),
+                path: want.path.to_string(),
+                reference: reference.to_string(),
+                looked: self.skipped.len(),
+                image: image.clone(),
+            },
+        };
+        Error::at(kind, at, label)
+    }
+
+    /// `  skipped 2 newer commits:` and each with its subject and why, for
+    /// the report of `bump` and `canary start`.
+    pub fn skipped_lines(&self, repo: &Repo) -> Vec<String> {
+        let n = self.skipped.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let mut out = vec![format!(
+            "  skipped {n} newer {}:",
+            if n == 1 { "commit" } else { "commits" }
+        )];
+        for (oid, skip) in &self.skipped {
+            out.push(format!(
+                "    {} {} ({})",
+                short(*oid),
+                repo.subject(*oid),
+                skip.reason()
+            ));
+        }
+        out
+    }
 }
 
 /// A check answered from what is already known, for each candidate in
@@ -98,6 +155,26 @@ impl<'a> Search<'a> {
             filters: Vec::new(),
             images: None,
         }
+    }
+
+    /// The search `bump` and `canary start` run: with `--with-image`,
+    /// through the registry as `snapset images` asks it (credentials,
+    /// `.snapset/images`, `--jobs`, `--insecure-registry`).
+    pub fn from_args(
+        ws: &'a Workspace,
+        repos: &'a Repos,
+        reference: &'a str,
+        args: &WithImageArgs,
+    ) -> Self {
+        let search = Search::new(repos, reference);
+        if !args.with_image {
+            return search;
+        }
+        search.with_images(ImageCheck {
+            pattern: image_pattern(ws),
+            options: Options::from_args(&args.registry),
+            cache: ImageCache::load(&ws.root),
+        })
     }
 
     pub fn filter(mut self, filter: Filter<'a>) -> Self {
