@@ -64,18 +64,7 @@ impl<'r> Touching<'r> {
             *count = (*count).max(n + 1);
         }
         need.retain(|&p, count| self.found[p].len() < *count);
-        // Paths set aside while the walk went on look at what they missed,
-        // in groups that missed the same commits.
-        let mut behind: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for &p in need.keys() {
-            if self.checked[p] < self.walked.len() {
-                behind.entry(self.checked[p]).or_default().push(p);
-            }
-        }
-        for (start, group) in behind {
-            let commits: Vec<Oid> = self.walked[start..].to_vec();
-            self.scan(commits.into_iter(), group, &need)?;
-        }
+        self.catch_up(&need)?;
         let open: Vec<usize> = need
             .iter()
             .filter(|&(&p, &count)| self.found[p].len() < count)
@@ -114,32 +103,50 @@ impl<'r> Touching<'r> {
         Ok(())
     }
 
-    /// Compares `group` at `commits` (a stretch of `walked` they missed),
-    /// until each has what `need` asks.
-    fn scan(
-        &mut self,
-        commits: impl Iterator<Item = Oid>,
-        mut group: Vec<usize>,
-        need: &BTreeMap<usize, usize>,
-    ) -> Result<()> {
-        group.retain(|p| self.found[*p].len() < need[p]);
-        let mut prepared = self.prepare(&group);
-        for oid in commits {
-            if group.is_empty() {
-                break;
+    /// Paths set aside while the walk went on (found what they needed
+    /// then) look at the commits they missed, in one pass over `walked`
+    /// from the earliest of them: a path joins when the pass reaches the
+    /// commit it stopped at, and leaves when it has what `need` asks.
+    fn catch_up(&mut self, need: &BTreeMap<usize, usize>) -> Result<()> {
+        let mut behind: Vec<(usize, usize)> = need
+            .keys()
+            .filter(|&&p| self.checked[p] < self.walked.len())
+            .map(|&p| (self.checked[p], p))
+            .collect();
+        behind.sort_unstable();
+        let Some(&(begin, _)) = behind.first() else {
+            return Ok(());
+        };
+        let mut joining = behind.into_iter().peekable();
+        let mut active: Vec<usize> = Vec::new();
+        let mut prepared = self.prepare(&active);
+        for at in begin..self.walked.len() {
+            let mut changed = false;
+            while let Some((_, p)) = joining.next_if(|(start, _)| *start <= at) {
+                active.push(p);
+                changed = true;
             }
-            let touched = self.repo.touched(oid, &prepared)?;
+            if active.is_empty() {
+                if joining.peek().is_none() {
+                    break;
+                }
+                continue;
+            }
+            if changed {
+                prepared = self.prepare(&active);
+            }
+            let touched = self.repo.touched(self.walked[at], &prepared)?;
             let mut shrunk = false;
-            for (&p, touched) in group.iter().zip(touched) {
-                self.checked[p] += 1;
+            for (&p, touched) in active.iter().zip(touched) {
+                self.checked[p] = at + 1;
                 if touched {
-                    self.found[p].push(oid);
+                    self.found[p].push(self.walked[at]);
                     shrunk |= self.found[p].len() >= need[&p];
                 }
             }
             if shrunk {
-                group.retain(|p| self.found[*p].len() < need[p]);
-                prepared = self.prepare(&group);
+                active.retain(|p| self.found[*p].len() < need[p]);
+                prepared = self.prepare(&active);
             }
         }
         Ok(())
