@@ -69,7 +69,7 @@ impl Client {
                 credentials.insert(registry.clone(), store.lookup(registry)?);
             }
         }
-        let agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(options.timeout))
             .max_redirects(10)
@@ -79,8 +79,12 @@ impl Client {
             .max_idle_connections_per_host(options.jobs.max(1))
             .max_idle_connections(options.jobs.max(1) * 4)
             .user_agent(concat!("snapset/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            super::resolver::CachingResolver::default(),
+        );
         Ok(Client {
             agent,
             options,

@@ -10,6 +10,7 @@ pub mod client;
 pub mod credentials;
 pub mod options;
 pub mod reference;
+pub mod resolver;
 pub mod uses;
 
 pub use answer::Answer;
