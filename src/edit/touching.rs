@@ -74,7 +74,8 @@ impl<'r> Touching<'r> {
             return Ok(());
         }
         let mut open = open;
-        let mut prepared = self.prepare(&open);
+        let mut comparing = open.clone();
+        let mut prepared = self.prepare(&comparing);
         loop {
             let Some(next) = self.walk.next() else {
                 self.ended = true;
@@ -82,22 +83,15 @@ impl<'r> Touching<'r> {
             };
             let oid = next.map_err(git_error)?;
             self.walked.push(oid);
-            let at = self.walked.len();
-            let touched = self.repo.touched(oid, &prepared)?;
-            let mut shrunk = false;
-            for (&p, touched) in open.iter().zip(touched) {
-                self.checked[p] = at;
-                if touched {
-                    self.found[p].push(oid);
-                    shrunk |= self.found[p].len() >= need[&p];
-                }
-            }
-            if shrunk {
+            if self.compare(self.walked.len() - 1, &comparing, &prepared)? {
                 open.retain(|p| self.found[*p].len() < need[p]);
                 if open.is_empty() {
                     break;
                 }
-                prepared = self.prepare(&open);
+                if stale(open.len(), comparing.len()) {
+                    comparing = open.clone();
+                    prepared = self.prepare(&comparing);
+                }
             }
         }
         Ok(())
@@ -118,38 +112,55 @@ impl<'r> Touching<'r> {
             return Ok(());
         };
         let mut joining = behind.into_iter().peekable();
-        let mut active: Vec<usize> = Vec::new();
-        let mut prepared = self.prepare(&active);
+        // Paths compared at each commit: those still looking, and maybe
+        // some done since the paths were last prepared.
+        let mut comparing: Vec<usize> = Vec::new();
+        let mut open = 0;
+        let mut prepared = self.prepare(&comparing);
         for at in begin..self.walked.len() {
-            let mut changed = false;
+            let mut joined = false;
             while let Some((_, p)) = joining.next_if(|(start, _)| *start <= at) {
-                active.push(p);
-                changed = true;
+                comparing.retain(|q| self.found[*q].len() < need[q]);
+                comparing.push(p);
+                joined = true;
             }
-            if active.is_empty() {
+            if joined {
+                open = comparing.len();
+                prepared = self.prepare(&comparing);
+            }
+            if open == 0 {
                 if joining.peek().is_none() {
                     break;
                 }
                 continue;
             }
-            if changed {
-                prepared = self.prepare(&active);
-            }
-            let touched = self.repo.touched(self.walked[at], &prepared)?;
-            let mut shrunk = false;
-            for (&p, touched) in active.iter().zip(touched) {
-                self.checked[p] = at + 1;
-                if touched {
-                    self.found[p].push(self.walked[at]);
-                    shrunk |= self.found[p].len() >= need[&p];
+            if self.compare(at, &comparing, &prepared)? {
+                open = comparing
+                    .iter()
+                    .filter(|p| self.found[**p].len() < need[*p])
+                    .count();
+                if open > 0 && stale(open, comparing.len()) {
+                    comparing.retain(|q| self.found[*q].len() < need[q]);
+                    prepared = self.prepare(&comparing);
                 }
-            }
-            if shrunk {
-                active.retain(|p| self.found[*p].len() < need[p]);
-                prepared = self.prepare(&active);
             }
         }
         Ok(())
+    }
+
+    /// Compares the paths `comparing` (prepared as `prepared`) at the
+    /// walked commit `at`; whether one of them touched it.
+    fn compare(&mut self, at: usize, comparing: &[usize], prepared: &Paths) -> Result<bool> {
+        let oid = self.walked[at];
+        let mut any = false;
+        for (&p, touched) in comparing.iter().zip(self.repo.touched(oid, prepared)?) {
+            self.checked[p] = at + 1;
+            if touched {
+                self.found[p].push(oid);
+                any = true;
+            }
+        }
+        Ok(any)
     }
 
     fn prepare(&self, open: &[usize]) -> Paths {
@@ -158,24 +169,34 @@ impl<'r> Touching<'r> {
     }
 }
 
+/// Whether the paths compared should be prepared again for those still
+/// looking: when half of them are done (preparing costs as much as the
+/// paths: once per path found was quadratic in services), and when few
+/// are left (looked up one by one, they no longer need whole folders
+/// compared). Until then, the paths already done are compared too, and
+/// what they find is kept.
+fn stale(open: usize, comparing: usize) -> bool {
+    open * 2 <= comparing || (open < 8 && open < comparing)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A linear history where commit `i` touches path `p{i*i % 5}`, and
-    /// asks in an order that sets paths aside and brings them back: every
-    /// answer is what a walk per path gives.
+    /// A linear history where commit `i` touches the folder
+    /// `p{i*i % 13}`, and asks, few paths or many, in orders that set paths
+    /// aside and bring them back: every answer is what a walk per path
+    /// gives.
     #[test]
     fn asks_in_any_order_agree_with_a_walk_per_path() {
         let dir = tempfile::tempdir().unwrap();
         let raw = git2::Repository::init_bare(dir.path()).unwrap();
         let mut parent: Option<Oid> = None;
-        let mut by_path: Vec<Vec<Oid>> = vec![Vec::new(); 5];
-        for i in 0..40i64 {
-            let p = (i * i % 5) as usize;
-            let sig =
-                git2::Signature::new("T", "t@example.com", &git2::Time::new(1_767_225_600 + i, 0))
-                    .unwrap();
+        let mut by_path: Vec<Vec<Oid>> = vec![Vec::new(); 13];
+        for i in 0..120i64 {
+            let p = (i * i % 13) as usize;
+            let time = git2::Time::new(1_767_225_600 + i, 0);
+            let sig = git2::Signature::new("T", "t@example.com", &time).unwrap();
             let base = parent.map(|c| raw.find_commit(c).unwrap().tree().unwrap());
             let blob = raw.blob(format!("{i}").as_bytes()).unwrap();
             let mut inner = raw.treebuilder(None).unwrap();
@@ -194,17 +215,32 @@ mod tests {
             parent = Some(c);
         }
         let repo = Repo::open(dir.path(), "test").unwrap();
-        // i*i % 5 is 0, 1 or 4: p2 and p3 are never touched, nor is a
-        // sixth path that names nothing.
-        let paths = ["p0", "p1", "p2", "p3", "p4", "nothing"];
+        // i*i % 13 takes 7 values: six of the folders are never touched,
+        // nor is a fourteenth path that names nothing.
+        let names: Vec<String> = (0..13)
+            .map(|p| format!("p{p}"))
+            .chain(["none".into()])
+            .collect();
+        let paths: Vec<&str> = names.iter().map(String::as_str).collect();
+        let all_first: Vec<(usize, usize)> = (0..paths.len()).map(|p| (p, 0)).collect();
+        let all_third: Vec<(usize, usize)> = (0..paths.len()).map(|p| (p, 2)).collect();
         let mut touching = Touching::new(&repo, parent.unwrap(), &paths).unwrap();
         let asks: &[&[(usize, usize)]] = &[
-            &[(0, 0), (1, 0)],
+            &all_first,
             &[(4, 3)],
-            &[(0, 4), (1, 1)],
-            &[(5, 0), (2, 0)],
+            &[
+                (0, 4),
+                (1, 1),
+                (9, 2),
+                (3, 5),
+                (10, 1),
+                (12, 2),
+                (13, 0),
+                (4, 1),
+            ],
+            &all_third,
             &[(1, 7), (4, 5)],
-            &[(0, 100)],
+            &[(0, 100), (3, 9)],
         ];
         for ask in asks {
             touching.reach(ask).unwrap();
