@@ -451,3 +451,37 @@ fn an_edit_that_does_not_resolve_is_not_written() {
     assert!(run.stderr.contains("snapshots/s1.kdl:"), "{}", run.stderr);
     assert_eq!(ws.read("snapshots/s1.kdl"), text);
 }
+
+/// Tracks written on one line, `;` between them: the canary joins that
+/// line, and leaves it again.
+#[test]
+fn tracks_on_one_line_stay_on_one_line() {
+    let (ws, shop) = TestWorkspace::shop();
+    let text = |tracks: &str| {
+        format!(
+            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n    service \"tower\" {{ {tracks} }}\n}}\n",
+            &shop.cart1[..10],
+            &shop.taxe1[..10],
+        )
+    };
+    let (t1, t2) = (&shop.tower1[..10], &shop.tower2[..10]);
+    let beta = format!("track \"beta\" commit=\"{t1}\" header=\"x-beta\" value=\"1\";");
+    ws.write(
+        "snapshots/s1.kdl",
+        &text(&format!("track \"stable\" commit=\"{t1}\"; {beta}")),
+    );
+    assert_eq!(ws.run(&["canary", "start", "s1", "tower"]).code, 0);
+    assert_eq!(
+        ws.read("snapshots/s1.kdl"),
+        text(&format!(
+            "track \"stable\" commit=\"{t1}\" weight=90; track \"canary\" commit=\"{t2}\" weight=10; {beta}"
+        ))
+    );
+    assert_eq!(ws.run(&["canary", "promote", "s1", "tower"]).code, 0);
+    assert_eq!(
+        ws.read("snapshots/s1.kdl"),
+        text(&format!(
+            "track \"stable\" commit=\"{t2}\" weight=100; {beta}"
+        ))
+    );
+}

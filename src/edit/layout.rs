@@ -130,13 +130,16 @@ pub(super) fn tail(text: &str, from: usize, to: usize) -> Option<Tail> {
 
 /// The end of the (nested) `/* */` comment starting at `at`.
 pub(super) fn block_comment_end(text: &str, at: usize) -> Option<usize> {
+    // Bytewise: `/` and `*` never occur inside a multi-byte character, and
+    // a comment may hold any text.
+    let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = at;
-    while i < text.len() {
-        if text[i..].starts_with("/*") {
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"/*") {
             depth += 1;
             i += 2;
-        } else if text[i..].starts_with("*/") {
+        } else if bytes[i..].starts_with(b"*/") {
             depth -= 1;
             i += 2;
             if depth == 0 {
@@ -180,4 +183,22 @@ pub(super) fn reindent(inner: &str, indent: &str, nl: &str) -> String {
         out.push_str(nl);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Comments hold any text: a tail is read bytewise, never sliced
+    /// inside a character.
+    #[test]
+    fn reads_tails_with_any_text_in_comments() {
+        let text = "x /* café /* ünïcode */ ✓ */   // ça marche ✓\n";
+        let t = tail(text, 1, text.len()).unwrap();
+        assert_eq!(&text[t.content_end..t.gap.end], "   ");
+        assert_eq!(&text[t.comment.unwrap()], "// ça marche ✓");
+        assert_eq!(&text[t.terminator], "\n");
+        assert!(tail("x é", 1, 4).is_none());
+        assert_eq!(block_comment_end("/* é", 0), None);
+    }
 }

@@ -238,17 +238,16 @@ impl<'t> FileText<'t> {
         if !wrote_weight {
             line.push_str(&format!(" weight={weight}"));
         }
-        let own_indent = indent(text, stable.span.start).map(str::to_string);
-        let ind = own_indent.unwrap_or_default();
-        let lead = if ends_line(text, stable.span.end) {
-            ""
-        } else {
-            nl
+        // A line of its own, indented like `stable`'s; or, when `stable`
+        // shares its line with other nodes, beside it on that line.
+        let with = match indent(text, stable.span.start) {
+            Some(ind) if ends_line(text, stable.span.end) => format!("{ind}{line}{nl}"),
+            _ => format!(" {line};"),
         };
         let mut edits = weight_edits(text, stable, 100 - weight);
         edits.push(Replace {
             span: stable.span.end..stable.span.end,
-            with: format!("{lead}{ind}{line}{nl}"),
+            with,
         });
         edits
     }
