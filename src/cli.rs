@@ -72,6 +72,9 @@ pub enum Command {
     Ready(ReadyArgs),
     /// Record in snapset.kdl that a commit must never be deployed again.
     Reject(RejectArgs),
+    /// A canary's life as edits of one snapshot: start, weight, promote, abort.
+    #[command(subcommand)]
+    Canary(CanaryCommand),
 }
 
 impl Command {
@@ -80,9 +83,11 @@ impl Command {
     pub fn writes(&self) -> bool {
         match self {
             Command::Render(args) => !args.check,
-            Command::Bump(_) | Command::Snapshot(_) | Command::Promote(_) | Command::Reject(_) => {
-                true
-            }
+            Command::Bump(_)
+            | Command::Snapshot(_)
+            | Command::Promote(_)
+            | Command::Reject(_)
+            | Command::Canary(_) => true,
             Command::Ready(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
@@ -222,6 +227,79 @@ pub struct BumpArgs {
     pub to: Option<String>,
     /// Bump every service of the snapshot.
     #[arg(long, conflicts_with_all = ["service", "track"])]
+    pub all: bool,
+    #[command(flatten)]
+    pub image: WithImageArgs,
+}
+
+/// `--with-image`: pin only commits whose image the registry has.
+#[derive(Args, Debug)]
+pub struct WithImageArgs {
+    /// Take the newest commit whose image is in the registry (asked as
+    /// `snapset images` asks), passing over newer ones CI has not pushed.
+    #[arg(long)]
+    pub with_image: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CanaryCommand {
+    /// Split a service into `stable` (its commit) and `canary` (the newest commit touching its path).
+    Start(CanaryStartArgs),
+    /// Send N percent of the service's traffic to the canary, the rest to stable.
+    Weight(CanaryWeightArgs),
+    /// End the canary: the service runs the canary's commit alone.
+    Promote(CanaryEndArgs),
+    /// End the canary: the service runs the stable commit alone.
+    Abort(CanaryEndArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CanaryStartArgs {
+    /// The snapshot to edit: snapshots/SNAPSHOT.kdl.
+    pub snapshot: String,
+    /// The service that gets a canary.
+    pub service: String,
+    /// The canary is the newest commit reachable from REF (default HEAD) that touches the service's path.
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+    /// The canary's percent of the traffic (1–99); stable gets the rest.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        allow_negative_numbers = true
+    )]
+    pub weight: i64,
+    #[command(flatten)]
+    pub image: WithImageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CanaryWeightArgs {
+    /// The snapshot to edit: snapshots/SNAPSHOT.kdl.
+    pub snapshot: String,
+    /// The service (omit with --all; then the one value after SNAPSHOT is N).
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// The canary's percent of the traffic (1–99); stable gets the rest.
+    #[arg(value_name = "N", allow_negative_numbers = true)]
+    pub weight: Option<String>,
+    /// Every service of the snapshot that has a canary, in one edit.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CanaryEndArgs {
+    /// The snapshot to edit: snapshots/SNAPSHOT.kdl.
+    pub snapshot: String,
+    /// The service (omit with --all).
+    #[arg(required_unless_present = "all")]
+    pub service: Option<String>,
+    /// Every service of the snapshot that has a canary, in one edit.
+    #[arg(long, conflicts_with = "service")]
     pub all: bool,
 }
 

@@ -41,6 +41,15 @@ const ARGS: &[(&str, &str, Names)] = &[
     ("bump", "track", Names::Tracks),
     ("ready", "envs", Names::Environments),
     ("reject", "service", Names::Services),
+    // `canary start|weight|promote|abort`; `promote` above already covers
+    // `canary promote`'s SNAPSHOT (the same argument name at any depth).
+    ("start", "snapshot", Names::Snapshots),
+    ("weight", "snapshot", Names::Snapshots),
+    ("abort", "snapshot", Names::Snapshots),
+    ("start", "service", Names::Services),
+    ("weight", "service", Names::Services),
+    ("promote", "service", Names::Services),
+    ("abort", "service", Names::Services),
 ];
 
 pub fn with_candidates(mut cmd: clap::Command) -> clap::Command {

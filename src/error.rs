@@ -366,6 +366,26 @@ pub enum ErrorKind {
         snapshot: String,
         count: usize,
     },
+    #[error("`{service}` {problem}")]
+    Canary {
+        service: String,
+        problem: String,
+        help: String,
+    },
+    #[error("no service of snapshot `{snapshot}` has a canary track")]
+    NoCanaries { snapshot: String },
+    #[error("canary weight {weight} is not between 1 and 99")]
+    CanaryWeight { weight: i64 },
+    #[error(
+        "none of the {looked} newest commits reachable from {reference} that touch {path} (the path of `{service}`) has its image in the registry (the newest: {image})"
+    )]
+    NoImage {
+        service: String,
+        path: String,
+        reference: String,
+        looked: usize,
+        image: String,
+    },
 }
 
 fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
@@ -578,6 +598,16 @@ impl Error {
             ),
             ErrorKind::PromoteRefused { .. } => Some(
                 "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or promote with --force".into(),
+            ),
+            ErrorKind::Canary { help, .. } => Some(help.clone()),
+            ErrorKind::NoCanaries { .. } => Some(
+                "start one with `snapset canary start SNAPSHOT SERVICE`".into(),
+            ),
+            ErrorKind::CanaryWeight { .. } => Some(
+                "a canary and its stable track both take traffic: 1 to 99 percent; `snapset canary promote` gives the canary all of it, `abort` none".into(),
+            ),
+            ErrorKind::NoImage { .. } => Some(
+                "check the `image` pattern of snapset.kdl and that CI pushes images; `snapset images` asks the same registry".into(),
             ),
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())

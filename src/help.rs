@@ -59,7 +59,35 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "bump",
         "snapset bump 2026-11-26 cart                   # newest commit touching cart's path\n\
          snapset bump 2026-11-26 tower --track canary   # one track\n\
-         snapset bump 2026-11-26 --all --to origin/main",
+         snapset bump 2026-11-26 --all --to origin/main\n\
+         snapset bump 2026-11-26 --all --with-image     # only commits whose image CI has pushed",
+    ),
+    (
+        "canary",
+        "snapset canary start 2026-11-26 cart              # stable = its commit, canary = newest, 10%\n\
+         snapset canary weight 2026-11-26 cart 50\n\
+         snapset canary promote 2026-11-26 cart            # back to one commit: the canary's",
+    ),
+    (
+        "canary start",
+        "snapset canary start 2026-11-26 cart                          # the newest commit touching cart's path, at 10%\n\
+         snapset canary start 2026-11-26 cart --weight 5 --to origin/main\n\
+         snapset canary start 2026-11-26 cart --with-image             # only a commit whose image is pushed",
+    ),
+    (
+        "canary weight",
+        "snapset canary weight 2026-11-26 cart 25          # canary 25%, stable 75%\n\
+         snapset canary weight 2026-11-26 --all 50         # every canary of the snapshot, one edit",
+    ),
+    (
+        "canary promote",
+        "snapset canary promote 2026-11-26 cart            # cart runs the canary's commit alone\n\
+         snapset canary promote 2026-11-26 --all",
+    ),
+    (
+        "canary abort",
+        "snapset canary abort 2026-11-26 cart              # cart runs the stable commit alone\n\
+         snapset canary abort 2026-11-26 --all",
     ),
     (
         "snapshot",

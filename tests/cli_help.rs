@@ -120,6 +120,19 @@ fn completion_names_come_from_the_workspace() {
         ["stable"]
     );
     assert!(complete(&["snapset", "ren"]).contains(&"render".to_string()));
+    // `canary`'s subcommands complete snapshots and services like `bump`.
+    for sub in ["start", "weight", "promote", "abort"] {
+        assert_eq!(
+            complete(&["snapset", "-C", root, "canary", sub, ""]),
+            ["s1"],
+            "{sub}"
+        );
+        assert_eq!(
+            complete(&["snapset", "-C", root, "canary", sub, "s1", "t"]),
+            ["taxe", "tower"],
+            "{sub}"
+        );
+    }
 }
 
 /// `man` is needed here, never skipped: ./test installs it (man-db).

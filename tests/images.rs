@@ -12,69 +12,12 @@ mod common;
 use std::path::Path;
 
 use common::http_stub::{HttpStub, response};
-use common::registry::{Auth, Manifest, TestRegistry, basic, free_port};
+use common::registry::{Auth, Manifest, TestRegistry, basic, free_port, run_at, shop_on};
 use common::token_signer::{ISSUER, TokenSigner};
 use common::workspace::{Run, Shop, TestWorkspace};
 
-/// The shop, its images on `host`.
-fn shop_on(host: &str) -> (TestWorkspace, Shop) {
-    let (ws, shop) = TestWorkspace::shop();
-    let config = ws.read("snapset.kdl").replace("registry.example.com", host);
-    ws.write("snapset.kdl", &config);
-    (ws, shop)
-}
-
-/// A child environment that sees no credentials of this machine: HOME is
-/// a folder of the test, and docker's and podman's variables are unset
-/// unless the test gives them.
-fn isolated(root: &Path, extra: &[(&str, String)]) -> Vec<(String, String)> {
-    let home = root.parent().unwrap().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let mut env: Vec<(String, String)> = vec![
-        ("HOME".into(), home.display().to_string()),
-        ("DOCKER_CONFIG".into(), String::new()),
-        ("REGISTRY_AUTH_FILE".into(), String::new()),
-        ("XDG_RUNTIME_DIR".into(), String::new()),
-        ("NO_PROXY".into(), "*".into()),
-        ("no_proxy".into(), "*".into()),
-        ("HTTP_PROXY".into(), String::new()),
-        ("http_proxy".into(), String::new()),
-        ("HTTPS_PROXY".into(), String::new()),
-        ("https_proxy".into(), String::new()),
-        ("ALL_PROXY".into(), String::new()),
-        ("all_proxy".into(), String::new()),
-    ];
-    for (k, v) in extra {
-        env.retain(|(key, _)| key != k);
-        env.push((k.to_string(), v.clone()));
-    }
-    env
-}
-
 fn run(ws: &TestWorkspace, args: &[&str], extra: &[(&str, String)]) -> Run {
     run_at(&ws.root, args, extra)
-}
-
-/// Runs `snapset -C root args...` with an isolated environment (HOME
-/// beside the workspace), given to the child process only.
-fn run_at(root: &Path, args: &[&str], extra: &[(&str, String)]) -> Run {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_snapset"))
-        .envs(isolated(root, extra))
-        .env("NO_COLOR", "1")
-        .env(
-            "GIT_CEILING_DIRECTORIES",
-            root.parent().unwrap().parent().unwrap(),
-        )
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .output()
-        .expect("run snapset");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// Output with the registry's port and the commits' hashes made stable.

@@ -885,7 +885,11 @@ fn reject_records_the_commit_and_bump_skips_it() {
     let bump = p.run_at(3, &["bump", "dev", "cart"]);
     ok(&bump);
     assert!(
-        bump.stdout.contains("note: skipped cart"),
+        bump.stdout.contains("skipped 1 newer commit:")
+            && bump.stdout.contains(&format!("{} ", &cart2[..8]))
+            && bump
+                .stdout
+                .contains("(rejected: loses carts \"sometimes\")"),
         "{}",
         bump.stdout
     );
@@ -1032,4 +1036,24 @@ fn a_reject_reason_never_adds_a_node() {
     let check = p.check_at(3);
     fails(&check);
     says(&check, "is rejected: bad");
+}
+
+/// `canary start` passes over a rejected commit as `bump` does: the only
+/// newer commit of cart is rejected, so there is nothing newer to start and
+/// the snapshot stays as it was.
+#[test]
+fn canary_start_skips_a_rejected_commit() {
+    let mut p = Pipe::new();
+    let cart2 = p.shop.cart2.clone();
+    p.commit(2, "dev: cart 1");
+    ok(&p.run_at(3, &["reject", "cart", &cart2, "--reason", "loses carts"]));
+    let before = p.ws.read("snapshots/dev.kdl");
+    let run = p.run_at(3, &["canary", "start", "dev", "cart"]);
+    fails(&run);
+    says(&run, "its stable commit");
+    assert_eq!(p.ws.read("snapshots/dev.kdl"), before);
+    // Without the reject, the same start takes cart 2.
+    p.config(PATH);
+    ok(&p.run_at(3, &["canary", "start", "dev", "cart"]));
+    assert!(p.ws.read("snapshots/dev.kdl").contains(&cart2[..10]));
 }

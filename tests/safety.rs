@@ -1,5 +1,5 @@
 //! Issue 12: snapset is safe under concurrency, kills and hostile input.
-//! Writers running at once (renders, edits) serialise on the workspace lock
+//! Writers running at once (renders, edits, `canary weight`) serialise on the workspace lock
 //! and none of their work is lost; what a killed render leaves in `out/`
 //! is removed by the next one; a panic still exits 2. The kill test itself
 //! is `tests/scripts/kill-render.sh` (CI), the bad inputs are in
@@ -314,6 +314,43 @@ fn concurrent_bumps_and_promotes_all_land() {
     }
     // The renders saw whole files: a last render brings out/ to the final
     // state, and the workspace is consistent.
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert_eq!(ws.run(&["render", "--check"]).code, 0);
+}
+
+/// Eight `canary weight` runs at once, each on its own service of one
+/// snapshot file, with renders among them: every weight lands.
+#[test]
+fn concurrent_canary_weights_lose_no_edit() {
+    let (ws, shop) = wide(8);
+    for i in 0..8 {
+        let run = ws.run(&["canary", "start", "s1", &format!("svc{i}")]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let mut children = Vec::new();
+    for i in 0..8 {
+        let (service, weight) = (format!("svc{i}"), (10 + 5 * i).to_string());
+        children.push((
+            format!("canary weight {service} {weight}"),
+            spawn(&ws, &["canary", "weight", "s1", &service, &weight]),
+        ));
+    }
+    children.push(("render".into(), spawn(&ws, &["render"])));
+    children.push(("render".into(), spawn(&ws, &["render"])));
+    for (what, child) in children {
+        finish(child, &what);
+    }
+    let s1 = ws.read("snapshots/s1.kdl");
+    for i in 0..8 {
+        let block = format!(
+            "    service \"svc{i}\" {{\n        track \"stable\" commit=\"{}\" weight={}\n        track \"canary\" commit=\"{}\" weight={}\n    }}\n",
+            &shop.cart1[..10],
+            90 - 5 * i,
+            &shop.cart2[..10],
+            10 + 5 * i
+        );
+        assert!(s1.contains(&block), "{block} in\n{s1}");
+    }
     assert_eq!(ws.run(&["render"]).code, 0);
     assert_eq!(ws.run(&["render", "--check"]).code, 0);
 }

@@ -9,14 +9,15 @@ use git2::Oid;
 
 use crate::Session;
 use crate::cli::BumpArgs;
+use crate::edit::newest::{Search, Want};
 use crate::edit::{self, FileEdit, Replace, history};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::Repo;
 use crate::load::kdl::Collector;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
+use crate::resolve::Repos;
 use crate::resolve::pins::short;
-use crate::resolve::{CommitCache, Rejected, Repos, Resolver};
 
 pub struct BumpCommand;
 
@@ -47,50 +48,37 @@ impl BumpCommand {
         let snapshot = ws.snapshot(&args.snapshot)?;
         let repos = Repos::open(&ws)?;
         let targets = targets(&ws, &repos, snapshot, &args)?;
-        let rejected = Rejected::resolve(&ws, &mut CommitCache::new(&repos))?;
-        let skipped: std::cell::RefCell<Vec<(String, Oid)>> = Default::default();
         let reference = args.to.as_deref().unwrap_or("HEAD");
         // Each repository is walked once, for all of its services: `--to`
         // names a revision of every repository the moved services are in.
+        // With `--with-image`, the registry is asked for every service at
+        // once, round after round, until each has a commit with an image.
+        let wants: Vec<Want> = targets
+            .iter()
+            .map(|t| Want {
+                service: &t.service.name.value,
+                track: &t.track.name.value,
+                path: t.path,
+                repo: t.repo,
+            })
+            .collect();
+        let found = Search::from_args(&ws, &repos, reference, &args.image)?.find(&wants)?;
+        let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
         let mut placed: Vec<usize> = targets.iter().map(|t| t.repo).collect();
         placed.sort_unstable();
         placed.dedup();
-        let mut newest: HashMap<(usize, &str), Option<Oid>> = HashMap::new();
         // REF's commit in each repository.
         let mut tips: HashMap<usize, Oid> = HashMap::new();
-        let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
         for &at in &placed {
             let repo = &repos.all()[at];
-            let from = edit::resolve_ref(repo, reference)?;
-            tips.insert(at, from);
-            let mine: Vec<&Target> = targets.iter().filter(|t| t.repo == at).collect();
-            let mut paths: Vec<&str> = mine.iter().map(|t| t.path).collect();
-            paths.sort_unstable();
-            paths.dedup();
-            // Rejected commits are passed over: the next older one is taken.
-            let skip = |i: usize, oid: Oid| {
-                let hit = mine.iter().find(|t| {
-                    t.path == paths[i] && rejected.is_rejected(&t.service.name.value, oid)
-                });
-                if let Some(t) = hit {
-                    skipped
-                        .borrow_mut()
-                        .push((t.service.name.value.clone(), oid));
-                }
-                hit.is_some()
-            };
-            for (path, found) in paths
-                .iter()
-                .copied()
-                .zip(history::newest_touching_except(repo, from, &paths, &skip)?)
-            {
-                newest.insert((at, path), found);
-            }
+            tips.insert(at, edit::resolve_ref(repo, reference)?);
             // The commits between every old and new pin, both ways, in one walk.
-            let ranges: Vec<history::Range> = mine
+            let ranges: Vec<history::Range> = targets
                 .iter()
-                .filter_map(|t| {
-                    let new = newest[&(at, t.path)]?;
+                .zip(&found)
+                .filter(|(t, _)| t.repo == at)
+                .filter_map(|(t, f)| {
+                    let new = f.commit?;
                     let old = repo.resolve_pin(&t.track.commit).ok()?;
                     (old != new).then_some(t.path).map(|path| {
                         [
@@ -127,15 +115,16 @@ impl BumpCommand {
         let mut report = Vec::new();
         // Lines whose trailing comment quotes the subject of the commit moved from.
         let mut stale = Vec::new();
-        for target in &targets {
+        for ((target, want), found) in targets.iter().zip(&wants).zip(&found) {
             let repo = &repos.all()[target.repo];
-            let Some(new) = newest[&(target.repo, target.path)] else {
-                errors.push(Error::new(ErrorKind::NoTouchingCommit {
-                    service: target.service.name.value.clone(),
-                    path: target.path.to_string(),
-                    reference: reference.to_string(),
-                    repo: repo.phrase(),
-                }));
+            let Some(new) = found.commit else {
+                errors.push(found.not_found(
+                    want,
+                    reference,
+                    repo,
+                    &target.track.commit.loc,
+                    "this pin",
+                ));
                 continue;
             };
             let pinned = &target.track.commit;
@@ -145,11 +134,17 @@ impl BumpCommand {
                     .to
                     .as_ref()
                     .map_or(String::new(), |r| format!(" reachable from {r}"));
+                let image = if args.image.with_image {
+                    " that has an image"
+                } else {
+                    ""
+                };
                 report.push(format!(
-                    "{}: already at the newest commit touching {}{at}",
+                    "{}: already at the newest commit touching {}{image}{at}",
                     target.label(),
                     target.path
                 ));
+                report.extend(found.skipped_lines(repo));
                 continue;
             }
             let ranges = old.map(|old| {
@@ -189,6 +184,7 @@ impl BumpCommand {
                 text,
             ));
             report.extend(describe(repo, target, old, new, reference, ranges));
+            report.extend(found.skipped_lines(repo));
             if old
                 .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
             {
@@ -210,17 +206,6 @@ impl BumpCommand {
         // Subjects are the commits' authors': shown, never acted on.
         for line in report {
             println!("{}", crate::escape::terminal::visible(&line));
-        }
-        let mut skipped = skipped.into_inner();
-        skipped.dedup();
-        for (service, oid) in skipped {
-            if let Some(r) = rejected.find(&service, oid) {
-                println!(
-                    "note: skipped {service} {}, rejected: {}",
-                    short(oid),
-                    r.reason
-                );
-            }
         }
         if !stale.is_empty() {
             let what = match stale.len() {
@@ -376,17 +361,5 @@ fn check_bumped(
             }));
         }
     }
-    let resolver = Resolver::new(ws, repo);
-    let envs: Vec<_> = ws
-        .config
-        .environments
-        .iter()
-        .filter(|e| e.snapshot.value == name)
-        .collect();
-    if envs.is_empty() {
-        resolver.pin_snapshot(name, None, &mut CommitCache::new(repo))?;
-    } else {
-        resolver.resolve(&envs)?;
-    }
-    Ok(())
+    edit::resolves(ws, repo, name)
 }

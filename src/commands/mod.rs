@@ -2,6 +2,7 @@
 //! leaves error printing to `crate::run`.
 
 mod bump;
+mod canary;
 mod changelog;
 mod check;
 mod completions;
@@ -53,5 +54,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         }
         Command::Ready(args) => ready::ReadyCommand::run(args, dir, session),
         Command::Reject(args) => reject::RejectCommand::run(args, dir, session),
+        Command::Canary(command) => canary::CanaryCommandRunner::run(command, dir, session),
     }
 }

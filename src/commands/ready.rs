@@ -64,7 +64,12 @@ impl ReadyCommand {
             }
         };
         let text = match args.format {
-            TableFormat::Table => table(&ws, &ruled, &args.envs.envs, &found),
+            // Freeze reasons and details come from the pull request: shown,
+            // never acted on by the terminal.
+            TableFormat::Table => {
+                crate::escape::terminal::visible_lines(&table(&ws, &ruled, &args.envs.envs, &found))
+                    .into_owned()
+            }
             TableFormat::Json => json(&ws, &ruled, &found),
         };
         crate::report::print_stdout(&text)?;

@@ -58,7 +58,7 @@ impl RejectCommand {
                 args.service,
                 short(commit),
                 session.sources.position(&r.loc),
-                r.reason
+                crate::escape::terminal::visible(&r.reason)
             );
             return Ok(crate::EXIT_OK);
         }
@@ -101,7 +101,12 @@ impl RejectCommand {
                 })),
             }
         })?;
-        println!("rejected {} {}: {reason}", args.service, short(commit));
+        println!(
+            "rejected {} {}: {}",
+            args.service,
+            short(commit),
+            crate::escape::terminal::visible(reason)
+        );
         for (file, snapshot) in
             pinned_by(&ws, &session.sources, &mut commits, &args.service, commit)
         {

@@ -112,6 +112,18 @@ fn render_within(diff: &Diff, limit: usize) -> String {
 
 fn env_summary(out: &mut String, env: &EnvDiff) {
     let _ = writeln!(out, "#### {}\n", escape(&env_headline(env)));
+    // A canary's step in words, before the weights that say it in numbers.
+    let steps: Vec<String> = env
+        .services
+        .iter()
+        .filter_map(|s| s.canary.as_ref().map(|step| step.words(&s.name)))
+        .collect();
+    for step in &steps {
+        let _ = writeln!(out, "- {}", escape(step));
+    }
+    if !steps.is_empty() {
+        out.push('\n');
+    }
     let rows: Vec<(&ServiceChange, &TrackChange)> = env
         .services
         .iter()

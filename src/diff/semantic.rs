@@ -34,6 +34,85 @@ pub struct ServiceChange {
     /// then name the track.
     #[serde(skip)]
     pub multi_track: bool,
+    /// The step of a canary's life this change is, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary: Option<CanaryStep>,
+}
+
+/// A service's tracks moved as `snapset canary` moves them: a reviewer
+/// reads the step in words rather than in weights.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "lowercase")]
+pub enum CanaryStep {
+    /// A `canary` track came, with its commit and weight.
+    Started { commit: String, weight: u32 },
+    /// The canary's weight moved, its commit did not.
+    Weight { from: u32, to: u32 },
+    /// The canary went and `stable` took its commit.
+    Promoted { commit: String },
+    /// The canary went and `stable` kept its commit.
+    Aborted { commit: String, stable: String },
+}
+
+impl CanaryStep {
+    /// `cart: canary 10% → 50%`: plain text, which each format escapes.
+    pub fn words(&self, service: &str) -> String {
+        match self {
+            CanaryStep::Started { commit, weight } => {
+                format!(
+                    "{service}: canary of {} started at {weight}%",
+                    short(commit)
+                )
+            }
+            CanaryStep::Weight { from, to } => format!("{service}: canary {from}% → {to}%"),
+            CanaryStep::Promoted { commit } => {
+                format!("{service}: canary promoted to {}", short(commit))
+            }
+            CanaryStep::Aborted { commit, stable } => format!(
+                "{service}: canary of {} aborted, back to {}",
+                short(commit),
+                short(stable)
+            ),
+        }
+    }
+
+    /// The step from one side's tracks to the other's, if any.
+    fn between(old: &SnapshotJsonService, new: &SnapshotJsonService) -> Option<CanaryStep> {
+        let find = |s: &'_ SnapshotJsonService, name: &str| -> Option<SnapshotJsonTrack> {
+            s.tracks
+                .iter()
+                .find(|t| t.name == name && t.header.is_none())
+                .cloned()
+        };
+        match (find(old, "canary"), find(new, "canary")) {
+            (None, Some(canary)) => Some(CanaryStep::Started {
+                commit: canary.commit,
+                weight: canary.weight?,
+            }),
+            (Some(o), Some(n)) if o.commit == n.commit && o.weight != n.weight => {
+                Some(CanaryStep::Weight {
+                    from: o.weight?,
+                    to: n.weight?,
+                })
+            }
+            (Some(canary), None) => {
+                let (before, after) = (find(old, "stable")?, find(new, "stable")?);
+                if after.commit == canary.commit {
+                    Some(CanaryStep::Promoted {
+                        commit: canary.commit,
+                    })
+                } else if after.commit == before.commit {
+                    Some(CanaryStep::Aborted {
+                        commit: canary.commit,
+                        stable: before.commit,
+                    })
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -312,6 +391,7 @@ impl<'r> History<'r> {
             path,
             change,
             multi_track: old_tracks.len() > 1 || new_tracks.len() > 1,
+            canary: old.zip(new).and_then(|(o, n)| CanaryStep::between(o, n)),
             tracks,
             vars,
             env,

@@ -1,10 +1,15 @@
-//! Editing the workspace's files for `bump`, `snapshot new` and `promote`:
-//! values are spliced into the source text (nothing is re-printed from a
-//! syntax tree), checked by loading and resolving the edited workspace, and
-//! written atomically. `history` finds the commits to pin.
+//! Editing the workspace's files for `bump`, `snapshot new`, `promote` and
+//! `canary`: values are spliced into the source text (nothing is re-printed
+//! from a syntax tree), checked by loading and resolving the edited
+//! workspace, and written atomically. `history`, `touching` and `newest`
+//! find the commits to pin; `tracks` writes a canary's tracks.
 
 pub mod history;
+mod layout;
+pub mod newest;
 pub mod splice;
+pub mod touching;
+pub mod tracks;
 
 use git2::Oid;
 
@@ -50,6 +55,29 @@ pub fn pin_text(repo: &Repo, oid: Oid, old_len: usize) -> String {
         len += 1;
     }
     hex[..len].to_string()
+}
+
+/// The edited snapshot `name` resolves, and so does every environment
+/// bound to it: what an edit proves before it is written.
+pub fn resolves(
+    ws: &crate::load::Workspace,
+    repos: &crate::resolve::Repos,
+    name: &str,
+) -> Result<()> {
+    use crate::resolve::{CommitCache, Resolver};
+    let resolver = Resolver::new(ws, repos);
+    let envs: Vec<_> = ws
+        .config
+        .environments
+        .iter()
+        .filter(|e| e.snapshot.value == name)
+        .collect();
+    if envs.is_empty() {
+        resolver.pin_snapshot(name, None, &mut CommitCache::new(repos))?;
+    } else {
+        resolver.resolve(&envs)?;
+    }
+    Ok(())
 }
 
 /// A revision the user typed (`--to`), or HEAD.

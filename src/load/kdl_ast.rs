@@ -30,6 +30,9 @@ pub struct Node {
     pub properties: Vec<Property>,
     /// `None` without braces (or when the block is commented out with `/-`).
     pub children: Option<Vec<Node>>,
+    /// The children block, braces included, when `children` is read: where
+    /// `canary` edits insert and remove a service's tracks.
+    pub block_span: Option<Range<usize>>,
 }
 
 /// A type annotation: `(name)`.
@@ -123,6 +126,7 @@ fn node_from_knus(node: &knus::ast::SpannedNode<KSpan>) -> Node {
             .children
             .as_ref()
             .map(|c| c.iter().map(node_from_knus).collect()),
+        block_span: node.children.as_ref().map(|c| range(c.span())),
     }
 }
 

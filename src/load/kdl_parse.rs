@@ -620,6 +620,7 @@ impl<'t> Parser<'t> {
             arguments: Vec::new(),
             properties: Vec::new(),
             children: None,
+            block_span: None,
         };
         // (node_space+ prop_or_arg)*
         let mut pos = name_end;
@@ -662,7 +663,10 @@ impl<'t> Parser<'t> {
             let (children, end) = self.nodes(start + 1);
             self.depth -= 1;
             if self.byte(end) == Some(b'}') {
-                node.children = (!commented).then_some(children);
+                if !commented {
+                    node.children = Some(children);
+                    node.block_span = Some(start..end + 1);
+                }
                 pos = end + 1;
             }
         }

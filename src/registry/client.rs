@@ -1,7 +1,8 @@
 //! The one place snapset talks HTTP: `HEAD /v2/<name>/manifests/<tag>` on
 //! image registries (OCI distribution API), following their auth
-//! challenges. Only `images` and `lock` build a `Client`; the compile
-//! pipeline has no way to reach the network.
+//! challenges. Only `images`, `lock` and `--with-image` (`bump`, `canary
+//! start`, through `edit::newest`) build a `Client`; the compile pipeline
+//! has no way to reach the network.
 //!
 //! Registries answer by the `Accept` header: Distribution 2.8 says 404 for
 //! an OCI image that exists when the OCI type is not accepted, and 400 for a
@@ -68,7 +69,7 @@ impl Client {
                 credentials.insert(registry.clone(), store.lookup(registry)?);
             }
         }
-        let agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(options.timeout))
             .max_redirects(10)
@@ -78,8 +79,12 @@ impl Client {
             .max_idle_connections_per_host(options.jobs.max(1))
             .max_idle_connections(options.jobs.max(1) * 4)
             .user_agent(concat!("snapset/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            super::resolver::CachingResolver::default(),
+        );
         Ok(Client {
             agent,
             options,

@@ -1,6 +1,7 @@
 //! Image registries: whether the images a release pins exist, and their
-//! digests. `snapset images` and `snapset lock` are the only users; every
-//! other command stays offline and reads digests from `snapset.lock`.
+//! digests. `snapset images`, `snapset lock` and `--with-image` (`bump`,
+//! `canary start`: only commits whose image exists) are the only users;
+//! every other command stays offline and reads digests from `snapset.lock`.
 
 pub mod answer;
 pub mod cache;
@@ -9,6 +10,7 @@ pub mod client;
 pub mod credentials;
 pub mod options;
 pub mod reference;
+pub mod resolver;
 pub mod uses;
 
 pub use answer::Answer;

@@ -1,4 +1,5 @@
-//! How `images` and `lock` reach registries, from their command line.
+//! How `images`, `lock` and `--with-image` reach registries, from their
+//! command line.
 
 use std::time::Duration;
 

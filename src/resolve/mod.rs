@@ -165,6 +165,24 @@ impl<'w> Resolver<'w> {
     }
 }
 
+/// `image` of snapset.kdl, or its default.
+pub fn image_pattern(ws: &Workspace) -> &str {
+    ws.config
+        .image
+        .as_ref()
+        .map_or("{service}:{commit}", |i| i.value.as_str())
+}
+
+/// The image of a service's track at `commit` (40 hex digits), by tag: what
+/// `render` writes and what `bump --with-image` asks the registry for.
+pub fn image_tag(pattern: &str, service: &str, track: &str, commit: &str) -> String {
+    pattern
+        .replace("{service}", service)
+        .replace("{track}", track)
+        .replace("{short}", &commit[..8.min(commit.len())])
+        .replace("{commit}", commit)
+}
+
 fn environment(
     ws: &Workspace,
     env: &EnvironmentDecl,
@@ -180,11 +198,7 @@ fn environment(
                 }
             }
         }
-        let image = ws
-            .config
-            .image
-            .as_ref()
-            .map_or("{service}:{commit}", |i| i.value.as_str());
+        let image = image_pattern(ws);
         let source = &ws.snapshots[&snapshot.name];
         let mut services: Vec<ResolvedService> = snapshot
             .services
@@ -220,11 +234,7 @@ fn environment(
                             None => replicas(track_settings.as_ref().unwrap_or(&settings))?,
                         };
                         let commit = t.commit.to_string();
-                        let tagged = image
-                            .replace("{service}", &pinned.name)
-                            .replace("{track}", &t.name)
-                            .replace("{short}", &commit[..8])
-                            .replace("{commit}", &commit);
+                        let tagged = image_tag(image, &pinned.name, &t.name, &commit);
                         let (image, digest) = image_lock::pin(ws, tagged, &pinned.name, t)?;
                         Ok(ResolvedTrack {
                             image,
