@@ -39,6 +39,26 @@ pub fn compile(
     envs: &[String],
     session: &mut Session,
 ) -> Result<std::mem::ManuallyDrop<Compiled>> {
+    compile_with(root, envs, session, true)
+}
+
+/// `compile` for a command that writes and compares nothing (`check`):
+/// every file is rendered and checked, but `rendered` lists each with empty
+/// bytes.
+pub fn compile_paths(
+    root: &Path,
+    envs: &[String],
+    session: &mut Session,
+) -> Result<std::mem::ManuallyDrop<Compiled>> {
+    compile_with(root, envs, session, false)
+}
+
+fn compile_with(
+    root: &Path,
+    envs: &[String],
+    session: &mut Session,
+    keep_bytes: bool,
+) -> Result<std::mem::ManuallyDrop<Compiled>> {
     let workspace = load(root, session)?;
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
@@ -47,9 +67,15 @@ pub fn compile(
     let schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     // The untouched-path check reads two trees per pin; it overlaps the
     // render.
+    let renderer = Renderer::new(&templates, &schemas, &session.sources);
+    let renderer = if keep_bytes {
+        renderer
+    } else {
+        renderer.paths_only()
+    };
     let (warnings, rendered) = rayon::join(
         || untouched(&workspace, &release),
-        || Renderer::new(&templates, &schemas, &session.sources).render(&release),
+        || renderer.render(&release),
     );
     let rendered = rendered?;
     session.warnings.extend(warnings?);

@@ -71,6 +71,8 @@ pub struct Renderer<'a> {
     templates: &'a Templates,
     schemas: &'a Schemas,
     sources: &'a Sources,
+    /// `false`: every file is rendered and checked, then its bytes dropped.
+    keep_bytes: bool,
 }
 
 impl<'a> Renderer<'a> {
@@ -79,7 +81,17 @@ impl<'a> Renderer<'a> {
             templates,
             schemas,
             sources,
+            keep_bytes: true,
         }
+    }
+
+    /// A renderer whose `RenderedEnvironment`s list every file with empty
+    /// bytes: what `check` needs. Holding the bytes of a whole release
+    /// until the end was the largest part of its memory after the resolved
+    /// release itself (some 70 MB at 10,000 services).
+    pub fn paths_only(mut self) -> Self {
+        self.keep_bytes = false;
+        self
     }
 
     /// Renders every environment; services render in parallel, and the
@@ -98,10 +110,16 @@ impl<'a> Renderer<'a> {
             .par_iter()
             .map(|(i, job)| {
                 let env = &release.environments[*i];
-                match job {
+                let mut outputs = match job {
                     Job::Environment => self.environment(env),
                     Job::Service(service) => self.service(env, service),
+                }?;
+                if !self.keep_bytes {
+                    for output in &mut outputs {
+                        output.bytes = Vec::new();
+                    }
                 }
+                Ok(outputs)
             })
             .collect();
         let mut files: Vec<BTreeMap<String, (Vec<u8>, String)>> =
@@ -142,7 +160,12 @@ impl<'a> Renderer<'a> {
                     .collect();
                 let kustomization = kustomization(&files);
                 files.insert("kustomization.yaml".into(), kustomization);
-                files.insert("snapshot.json".into(), SnapshotJson::new(env).to_bytes());
+                let snapshot = if self.keep_bytes {
+                    SnapshotJson::bytes_of(env)
+                } else {
+                    Vec::new()
+                };
+                files.insert("snapshot.json".into(), snapshot);
                 RenderedEnvironment {
                     name: env.name.clone(),
                     files,
