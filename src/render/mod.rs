@@ -88,7 +88,7 @@ impl<'a> Renderer<'a> {
     /// A renderer whose `RenderedEnvironment`s list every file with empty
     /// bytes: what `check` needs. Holding the bytes of a whole release
     /// until the end was the largest part of its memory after the resolved
-    /// release itself (some 70 MB at 10,000 services).
+    /// release itself (8.5 MB at 1,000 services × 3 environments).
     pub fn paths_only(mut self) -> Self {
         self.keep_bytes = false;
         self
