@@ -45,6 +45,26 @@ pub fn compile(
     envs: &[String],
     session: &mut Session,
 ) -> Result<std::mem::ManuallyDrop<Compiled>> {
+    compile_with(root, envs, session, true)
+}
+
+/// `compile` for a command that writes and compares nothing (`check`):
+/// every file is rendered and checked, but `rendered` lists each with empty
+/// bytes.
+pub fn compile_paths(
+    root: &Path,
+    envs: &[String],
+    session: &mut Session,
+) -> Result<std::mem::ManuallyDrop<Compiled>> {
+    compile_with(root, envs, session, false)
+}
+
+fn compile_with(
+    root: &Path,
+    envs: &[String],
+    session: &mut Session,
+    keep_bytes: bool,
+) -> Result<std::mem::ManuallyDrop<Compiled>> {
     let workspace = load(root, session)?;
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
@@ -55,7 +75,12 @@ pub fn compile(
     let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     session.warnings.append(&mut schemas.warnings);
     let sources = &session.sources;
-    let limits = session.limits;
+    let renderer = Renderer::new(&templates, &schemas, sources).with_limits(session.limits);
+    let renderer = if keep_bytes {
+        renderer
+    } else {
+        renderer.paths_only()
+    };
     // Reading the workspace's history is one thread's work; the
     // untouched-path check reads two trees per pin: both overlap the render.
     let (proved, (warnings, rendered)) = rayon::join(
@@ -63,11 +88,7 @@ pub fn compile(
         || {
             rayon::join(
                 || untouched(&workspace, &release),
-                || {
-                    Renderer::new(&templates, &schemas, sources)
-                        .with_limits(limits)
-                        .render(&release)
-                },
+                || renderer.render(&release),
             )
         },
     );

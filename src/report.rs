@@ -28,8 +28,16 @@ pub fn stdout_colour() -> bool {
 /// Writes a command's result to stdout. A reader that stops early
 /// (`| head`) is not an error: the rest is dropped, as other Unix tools do.
 pub fn print_stdout(text: &str) -> crate::error::Result<()> {
+    print_stdout_parts(&[text])
+}
+
+/// `print_stdout` of the parts one after the other, as if joined.
+pub fn print_stdout_parts<S: AsRef<str>>(parts: &[S]) -> crate::error::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    let written = parts
+        .iter()
+        .try_for_each(|part| out.write_all(part.as_ref().as_bytes()));
+    match written.and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(crate::error::Error::new(ErrorKind::Write {
                 path: "<stdout>".into(),

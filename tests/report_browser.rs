@@ -216,10 +216,16 @@ fn the_example_page_filters_toggles_and_stays_quiet() {
 
 /// Not a check but a measurement, run by hand on a large page (bench/README.md):
 /// when the page becomes interactive, and how long a filter takes to show.
+/// Each filter is applied and cleared `SNAPSET_REPORT_RUNS` times (default 7)
+/// and the medians printed: one run on a shared machine says little.
 #[test]
 #[ignore = "a measurement: SNAPSET_REPORT_PAGE=/abs/page.html ./test --test report_browser -- --ignored --nocapture"]
 fn measure_a_large_page() {
     let page = std::env::var("SNAPSET_REPORT_PAGE").expect("SNAPSET_REPORT_PAGE");
+    let runs: usize = std::env::var("SNAPSET_REPORT_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(7);
     let mut browser = Browser::launch();
     browser.viewport(1400, 900, false);
     browser.open(&format!("file://{page}"));
@@ -232,9 +238,50 @@ fn measure_a_large_page() {
         const t = performance.now(); f.value = QUERY; f.dispatchEvent(new Event('input')); \
         await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); \
         return [performance.now() - t, document.getElementById('shown').textContent]; })()";
-    let narrow = browser.eval(&filter.replace("QUERY", "'svc-0042'"));
-    let wide = browser.eval(&filter.replace("QUERY", "''"));
+    let toggle = "(async () => { const t = performance.now(); document.getElementById('only-diff').click(); \
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); \
+        return [performance.now() - t, document.getElementById('shown').textContent]; })()";
+    let mut times: [Vec<f64>; 4] = Default::default();
+    let mut shown: [String; 4] = Default::default();
+    for _ in 0..runs {
+        for (i, script) in [
+            filter.replace("QUERY", "'svc-0042'"),
+            filter.replace("QUERY", "''"),
+            toggle.to_string(),
+            toggle.to_string(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let answer = browser.eval(script);
+            times[i].push(answer[0].as_f64().expect("ms"));
+            shown[i] = answer[1].as_str().expect("rows").to_string();
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     println!("navigation ms [domInteractive, domContentLoadedEnd, loadEnd]: {timing}");
-    println!("filter to 1 service (ms, rows): {narrow}; back to all: {wide}");
+    for (i, what) in [
+        "filter to 1 service",
+        "filter cleared",
+        "only differences on",
+        "only differences off",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let all = times[i]
+            .iter()
+            .map(|t| format!("{t:.0}"))
+            .collect::<Vec<_>>();
+        println!(
+            "{what}: median {:.0} ms ({}), {}",
+            median(&mut times[i]),
+            all.join(" "),
+            shown[i]
+        );
+    }
     assert_eq!(browser.errors(), Vec::<String>::new());
 }

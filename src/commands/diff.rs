@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::Session;
 use crate::cli::{DiffArgs, DiffFormat};
 use crate::diff::git_tree::{Base, WorkspaceRepo};
-use crate::diff::{Against, Diff, format_json, format_markdown, format_patch, format_text};
+use crate::diff::{Against, Diff, Totals, format_json, format_markdown, format_patch, format_text};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline;
 
@@ -33,33 +33,53 @@ impl DiffCommand {
             Base::Disk(_) => None,
         };
         let prefix = ws_repo.as_ref().map_or("", |r| r.prefix());
-        let mut diff = Diff::build(
-            &compiled,
-            &base,
-            &listing,
-            prefix,
-            args.envs.envs.is_empty(),
-            against,
-        )?;
-        let text = match args.format {
-            DiffFormat::Patch => format_patch::render(&diff),
-            format => {
-                diff.mask_files();
-                match format {
-                    DiffFormat::Markdown => format_markdown::render(&diff),
-                    DiffFormat::Json => format_json::render(&diff),
-                    _ => {
-                        let colour = crate::report::stdout_colour();
-                        format_text::render(&diff, colour)
+        let every_env = args.envs.envs.is_empty();
+        // Text and patch are formatted an environment at a time, each
+        // environment's diff dropped once formatted, and printed once all
+        // are (an error prints nothing); markdown and JSON open with what
+        // the whole release holds.
+        let (parts, changed) = match args.format {
+            DiffFormat::Text | DiffFormat::Patch => {
+                let colour = crate::report::stdout_colour();
+                // A text per environment rather than one grown to the
+                // whole output: every commit moved at 1,000 services is
+                // 6 MB, and each doubling left the buffer before it behind.
+                let mut parts = Vec::new();
+                let mut totals = Totals::default();
+                Diff::each_env(&compiled, &base, &listing, prefix, every_env, |mut env| {
+                    totals.add(env.totals());
+                    let mut out = String::new();
+                    if args.format == DiffFormat::Patch {
+                        format_patch::write_env(&mut out, &env);
+                    } else {
+                        env.mask_files();
+                        format_text::write_env(&mut out, &env, colour);
                     }
+                    parts.push(out);
+                    Ok(())
+                })?;
+                if args.format == DiffFormat::Text {
+                    let mut summary = format_text::summary_of(totals, against.as_ref());
+                    summary.push('\n');
+                    parts.push(summary);
                 }
+                (parts, totals.changed_environments > 0)
+            }
+            DiffFormat::Markdown | DiffFormat::Json => {
+                let mut diff = Diff::build(&compiled, &base, &listing, prefix, every_env, against)?;
+                diff.mask_files();
+                let text = match args.format {
+                    DiffFormat::Markdown => format_markdown::render(&diff),
+                    _ => format_json::render(&diff),
+                };
+                (vec![text], !diff.is_empty())
             }
         };
-        crate::report::print_stdout(&text)?;
-        Ok(if diff.is_empty() {
-            crate::EXIT_OK
-        } else {
+        crate::report::print_stdout_parts(&parts)?;
+        Ok(if changed {
             crate::EXIT_DIFFERENT
+        } else {
+            crate::EXIT_OK
         })
     }
 }

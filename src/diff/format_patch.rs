@@ -8,16 +8,21 @@ use std::fmt::Write;
 
 use crate::emit::ChangeKind;
 
-use super::{Diff, FileDiff, Hunk, NO_NEWLINE};
+use super::{Diff, EnvDiff, FileDiff, Hunk, NO_NEWLINE};
 
 pub fn render(diff: &Diff) -> String {
     let mut out = String::new();
     for env in &diff.environments {
-        for file in &env.files {
-            write_file(&mut out, file, Style::GIT);
-        }
+        write_env(&mut out, env);
     }
     out
+}
+
+/// One environment's part of `render`.
+pub fn write_env(out: &mut String, env: &EnvDiff) {
+    for file in &env.files {
+        write_file(out, file, Style::GIT);
+    }
 }
 
 /// How a file's diff is written.

@@ -11,35 +11,41 @@ use crate::emit::ChangeKind;
 
 use super::format_patch::{Style, write_file};
 use super::semantic::{Direction, ServiceChange, TrackChange, ValueChange, short};
-use super::{Diff, EnvDiff, EnvStatus, plural};
+use super::{Against, Diff, EnvDiff, EnvStatus, Totals, plural};
 use crate::escape::terminal::visible;
 
 pub fn render(diff: &Diff, colour: bool) -> String {
     let mut out = String::new();
     for env in &diff.environments {
-        if env.files.is_empty() {
-            continue;
-        }
-        let header = format!("=== {}", visible(&env_headline(env)));
-        if colour {
-            let _ = writeln!(out, "\x1b[1m{header}\x1b[0m");
-        } else {
-            let _ = writeln!(out, "{header}");
-        }
-        for change in &env.services {
-            for line in service_lines(change, true) {
-                let _ = writeln!(out, "  {}", visible(&line));
-            }
-        }
-        out.push('\n');
-        for file in &env.files {
-            write_file(&mut out, file, Style { git: false, colour });
-        }
-        out.push('\n');
+        write_env(&mut out, env, colour);
     }
     out.push_str(&visible(&summary_line(diff)));
     out.push('\n');
     out
+}
+
+/// One environment's part of `render` (nothing when no file changes); the
+/// summary line closes the output after the last one.
+pub fn write_env(out: &mut String, env: &EnvDiff, colour: bool) {
+    if env.files.is_empty() {
+        return;
+    }
+    let header = format!("=== {}", visible(&env_headline(env)));
+    if colour {
+        let _ = writeln!(out, "\x1b[1m{header}\x1b[0m");
+    } else {
+        let _ = writeln!(out, "{header}");
+    }
+    for change in &env.services {
+        for line in service_lines(change, true) {
+            let _ = writeln!(out, "  {}", visible(&line));
+        }
+    }
+    out.push('\n');
+    for file in &env.files {
+        write_file(out, file, Style { git: false, colour });
+    }
+    out.push('\n');
 }
 
 /// `dev: 4 files changed (1 added, 3 modified), 12 unchanged; snapshot s1 → s2`.
@@ -66,8 +72,8 @@ pub fn env_headline(env: &EnvDiff) -> String {
     line
 }
 
-fn against(diff: &Diff) -> String {
-    match &diff.against {
+fn against(against: Option<&Against>) -> String {
+    match against {
         Some(a) => format!("out/ at {} ({})", a.rev, short(&a.commit)),
         None => "out/ on disk".to_string(),
     }
@@ -75,14 +81,18 @@ fn against(diff: &Diff) -> String {
 
 /// The closing line: what changes, against what.
 pub fn summary_line(diff: &Diff) -> String {
-    let t = diff.totals();
+    summary_of(diff.totals(), diff.against.as_ref())
+}
+
+/// `summary_line`, from the totals of every environment.
+pub fn summary_of(t: Totals, against_ref: Option<&Against>) -> String {
     if t.changed() == 0 {
         return format!(
             "no changes: {} {} ({}) as in {}",
             t.environments,
             plural(t.environments, "environment", "environments"),
             crate::words::count(t.unchanged, "file", "files"),
-            against(diff)
+            against(against_ref)
         );
     }
     format!(
@@ -91,7 +101,7 @@ pub fn summary_line(diff: &Diff) -> String {
         t.changed_environments,
         t.environments,
         plural(t.environments, "environment", "environments"),
-        against(diff),
+        against(against_ref),
         t.unchanged
     )
 }

@@ -158,6 +158,16 @@ impl Totals {
         self.added + self.removed + self.modified
     }
 
+    /// The totals of one more environment (or diff) counted in.
+    pub fn add(&mut self, other: Totals) {
+        self.environments += other.environments;
+        self.changed_environments += other.changed_environments;
+        self.added += other.added;
+        self.removed += other.removed;
+        self.modified += other.modified;
+        self.unchanged += other.unchanged;
+    }
+
     /// `3 files changed (1 added, 2 modified)`.
     pub fn files_phrase(&self) -> String {
         let changed = self.changed();
@@ -196,8 +206,32 @@ impl Diff {
         every_env: bool,
         against: Option<Against>,
     ) -> Result<Diff> {
-        let mut history = History::new(&compiled.repo);
         let mut environments = Vec::new();
+        Diff::each_env(compiled, base, listing, prefix, every_env, |env| {
+            environments.push(env);
+            Ok(())
+        })?;
+        Ok(Diff {
+            against,
+            environments,
+            hotfixes: compiled.proofs.hotfixes.clone(),
+        })
+    }
+
+    /// `build`, one environment at a time and in the same order: each
+    /// `EnvDiff` goes to `each` before the next is made. A format that writes
+    /// environments one after the other keeps one environment's hunks in
+    /// memory instead of the whole release's (every commit moved at 1,000
+    /// services is some 40,000 lines of hunks).
+    pub fn each_env(
+        compiled: &Compiled,
+        base: &Base,
+        listing: &Listing,
+        prefix: &str,
+        every_env: bool,
+        mut each: impl FnMut(EnvDiff) -> Result<()>,
+    ) -> Result<()> {
+        let mut history = History::new(&compiled.repo);
         let envs: Vec<(&str, &Tree)> = compiled
             .rendered
             .iter()
@@ -213,7 +247,7 @@ impl Diff {
         {
             let Compared::Differs(old) = compared else {
                 // Equal bytes: nothing to read back, diff or mask.
-                environments.push(EnvDiff {
+                each(EnvDiff {
                     name: rendered.name.clone(),
                     status: EnvStatus::Unchanged,
                     old_snapshot: Some(resolved.snapshot.name.clone()),
@@ -222,7 +256,7 @@ impl Diff {
                     services: Vec::new(),
                     files: Vec::new(),
                     masker: Masker::default(),
-                });
+                })?;
                 continue;
             };
             // Read one environment at a time, and dropped after its diff.
@@ -231,33 +265,31 @@ impl Diff {
                 None => base.read_env(&rendered.name)?,
             };
             let new_json = SnapshotJson::new(resolved);
-            environments.push(env_diff(
+            let env = env_diff(
                 &rendered.name,
                 &old,
                 &rendered.files,
                 Some(new_json),
                 prefix,
                 &mut history,
-            )?);
+            )?;
+            drop(old);
+            each(env)?;
         }
         if every_env {
             let names: Vec<String> = compiled.rendered.iter().map(|r| r.name.clone()).collect();
             for (name, old) in base.stale_environments(&names)? {
-                environments.push(env_diff(
+                each(env_diff(
                     &name,
                     &old,
                     &Tree::new(),
                     None,
                     prefix,
                     &mut history,
-                )?);
+                )?)?;
             }
         }
-        Ok(Diff {
-            against,
-            environments,
-            hotfixes: compiled.proofs.hotfixes.clone(),
-        })
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -265,17 +297,9 @@ impl Diff {
     }
 
     pub fn totals(&self) -> Totals {
-        let mut t = Totals {
-            environments: self.environments.len(),
-            ..Totals::default()
-        };
+        let mut t = Totals::default();
         for env in &self.environments {
-            let e = env.totals();
-            t.added += e.added;
-            t.removed += e.removed;
-            t.modified += e.modified;
-            t.unchanged += e.unchanged;
-            t.changed_environments += e.changed_environments;
+            t.add(env.totals());
         }
         t
     }
@@ -284,14 +308,19 @@ impl Diff {
     /// every format but `patch` (which must apply).
     pub fn mask_files(&mut self) {
         for env in &mut self.environments {
-            for file in &mut env.files {
-                env.masker.hunks(&mut file.hunks);
-            }
+            env.mask_files();
         }
     }
 }
 
 impl EnvDiff {
+    /// `Diff::mask_files`, for one environment.
+    pub fn mask_files(&mut self) {
+        for file in &mut self.files {
+            self.masker.hunks(&mut file.hunks);
+        }
+    }
+
     pub fn totals(&self) -> Totals {
         let count = |kind| self.files.iter().filter(|f| f.change == kind).count();
         Totals {

@@ -76,6 +76,8 @@ pub struct Renderer<'a> {
     schemas: &'a Schemas,
     sources: &'a Sources,
     limits: Limits,
+    /// `false`: every file is rendered and checked, then its bytes dropped.
+    keep_bytes: bool,
 }
 
 impl<'a> Renderer<'a> {
@@ -85,7 +87,17 @@ impl<'a> Renderer<'a> {
             schemas,
             sources,
             limits: Limits::default(),
+            keep_bytes: true,
         }
+    }
+
+    /// A renderer whose `RenderedEnvironment`s list every file with empty
+    /// bytes: what `check` needs. Holding the bytes of a whole release
+    /// until the end was the largest part of its memory after the resolved
+    /// release itself (8.5 MB at 1,000 services × 3 environments).
+    pub fn paths_only(mut self) -> Self {
+        self.keep_bytes = false;
+        self
     }
 
     /// The limits of the templates' work (`--limit`); the templates' own
@@ -121,10 +133,16 @@ impl<'a> Renderer<'a> {
                     env: *i,
                     environment: &env.name,
                 };
-                match job {
+                let mut outputs = match job {
                     Job::Environment => self.environment(env, &meter),
                     Job::Service(service) => self.service(env, service, &meter),
+                }?;
+                if !self.keep_bytes {
+                    for output in &mut outputs {
+                        output.bytes = Vec::new();
+                    }
                 }
+                Ok(outputs)
             })
             .collect();
         let mut files: Vec<BTreeMap<String, (Vec<u8>, String)>> =
@@ -165,7 +183,12 @@ impl<'a> Renderer<'a> {
                     .collect();
                 let kustomization = kustomization(&files);
                 files.insert("kustomization.yaml".into(), kustomization);
-                files.insert("snapshot.json".into(), SnapshotJson::new(env).to_bytes());
+                let snapshot = if self.keep_bytes {
+                    SnapshotJson::bytes_of(env)
+                } else {
+                    Vec::new()
+                };
+                files.insert("snapshot.json".into(), snapshot);
                 RenderedEnvironment {
                     name: env.name.clone(),
                     files,

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::load::EnvSource;
-use crate::resolve::{ResolvedEnvironment, Settings};
+use crate::resolve::{ResolvedEnvironment, ResolvedService, Settings};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotJson {
@@ -88,48 +89,20 @@ impl SnapshotJson {
             snapshot: env.snapshot.name.clone(),
             description: env.snapshot.description.clone(),
             varset: env.varset.clone(),
-            services: env
-                .services
-                .iter()
-                .map(|s| SnapshotJsonService {
-                    name: s.name.clone(),
-                    path: s.path.clone(),
-                    repo: s.repo.clone(),
-                    port: s.port,
-                    templates: s.templates.clone(),
-                    tracks: s
-                        .tracks
-                        .iter()
-                        .map(|t| SnapshotJsonTrack {
-                            name: t.name.clone(),
-                            commit: t.commit.clone(),
-                            image: t.image.clone(),
-                            digest: t.digest.clone(),
-                            replicas: t.replicas,
-                            weight: t.weight,
-                            header: t.header.as_ref().map(|(name, value)| HeaderJson {
-                                name: name.clone(),
-                                value: value.clone(),
-                            }),
-                            vars: t.settings.as_ref().map(vars),
-                            env: t.settings.as_ref().map(env_vars),
-                            features: t.settings.as_ref().map(features),
-                        })
-                        .collect(),
-                    vars: vars(&s.settings),
-                    env: env_vars(&s.settings),
-                    features: features(&s.settings),
-                })
-                .collect(),
+            services: env.services.iter().map(SnapshotJsonService::of).collect(),
         }
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The bytes of `SnapshotJson::new(env)`, each service made, written
+    /// and dropped in turn: the whole structure of a 10,000-service
+    /// environment (maps of every service's values) is tens of megabytes,
+    /// built while the rest of the render is still held.
+    pub fn bytes_of(env: &ResolvedEnvironment) -> Vec<u8> {
         // Sized for the file at once (about 700 bytes a service): grown by
         // doubling, the buffer of a 10,000-service environment was copied
         // a dozen times and held twice its size at the end.
-        let mut bytes = Vec::with_capacity(1024 + 768 * self.services.len());
-        serde_json::to_writer_pretty(&mut bytes, self).expect("snapshot.json serialises");
+        let mut bytes = Vec::with_capacity(1024 + 768 * env.services.len());
+        serde_json::to_writer_pretty(&mut bytes, &Streamed(env)).expect("snapshot.json serialises");
         bytes.push(b'\n');
         bytes
     }
@@ -162,4 +135,67 @@ fn features(settings: &Settings) -> BTreeMap<String, bool> {
         .iter()
         .map(|(k, v)| (k.clone(), *v.effective()))
         .collect()
+}
+
+impl SnapshotJsonService {
+    fn of(s: &ResolvedService) -> Self {
+        SnapshotJsonService {
+            name: s.name.clone(),
+            path: s.path.clone(),
+            repo: s.repo.clone(),
+            port: s.port,
+            templates: s.templates.clone(),
+            tracks: s
+                .tracks
+                .iter()
+                .map(|t| SnapshotJsonTrack {
+                    name: t.name.clone(),
+                    commit: t.commit.clone(),
+                    image: t.image.clone(),
+                    digest: t.digest.clone(),
+                    replicas: t.replicas,
+                    weight: t.weight,
+                    header: t.header.as_ref().map(|(name, value)| HeaderJson {
+                        name: name.clone(),
+                        value: value.clone(),
+                    }),
+                    vars: t.settings.as_ref().map(vars),
+                    env: t.settings.as_ref().map(env_vars),
+                    features: t.settings.as_ref().map(features),
+                })
+                .collect(),
+            vars: vars(&s.settings),
+            env: env_vars(&s.settings),
+            features: features(&s.settings),
+        }
+    }
+}
+
+/// `SnapshotJson` of an environment as serde writes it, field for field
+/// (the services last), with the services made one at a time.
+struct Streamed<'a>(&'a ResolvedEnvironment);
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let env = self.0;
+        let mut out = serializer.serialize_struct("SnapshotJson", 6)?;
+        out.serialize_field("environment", &env.name)?;
+        out.serialize_field("namespace", env.namespace.effective())?;
+        out.serialize_field("snapshot", &env.snapshot.name)?;
+        match &env.snapshot.description {
+            Some(description) => out.serialize_field("description", description)?,
+            None => out.skip_field("description")?,
+        }
+        out.serialize_field("varset", &env.varset)?;
+        out.serialize_field("services", &Services(&env.services))?;
+        out.end()
+    }
+}
+
+struct Services<'a>(&'a [ResolvedService]);
+
+impl Serialize for Services<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(SnapshotJsonService::of))
+    }
 }

@@ -137,7 +137,6 @@ impl Vars {
             .or_insert_with(|| Layered {
                 history: Vec::new(),
             })
-            .history
             .push(setting);
     }
 
