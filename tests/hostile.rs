@@ -152,8 +152,8 @@ fn a_link_inside_the_workspace_is_followed() {
     let (ws, _) = TestWorkspace::shop();
     let text = ws.read("varsets/prod.kdl");
     ws.remove("varsets/prod.kdl");
-    ws.write("shared/prod.kdl", &text);
-    std::os::unix::fs::symlink("../shared/prod.kdl", ws.path("varsets/prod.kdl")).unwrap();
+    ws.write("common/prod.kdl", &text);
+    std::os::unix::fs::symlink("../common/prod.kdl", ws.path("varsets/prod.kdl")).unwrap();
     let check = ws.run(&["check"]);
     assert_eq!(check.code, 0, "{check:?}");
 }
