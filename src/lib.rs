@@ -1,45 +1,37 @@
 //! snapset: a compiler for micro-service releases. A workspace's snapshots
 //! (commits pinned per service) and varsets (values per environment) go
-//! through four stages — load, resolve, render, emit — into `out/<env>/`;
-//! beside them, `history` and `promotion` prove the path to production
-//! from the workspace's own git history.
+//! through the pipeline's stages — `load`, `resolve`, `render`, `emit`,
+//! then `diff` against what was there — into `out/<env>/`; `pipeline`
+//! runs them in order. `promotion` proves the path to production from the
+//! workspace's own git history, beside render.
+//!
+//! Around the stages: `cli` (the command line and what is printed at its
+//! boundary), `commands` (one file per command), `error` (the one error
+//! type and the registry of loaded files), `git` (read-only repository
+//! access), `registry` (image registries, for `images` and `lock`),
+//! `status` (a namespace's Deployments against a snapshot), `disk` (safe
+//! file access in the workspace) and `text` (writing for people).
+//!
 //! `run` is the whole program: it parses the command line, runs one
 //! command, prints diagnostics and returns the exit code.
 
-pub mod annotate;
-pub mod atomic_file;
-pub mod cache_dir;
 pub mod cli;
-pub mod command_line;
 pub mod commands;
-pub mod complete;
-pub mod confine;
-pub mod crash;
 pub mod diff;
-pub mod edit;
+pub mod disk;
 pub mod emit;
 pub mod error;
-pub mod escape;
 pub mod git;
-pub mod help;
-pub mod history;
-pub mod live;
 pub mod load;
-pub mod lock;
-pub mod page;
 pub mod pipeline;
 pub mod promotion;
 pub mod registry;
 pub mod render;
-pub mod report;
 pub mod resolve;
-pub mod scaffold;
-pub mod schema;
-pub mod sources;
 pub mod status;
-pub mod words;
+pub mod text;
 
-use sources::Sources;
+use error::sources::Sources;
 
 /// Exit codes, as diff(1) has them.
 pub const EXIT_OK: i32 = 0;
@@ -59,19 +51,19 @@ pub struct Session {
 pub fn run() -> i32 {
     // A shell asking for completions (`snapset completions`) gets them and
     // the process ends here.
-    clap_complete::CompleteEnv::with_factory(command_line::command)
-        .var(complete::VAR)
+    clap_complete::CompleteEnv::with_factory(cli::command)
+        .var(cli::complete::VAR)
         .complete();
-    let cli = match command_line::parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e)
             if (e.kind() == clap::error::ErrorKind::MissingSubcommand
                 || e.kind()
                     == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
-                && help::no_command() =>
+                && cli::parse::no_command() =>
         {
             // `snapset` alone: what a workspace is and where to start.
-            eprint!("{}", help::GUIDE);
+            eprint!("{}", cli::help::GUIDE);
             return EXIT_ERROR;
         }
         Err(e) => {
@@ -80,12 +72,15 @@ pub fn run() -> i32 {
         }
     };
     git::configure();
-    let colour = report::stderr_colour();
+    let colour = cli::diagnostics::stderr_colour();
     let mut session = Session::default();
-    let output = match annotate::Output::new(&cli) {
+    let output = match cli::annotate::Output::new(&cli) {
         Ok(output) => output,
         Err(e) => {
-            eprint!("{}", report::render_error(&e, &session.sources, colour));
+            eprint!(
+                "{}",
+                cli::diagnostics::render_error(&e, &session.sources, colour)
+            );
             return EXIT_ERROR;
         }
     };
@@ -93,15 +88,21 @@ pub fn run() -> i32 {
     for warning in &session.warnings {
         eprint!(
             "{}",
-            report::render_warning(warning, &session.sources, colour)
+            cli::diagnostics::render_warning(warning, &session.sources, colour)
         );
     }
     if let Err(e) = &result {
-        eprint!("{}", report::render_error(e, &session.sources, colour));
+        eprint!(
+            "{}",
+            cli::diagnostics::render_error(e, &session.sources, colour)
+        );
     }
     match output.finish(&result, &session) {
         Err(e) => {
-            eprint!("{}", report::render_error(&e, &session.sources, colour));
+            eprint!(
+                "{}",
+                cli::diagnostics::render_error(&e, &session.sources, colour)
+            );
             EXIT_ERROR
         }
         Ok(()) => result.unwrap_or(EXIT_ERROR),

@@ -9,7 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     no_huge_pages();
-    std::process::exit(snapset::crash::guard(snapset::run));
+    std::process::exit(snapset::cli::crash::guard(snapset::run));
 }
 
 /// Transparent huge pages off for this process (and what it starts).

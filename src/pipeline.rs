@@ -5,16 +5,16 @@ use std::path::{Path, PathBuf};
 
 use crate::Session;
 use crate::emit::{Emitter, Listing};
+use crate::error::sources::Sources;
 use crate::error::{Error, Result};
-use crate::history;
 use crate::load::{EnvironmentDecl, Loader, Workspace, find_root};
+use crate::promotion::history;
 use crate::promotion::{self, Proofs};
+use crate::render::schema::Schemas;
 use crate::render::{RenderedEnvironment, Renderer, Templates};
 use crate::resolve::Repos;
 use crate::resolve::{CommitCache, Rejected};
 use crate::resolve::{Release, Resolver, select, untouched};
-use crate::schema::Schemas;
-use crate::sources::Sources;
 
 pub struct Compiled {
     pub workspace: Workspace,

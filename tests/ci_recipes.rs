@@ -176,8 +176,9 @@ fn gitops_manifests_match_their_crds() {
     for file in CRDS {
         std::fs::copy(source.join(file), tmp.path().join("crds").join(file)).unwrap();
     }
-    let mut sources = snapset::sources::Sources::default();
-    let schemas = snapset::schema::Schemas::load(tmp.path(), &mut sources).expect("the CRDs load");
+    let mut sources = snapset::error::sources::Sources::default();
+    let schemas =
+        snapset::render::schema::Schemas::load(tmp.path(), &mut sources).expect("the CRDs load");
     let mut checked = Vec::new();
     for (info, text) in blocks("docs/gitops.md") {
         if info != "yaml" {

@@ -29,7 +29,7 @@ fn paths(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
 #[test]
 fn every_subcommand_has_examples() {
     let mut all = Vec::new();
-    paths(&snapset::command_line::command(), &[], &mut all);
+    paths(&snapset::cli::command(), &[], &mut all);
     assert!(all.len() > 10);
     for path in all {
         let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -187,7 +187,7 @@ fn man_pages_render() {
 #[test]
 fn every_help_text_speaks_to_users() {
     let mut all = vec![Vec::new()];
-    paths(&snapset::command_line::command(), &[], &mut all);
+    paths(&snapset::cli::command(), &[], &mut all);
     for path in &all {
         let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
         args.push("--help");
@@ -216,7 +216,7 @@ fn every_help_text_speaks_to_users() {
             documented(sub, format!("{path} {}", sub.get_name()).trim());
         }
     }
-    documented(&snapset::command_line::command(), "");
+    documented(&snapset::cli::command(), "");
     let explain = String::from_utf8_lossy(&snapset(&["explain", "--help"]).stdout).into_owned();
     assert!(
         explain.contains("<SERVICE>  A service of the environment's snapshot"),

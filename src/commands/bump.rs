@@ -9,11 +9,12 @@ use git2::Oid;
 
 use crate::Session;
 use crate::cli::BumpArgs;
-use crate::edit::newest::{Search, Want};
-use crate::edit::{self, FileEdit, Replace, history};
+use crate::commands::edit::newest::{Search, Want};
+use crate::commands::edit::{self, FileEdit, Replace};
+use crate::error::Collector;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::Repo;
-use crate::load::kdl::Collector;
+use crate::git::touched;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
 use crate::resolve::Repos;
@@ -63,7 +64,7 @@ impl BumpCommand {
             })
             .collect();
         let found = Search::from_args(&ws, &repos, reference, &args.image)?.find(&wants)?;
-        let mut between: HashMap<(Oid, Oid, &str), history::RangeCommits> = HashMap::new();
+        let mut between: HashMap<(Oid, Oid, &str), touched::RangeCommits> = HashMap::new();
         let mut placed: Vec<usize> = targets.iter().map(|t| t.repo).collect();
         placed.sort_unstable();
         placed.dedup();
@@ -73,7 +74,7 @@ impl BumpCommand {
             let repo = &repos.all()[at];
             tips.insert(at, edit::resolve_ref(repo, reference)?);
             // The commits between every old and new pin, both ways, in one walk.
-            let ranges: Vec<history::Range> = targets
+            let ranges: Vec<touched::Range> = targets
                 .iter()
                 .zip(&found)
                 .filter(|(t, _)| t.repo == at)
@@ -82,12 +83,12 @@ impl BumpCommand {
                     let old = repo.resolve_pin(&t.track.commit).ok()?;
                     (old != new).then_some(t.path).map(|path| {
                         [
-                            history::Range {
+                            touched::Range {
                                 hide: old,
                                 from: new,
                                 path,
                             },
-                            history::Range {
+                            touched::Range {
                                 hide: new,
                                 from: old,
                                 path,
@@ -97,7 +98,7 @@ impl BumpCommand {
                 })
                 .flatten()
                 .collect();
-            let walked = history::touching_ranges(repo, &ranges)?;
+            let walked = touched::touching_ranges(repo, &ranges)?;
             between.extend(
                 ranges
                     .iter()
@@ -205,7 +206,7 @@ impl BumpCommand {
         }
         // Subjects are the commits' authors': shown, never acted on.
         for line in report {
-            println!("{}", crate::escape::terminal::visible(&line));
+            println!("{}", crate::text::terminal::visible(&line));
         }
         if !stale.is_empty() {
             let what = match stale.len() {
@@ -286,7 +287,7 @@ fn describe(
     old: Option<Oid>,
     new: Oid,
     reference: &str,
-    between: Option<(&history::RangeCommits, &history::RangeCommits)>,
+    between: Option<(&touched::RangeCommits, &touched::RangeCommits)>,
 ) -> Vec<String> {
     let label = target.label();
     let path = target.path;

@@ -5,24 +5,25 @@
 //! edited workspace must load, read the tracks back and resolve before it
 //! is written (`FileEdit::apply`).
 
-use crate::escape::terminal::{visible, visible_lines};
+use crate::text::terminal::{visible, visible_lines};
 use std::path::{Path, PathBuf};
 
 use git2::Oid;
 
 use crate::Session;
 use crate::cli::{CanaryCommand, CanaryEndArgs, CanaryStartArgs, CanaryWeightArgs};
-use crate::edit::newest::{Search, Want};
-use crate::edit::tracks::{FileText, Keep};
-use crate::edit::{self, FileEdit, Replace, history};
+use crate::commands::edit::newest::{Search, Want};
+use crate::commands::edit::tracks::{FileText, Keep};
+use crate::commands::edit::{self, FileEdit, Replace};
+use crate::error::Collector;
+use crate::error::sources::Loc;
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::kdl::Collector;
+use crate::git::touched;
 use crate::load::kdl_parse::parse_document;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
 use crate::resolve::Repos;
 use crate::resolve::pins::short;
-use crate::sources::Loc;
 
 pub struct CanaryCommandRunner;
 
@@ -229,9 +230,9 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
 /// ` (2 commits)` and the subjects of the commits the canary brings that
 /// touch the path, as `bump` lists them.
 fn brought(repo: &crate::git::Repo, old: Oid, new: Oid, path: &str) -> Result<String> {
-    let range = history::touching_ranges(
+    let range = touched::touching_ranges(
         repo,
-        &[history::Range {
+        &[touched::Range {
             hide: old,
             from: new,
             path,

@@ -9,14 +9,14 @@ use std::path::Path;
 use crate::Session;
 use crate::cli::ChangelogArgs;
 use crate::diff::format_text::service_lines;
-use crate::diff::git_tree::WorkspaceRepo;
 use crate::diff::semantic::History;
 use crate::error::Result;
-use crate::escape::terminal::visible_lines;
+use crate::git::WorkspaceRepo;
 use crate::pipeline;
 use crate::render::SnapshotJson;
 use crate::resolve::Repos;
 use crate::resolve::{Resolver, select};
+use crate::text::terminal::visible_lines;
 
 pub struct ChangelogCommand;
 
@@ -82,8 +82,8 @@ impl ChangelogCommand {
             let _ = writeln!(out, "  unchanged: {}", unchanged.join(", "));
         }
         // Subjects and names come from commits and files: their control
-        // characters are shown, never acted on (`escape::terminal`).
-        crate::report::print_stdout(&visible_lines(&out))?;
+        // characters are shown, never acted on (`text::terminal`).
+        crate::cli::diagnostics::print_stdout(&visible_lines(&out))?;
         Ok(crate::EXIT_OK)
     }
 }

@@ -7,7 +7,7 @@ use crate::Session;
 use crate::cli::CheckArgs;
 use crate::error::Result;
 use crate::pipeline;
-use crate::words::count;
+use crate::text::words::count;
 
 pub struct CheckCommand;
 
@@ -43,7 +43,7 @@ fn unused_lock_entries(compiled: &pipeline::Compiled) -> Vec<crate::error::Error
         .flat_map(|s| &s.tracks)
         .map(|t| {
             let tagged = t.image.split('@').next().unwrap_or(&t.image);
-            let (name, tag) = crate::registry::reference::split_tag(tagged);
+            let (name, tag) = crate::resolve::split_tag(tagged);
             (name.to_string(), tag.to_string())
         })
         .collect();

@@ -2,7 +2,7 @@
 //! registers snapset with the shell. The script is clap_complete's
 //! dynamic registration: at each <TAB> the shell runs
 //! `SNAPSET_COMPLETE=<shell> snapset -- <words>`, and snapset answers with
-//! its subcommands, flags, and the workspace's names (`crate::complete`).
+//! its subcommands, flags, and the workspace's names (`crate::cli::complete`).
 
 use clap_complete::env::{Bash, EnvCompleter, Fish, Powershell, Zsh};
 
@@ -22,14 +22,14 @@ impl CompletionsCommand {
         let mut script = Vec::new();
         shell
             .write_registration(
-                crate::complete::VAR,
+                crate::cli::complete::VAR,
                 "snapset",
                 "snapset",
                 "snapset",
                 &mut script,
             )
             .expect("writing to memory does not fail");
-        crate::report::print_stdout(&String::from_utf8_lossy(&script))?;
+        crate::cli::diagnostics::print_stdout(&String::from_utf8_lossy(&script))?;
         Ok(crate::EXIT_OK)
     }
 }

@@ -5,9 +5,10 @@ use std::path::Path;
 
 use crate::Session;
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::diff::git_tree::{Base, WorkspaceRepo};
+use crate::diff::git_tree::Base;
 use crate::diff::{Against, Diff, Totals, format_json, format_markdown, format_patch, format_text};
 use crate::error::{Error, ErrorKind, Result};
+use crate::git::WorkspaceRepo;
 use crate::pipeline;
 
 pub struct DiffCommand;
@@ -40,7 +41,7 @@ impl DiffCommand {
         // the whole release holds.
         let (parts, changed) = match args.format {
             DiffFormat::Text | DiffFormat::Patch => {
-                let colour = crate::report::stdout_colour();
+                let colour = crate::cli::diagnostics::stdout_colour();
                 // A text per environment rather than one grown to the
                 // whole output: every commit moved at 1,000 services is
                 // 6 MB, and each doubling left the buffer before it behind.
@@ -75,7 +76,7 @@ impl DiffCommand {
                 (vec![text], !diff.is_empty())
             }
         };
-        crate::report::print_stdout_parts(&parts)?;
+        crate::cli::diagnostics::print_stdout_parts(&parts)?;
         Ok(if changed {
             crate::EXIT_DIFFERENT
         } else {
@@ -91,7 +92,7 @@ pub fn base<'r>(
     against: Option<&str>,
 ) -> Result<Base<'r>> {
     match against {
-        None => Ok(Base::Disk(crate::confine::inside(root, "out")?)),
+        None => Ok(Base::Disk(crate::disk::confine::inside(root, "out")?)),
         Some(rev) => {
             let repo = ws_repo.ok_or_else(|| {
                 Error::new(ErrorKind::NoWorkspaceRepo {

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::Session;
 use crate::cli::{ExplainArgs, TableFormat};
+use crate::error::sources::{Loc, Sources, Spanned};
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::{EnvSource, Scalar, Workspace};
 use crate::pipeline;
@@ -17,7 +18,6 @@ use crate::resolve::layers::Setting;
 use crate::resolve::{
     Layered, Origin, ResolvedEnvironment, Resolver, Settings, VarEntry, VarPath, Vars, select,
 };
-use crate::sources::{Loc, Sources, Spanned};
 
 pub struct ExplainCommand;
 
@@ -51,7 +51,7 @@ impl ExplainCommand {
         let out = match args.format {
             // Values and names are the workspace's: shown, never acted on.
             TableFormat::Table => {
-                crate::escape::terminal::visible_lines(&text(&findings, &session.sources))
+                crate::text::terminal::visible_lines(&text(&findings, &session.sources))
                     .into_owned()
             }
             TableFormat::Json => {

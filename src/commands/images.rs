@@ -82,7 +82,7 @@ impl ImagesCommand {
         match args.format {
             TableFormat::Table => print!(
                 "{}",
-                crate::escape::terminal::visible_lines(&table(&found, session))
+                crate::text::terminal::visible_lines(&table(&found, session))
             ),
             TableFormat::Json => println!(
                 "{}",
@@ -146,7 +146,7 @@ fn table(found: &[Found], session: &Session) -> String {
     };
     out.push_str(&format!(
         "{}: {} present{from_cache}, {missing} missing\n",
-        crate::words::count(found.len(), "image", "images"),
+        crate::text::words::count(found.len(), "image", "images"),
         found.len() - missing,
     ));
     out

@@ -11,9 +11,9 @@ use crate::cli::LockArgs;
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::image_lock;
 use crate::pipeline;
-use crate::registry::reference::split_tag;
 use crate::registry::{Client, ImageCache, Options, uses};
-use crate::words::count;
+use crate::resolve::split_tag;
+use crate::text::words::count;
 
 pub struct LockCommand;
 
@@ -123,7 +123,7 @@ fn changes(
 
 /// In one rename (`atomic_file`): a reader never sees half a lock.
 fn write(path: &Path, text: &str) -> Result<()> {
-    crate::atomic_file::replace(path, text.as_bytes()).map_err(|source| {
+    crate::disk::atomic_file::replace(path, text.as_bytes()).map_err(|source| {
         Error::new(ErrorKind::Write {
             path: path.to_path_buf(),
             source,

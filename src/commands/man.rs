@@ -11,14 +11,14 @@ pub struct ManCommand;
 
 impl ManCommand {
     pub fn run(args: ManArgs) -> Result<i32> {
-        let cmd = crate::command_line::command();
+        let cmd = crate::cli::parse::command();
         match args.dir {
             None => {
                 let mut page = Vec::new();
                 clap_mangen::Man::new(cmd)
                     .render(&mut page)
                     .expect("writing to memory does not fail");
-                crate::report::print_stdout(&String::from_utf8_lossy(&page))?;
+                crate::cli::diagnostics::print_stdout(&String::from_utf8_lossy(&page))?;
             }
             Some(dir) => {
                 let fail = |source| {

@@ -1,5 +1,8 @@
 //! One file per command; each has a `run` that returns the exit code and
-//! leaves error printing to `crate::run`.
+//! leaves error printing to `crate::run`. A command with parts of its own
+//! is a folder (`init`, `report`); `edit` is what the commands that edit
+//! the workspace's files (bump, canary, snapshot, promote, reject, init)
+//! share.
 
 mod bump;
 mod canary;
@@ -7,24 +10,25 @@ mod changelog;
 mod check;
 mod completions;
 mod diff;
+pub mod edit;
 mod explain;
 mod images;
-mod init;
+pub mod init;
 mod lock;
 mod man;
 mod promote;
 mod ready;
 mod reject;
 mod render;
-mod report;
+pub mod report;
 mod snapshot;
 mod status;
 mod templates;
 
 use crate::Session;
 use crate::cli::{Cli, Command};
+use crate::disk::workspace_lock::WorkspaceLock;
 use crate::error::Result;
-use crate::lock::WorkspaceLock;
 use crate::pipeline;
 
 pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::Session;
 use crate::cli::PromoteArgs;
-use crate::edit::{self, FileEdit, Replace};
+use crate::commands::edit::{self, FileEdit, Replace};
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::Loader;
 use crate::pipeline;

@@ -12,10 +12,10 @@ use serde::Serialize;
 use crate::Session;
 use crate::cli::{ReadyArgs, TableFormat};
 use crate::error::{Error, ErrorKind, Result};
-use crate::history;
 use crate::load::when::{Duration, Timestamp};
 use crate::load::{EnvironmentDecl, Workspace};
 use crate::pipeline;
+use crate::promotion::history;
 use crate::promotion::ready::{Candidate, State, candidates};
 use crate::resolve::pins::short;
 use crate::resolve::{CommitCache, Rejected, Repos, Resolver, select};
@@ -67,12 +67,12 @@ impl ReadyCommand {
             // Freeze reasons and details come from the pull request: shown,
             // never acted on by the terminal.
             TableFormat::Table => {
-                crate::escape::terminal::visible_lines(&table(&ws, &ruled, &args.envs.envs, &found))
+                crate::text::terminal::visible_lines(&table(&ws, &ruled, &args.envs.envs, &found))
                     .into_owned()
             }
             TableFormat::Json => json(&ws, &ruled, &found),
         };
-        crate::report::print_stdout(&text)?;
+        crate::cli::diagnostics::print_stdout(&text)?;
         Ok(crate::EXIT_OK)
     }
 }
@@ -208,7 +208,7 @@ struct CandidateJson<'a> {
 }
 
 fn iso(seconds: i64) -> String {
-    crate::page::date::Moment {
+    crate::text::date::Moment {
         seconds,
         offset_minutes: 0,
     }

@@ -11,7 +11,7 @@ use git2::Oid;
 
 use crate::Session;
 use crate::cli::RejectArgs;
-use crate::edit::{self, FileEdit, Replace};
+use crate::commands::edit::{self, FileEdit, Replace};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::PinError;
 use crate::pipeline;
@@ -58,7 +58,7 @@ impl RejectCommand {
                 args.service,
                 short(commit),
                 session.sources.position(&r.loc),
-                crate::escape::terminal::visible(&r.reason)
+                crate::text::terminal::visible(&r.reason)
             );
             return Ok(crate::EXIT_OK);
         }
@@ -105,7 +105,7 @@ impl RejectCommand {
             "rejected {} {}: {}",
             args.service,
             short(commit),
-            crate::escape::terminal::visible(reason)
+            crate::text::terminal::visible(reason)
         );
         for (file, snapshot) in
             pinned_by(&ws, &session.sources, &mut commits, &args.service, commit)
@@ -123,7 +123,7 @@ impl RejectCommand {
 /// `file:line:column` and the snapshot's name.
 fn pinned_by(
     ws: &crate::load::Workspace,
-    sources: &crate::sources::Sources,
+    sources: &crate::error::sources::Sources,
     commits: &mut CommitCache,
     service: &str,
     commit: Oid,

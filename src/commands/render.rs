@@ -7,9 +7,9 @@ use crate::Session;
 use crate::cli::RenderArgs;
 use crate::emit::{Change, ChangeKind, Emitter, Leftovers, compare};
 use crate::error::Result;
-use crate::escape::terminal::visible;
 use crate::pipeline;
-use crate::words::count;
+use crate::text::terminal::visible;
+use crate::text::words::count;
 
 pub struct RenderCommand;
 
@@ -18,7 +18,7 @@ impl RenderCommand {
         session.limits = crate::render::Limits::parse(&args.limits.limits)?;
         let root = pipeline::root(dir)?;
         // Rendered where out/ resolves, which must be in the workspace.
-        let out = crate::confine::inside(&root, "out")?;
+        let out = crate::disk::confine::inside(&root, "out")?;
         let emitter = Emitter::new(&out);
         // What a killed render left; `commands::run` holds the workspace
         // lock for a render that writes, so none of it is in use.

@@ -7,15 +7,16 @@ use std::path::Path;
 
 use crate::Session;
 use crate::cli::{SnapshotCommand, SnapshotNewArgs};
-use crate::edit::{self, FileEdit, Replace, history};
+use crate::commands::edit::{self, FileEdit, Replace};
 use crate::error::{Error, ErrorKind, Result};
+use crate::git::touched;
 use std::collections::HashMap;
 
 use git2::Oid;
 
+use crate::error::Collector;
 use crate::load::ServiceDecl;
 use crate::load::Workspace;
-use crate::load::kdl::Collector;
 use crate::pipeline;
 use crate::resolve::pins::short;
 use crate::resolve::{CommitCache, Rejected, Repos, Resolver};
@@ -86,7 +87,7 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
     })?;
     println!(
         "created {rel}: {}",
-        crate::escape::terminal::visible(&summary)
+        crate::text::terminal::visible(&summary)
     );
     println!(
         "next: `snapset bump {0} SERVICE` to move a service, `snapset promote {0} --env E` to deploy it",
@@ -120,7 +121,7 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
         let paths: Vec<&str> = mine.iter().map(|s| s.path.value.as_str()).collect();
         // A rejected commit is never a starting point.
         let skip = |i: usize, oid: Oid| rejected.is_rejected(&mine[i].name.value, oid);
-        let found = history::newest_touching_except(repo, head, &paths, &skip)?;
+        let found = touched::newest_touching_except(repo, head, &paths, &skip)?;
         newest.extend(mine.iter().map(|s| s.name.value.as_str()).zip(found));
         heads.push(format!("HEAD ({}) of {}", short(head), repo.display));
         shorts.push(format!("({})", short(head)));
@@ -145,7 +146,7 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
         };
         let commit = edit::pin_text(repo, oid, edit::MIN_PIN_LEN);
         let subject = repo.subject(oid);
-        let subject = crate::escape::kdl::comment(&subject);
+        let subject = crate::text::kdl::comment(&subject);
         lines.push(format!(
             "    service {:width$} commit={}   // {subject}\n",
             edit::quote(&service.name),
@@ -157,7 +158,7 @@ fn fresh(ws: &Workspace, repos: &Repos, name: &str) -> Result<(String, String)> 
         "// Started by `snapset snapshot new` from the newest commit of each service\n\
          // on {}. Move a service with `snapset bump {name} SERVICE`.\n\
          snapshot {} {{\n{}}}\n",
-        crate::escape::kdl::comment(&heads.join(", ")),
+        crate::text::kdl::comment(&heads.join(", ")),
         edit::quote(name),
         lines.concat()
     );

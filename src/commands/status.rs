@@ -6,12 +6,14 @@
 use std::path::Path;
 
 use crate::Session;
+use crate::cli::diagnostics;
 use crate::cli::{StatusArgs, TableFormat};
 use crate::error::Result;
-use crate::escape::terminal::visible;
+use crate::pipeline;
 use crate::resolve::Repos;
 use crate::resolve::{CommitCache, Resolver, layers, select};
-use crate::{live, pipeline, report, status};
+use crate::status::{self, live};
+use crate::text::terminal::visible;
 
 pub struct StatusCommand;
 
@@ -57,7 +59,7 @@ impl StatusCommand {
                 status::table(
                     &rows,
                     |service| repo.of(service).map(|r| r.display.as_str()),
-                    report::stdout_colour()
+                    diagnostics::stdout_colour()
                 ),
                 env.name.value,
                 visible(&snapshot.name),
@@ -67,7 +69,7 @@ impl StatusCommand {
                 status::summary(&rows)
             ),
         };
-        report::print_stdout(&text)?;
+        diagnostics::print_stdout(&text)?;
         Ok(if rows.iter().any(status::Row::differs) {
             crate::EXIT_DIFFERENT
         } else {

@@ -7,11 +7,12 @@
 use std::path::Path;
 
 use crate::Session;
+use crate::cli::diagnostics;
 use crate::cli::{TemplatesCommand, TemplatesShowArgs};
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::templates::{self, Scope};
+use crate::pipeline;
 use crate::render::templates::BuiltIn;
-use crate::{pipeline, report};
 
 pub struct TemplatesCommandRunner;
 
@@ -119,7 +120,7 @@ fn list(dir: Option<&Path>) -> Result<i32> {
     out.push_str(
         "`snapset templates show NAME` prints a built-in template; save it as templates/NAME.yaml.j2 to replace it\n",
     );
-    report::print_stdout(&out)?;
+    diagnostics::print_stdout(&out)?;
     Ok(crate::EXIT_OK)
 }
 
@@ -149,6 +150,6 @@ fn show(args: &TemplatesShowArgs) -> Result<i32> {
             known,
         }));
     };
-    report::print_stdout(built_in.text())?;
+    diagnostics::print_stdout(built_in.text())?;
     Ok(crate::EXIT_OK)
 }

@@ -14,7 +14,7 @@ use super::format_patch::{Style, write_hunk};
 use super::format_text::{env_headline, movement_phrase, summary_line, value_owner, value_phrase};
 use super::semantic::{Direction, ServiceChange, TrackChange, short};
 use super::{Diff, EnvDiff, FileDiff, plural};
-use crate::escape::markdown::{code, text as escape};
+use crate::text::markdown::{code, text as escape};
 
 /// GitHub refuses comments over 65,536 characters; keep a margin.
 pub const LIMIT: usize = 65_000;
@@ -346,7 +346,7 @@ impl<'d> Section<'d> {
 
 /// A path inside `<code>` in raw HTML: one line, markup escaped.
 fn html(text: &str) -> String {
-    crate::escape::terminal::visible(text)
+    crate::text::terminal::visible(text)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -108,14 +108,14 @@ pub fn hunk_header(hunk: &Hunk) -> String {
 
 /// A hunk's lines. A patch (`style.git`) keeps their bytes, or it would
 /// not apply; text for people shows control characters escaped
-/// (`escape::terminal`): the old side may be any file of a pull request.
+/// (`text::terminal`): the old side may be any file of a pull request.
 pub fn write_hunk(out: &mut String, hunk: &Hunk, style: Style) {
     let colour = style.colour;
     paint(out, colour, CYAN, &hunk_header(hunk));
     for line in &hunk.lines {
         let shown = match style.git {
             true => std::borrow::Cow::Borrowed(line.text.as_str()),
-            false => crate::escape::terminal::visible(&line.text),
+            false => crate::text::terminal::visible(&line.text),
         };
         let text = format!("{}{}", line.kind.sign(), shown);
         let paint_with = match line.kind {

@@ -3,7 +3,7 @@
 //! line at the end. Colour only on a terminal, never with `NO_COLOR`.
 //! `service_lines` is also what `changelog` prints. Every line of user
 //! text (subjects, names, values, the old files' lines) is printed through
-//! `escape::terminal`: its control characters shown, never acted on.
+//! `text::terminal`: its control characters shown, never acted on.
 
 use std::fmt::Write;
 
@@ -12,7 +12,7 @@ use crate::emit::ChangeKind;
 use super::format_patch::{Style, write_file};
 use super::semantic::{Direction, ServiceChange, TrackChange, ValueChange, short};
 use super::{Against, Diff, EnvDiff, EnvStatus, Totals, plural};
-use crate::escape::terminal::visible;
+use crate::text::terminal::visible;
 
 pub fn render(diff: &Diff, colour: bool) -> String {
     let mut out = String::new();
@@ -91,7 +91,7 @@ pub fn summary_of(t: Totals, against_ref: Option<&Against>) -> String {
             "no changes: {} {} ({}) as in {}",
             t.environments,
             plural(t.environments, "environment", "environments"),
-            crate::words::count(t.unchanged, "file", "files"),
+            crate::text::words::count(t.unchanged, "file", "files"),
             against(against_ref)
         );
     }

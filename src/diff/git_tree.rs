@@ -10,63 +10,14 @@ use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use crate::emit::{Emitter, Listing, Tree, compare, compare_listed, read_tree};
 use crate::error::{Error, ErrorKind, Result};
-use crate::git::git_error;
+use crate::git::{WorkspaceRepo, git_error};
 
-/// The git repository around a workspace, and where the workspace sits in it.
-pub struct WorkspaceRepo {
-    repo: Repository,
-    /// The workspace root relative to the repository's work tree, with a
-    /// trailing `/` (empty when the workspace is the repository root).
-    prefix: String,
-}
-
+/// `out/` as committed in the workspace's repository.
 impl WorkspaceRepo {
-    /// The repository whose work tree contains `root`, if any, found as git
-    /// finds it (walking up, stopping at `GIT_CEILING_DIRECTORIES`).
-    pub fn discover(root: &Path) -> Option<WorkspaceRepo> {
-        let ceilings: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
-            .map(|v| std::env::split_paths(&v).collect())
-            .unwrap_or_default();
-        let repo =
-            Repository::open_ext(root, git2::RepositoryOpenFlags::empty(), &ceilings).ok()?;
-        let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
-        let root = std::fs::canonicalize(root).ok()?;
-        let rel = root.strip_prefix(&workdir).ok()?;
-        let mut prefix = String::new();
-        for part in rel.components() {
-            prefix.push_str(&part.as_os_str().to_string_lossy());
-            prefix.push('/');
-        }
-        Some(WorkspaceRepo { repo, prefix })
-    }
-
-    /// What paths of patches start with: the workspace's folder in the
-    /// repository (`""` or `deploy/`).
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
-    /// The repository itself, for the history of the workspace's files.
-    pub fn repository(&self) -> &Repository {
-        &self.repo
-    }
-
-    /// Where the repository is, as messages show it.
-    pub fn location(&self) -> PathBuf {
-        self.display()
-    }
-
-    fn display(&self) -> PathBuf {
-        self.repo
-            .workdir()
-            .unwrap_or_else(|| self.repo.path())
-            .to_path_buf()
-    }
-
     /// `out/` at `rev` (a branch, tag, hash, `HEAD~1`...).
     pub fn at(&self, rev: &str) -> Result<Committed<'_>> {
         let commit = self
-            .repo
+            .repository()
             .revparse_single(rev)
             .and_then(|o| o.peel_to_commit())
             .map_err(|_| {
@@ -76,13 +27,13 @@ impl WorkspaceRepo {
                 })
             })?;
         let root = commit.tree().map_err(git_error)?;
-        let out_path = format!("{}out", self.prefix);
+        let out_path = format!("{}out", self.prefix());
         let out = match root.get_path(Path::new(&out_path)) {
             Ok(entry) if entry.kind() == Some(ObjectType::Tree) => Some(entry.id()),
             _ => None,
         };
         Ok(Committed {
-            repo: &self.repo,
+            repo: self.repository(),
             rev: rev.to_string(),
             commit: commit.id(),
             out,

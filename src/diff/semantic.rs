@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use git2::Oid;
 use serde::Serialize;
 
-use crate::edit::history::{Range, touching_ranges};
 use crate::emit::ChangeKind;
 use crate::error::Result;
 use crate::git::Repo;
+use crate::git::touched::{Range, touching_ranges};
 use crate::render::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
 use crate::resolve::Repos;
 

@@ -1,9 +1,12 @@
 //! Read-only access to the services' git repository through libgit2: commit
 //! lookup by prefix, ancestry in the commit graph, and which paths a commit
-//! touches. snapset never checks anything out.
+//! touches (`touched`), and the repository around the workspace
+//! (`WorkspaceRepo`). snapset never checks anything out.
 
 mod paths;
+pub mod touched;
 mod tree;
+mod workspace_repo;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,6 +17,7 @@ use crate::error::{Error, ErrorKind, Result};
 pub use paths::Paths;
 use paths::Plan;
 use tree::RawTree;
+pub use workspace_repo::WorkspaceRepo;
 
 /// How messages name the workspace's own repository (`repo "."`, the
 /// default): a bare `.` in a sentence reads as punctuation.

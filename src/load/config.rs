@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 
+use crate::error::sources::{FileId, Spanned};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{FileId, Spanned};
 
 pub use super::freeze_decl::FreezeDecl;
-use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
+use super::kdl::{Node, check_dns_label, check_unique, unknown_node};
 pub use super::reject_decl::RejectDecl;
 pub use super::repo_decl::RepoDecl;
 use super::when::Duration;
+use crate::error::Collector;
 
 #[derive(Debug)]
 pub struct Config {

@@ -2,8 +2,8 @@
 //! which an environment takes no new pin (a year-end freeze), unless the pin
 //! carries a reviewed `hotfix`.
 
+use crate::error::sources::Spanned;
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::Spanned;
 
 use super::kdl::{Node, check_dns_label};
 use super::when::Timestamp;
@@ -16,7 +16,7 @@ pub struct FreezeDecl {
     pub until: Spanned<Timestamp>,
     pub reason: Spanned<String>,
     /// The whole node, where messages point.
-    pub loc: crate::sources::Loc,
+    pub loc: crate::error::sources::Loc,
 }
 
 impl FreezeDecl {

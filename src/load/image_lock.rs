@@ -9,10 +9,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::sources::{FileId, Loc, Spanned};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{FileId, Loc, Spanned};
 
-use super::kdl::{Collector, Node, unknown_node};
+use super::kdl::{Node, unknown_node};
+use crate::error::Collector;
 
 pub const FILE: &str = "snapset.lock";
 
@@ -131,7 +132,7 @@ pub fn is_digest(d: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::Sources;
+    use crate::error::sources::Sources;
 
     #[test]
     fn reads_what_it_writes() {

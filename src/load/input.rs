@@ -9,8 +9,8 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::error::sources::{FileId, Loc, Sources};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{FileId, Loc, Sources};
 
 /// The largest workspace file snapset reads: a 10,000-service snapshot is
 /// about 1 MiB, so this is far beyond any real file and still far below
@@ -21,7 +21,7 @@ pub const MAX_FILE_MIB: u64 = 64;
 /// must resolve inside it (`confine`): nothing is read through a link that
 /// leads out.
 pub fn read_bytes(root: &Path, rel: &str) -> Result<Vec<u8>> {
-    let real = crate::confine::inside(root, rel)?;
+    let real = crate::disk::confine::inside(root, rel)?;
     let path = &root.join(rel);
     let read_error = |source| {
         Error::new(ErrorKind::Read {

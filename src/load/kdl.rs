@@ -6,8 +6,8 @@
 use std::ops::Range;
 
 use super::kdl_ast::{self, Literal};
-use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{FileId, Loc, Spanned};
+use crate::error::sources::{FileId, Loc, Spanned};
+use crate::error::{Collector, Error, ErrorKind, Result};
 
 /// A scalar written in a KDL file.
 #[derive(Clone, Debug, PartialEq)]
@@ -282,36 +282,6 @@ pub fn unknown_node(node: &Node, context: &str, expected: &[&'static str]) -> Er
         &node.name_loc(),
         "unknown node",
     )
-}
-
-/// Collects the errors of independent items so one run reports them all.
-#[derive(Default)]
-pub struct Collector {
-    pub errors: Vec<Error>,
-}
-
-impl Collector {
-    pub fn take<T>(&mut self, result: Result<T>) -> Option<T> {
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.errors.push(e);
-                None
-            }
-        }
-    }
-
-    pub fn push(&mut self, error: Error) {
-        self.errors.push(error);
-    }
-
-    pub fn finish<T>(self, value: T) -> Result<T> {
-        if self.errors.is_empty() {
-            Ok(value)
-        } else {
-            Err(Error::many(self.errors))
-        }
-    }
 }
 
 /// Checks that a name appears once, pointing at both places when not.

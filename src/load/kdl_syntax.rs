@@ -7,8 +7,8 @@
 
 use miette::Diagnostic;
 
+use crate::error::sources::{FileId, Loc};
 use crate::error::{Error, ErrorKind};
-use crate::sources::{FileId, Loc};
 
 /// One of knus's errors, flat.
 struct Found {

@@ -18,6 +18,8 @@ pub mod templates;
 mod vars;
 mod varset;
 pub mod when;
+#[cfg(test)]
+mod written_text_tests;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,9 +33,10 @@ pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track, Track
 pub use vars::{Var, VarValue};
 pub use varset::{EnvSource, EnvVar, Varset, VarsetService};
 
+use crate::error::Collector;
+use crate::error::sources::{FileId, Sources, Spanned};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{FileId, Sources, Spanned};
-use kdl::{Collector, Node};
+use kdl::Node;
 
 /// Everything read from a workspace, before git and layering.
 #[derive(Debug)]
@@ -275,7 +278,7 @@ impl<'s> Loader<'s> {
     fn list(&self, dir: &str, ext: &str) -> Result<Vec<String>> {
         // A folder linked out of the workspace is not listed: the names of
         // its files would be printed in errors.
-        crate::confine::inside(&self.root, dir)?;
+        crate::disk::confine::inside(&self.root, dir)?;
         let path = self.root.join(dir);
         let mut names: Vec<String> = self
             .overlay

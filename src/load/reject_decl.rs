@@ -4,7 +4,7 @@
 //! reviewed, versioned and seen by every clone, like the pins it forbids.
 
 use crate::error::Result;
-use crate::sources::{Loc, Spanned};
+use crate::error::sources::{Loc, Spanned};
 
 use super::kdl::{Node, check_dns_label};
 

@@ -1,7 +1,7 @@
 //! `repo NAME path=PATH` in snapset.kdl: a repository that services name
 //! with `repo=NAME`, for organisations without one mono-repo.
 
-use crate::sources::Spanned;
+use crate::error::sources::Spanned;
 
 #[derive(Debug)]
 pub struct RepoDecl {

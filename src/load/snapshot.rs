@@ -1,12 +1,13 @@
 //! `snapshots/<name>.kdl`: which commit of every service ships together,
 //! split into tracks for canary and A/B releases.
 
+use crate::error::sources::{FileId, Spanned};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{FileId, Spanned};
 
-use super::kdl::{Collector, Node, check_dns_label, check_unique, unknown_node};
+use super::kdl::{Node, check_dns_label, check_unique, unknown_node};
 use super::vars::{Var, vars};
 use super::varset::{EnvVar, env};
+use crate::error::Collector;
 
 #[derive(Debug)]
 pub struct Snapshot {

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::error::sources::FileId;
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::FileId;
 
 /// How often a template renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -239,7 +239,7 @@ fn scope_folder(
 /// An absent folder has none; one linked out of the workspace is an error
 /// (`confine`), before any of its names is read.
 fn entries(root: &Path, rel: &str) -> Result<Vec<(String, bool)>> {
-    let dir = &crate::confine::inside(root, rel)?;
+    let dir = &crate::disk::confine::inside(root, rel)?;
     let read = match std::fs::read_dir(dir) {
         Ok(read) => read,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

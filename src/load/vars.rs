@@ -3,10 +3,11 @@
 //! every child is named `-`, which makes a list of the items' values. Each
 //! value keeps its span: layering records it, `explain` prints it.
 
+use crate::error::sources::{Loc, Spanned};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{Loc, Spanned};
 
-use super::kdl::{Collector, Node, Scalar, check_unique};
+use super::kdl::{Node, Scalar, check_unique};
+use crate::error::Collector;
 
 /// A template variable: `replicas 3`, `hosts "a" "b"`, `resources { … }`.
 #[derive(Debug)]

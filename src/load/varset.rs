@@ -1,12 +1,13 @@
 //! `varsets/<name>.kdl`: what differs per environment, layered through
 //! `extends` chains.
 
+use crate::error::sources::{FileId, Spanned};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{FileId, Spanned};
 
-use super::kdl::{Collector, Node, Scalar, check_unique, unknown_node};
+use super::kdl::{Node, Scalar, check_unique, unknown_node};
 use super::snapshot::{Feature, feature};
 use super::vars::{Var, vars};
+use crate::error::Collector;
 
 #[derive(Debug)]
 pub struct Varset {
@@ -186,7 +187,7 @@ fn env_var(node: &Node) -> Result<EnvVar> {
         node.expect(0, &["secret", "key"], false)?;
         let secret = node.required_string("secret")?;
         let key = node.required_string("key")?;
-        let loc = crate::sources::Loc {
+        let loc = crate::error::sources::Loc {
             file: secret.loc.file,
             span: node.loc().span,
         };

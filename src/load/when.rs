@@ -141,7 +141,7 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// `2026-12-20 00:00 UTC`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let iso = crate::page::date::Moment {
+        let iso = crate::text::date::Moment {
             seconds: self.seconds,
             offset_minutes: 0,
         }

@@ -4,8 +4,8 @@
 
 use git2::Oid;
 
-use crate::history::{Freeze, Rule, Stretch, Timeline};
 use crate::load::when::{Duration, Timestamp};
+use crate::promotion::history::{Freeze, Rule, Stretch, Timeline};
 use crate::resolve::pins::short;
 
 pub struct Judge<'t> {

@@ -16,15 +16,16 @@
 //! `check`, `render` and `diff` run `prove`; `ready` and the release page
 //! ask `ready::candidates`; `promote` proves the snapshot it would bind.
 
+pub mod history;
 mod judge;
 pub mod ready;
 
 use serde::Serialize;
 
+use crate::error::Collector;
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::Timeline;
-use crate::load::kdl::Collector;
 use crate::load::{EnvironmentDecl, Workspace};
+use crate::promotion::history::Timeline;
 use crate::resolve::pins::short;
 use crate::resolve::{Rejected, Release};
 
@@ -219,7 +220,7 @@ fn context<'w>(
     ws: &'w Workspace,
     decl: &'w EnvironmentDecl,
     kind: &ErrorKind,
-) -> Option<(&'w crate::sources::Loc, String)> {
+) -> Option<(&'w crate::error::sources::Loc, String)> {
     let env = &decl.name.value;
     if let ErrorKind::FrozenPin { reason, .. } = kind {
         return ws

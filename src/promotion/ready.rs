@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::judge::{Judge, Upstream};
 use crate::error::Result;
-use crate::history::Timeline;
 use crate::load::Workspace;
 use crate::load::when::Duration;
+use crate::promotion::history::Timeline;
 use crate::resolve::{CommitCache, Rejected, Release, ResolvedEnvironment};
 
 /// One commit an environment could take from upstream.

@@ -22,7 +22,7 @@ pub struct ImageCache {
 impl ImageCache {
     pub fn load(root: &Path) -> ImageCache {
         let file = root.join(".snapset").join("images");
-        let known = crate::cache_dir::read(root, "images")
+        let known = crate::disk::cache_dir::read(root, "images")
             .map(|text| {
                 text.lines()
                     .filter(|l| !l.starts_with('#'))
@@ -69,8 +69,8 @@ impl ImageCache {
                 .parent()
                 .and_then(Path::parent)
                 .expect("in .snapset/");
-            crate::cache_dir::create(root)?;
-            crate::atomic_file::replace(&self.file, text.as_bytes())
+            crate::disk::cache_dir::create(root)?;
+            crate::disk::atomic_file::replace(&self.file, text.as_bytes())
         };
         let _ = write();
     }

@@ -2,6 +2,8 @@
 //! repository, which tag. snapset builds image strings from the `image`
 //! pattern; the registry API needs them split the way docker splits them.
 
+use crate::resolve::split_tag;
+
 /// `host[:port]/repository:tag`, split.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ImageRef {
@@ -59,16 +61,6 @@ impl ImageRef {
             || host
                 .parse::<std::net::Ipv4Addr>()
                 .is_ok_and(|ip| ip.is_loopback())
-    }
-}
-
-/// `name` and `tag` of `name[:tag]`; the tag is after the last `:` that
-/// follows the last `/` (a port is not a tag). No tag means `latest`.
-pub fn split_tag(image: &str) -> (&str, &str) {
-    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
-    match image[last_slash..].rfind(':') {
-        Some(i) => (&image[..last_slash + i], &image[last_slash + i + 1..]),
-        None => (image, "latest"),
     }
 }
 

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::reference::ImageRef;
+use crate::error::sources::Loc;
 use crate::resolve::Release;
-use crate::sources::Loc;
 
 /// Where an image is used: an environment's service's track, pinned at
 /// `loc` (the commit in the snapshot file).

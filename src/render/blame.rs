@@ -14,10 +14,10 @@
 
 use serde_json::Value;
 
+use crate::error::sources::{Loc, Sources};
 use crate::load::kdl_ast;
+use crate::render::schema::Problem;
 use crate::resolve::{Origin, VarEntry, Vars};
-use crate::schema::Problem;
-use crate::sources::{Loc, Sources};
 
 /// One step of a path: a map key or a list index.
 #[derive(Debug, Clone, PartialEq, Eq)]

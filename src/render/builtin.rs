@@ -60,7 +60,7 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     // A structured `resources` or `tolerations` of an unusual shape goes
     // there too: the template path checks it against the Deployment's type.
     let resources = optional(var("resources").map(self::resources))?;
-    if resources.is_some() && !crate::schema::container_resources_ok(var("resources")?) {
+    if resources.is_some() && !crate::render::schema::container_resources_ok(var("resources")?) {
         return None;
     }
     let tolerations = optional(var("tolerations").map(self::tolerations))?;
@@ -83,7 +83,7 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     let any = [&cpu, &memory, &cpu_limit, &memory_limit]
         .iter()
         .any(|q| q.is_some());
-    if any && !crate::schema::container_resources_ok(&flat) {
+    if any && !crate::render::schema::container_resources_ok(&flat) {
         return None;
     }
     let period = match var("probe-period") {
@@ -287,7 +287,7 @@ fn optional<T>(value: Option<Option<T>>) -> Option<Option<T>> {
 /// kinds of value are left to the template path.
 fn quantity(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) if crate::schema::quantity::parse(s).is_ok() => Some(s.clone()),
+        Value::String(s) if crate::render::schema::quantity::parse(s).is_ok() => Some(s.clone()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         _ => None,
     }

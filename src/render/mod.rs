@@ -8,11 +8,10 @@ mod builtin;
 pub mod context;
 mod documents;
 mod inject;
-pub mod istio;
 pub mod limits;
 mod probes;
+pub mod schema;
 mod snapshot_json;
-mod targets;
 pub mod templates;
 mod undefined;
 pub mod yaml;
@@ -24,15 +23,14 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::sources::{Loc, Sources};
+use crate::error::{Error, ErrorKind, Result, Targets, targets};
+use crate::render::schema::{Problem, Schemas};
 use crate::resolve::{Release, ResolvedEnvironment, ResolvedService, Vars};
-use crate::schema::{Problem, Schemas};
-use crate::sources::{Loc, Sources};
 
 use limits::Budgets;
 pub use limits::Limits;
 pub use snapshot_json::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
-pub use targets::Targets;
 pub use templates::Templates;
 use templates::{BuiltIn, Meter, Template};
 

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
+use crate::error::sources::{FileId, Loc, Sources};
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::templates::{Scope, TemplateFiles};
-use crate::sources::{FileId, Loc, Sources};
 
 use super::limits::{Budgets, Capped, Limits, grouped, show_size};
 

@@ -4,9 +4,9 @@
 //! mistake, so the error says which services have it and where.
 
 use super::Scene;
-use super::targets;
+use crate::error::sources::Loc;
+use crate::error::targets;
 use crate::resolve::{Origin, VarEntry};
-use crate::sources::Loc;
 
 /// `vars.queue.name` or `vars["log-level"]`: the keys after `vars`.
 pub fn var_path(expression: &str) -> Option<Vec<String>> {

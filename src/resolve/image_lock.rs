@@ -2,9 +2,9 @@
 //! so that the built-in Deployment, every template and `snapshot.json` see
 //! the same pinned image, without the network.
 
+use super::split_tag;
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::Workspace;
-use crate::registry::reference::split_tag;
 
 use super::PinnedTrack;
 

@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::load::{EnvSource, TrackSettings, Varset, Workspace};
 
 use super::vars::Vars;
-use crate::sources::{Loc, Spanned};
+use crate::error::sources::{Loc, Spanned};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq)]

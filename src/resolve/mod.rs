@@ -12,10 +12,10 @@ pub mod vars;
 
 use std::collections::BTreeMap;
 
+use crate::error::Collector;
+use crate::error::sources::Loc;
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::kdl::Collector;
 use crate::load::{EnvironmentDecl, Workspace};
-use crate::sources::Loc;
 use git2::Oid;
 use rayon::prelude::*;
 
@@ -181,6 +181,16 @@ pub fn image_tag(pattern: &str, service: &str, track: &str, commit: &str) -> Str
         .replace("{track}", track)
         .replace("{short}", &commit[..8.min(commit.len())])
         .replace("{commit}", commit)
+}
+
+/// `name` and `tag` of `name[:tag]`; the tag is after the last `:` that
+/// follows the last `/` (a port is not a tag). No tag means `latest`.
+pub fn split_tag(image: &str) -> (&str, &str) {
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_slash..].rfind(':') {
+        Some(i) => (&image[..last_slash + i], &image[last_slash + i + 1..]),
+        None => (image, "latest"),
+    }
 }
 
 fn environment(

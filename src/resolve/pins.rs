@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use git2::Oid;
 
 use super::Repos;
+use crate::error::Collector;
+use crate::error::sources::Loc;
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::kdl::Collector;
 use crate::load::{Config, Snapshot, SnapshotService, Track};
-use crate::sources::Loc;
 
 /// A snapshot whose commits exist and whose tracks add up.
 #[derive(Debug, Clone)]

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use git2::Oid;
 
 use super::CommitCache;
+use crate::error::Collector;
 use crate::error::Result;
+use crate::error::sources::Loc;
 use crate::load::Workspace;
-use crate::load::kdl::Collector;
-use crate::sources::Loc;
 
 /// One rejected commit of one service.
 #[derive(Debug, Clone)]

@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
+use crate::error::sources::Spanned;
 use crate::error::{Error, Label, Result};
 use crate::git::Repo;
 use crate::load::Workspace;
-use crate::sources::Spanned;
 
 pub struct Repos {
     /// The default repository first when it is open, then the named ones in

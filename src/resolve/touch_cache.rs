@@ -36,7 +36,7 @@ impl TouchCache {
     /// cannot be read.
     pub fn load(root: &Path) -> TouchCache {
         let file = root.join(".snapset").join("touched");
-        let known = crate::cache_dir::read(root, "touched")
+        let known = crate::disk::cache_dir::read(root, "touched")
             .map(|text| parse(&text))
             .unwrap_or_default();
         TouchCache {
@@ -112,8 +112,8 @@ fn parse(text: &str) -> HashMap<(Oid, String), bool> {
 fn write(file: &Path, text: &str) -> std::io::Result<()> {
     let dir = file.parent().expect("the cache file is in .snapset/");
     let root = dir.parent().expect(".snapset/ is in the workspace root");
-    crate::cache_dir::create(root)?;
-    crate::atomic_file::replace(file, text.as_bytes())
+    crate::disk::cache_dir::create(root)?;
+    crate::disk::atomic_file::replace(file, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::error::sources::Loc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::{Scalar, Var, VarValue};
-use crate::sources::Loc;
 
 use super::layers::{Layered, Origin, Setting};
 
@@ -238,7 +238,7 @@ fn conflict(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::{FileId, Spanned};
+    use crate::error::sources::{FileId, Spanned};
     use serde_json::json;
 
     fn at(n: usize) -> Loc {

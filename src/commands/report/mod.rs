@@ -1,0 +1,161 @@
+//! `snapset report`: writes the release page, one self-contained HTML file
+//! that shows every environment's snapshot side by side (and, with `--live
+//! ENV=FILE`, what its namespace runs), for people who will not read a
+//! terminal. A reader: it takes no lock and writes only its output file.
+
+pub mod page;
+
+use std::path::Path;
+
+use crate::Session;
+use crate::cli::ReportArgs;
+use crate::cli::diagnostics;
+use crate::error::{Error, ErrorKind, Result};
+use crate::pipeline;
+use crate::resolve::Repos;
+use crate::resolve::{Resolver, select};
+use crate::status::{self, live};
+use page::{ArgSources, LiveArg, Page, write_atomic};
+
+pub struct ReportCommand;
+
+impl ReportCommand {
+    pub fn run(args: ReportArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
+        let root = pipeline::root(dir)?;
+        let workspace = pipeline::load(&root, session)?;
+        let line = ArgSources::add(&mut session.sources, &args.envs.envs, &args.live);
+        let known: Vec<String> = workspace
+            .config
+            .environments
+            .iter()
+            .map(|e| e.name.value.clone())
+            .collect();
+        let unknown = |name: &str, loc| {
+            Error::at(
+                ErrorKind::UnknownEnvironment {
+                    name: name.to_string(),
+                    known: known.clone(),
+                },
+                loc,
+                "not an environment of snapset.kdl",
+            )
+        };
+        for (name, loc) in args.envs.envs.iter().zip(&line.envs) {
+            if workspace.config.environment(name).is_none() {
+                return Err(unknown(name, loc));
+            }
+        }
+        let lives = args
+            .live
+            .iter()
+            .zip(&line.lives)
+            .map(|(arg, loc)| LiveArg::parse(arg, loc))
+            .collect::<Result<Vec<_>>>()?;
+        let selected = select(&workspace, &args.envs.envs)?;
+        let mut columns = Vec::new();
+        for (i, live) in lives.iter().enumerate() {
+            let Some(column) = selected.iter().position(|e| e.name.value == *live.env) else {
+                let error = unknown(&live.env, &live.env.loc);
+                return Err(match workspace.config.environment(&live.env) {
+                    // Known, but left out by --env: say so rather than "unknown".
+                    Some(_) => Error::at(
+                        ErrorKind::Unknown {
+                            kind: "report environment",
+                            name: live.env.value.clone(),
+                            known: selected.iter().map(|e| e.name.value.clone()).collect(),
+                        },
+                        &live.env.loc,
+                        "not among the --env of this report",
+                    ),
+                    None => error,
+                });
+            };
+            if let Some(first) = lives[..i].iter().find(|l| l.env.value == live.env.value) {
+                return Err(Error::at(
+                    ErrorKind::Duplicate {
+                        kind: "--live for environment",
+                        name: live.env.value.clone(),
+                    },
+                    &live.env.loc,
+                    "a second file",
+                )
+                .label(&first.env.loc, "the first"));
+            }
+            columns.push(column);
+        }
+
+        let repo = Repos::open(&workspace)?;
+        let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
+        let mut inputs = Vec::new();
+        for (live, column) in lives.iter().zip(columns) {
+            let (input, text) = live::read(&live.file, dir)?;
+            let deployments = live::parse(&text, &input)?;
+            let env = &release.environments[column];
+            session.warnings.extend(status::namespace_warning(
+                &deployments,
+                &env.name,
+                env.namespace.effective(),
+            ));
+            inputs.push((column, input, deployments));
+        }
+        let mut page = Page::build(&workspace, &repo, &release, &inputs)?;
+        mark_path(
+            &workspace,
+            &session.sources,
+            &repo,
+            &release,
+            &selected,
+            &mut page,
+        )?;
+        if args.timestamp {
+            page.stamp_now();
+        }
+        let html = page.html();
+        let path = dir.map_or_else(|| args.output.clone(), |d| d.join(&args.output));
+        write_atomic(&path, html.as_bytes())?;
+        diagnostics::print_stdout(&format!(
+            "wrote {}: {} row{} × {} environment{}, {} KiB\n",
+            args.output.display(),
+            page.rows.len(),
+            if page.rows.len() == 1 { "" } else { "s" },
+            page.columns.len(),
+            if page.columns.len() == 1 { "" } else { "s" },
+            html.len().div_ceil(1024)
+        ))?;
+        Ok(crate::EXIT_OK)
+    }
+}
+
+/// The path to production on the page: what each environment could take,
+/// and its hotfixes (a release that breaks the rule is still shown).
+fn mark_path(
+    ws: &crate::load::Workspace,
+    sources: &crate::error::sources::Sources,
+    repos: &Repos,
+    release: &crate::resolve::Release,
+    selected: &[&crate::load::EnvironmentDecl],
+    page: &mut Page,
+) -> Result<()> {
+    if !crate::promotion::needs_history(ws, selected) {
+        return Ok(());
+    }
+    let Some(timeline) =
+        crate::promotion::history::read(ws, sources, crate::promotion::history::now())?
+    else {
+        return Ok(());
+    };
+    let mut commits = crate::resolve::CommitCache::new(repos);
+    let rejected = crate::resolve::Rejected::resolve(ws, &mut commits)?;
+    let (proofs, _) = crate::promotion::judge_release(ws, release, Some(&timeline), &rejected);
+    let names: Vec<String> = selected.iter().map(|e| e.name.value.clone()).collect();
+    let candidates = crate::promotion::ready::candidates(
+        ws,
+        release,
+        &timeline,
+        &rejected,
+        &mut commits,
+        &names,
+    )?;
+    page.mark(&candidates, &proofs.hotfixes);
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! How snapset touches the workspace's files on disk, safely: every path
+//! stays inside the workspace (`confine`), files are replaced whole
+//! (`atomic_file`), caches live in `.snapset/` (`cache_dir`), and commands
+//! that write hold the workspace's flock (`workspace_lock`).
+
+pub mod atomic_file;
+pub mod cache_dir;
+pub mod confine;
+pub mod workspace_lock;

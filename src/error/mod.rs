@@ -1,0 +1,699 @@
+//! snapset's one error type. Errors carry `Loc`s into the `Sources` registry
+//! and become miette diagnostics only when `run` prints them, so stages never
+//! format file:line themselves. Beside the type: `Sources` (the registry of
+//! loaded files), `Collector` (one run reports every mistake) and `Targets`
+//! (for which environments and services an error happened).
+
+mod collector;
+pub mod sources;
+pub mod targets;
+
+pub use collector::Collector;
+pub use targets::Targets;
+
+use std::path::PathBuf;
+
+use crate::error::sources::Loc;
+
+/// What went wrong; the `Display` text is the headline users read.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no snapset.kdl found in {} or any parent directory", start.display())]
+    NoWorkspace { start: PathBuf },
+    #[error(transparent)]
+    Kdl(Box<knus::Error>),
+    /// A KDL syntax error said in snapset's words (`load/kdl_syntax.rs`).
+    #[error("{message}")]
+    KdlSyntax {
+        message: String,
+        help: Option<String>,
+    },
+    #[error("unknown node `{name}` in {context}")]
+    UnknownNode {
+        name: String,
+        context: String,
+        expected: Vec<&'static str>,
+    },
+    #[error("unknown property `{name}` on `{node}`")]
+    UnknownProperty {
+        name: String,
+        node: String,
+        expected: Vec<&'static str>,
+    },
+    #[error("`{node}` {problem}")]
+    Shape { node: String, problem: String },
+    #[error("invalid {what}: expected {expected}")]
+    Invalid { what: String, expected: String },
+    #[error("duplicate {kind} `{name}`")]
+    Duplicate { kind: &'static str, name: String },
+    #[error("unknown {kind} `{name}`")]
+    Unknown {
+        kind: &'static str,
+        name: String,
+        known: Vec<String>,
+    },
+    #[error("snapshot `{name}` must live in snapshots/{name}.kdl, not in {file}")]
+    FileName { name: String, file: String },
+    #[error(
+        "{kind} name `{name}` is not a DNS-1123 label (lower-case letters, digits and `-`, at most 63, starting and ending with a letter or digit)"
+    )]
+    NotDnsLabel { kind: &'static str, name: String },
+    #[error("cannot open {repo}: {message}")]
+    Repo { repo: String, message: String },
+    #[error(
+        "{repo} is a shallow clone whose history stops at {commit}: snapset needs what lies before it (run `git fetch --unshallow` there)"
+    )]
+    ShallowHistory { commit: String, repo: String },
+    #[error("`{commit}` is not a commit hash: a snapshot pins commits, not branches or tags")]
+    NotAHash { commit: String },
+    #[error("commit `{commit}` is too short: write at least 7 hex digits")]
+    CommitTooShort { commit: String },
+    #[error("commit `{commit}` is not in {repo}")]
+    CommitNotFound { commit: String, repo: String },
+    #[error("`{commit}` is a {kind} in {repo}, not a commit")]
+    NotACommit {
+        commit: String,
+        kind: String,
+        repo: String,
+    },
+    #[error("commit prefix `{commit}` is ambiguous in {repo}")]
+    CommitAmbiguous { commit: String, repo: String },
+    #[error("git: {message}")]
+    Git { message: String },
+    #[error("varsets extend each other in a cycle: {chain}")]
+    ExtendsCycle { chain: String },
+    #[error("the weights of `{service}`'s tracks without `header` sum to {sum}, not 100")]
+    WeightSum { service: String, sum: u64 },
+    #[error("weight {weight} of track `{track}` is not between 0 and 100")]
+    WeightRange { track: String, weight: i64 },
+    #[error(
+        "track `{track}` has a `header`: it gets only the matching requests and takes no weight"
+    )]
+    HeaderWeight { track: String },
+    #[error("track `{track}` has several tracks beside it: give it a `weight` or a `header`")]
+    MissingWeight { track: String },
+    #[error(
+        "service `{service}` has no track without `header`: requests that match no header would go nowhere"
+    )]
+    NoDefaultTrack { service: String },
+    #[error(
+        "`{service}` requires `{required}` at {since} or newer, but track `{track}` of `{required}` is pinned to {commit}, which does not contain {since} in {repo}"
+    )]
+    Requires {
+        service: String,
+        required: String,
+        track: String,
+        commit: String,
+        since: String,
+        repo: String,
+    },
+    #[error("template `{name}`: {detail}")]
+    Template { name: String, detail: String },
+    #[error("{}", limit_message(template, environment, limit, value))]
+    TemplateLimit {
+        template: String,
+        environment: String,
+        /// The name `--limit` takes: `template-fuel`, `environment-output`...
+        limit: &'static str,
+        /// The limit as shown: `10,000,000` or `16 MiB`.
+        value: String,
+    },
+    #[error("template `{name}` uses `{construct}`, which would let a value escape YAML quoting")]
+    UnsafeTemplate {
+        name: String,
+        construct: &'static str,
+    },
+    #[error("template `{template}` renders an invalid {kind}{}: {detail}", targets.phrase())]
+    Manifest {
+        template: String,
+        kind: String,
+        detail: String,
+        targets: Targets,
+    },
+    /// A rendered object is invalid because of the value of a variable.
+    #[error("`vars.{var}` makes template `{template}` render an invalid {kind}{}: {detail}", targets.phrase())]
+    ManifestValue {
+        var: String,
+        template: String,
+        kind: String,
+        detail: String,
+        targets: Targets,
+        help: Option<String>,
+    },
+    /// A template that compiled but failed to render for some services.
+    #[error("template `{name}` fails{}: {detail}", targets.phrase())]
+    TemplateRender {
+        name: String,
+        detail: String,
+        targets: Targets,
+        help: Option<String>,
+    },
+    #[error("template `{template}` renders text that is not YAML: {detail}")]
+    NotYaml { template: String, detail: String },
+    #[error("{path} is written by two templates: {first} and {second}")]
+    OutputClash {
+        path: String,
+        first: String,
+        second: String,
+    },
+    #[error("unknown environment `{name}`")]
+    UnknownEnvironment { name: String, known: Vec<String> },
+    #[error(
+        "{service} is pinned to {commit}, which changes nothing under {path} in {repo}: no image may have been built for it"
+    )]
+    Untouched {
+        service: String,
+        commit: String,
+        path: String,
+        repo: String,
+    },
+    #[error("{input} is not JSON: {detail}")]
+    LiveNotJson {
+        input: String,
+        detail: String,
+        /// It does not start like JSON (kubectl's default or `-o yaml`).
+        yaml: bool,
+    },
+    #[error(
+        "expected workloads as `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints them, but {input} holds {read}"
+    )]
+    LiveNotDeployments { input: String, read: String },
+    #[error("item {index}{} of {input} is not a workload snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
+    LiveBadDeployment {
+        input: String,
+        index: usize,
+        name: Option<String>,
+        detail: String,
+    },
+    #[error("`--live {arg}` does not say which environment the file shows")]
+    LiveArg { arg: String },
+    #[error(
+        "the live workloads are in namespace {live}, but environment `{env}` deploys to {expected}"
+    )]
+    NamespaceMismatch {
+        live: String,
+        env: String,
+        expected: String,
+    },
+    #[error("{} is not in a git repository: --against reads out/ from the workspace's git history", path.display())]
+    NoWorkspaceRepo { path: PathBuf },
+    #[error("unknown revision `{rev}` in {repo}")]
+    UnknownRevision { rev: String, repo: String },
+    #[error(
+        "no commit reachable from {reference} in {repo} touches {path} (the path of `{service}`)"
+    )]
+    NoTouchingCommit {
+        service: String,
+        path: String,
+        reference: String,
+        repo: String,
+    },
+    #[error("service `{service}` is not in snapshot `{snapshot}`")]
+    NotInSnapshot {
+        service: String,
+        snapshot: String,
+        known: Vec<String>,
+    },
+    #[error("{path} already exists")]
+    AlreadyExists { path: String },
+    #[error("{file} was left as it was: with the edit, the workspace would not load or resolve")]
+    EditRejected { file: String },
+    #[error("{file} changed on disk while snapset was editing it; run the command again")]
+    ChangedOnDisk { file: String },
+    #[error("the edited {file} does not read back {expected}")]
+    ReadBack { file: String, expected: String },
+    #[error("variable `{path}` is {new} here but {old} in a lower layer")]
+    VarShape {
+        path: String,
+        old: &'static str,
+        new: &'static str,
+    },
+    #[error("{path}: {problem}")]
+    TemplatePlace { path: String, problem: String },
+    #[error("cannot lock the workspace: {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("another snapset{} is writing in this workspace (it holds {})", pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display())]
+    Locked { path: PathBuf, pid: Option<u32> },
+    #[error("{file} nests blocks more than {limit} levels deep")]
+    TooDeep { file: String, limit: usize },
+    #[error("{}", outside_message(file, link))]
+    OutsideWorkspace { file: String, link: String },
+    #[error(
+        "{} is a symbolic link: out/ holds only the files snapset writes, and snapset reads no link there",
+        path.display()
+    )]
+    LinkInOut { path: PathBuf },
+    #[error("{} is not a regular file ({kind})", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("{} is larger than {limit_mib} MiB", path.display())]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+    #[error("{file} is not UTF-8 text: invalid byte 0x{byte:02x} at byte offset {offset}")]
+    NotUtf8 {
+        file: String,
+        byte: u8,
+        offset: usize,
+    },
+    #[error("{file} holds a NUL byte: snapset reads text files")]
+    NulByte { file: String },
+    #[error("snapset stopped on an internal error: {message}")]
+    Internal { message: String },
+    #[error("not a CustomResourceDefinition: found apiVersion {api_version} kind {kind}")]
+    NotACrd { api_version: String, kind: String },
+    #[error("not YAML: {detail}")]
+    CrdNotYaml { detail: String },
+    #[error("{path} is not read: {why}")]
+    CrdSkipped { path: String, why: String },
+    #[error(
+        "{target} stays at {commit}: that commit is not reachable from {reference}, and moving it to the newest commit there would drop what it holds"
+    )]
+    PinLeftOffRef {
+        target: String,
+        commit: String,
+        reference: String,
+        /// `snapset bump` arguments that move it from where it lives.
+        bump: String,
+    },
+    #[error("invalid CustomResourceDefinition: {detail}")]
+    BadCrd { detail: String },
+    #[error("the schema of `{kind}` version {version} cannot be used: {detail}")]
+    CrdSchema {
+        kind: String,
+        version: String,
+        detail: String,
+    },
+    #[error("registry {registry}: {detail}")]
+    Registry { registry: String, detail: String },
+    #[error("image {image} of `{service}` is not in snapset.lock")]
+    NotLocked { image: String, service: String },
+    #[error(
+        "image {image} of `{service}` (environment {environment}, track {track}) is not in its registry"
+    )]
+    ImageMissing {
+        image: String,
+        service: String,
+        environment: String,
+        track: String,
+    },
+    #[error("snapset.lock pins {image}, which no environment uses any more")]
+    UnusedLockEntry { image: String },
+    #[error("{count} errors")]
+    Many { count: usize },
+    #[error("{} already exists: snapset init starts a workspace and never overwrites one", path.display())]
+    WorkspaceExists { path: PathBuf },
+    #[error("no service found in {dir}/ of {repo} at HEAD")]
+    NoServices {
+        dir: String,
+        repo: String,
+        /// The files that make a folder a service (`init`'s markers).
+        markers: &'static [&'static str],
+    },
+    #[error(
+        "`{var}` asks the built-in Deployment of `{service}` for an HTTP probe, but `{service}` has no port: the probe would target a port its container does not declare"
+    )]
+    ProbeWithoutPort { service: String, var: String },
+    #[error("environments take their commits from each other in a cycle: {chain}")]
+    FromCycle { chain: String },
+    #[error(
+        "the workspace repository {repo} is a shallow clone: the path to production is proven from its whole history"
+    )]
+    HistoryShallow { repo: String },
+    #[error(
+        "the workspace repository {repo} lacks old versions of its files (a partial or blob-less clone): the path to production is proven from them"
+    )]
+    HistoryIncomplete { repo: String },
+    #[error(
+        "`{env}` has {rule}, but the workspace is not in a git repository: the path to production is proven from its history"
+    )]
+    NoWorkspaceHistory { env: String, rule: String },
+    #[error("{service} {commit} is not proven for `{env}`: {missing}")]
+    Unproven {
+        env: String,
+        service: String,
+        commit: String,
+        missing: String,
+    },
+    #[error("`{env}` took {service} {commit} during a freeze ({from} to {until}): {reason}")]
+    FrozenPin {
+        env: String,
+        service: String,
+        commit: String,
+        from: String,
+        until: String,
+        reason: String,
+    },
+    #[error("{service} {commit} is rejected: {reason}")]
+    RejectedPin {
+        service: String,
+        commit: String,
+        reason: String,
+    },
+    #[error(
+        "hotfix in `{env}`: {service} {commit} skips the path to production ({skipped}): {reason}"
+    )]
+    Hotfix {
+        env: String,
+        service: String,
+        commit: String,
+        skipped: String,
+        reason: String,
+    },
+    #[error(
+        "`{env}` cannot take snapshot `{snapshot}` yet: {count} of its pins {} not proven",
+        if *count == 1 { "is" } else { "are" }
+    )]
+    PromoteRefused {
+        env: String,
+        snapshot: String,
+        count: usize,
+    },
+    #[error("`{service}` {problem}")]
+    Canary {
+        service: String,
+        problem: String,
+        help: String,
+    },
+    #[error("no service of snapshot `{snapshot}` has a canary track")]
+    NoCanaries { snapshot: String },
+    #[error("canary weight {weight} is not between 1 and 99")]
+    CanaryWeight { weight: i64 },
+    #[error(
+        "none of the {looked} newest commits reachable from {reference} that touch {path} (the path of `{service}`) has its image in the registry (the newest: {image})"
+    )]
+    NoImage {
+        service: String,
+        path: String,
+        reference: String,
+        looked: usize,
+        image: String,
+    },
+}
+
+fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
+    match limit {
+        "template-fuel" => format!(
+            "template `{template}` ran out of fuel: one render may use {value} (limit template-fuel)"
+        ),
+        "template-output" => {
+            format!("template `{template}` renders more than {value} (limit template-output)")
+        }
+        "environment-fuel" => format!(
+            "the templates of environment `{environment}` ran out of fuel at `{template}`: together they may use {value} (limit environment-fuel)"
+        ),
+        _ => format!(
+            "the templates of environment `{environment}` render more than {value}, reached at `{template}` (limit environment-output)"
+        ),
+    }
+}
+
+fn outside_message(file: &str, link: &str) -> String {
+    if file == link {
+        format!("{link} is a symbolic link that leads outside the workspace")
+    } else {
+        format!("{file} is outside the workspace: {link} is a symbolic link that leads out of it")
+    }
+}
+
+/// A secondary or primary pointer into a source file.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub loc: Loc,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub struct Error {
+    /// Boxed: a `Result<T, Error>` stays small on the happy path (the kinds
+    /// hold strings and paths; unboxed, every `Result` carried 168 bytes).
+    pub kind: Box<ErrorKind>,
+    /// The first label is where the error is; later ones give context.
+    pub labels: Vec<Label>,
+    /// Errors reported together with this one (a whole file's worth).
+    pub others: Vec<Error>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind: Box::new(kind),
+            labels: Vec::new(),
+            others: Vec::new(),
+        }
+    }
+
+    pub fn at(kind: ErrorKind, loc: &Loc, text: impl Into<String>) -> Self {
+        Error::new(kind).label(loc, text)
+    }
+
+    pub fn label(mut self, loc: &Loc, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            loc: loc.clone(),
+            text: text.into(),
+        });
+        self
+    }
+
+    /// An edit that was not written, because of `cause`.
+    pub fn edit_rejected(file: &str, cause: Error) -> Self {
+        Error {
+            kind: Box::new(ErrorKind::EditRejected {
+                file: file.to_string(),
+            }),
+            labels: Vec::new(),
+            others: vec![cause],
+        }
+    }
+
+    /// Several independent errors as one, so a user fixes them in one go.
+    pub fn many(errors: Vec<Error>) -> Self {
+        // The same mistake reached from several environments or services
+        // (a template used by every service) is reported once.
+        let mut seen = std::collections::HashSet::new();
+        let mut errors: Vec<Error> = errors
+            .into_iter()
+            .flat_map(|e| {
+                if matches!(*e.kind, ErrorKind::Many { .. }) {
+                    e.others
+                } else {
+                    vec![e]
+                }
+            })
+            .filter(|e| {
+                seen.insert((
+                    e.kind.to_string(),
+                    e.labels.first().map(|l| (l.loc.file, l.loc.span.clone())),
+                ))
+            })
+            .collect();
+        if errors.len() == 1 {
+            return errors.pop().expect("one error");
+        }
+        let count = errors.len();
+        Error {
+            kind: Box::new(ErrorKind::Many { count }),
+            labels: Vec::new(),
+            others: errors,
+        }
+    }
+
+    pub fn help(&self) -> Option<String> {
+        match &*self.kind {
+            ErrorKind::UnknownNode { name, expected, .. }
+            | ErrorKind::UnknownProperty { name, expected, .. } => {
+                let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+                Some(suggest(name, &expected).unwrap_or_else(|| expected_list(&expected)))
+            }
+            ErrorKind::Unknown {
+                kind: "template set",
+                known,
+                ..
+            } if known.is_empty() => Some(
+                "templates/ has no set: a set is a folder templates/<name>/ holding service/ and track/ folders".into(),
+            ),
+            ErrorKind::Unknown { name, known, kind } => Some(
+                suggest(name, known)
+                    .unwrap_or_else(|| format!("known {kind}s: {}", known.join(", "))),
+            ),
+            ErrorKind::UnknownEnvironment { name, known } => Some(
+                suggest(name, known)
+                    .unwrap_or_else(|| format!("environments: {}", known.join(", "))),
+            ),
+            ErrorKind::LiveNotJson { yaml: true, .. } => Some(
+                "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deploy,sts,ds,cronjob -n NS -o json`".into(),
+            ),
+            ErrorKind::LiveNotJson { .. } | ErrorKind::LiveNotDeployments { .. } => Some(
+                "pass what `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
+            ),
+            ErrorKind::LiveArg { .. } => Some(
+                "write --live ENV=FILE, such as --live prod=prod.json (FILE `-` reads standard input)".into(),
+            ),
+            ErrorKind::NamespaceMismatch { env, expected, .. } => Some(format!(
+                "environment `{env}` is compared with what `kubectl get deploy,sts,ds,cronjob -n {expected} -o json` prints"
+            )),
+            ErrorKind::NotInSnapshot { known, .. } => {
+                Some(format!("the snapshot's services: {}", known.join(", ")))
+            }
+            ErrorKind::VarShape { path, .. } => Some(format!(
+                "layers merge maps key by key and replace scalars and lists, so `{path}` cannot be both; make the layers agree, or write `{path} null` in a layer between them to remove the lower value first"
+            )),
+            ErrorKind::NotYaml { .. } => Some(
+                "every {{ value }} is written as a JSON scalar, quotes included: join text inside the braces (`{{ service.name ~ \"-config\" }}`), not after them".into(),
+            ),
+            ErrorKind::Locked { .. } => Some(
+                "commands that write wait for each other; without --no-wait this one would have waited".into(),
+            ),
+            ErrorKind::Lock { .. } => Some(
+                "commands that write (render, bump, snapshot new, promote) first lock the workspace in .snapset/, so they need to write there; `render --check`, check and diff only read".into(),
+            ),
+            ErrorKind::Internal { .. } => Some(
+                "this is a bug in snapset: please report it with the command and the workspace that caused it".into(),
+            ),
+            ErrorKind::NoServices { markers, .. } => Some(format!(
+                "a service is a folder of the services folder holding one of {}, as committed at HEAD; name another folder with --services-dir",
+                markers.join(", ")
+            )),
+            ErrorKind::NotLocked { .. } => Some(
+                "run `snapset lock` to record the digest of every image (it asks the registry)".into(),
+            ),
+            ErrorKind::UnusedLockEntry { .. } => {
+                Some("run `snapset lock` to drop it".into())
+            }
+            ErrorKind::ImageMissing { .. } => Some(
+                "build and push the image, or pin a commit that has one; `snapset images` lists every missing image".into(),
+            ),
+            ErrorKind::KdlSyntax { help, .. }
+            | ErrorKind::ManifestValue { help, .. }
+            | ErrorKind::TemplateRender { help, .. } => help.clone(),
+            ErrorKind::PinLeftOffRef { bump, .. } => Some(format!(
+                "a canary or a fix on a branch of its own is moved from that branch: `snapset bump {bump} --to BRANCH`"
+            )),
+            ErrorKind::ProbeWithoutPort { service, var, .. } => Some(format!(
+                "give `{service}` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"{service}\" {{ vars {{ {var} null; }} }}` in a varset"
+            )),
+            ErrorKind::TemplateLimit { limit, .. } => Some(format!(
+                "templates have limits so that a pull request cannot exhaust the machine that renders it (docs/templates.md#limits); if this template needs more, raise it with `--limit {limit}={}`",
+                if limit.ends_with("fuel") { "N" } else { "SIZE" }
+            )),
+            ErrorKind::OutsideWorkspace { .. } => Some(
+                "snapset reads and writes only inside the workspace, so that a pull request cannot make it print or overwrite other files of the machine; nothing was read through the link. Put the file itself in the workspace (a link to a file inside it is fine)".into(),
+            ),
+            ErrorKind::LinkInOut { .. } => Some(
+                "`snapset render` replaces it with the rendered file".into(),
+            ),
+            ErrorKind::HistoryShallow { .. } | ErrorKind::HistoryIncomplete { .. } => Some(
+                "fetch the whole history of the workspace repository: `git fetch --unshallow` (or clone it without --depth and --filter); in GitHub Actions, `actions/checkout` with `fetch-depth: 0`; in GitLab CI, the variable `GIT_DEPTH: 0`".into(),
+            ),
+            ErrorKind::NoWorkspaceHistory { .. } => Some(
+                "commit the workspace to a git repository (the proof needs its history), or remove `from=`".into(),
+            ),
+            ErrorKind::Unproven { env, .. } => Some(format!(
+                "wait until the rule holds (`snapset ready --env {env}` says when), or add `hotfix \"why\"` to this pin for a reviewed exception"
+            )),
+            ErrorKind::FrozenPin { env, .. } => Some(format!(
+                "keep the pin `{env}` had before the freeze, or add `hotfix \"why\"` to this pin for a reviewed exception"
+            )),
+            ErrorKind::RejectedPin { .. } => Some(
+                "pin another commit (`snapset bump` skips rejected ones); no hotfix overrides a rejection".into(),
+            ),
+            ErrorKind::PromoteRefused { .. } => Some(
+                "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or promote with --force".into(),
+            ),
+            ErrorKind::Canary { help, .. } => Some(help.clone()),
+            ErrorKind::NoCanaries { .. } => Some(
+                "start one with `snapset canary start SNAPSHOT SERVICE`".into(),
+            ),
+            ErrorKind::CanaryWeight { .. } => Some(
+                "a canary and its stable track both take traffic: 1 to 99 percent; `snapset canary promote` gives the canary all of it, `abort` none".into(),
+            ),
+            ErrorKind::NoImage { .. } => Some(
+                "check the `image` pattern of snapset.kdl and that CI pushes images; `snapset images` asks the same registry".into(),
+            ),
+            ErrorKind::NotAHash { .. } => {
+                Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+fn expected_list(expected: &[String]) -> String {
+    let quoted: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
+    format!("expected one of {}", quoted.join(", "))
+}
+
+/// "did you mean" for a misspelt name: the closest known name within a
+/// small edit distance.
+pub fn suggest(name: &str, known: &[String]) -> Option<String> {
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(1))
+        .min()
+        .map(|(_, k)| format!("did you mean `{k}`?"))
+}
+
+/// Optimal string alignment distance: edits, with a swap of two neighbours
+/// counting as one (`prdo` is one step from `prod`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_names_only() {
+        let known = vec!["service".to_string(), "snapshot".to_string()];
+        assert_eq!(
+            suggest("srevice", &known).as_deref(),
+            Some("did you mean `service`?")
+        );
+        assert_eq!(suggest("banana", &known), None);
+        let envs = vec!["dev".to_string(), "prod".to_string()];
+        assert_eq!(
+            suggest("prdo", &envs).as_deref(),
+            Some("did you mean `prod`?")
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Checks any rendered object before it is written. Templates may render any
+//! kind, and neither the cluster nor a GitOps agent says when a field is
+//! misspelt: the API server drops what it does not know. So every object is
+//! checked strictly, by its apiVersion and kind:
+//!
+//! 1. Kubernetes 1.33 kinds, through their k8s-openapi types (`kubernetes`);
+//! 2. custom resources, through the schema of their CustomResourceDefinition
+//!    in the workspace's `crds/` (`custom`, `openapi`);
+//! 3. Istio's DestinationRule and VirtualService, through snapset's strict
+//!    structs, when `crds/` does not define them;
+//!
+//! and anything else is refused with a hint to add its CRD.
+
+mod containers;
+mod crds;
+mod custom;
+mod data;
+mod int_or_string;
+mod istio;
+mod istio_headers;
+mod kinds;
+mod kubernetes;
+mod openapi;
+mod problem;
+pub mod quantity;
+mod removed;
+mod typed;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::sources::Sources;
+use crate::error::{Error, ErrorKind, Result};
+
+use custom::Crd;
+pub use problem::Problem;
+
+/// What a rendered object may look like, by apiVersion and kind.
+/// Shared by the render threads: checks take `&self` and compile CRD schemas
+/// behind `OnceLock`s.
+pub struct Schemas {
+    /// By group, then kind.
+    crds: HashMap<String, HashMap<String, Crd>>,
+    /// Files of `crds/` that were not read, one warning each: the caller
+    /// shows them.
+    pub warnings: Vec<Error>,
+}
+
+impl Schemas {
+    /// Reads every `.yaml` and `.yml` file under the workspace root's
+    /// `crds/`, at any depth (sorted by path; absent folder = no CRDs),
+    /// registering each file in `sources` (name `crds/<path>`) so errors
+    /// carry Locs (file:line). Other files are in `warnings`.
+    pub fn load(root: &Path, sources: &mut Sources) -> Result<Schemas> {
+        let mut schemas = Schemas::builtin();
+        let mut errors = Vec::new();
+        for crd in crds::read(root, sources, &mut schemas.warnings)? {
+            let kinds = schemas.crds.entry(crd.group.clone()).or_default();
+            match kinds.get(&crd.kind) {
+                Some(first) => errors.push(
+                    Error::at(
+                        ErrorKind::Duplicate {
+                            kind: "CustomResourceDefinition of",
+                            name: format!("{}/{}", crd.group, crd.kind),
+                        },
+                        &crd.loc,
+                        "defined again here",
+                    )
+                    .label(&first.loc, "first defined here"),
+                ),
+                None => {
+                    kinds.insert(crd.kind.clone(), crd);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(schemas)
+        } else {
+            Err(Error::many(errors))
+        }
+    }
+
+    /// A Schemas with no CRDs (tests, and commands that need none).
+    pub fn builtin() -> Schemas {
+        Schemas {
+            crds: HashMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Checks one rendered object (parsed YAML as JSON) by its apiVersion and
+    /// kind. When the object's CRD schema cannot be compiled, the Problem
+    /// carries the located error in `schema`.
+    pub fn check(&self, doc: &Value) -> std::result::Result<(), Problem> {
+        let api_version = field(doc, "apiVersion")?;
+        let kind = field(doc, "kind")?;
+        self.check_kind(api_version, kind, doc)?;
+        if kind == "VirtualService" && api_version.starts_with("networking.istio.io/") {
+            istio_headers::check(doc)?;
+        }
+        Ok(())
+    }
+
+    /// The check of the object's own kind: its Kubernetes type, its CRD's
+    /// schema, or snapset's Istio types.
+    fn check_kind(
+        &self,
+        api_version: &str,
+        kind: &str,
+        doc: &Value,
+    ) -> std::result::Result<(), Problem> {
+        if let Some(k) = kinds::find(api_version, kind) {
+            return (k.check)(doc);
+        }
+        if let Some((group, version)) = api_version.split_once('/') {
+            if let Some(crd) = self.crds.get(group).and_then(|kinds| kinds.get(kind)) {
+                return crd.check(version, doc);
+            }
+        }
+        match (api_version, kind) {
+            ("networking.istio.io/v1", "DestinationRule") => {
+                typed::typed::<istio::DestinationRule>(doc, "")
+            }
+            ("networking.istio.io/v1", "VirtualService") => {
+                typed::typed::<istio::VirtualService>(doc, "")
+            }
+            // A version Kubernetes removed, or a kind at the wrong version:
+            // the apiVersion is what to change, not crds/.
+            _ => Err(match removed::explain(api_version, kind) {
+                Some(detail) => Problem::new(detail, Some("apiVersion".into())),
+                None => Problem::new(
+                    format!(
+                        "`{kind}` (apiVersion `{api_version}`) is neither a Kubernetes 1.33 kind nor defined by a CustomResourceDefinition in crds/: add its CRD to crds/"
+                    ),
+                    Some("kind".into()),
+                ),
+            }),
+        }
+    }
+}
+
+/// Whether a container's `resources` (`limits`, `requests`) is one the API
+/// server accepts: names, amounts, requests within limits. The compiled
+/// built-in Deployment asks, and leaves any other to its template, whose
+/// render reports the problem with its line.
+pub fn container_resources_ok(resources: &Value) -> bool {
+    containers::check(&serde_json::json!({ "containers": [{ "resources": resources }] })).is_ok()
+}
+
+/// `apiVersion` or `kind`, which every object must state as a string.
+fn field<'a>(doc: &'a Value, name: &str) -> std::result::Result<&'a str, Problem> {
+    match doc.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(Problem::new(
+            format!("`{name}` must be a string, not `{other}`"),
+            Some(name.into()),
+        )),
+        None if doc.is_object() => Err(Problem::new(
+            format!("the object has no `{name}`: every manifest states its apiVersion and kind"),
+            None,
+        )),
+        None => Err(Problem::new(
+            format!("a manifest must be a map, not `{doc}`"),
+            None,
+        )),
+    }
+}
