@@ -3,7 +3,7 @@
 //! wrote and nothing more: a hostile commit subject or reason can neither
 //! end a string nor start a node.
 
-use super::kdl_ast::Literal;
+use super::kdl_ast::{self, Document, Literal};
 use super::kdl_parse::{parse, parse_document};
 use crate::text::kdl::{comment, string};
 use crate::text::terminal;
@@ -33,16 +33,7 @@ fn a_string_reads_back_as_written_and_adds_no_node() {
     for c in hostile() {
         let value = format!("a{c}b\"c\\ d{c}snapshot \"x\" {{ }}");
         let text = format!("reject \"svc\" reason={}\n", string(&value));
-        for (reader, doc) in [
-            ("fast", parse(&text)),
-            ("knus", Some(parse_document_knus(&text))),
-            ("loader", parse_document(&text, "x.kdl").ok()),
-        ] {
-            // The fast reader may leave a text to knus; the others must read it.
-            let Some(doc) = doc.or_else(|| (reader == "fast").then(|| parse_document_knus(&text)))
-            else {
-                panic!("{reader} {c:?}: {text:?} does not parse");
-            };
+        for (reader, doc) in read_by_each(&text, &c) {
             assert_eq!(doc.nodes.len(), 1, "{reader} {c:?}: {text:?}");
             let reason = &doc.nodes[0].properties[0].value.literal;
             assert_eq!(
@@ -62,16 +53,7 @@ fn a_comment_stays_on_its_line() {
             "snapshot \"s\" {{\n    service \"cart\" commit=\"1111111\"   // {}\n}}\n",
             comment(&subject)
         );
-        for (reader, doc) in [
-            ("fast", parse(&text)),
-            ("knus", Some(parse_document_knus(&text))),
-            ("loader", parse_document(&text, "x.kdl").ok()),
-        ] {
-            // The fast reader may leave a text to knus; the others must read it.
-            let Some(doc) = doc.or_else(|| (reader == "fast").then(|| parse_document_knus(&text)))
-            else {
-                panic!("{reader} {c:?}: {text:?} does not parse");
-            };
+        for (reader, doc) in read_by_each(&text, &c) {
             let services = doc.nodes[0].children.as_ref().unwrap();
             assert_eq!(services.len(), 1, "{reader} {c:?}: {text:?}");
         }
@@ -80,8 +62,25 @@ fn a_comment_stays_on_its_line() {
     }
 }
 
-fn parse_document_knus(text: &str) -> super::kdl_ast::Document {
+/// `text` as each KDL reader reads it, named.
+fn read_by_each(text: &str, c: &str) -> Vec<(&'static str, Document)> {
+    [
+        ("fast", parse(text)),
+        ("knus", Some(parse_document_knus(text))),
+        ("loader", parse_document(text, "x.kdl").ok()),
+    ]
+    .into_iter()
+    .map(|(reader, doc)| {
+        // The fast reader may leave a text to knus; the others must read it.
+        let doc = doc.or_else(|| (reader == "fast").then(|| parse_document_knus(text)));
+        let doc = doc.unwrap_or_else(|| panic!("{reader} {c:?}: {text:?} does not parse"));
+        (reader, doc)
+    })
+    .collect()
+}
+
+fn parse_document_knus(text: &str) -> Document {
     let doc = knus::parse_ast::<knus::span::Span>("x.kdl", text)
         .unwrap_or_else(|e| panic!("knus: {text:?}: {e:?}"));
-    super::kdl_ast::from_knus(&doc)
+    kdl_ast::from_knus(&doc)
 }
