@@ -37,6 +37,7 @@ fn example() -> (tempfile::TempDir, PathBuf) {
     let config = std::fs::read_to_string(project.join("snapset.kdl")).unwrap();
     let config = config
         .lines()
+        .filter(|line| !line.starts_with("freeze "))
         .map(|line| match line.find(" from=") {
             Some(at) if line.starts_with("environment ") => &line[..at],
             _ => line,

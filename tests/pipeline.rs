@@ -800,6 +800,40 @@ fn ready_says_what_each_environment_can_take() {
     );
 }
 
+/// `ready` names the upstream's track when it runs a service on several:
+/// two rows "tower" with different commits read as a duplicate.
+#[test]
+fn ready_names_the_track_of_a_multi_track_upstream() {
+    let mut p = Pipe::new();
+    let (tower1, tower2) = (p.shop.tower1.clone(), p.shop.tower2.clone());
+    let text = p.ws.read("snapshots/integration.kdl").replace(
+        &format!("    service \"tower\" commit=\"{}\"\n", &tower1[..10]),
+        &format!(
+            "    service \"tower\" {{\n        track \"stable\" commit=\"{}\" weight=90\n        track \"canary\" commit=\"{}\" weight=10\n    }}\n",
+            &tower1[..10],
+            &tower2[..10]
+        ),
+    );
+    p.ws.write("snapshots/integration.kdl", &text);
+    p.set("dev", "tower", &tower2);
+    p.commit(2, "dev: tower 2; integration: tower 2 on a canary");
+    let run = p.run_at(40, &["ready", "--env", "prod"]);
+    ok(&run);
+    assert!(
+        flat(&run.stdout).contains(&format!("tower (canary) {} {}", &tower1[..8], &tower2[..8])),
+        "{}",
+        run.stdout
+    );
+    let json = p.run_at(40, &["ready", "--env", "prod", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let rows = value["environments"][0]["candidates"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{value}");
+    assert_eq!(rows[0]["track"], "canary", "{value}");
+    // A single-track service has no track in the JSON.
+    let dev = p.run_at(40, &["ready", "--env", "integration", "--format", "json"]);
+    assert!(!dev.stdout.contains("\"track\""), "{}", dev.stdout);
+}
+
 /// `promote` refuses (exit 2, nothing written) while a pin of the snapshot
 /// is not proven for the environment, listing each; `--force` writes.
 #[test]

@@ -140,20 +140,19 @@ fn table(
                 } else {
                     since_words(c)
                 };
-                [
-                    c.service.clone(),
-                    now,
-                    short(c.commit),
-                    since,
-                    state_words(c),
-                ]
+                let service = match &c.track {
+                    Some(track) => format!("{} ({track})", c.service),
+                    None => c.service.clone(),
+                };
+                [service, now, short(c.commit), since, state_words(c)]
             })
             .collect();
         if rows.is_empty() {
             let _ = writeln!(
                 out,
-                "  nothing to take: it runs what {} run\n",
-                from.join(" and ")
+                "  nothing to take: it runs what {} {}\n",
+                from.join(" and "),
+                if from.len() > 1 { "run" } else { "runs" }
             );
             continue;
         }
@@ -196,6 +195,9 @@ struct EnvJson<'a> {
 #[derive(Serialize)]
 struct CandidateJson<'a> {
     service: &'a str,
+    /// The upstream's track, for a service it runs on several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    track: Option<&'a str>,
     upstream: &'a str,
     commit: String,
     current: Vec<String>,
@@ -241,6 +243,7 @@ fn json(_ws: &Workspace, ruled: &[&EnvironmentDecl], found: &[Candidate]) -> Str
                     };
                     CandidateJson {
                         service: &c.service,
+                        track: c.track.as_deref(),
                         upstream: &c.upstream,
                         commit: c.commit.to_string(),
                         current: c.current.iter().map(|o| o.to_string()).collect(),

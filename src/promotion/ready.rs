@@ -20,6 +20,9 @@ pub struct Candidate {
     /// The first environment of `from=` that pins it now.
     pub upstream: String,
     pub service: String,
+    /// The upstream track that pins it, when the upstream runs the service
+    /// on several tracks (a canary, an A/B track).
+    pub track: Option<String>,
     pub commit: Oid,
     /// What the environment pins for the service now (empty: nothing).
     pub current: Vec<Oid>,
@@ -117,6 +120,7 @@ pub fn candidates(
                         environment: env.name.clone(),
                         upstream: up.name.clone(),
                         service: service.name.clone(),
+                        track: service.is_multi_track().then(|| track.name.clone()),
                         commit,
                         current: current.clone(),
                         since: (entry.commit, entry.time),

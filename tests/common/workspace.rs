@@ -224,11 +224,13 @@ pub fn redact(text: &str, ws: &TestWorkspace) -> String {
 }
 
 /// snapset.kdl of the example workspace without its path to production
-/// (`from=` and `soak=` ending its environment lines): for a copy of the
-/// example outside git, which has no history to prove the path from.
+/// (`from=` and `soak=` ending its environment lines, `freeze` lines): for
+/// a copy of the example outside git, which has no history to prove the
+/// path from.
 pub fn without_path_to_production(config: &str) -> String {
     config
         .lines()
+        .filter(|line| !line.starts_with("freeze "))
         .map(|line| match line.strip_prefix("environment ") {
             Some(_) => line.split(" from=").next().unwrap_or(line).trim_end(),
             None => line,
