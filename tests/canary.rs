@@ -13,7 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::workspace::{Run, Shop, TestWorkspace};
+use common::workspace::{Run, Shop, TestWorkspace, copy_dir};
 
 /// A copy of the example workspace at the project's root.
 fn example() -> (tempfile::TempDir, PathBuf) {
@@ -35,30 +35,12 @@ fn example() -> (tempfile::TempDir, PathBuf) {
     // tests are about the edits (tests/pipeline.rs proves the path to
     // production, tracks included).
     let config = std::fs::read_to_string(project.join("snapset.kdl")).unwrap();
-    let config = config
-        .lines()
-        .filter(|line| !line.starts_with("freeze "))
-        .map(|line| match line.find(" from=") {
-            Some(at) if line.starts_with("environment ") => &line[..at],
-            _ => line,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(ws.join("snapset.kdl"), config + "\n").unwrap();
+    std::fs::write(
+        ws.join("snapset.kdl"),
+        common::workspace::without_path_to_production(&config),
+    )
+    .unwrap();
     (tmp, ws)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn run_at(root: &Path, args: &[&str]) -> Run {

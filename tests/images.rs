@@ -14,7 +14,7 @@ use std::path::Path;
 use common::http_stub::{HttpStub, response};
 use common::registry::{Auth, Manifest, TestRegistry, basic, free_port, run_at, shop_on};
 use common::token_signer::{ISSUER, TokenSigner};
-use common::workspace::{Run, Shop, TestWorkspace};
+use common::workspace::{Run, Shop, TestWorkspace, copy_dir};
 
 fn run(ws: &TestWorkspace, args: &[&str], extra: &[(&str, String)]) -> Run {
     run_at(&ws.root, args, extra)
@@ -644,19 +644,6 @@ fn the_example_workspace_against_a_registry() {
                 assert_eq!(digests[tagged], digest, "{image}");
                 assert_eq!(track["digest"], digest);
             }
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }

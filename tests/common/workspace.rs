@@ -223,6 +223,20 @@ pub fn redact(text: &str, ws: &TestWorkspace) -> String {
     text.replace(&root, "[WS]").replace(&parent, "[TMP]")
 }
 
+/// Copies the folder `from` to `to` (a link is copied as the file it names).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// snapset.kdl of the example workspace without its path to production
 /// (`from=` and `soak=` ending its environment lines, `freeze` lines): for
 /// a copy of the example outside git, which has no history to prove the
