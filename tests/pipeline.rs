@@ -832,6 +832,15 @@ fn ready_names_the_track_of_a_multi_track_upstream() {
     // A single-track service has no track in the JSON.
     let dev = p.run_at(40, &["ready", "--env", "integration", "--format", "json"]);
     assert!(!dev.stdout.contains("\"track\""), "{}", dev.stdout);
+    // The page marks prod's cell in the canary's row only.
+    let page = p.ws.path("page.html");
+    ok(&p.run_at(40, &["report", "-o", page.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let mark = format!(
+        "<div class=\"mark mark-ready\">↑ {} (canary) from integration: ready</div>",
+        &tower2[..8]
+    );
+    assert_eq!(html.matches(&mark).count(), 1, "{html}");
 }
 
 /// `promote` refuses (exit 2, nothing written) while a pin of the snapshot

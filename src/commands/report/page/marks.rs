@@ -4,6 +4,7 @@
 //! runs by `hotfix`, with the reason. Added to a built page, so the matrix
 //! itself knows nothing of history.
 
+use super::Row;
 use super::matrix::Page;
 use crate::promotion::Hotfix;
 use crate::promotion::ready::{Candidate, State};
@@ -36,16 +37,30 @@ impl Page {
             let mark = Mark {
                 kind,
                 text: format!(
-                    "↑ {} from {}: {}",
+                    "↑ {}{} from {}: {}",
                     short(c.commit),
+                    c.track
+                        .as_ref()
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default(),
                     c.upstream,
                     c.state.words()
                 ),
                 detail,
             };
-            // Every row of the service: the environment takes the commit for
+            // The row of the upstream's track when the page has one; else
+            // every row of the service: the environment takes the commit for
             // the service, whichever track it ends up in.
-            for row in self.rows.iter_mut().filter(|r| r.service == c.service) {
+            let on_track = |r: &Row| c.track.as_deref() == Some(r.track.as_str());
+            let has_track = self
+                .rows
+                .iter()
+                .any(|r| r.service == c.service && on_track(r));
+            for row in self
+                .rows
+                .iter_mut()
+                .filter(|r| r.service == c.service && (!has_track || on_track(r)))
+            {
                 row.cells[col].marks.push(mark.clone());
             }
         }
