@@ -1,10 +1,12 @@
 //! Read-only access to the services' git repository through libgit2: commit
 //! lookup by prefix, ancestry in the commit graph, and which paths a commit
-//! touches (`touched`), and the repository around the workspace
+//! touches (`touched`; `Touching` for a walk that goes on where it
+//! stopped); also the repository around the workspace
 //! (`WorkspaceRepo`). snapset never checks anything out.
 
 mod paths;
 pub mod touched;
+mod touching;
 mod tree;
 mod workspace_repo;
 
@@ -16,6 +18,7 @@ use git2::{ErrorCode, ObjectType, Oid, Repository};
 use crate::error::{Error, ErrorKind, Result};
 pub use paths::Paths;
 use paths::Plan;
+pub use touching::Touching;
 use tree::RawTree;
 pub use workspace_repo::WorkspaceRepo;
 

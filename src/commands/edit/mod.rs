@@ -1,14 +1,13 @@
 //! Editing the workspace's files for `bump`, `snapshot new`, `promote` and
 //! `canary`: values are spliced into the source text (nothing is re-printed
 //! from a syntax tree), checked by loading and resolving the edited
-//! workspace, and written atomically. `touching` and `newest` (over
-//! `git::touched`) find the commits to pin; `tracks` writes a canary's
+//! workspace, and written atomically. `newest` (over `git::touched`
+//! and `git::Touching`) finds the commits to pin; `tracks` writes a canary's
 //! tracks.
 
 mod layout;
 pub mod newest;
 pub mod splice;
-pub mod touching;
 pub mod tracks;
 
 use git2::Oid;

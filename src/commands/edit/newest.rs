@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use git2::Oid;
 
-use super::touching::Touching;
 use crate::cli::WithImageArgs;
 use crate::error::sources::Loc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::Repo;
+use crate::git::Touching;
 use crate::load::Workspace;
 use crate::registry::{Answer, Client, ImageCache, ImageRef, Options};
 use crate::resolve::pins::short;

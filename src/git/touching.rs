@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use git2::{Oid, Revwalk, Sort};
 
+use super::{Paths, Repo, git_error};
 use crate::error::Result;
-use crate::git::{Paths, Repo, git_error};
 
 pub struct Touching<'r> {
     repo: &'r Repo,
