@@ -10,38 +10,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::workspace::{Run, Shop, TestWorkspace, copy_dir};
-
-/// A copy of the example workspace at the project's root.
-fn example() -> (tempfile::TempDir, PathBuf) {
-    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("example");
-    for part in [
-        "snapshots",
-        "varsets",
-        "templates",
-        "crds",
-        "out",
-        "demo/shop.git",
-        "demo/billing.git",
-    ] {
-        copy_dir(&project.join(part), &ws.join(part));
-    }
-    // The copy has no git history, which `from=` is proven from: these
-    // tests are about the edits (tests/pipeline.rs proves the path to
-    // production, tracks included).
-    let config = std::fs::read_to_string(project.join("snapset.kdl")).unwrap();
-    std::fs::write(
-        ws.join("snapset.kdl"),
-        common::workspace::without_path_to_production(&config),
-    )
-    .unwrap();
-    (tmp, ws)
-}
+use common::workspace::{Run, Shop, TestWorkspace, example_outside_git as example};
 
 fn run_at(root: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_snapset"))

@@ -432,27 +432,8 @@ fn changelog_lists_the_commits_that_touch_each_service() {
 /// whose patch `git apply` takes and whose markdown tells why.
 #[test]
 fn example_workspace_one_commit_changed() {
-    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("example");
-    for part in [
-        "snapshots",
-        "varsets",
-        "templates",
-        "crds",
-        "out",
-        "demo/shop.git",
-        "demo/billing.git",
-    ] {
-        copy_dir(&project.join(part), &ws.join(part));
-    }
     // Outside git, the copy has no history to prove its path to production.
-    let config = std::fs::read_to_string(project.join("snapset.kdl")).unwrap();
-    std::fs::write(
-        ws.join("snapset.kdl"),
-        common::workspace::without_path_to_production(&config),
-    )
-    .unwrap();
+    let (tmp, ws) = common::workspace::example_outside_git();
     let snapset = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_snapset"))
             .arg("-C")

@@ -237,6 +237,29 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the example workspace at the project's root, outside git.
+pub fn example_outside_git() -> (tempfile::TempDir, PathBuf) {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("example");
+    for part in [
+        "snapshots",
+        "varsets",
+        "templates",
+        "crds",
+        "out",
+        "demo/shop.git",
+        "demo/billing.git",
+    ] {
+        copy_dir(&project.join(part), &ws.join(part));
+    }
+    // The copy has no git history, which `from=` is proven from
+    // (tests/pipeline.rs proves the path to production).
+    let config = std::fs::read_to_string(project.join("snapset.kdl")).unwrap();
+    std::fs::write(ws.join("snapset.kdl"), without_path_to_production(&config)).unwrap();
+    (tmp, ws)
+}
+
 /// snapset.kdl of the example workspace without its path to production
 /// (`from=` and `soak=` ending its environment lines, `freeze` lines): for
 /// a copy of the example outside git, which has no history to prove the
