@@ -48,10 +48,6 @@ impl WorkspaceRepo {
 
     /// Where the repository is, as messages show it.
     pub fn location(&self) -> PathBuf {
-        self.display()
-    }
-
-    fn display(&self) -> PathBuf {
         self.repo
             .workdir()
             .unwrap_or_else(|| self.repo.path())
