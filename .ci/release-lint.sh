@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lints what makes a release, which no runner here executes (tests/release.rs
+# Lints what makes a release, which no runner here executes (tests/it/release.rs
 # runs its file-moving steps): .github/workflows/release.yml with
 # action-validator (GitHub's workflow schema) and the Dockerfile with
 # hadolint. Each linter must first fail a broken copy, so a linter that

@@ -5,7 +5,7 @@
 //! committer times, and "now" is given to the child process only
 //! (`SOURCE_DATE_EPOCH`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

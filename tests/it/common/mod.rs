@@ -1,5 +1,6 @@
-//! Helpers shared by the integration tests (each test binary includes `mod common;`).
+//! Helpers shared by the integration tests (modules of the one test binary, tests/it/main.rs).
 
+pub mod browser;
 pub mod git_fixture;
 pub mod http_stub;
 pub mod registry;

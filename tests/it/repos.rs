@@ -3,7 +3,7 @@
 //! name the repository, and a tree-only or shallow clone is enough or
 //! fails clearly.
 
-mod common;
+use crate::common;
 
 use common::two_repos::TwoRepos;
 use common::workspace::{TestWorkspace, redact};

@@ -1,7 +1,7 @@
 //! Every bad input: exit 2, a message that names the file, line and column,
 //! and `out/` exactly as it was.
 
-mod common;
+use crate::common;
 
 use common::workspace::{Shop, TestWorkspace, redact};
 
@@ -936,7 +936,7 @@ fn a_probe_on_a_port_name_that_is_not_one() {
     insta::assert_snapshot!(broken(|ws, _| {
         ws.write(
             "templates/track/deployment.yaml.j2",
-            &include_str!("../src/render/templates/track/deployment.yaml.j2").replace(
+            &include_str!("../../src/render/templates/track/deployment.yaml.j2").replace(
                 "              port: http\n",
                 "              port: HTTP_PORT\n",
             ),
@@ -988,7 +988,7 @@ fn a_template_probe_on_an_undeclared_port() {
     insta::assert_snapshot!(broken(|ws, _| {
         ws.write(
             "templates/track/deployment.yaml.j2",
-            &include_str!("../src/render/templates/track/deployment.yaml.j2").replace(
+            &include_str!("../../src/render/templates/track/deployment.yaml.j2").replace(
                 "              port: http\n",
                 "              port: metrics\n",
             ),

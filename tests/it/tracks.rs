@@ -1,6 +1,6 @@
 //! Canary and A/B tracks, Istio objects, feature flags and `requires`.
 
-mod common;
+use crate::common;
 
 use common::workspace::{Shop, TestWorkspace, redact};
 
@@ -322,7 +322,7 @@ fn a_template_virtual_service_with_an_upper_case_header() {
     let (ws, _) = with_snapshot(three_tracks);
     ws.write(
         "templates/service/virtualservice.yaml.j2",
-        &include_str!("../src/render/templates/service/virtualservice.yaml.j2")
+        &include_str!("../../src/render/templates/service/virtualservice.yaml.j2")
             .replace("            {{ track.header }}:", "            X-Beta:"),
     );
     let run = ws.run(&["render"]);

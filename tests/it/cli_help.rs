@@ -2,7 +2,7 @@
 //! of `snapset` alone, shell completion scripts (static syntax and dynamic
 //! names), and man pages that `man` renders.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -233,12 +233,12 @@ fn templates_show_prints_a_built_in_and_list_names_every_template() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        include_str!("../src/render/templates/track/deployment.yaml.j2")
+        include_str!("../../src/render/templates/track/deployment.yaml.j2")
     );
     let out = snapset(&["templates", "show", "virtualservice"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        include_str!("../src/render/templates/service/virtualservice.yaml.j2")
+        include_str!("../../src/render/templates/service/virtualservice.yaml.j2")
     );
     let out = snapset(&["templates", "show", "deploymnt"]);
     assert_eq!(out.status.code(), Some(2));
@@ -252,7 +252,7 @@ fn templates_show_prints_a_built_in_and_list_names_every_template() {
     let (ws, _) = TestWorkspace::shop();
     ws.write(
         "templates/track/deployment.yaml.j2",
-        include_str!("../src/render/templates/track/deployment.yaml.j2"),
+        include_str!("../../src/render/templates/track/deployment.yaml.j2"),
     );
     ws.write("templates/service/configmap.yaml.j2", "");
     ws.write("templates/worker/track/cronjob.yaml.j2", "");

@@ -3,7 +3,7 @@
 //! come out as a workspace that renders and checks, with a port exactly
 //! where a container file states one.
 
-mod common;
+use crate::common;
 
 use common::git_fixture::GitFixture;
 use common::workspace::{TestWorkspace, redact};

@@ -3,9 +3,9 @@
 //! and none of their work is lost; what a killed render leaves in `out/`
 //! is removed by the next one; a panic still exits 2. The kill test itself
 //! is `tests/scripts/kill-render.sh` (CI), the bad inputs are in
-//! `tests/errors.rs`, random workspaces in `tests/random_workspaces.rs`.
+//! `tests/it/errors.rs`, random workspaces in `tests/it/random_workspaces.rs`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

@@ -4,7 +4,7 @@
 //! itself and reproduces one finding of the security sweep; each failed on
 //! the main branch of the day the issue was filed.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

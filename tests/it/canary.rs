@@ -5,10 +5,10 @@
 //! `diff --format markdown` names in words; on a file written by hand
 //! (comments, blank lines, tabs, raw strings, CRLF) every other byte stays;
 //! every refusal exits 2 at a file:line and leaves the file as it was.
-//! `--with-image` is in tests/images.rs (it needs the registry), the
-//! concurrent runs in tests/safety.rs.
+//! `--with-image` is in tests/it/images.rs (it needs the registry), the
+//! concurrent runs in tests/it/safety.rs.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

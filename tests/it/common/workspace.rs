@@ -254,7 +254,7 @@ pub fn example_outside_git() -> (tempfile::TempDir, PathBuf) {
         copy_dir(&project.join(part), &ws.join(part));
     }
     // The copy has no git history, which `from=` is proven from
-    // (tests/pipeline.rs proves the path to production).
+    // (tests/it/pipeline.rs proves the path to production).
     let config = std::fs::read_to_string(project.join("snapset.kdl")).unwrap();
     std::fs::write(ws.join("snapset.kdl"), without_path_to_production(&config)).unwrap();
     (tmp, ws)

@@ -3,7 +3,7 @@
 //! reading git objects only, and commit walks that move forwards,
 //! backwards, sideways, or from a commit the repository lost.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

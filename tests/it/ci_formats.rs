@@ -3,7 +3,7 @@
 //! stderr, or in a GitLab Code Quality report, with paths from the
 //! repository root.
 
-mod common;
+use crate::common;
 
 use common::git_fixture::GitFixture;
 use common::workspace::TestWorkspace;

@@ -3,7 +3,7 @@
 //! relation, the counts checked against `git rev-list --count`, the output
 //! formats, the exit codes and the inputs that are not Deployments.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

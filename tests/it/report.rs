@@ -2,9 +2,9 @@
 //! fixture workspace — the matrix and every relation, the live overlay,
 //! deterministic bytes, nothing loaded from elsewhere, nothing written but
 //! the page — and every wrong argument (exit 2, shown where it was typed).
-//! tests/report_browser.rs opens the page in Chromium.
+//! tests/it/report_browser.rs opens the page in Chromium.
 
-mod common;
+use crate::common;
 
 use common::workspace::{Shop, TestWorkspace, redact};
 use serde_json::{Value, json};

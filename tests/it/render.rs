@@ -1,7 +1,7 @@
 //! `snapset render` and `snapset check` on fixture workspaces: the rendered
 //! tree, determinism, and the all-or-nothing promise.
 
-mod common;
+use crate::common;
 
 use common::workspace::TestWorkspace;
 

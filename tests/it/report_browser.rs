@@ -5,10 +5,8 @@
 //! file itself. The screenshots land in the test's temp folder, and in
 //! docs/ with `UPDATE_SCREENSHOTS=1` (docs/report-desktop.png is in the README).
 
-mod common;
 
-#[path = "common/browser.rs"]
-mod browser;
+use crate::common::browser;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -219,7 +217,7 @@ fn the_example_page_filters_toggles_and_stays_quiet() {
 /// Each filter is applied and cleared `SNAPSET_REPORT_RUNS` times (default 7)
 /// and the medians printed: one run on a shared machine says little.
 #[test]
-#[ignore = "a measurement: SNAPSET_REPORT_PAGE=/abs/page.html ./test --test report_browser -- --ignored --nocapture"]
+#[ignore = "a measurement: SNAPSET_REPORT_PAGE=/abs/page.html ./test --test it report_browser:: -- --ignored --nocapture"]
 fn measure_a_large_page() {
     let page = std::env::var("SNAPSET_REPORT_PAGE").expect("SNAPSET_REPORT_PAGE");
     let runs: usize = std::env::var("SNAPSET_REPORT_RUNS")

@@ -4,7 +4,7 @@
 //! its own rendering a CronJob and no Service, and `explain` and `diff`
 //! naming values by dotted path.
 
-mod common;
+use crate::common;
 
 use common::workspace::{TestWorkspace, redact};
 
@@ -598,7 +598,7 @@ fn replicas_null_leaves_the_replicas_to_the_autoscaler() {
 
 /// The built-in Deployment template, as `snapset templates show` prints it.
 fn snapset_builtin_deployment() -> String {
-    include_str!("../src/render/templates/track/deployment.yaml.j2").to_string()
+    include_str!("../../src/render/templates/track/deployment.yaml.j2").to_string()
 }
 
 /// Service scope sees the service: `name` is the service's and `track` is

@@ -2,7 +2,7 @@
 //! full of comments and odd spacing come back byte for byte except the
 //! edited value, and an edit that would break the workspace is not written.
 
-mod common;
+use crate::common;
 
 use common::workspace::{Shop, TestWorkspace};
 

@@ -1,7 +1,7 @@
 //! `snapset explain` through a three-level `extends` chain: the effective
 //! value, the file:line that set it, and every value it overrode.
 
-mod common;
+use crate::common;
 
 use common::workspace::TestWorkspace;
 

@@ -1,11 +1,11 @@
 //! `--with-image` on `bump`, `bump --all` and `canary start` (issue 20)
 //! against a real registry (Debian's docker-registry on a free loopback
-//! port, as in tests/images.rs): CI pushes images after the merge, so the
+//! port, as in tests/it/images.rs): CI pushes images after the merge, so the
 //! newest commit touching a path may have none yet; it is passed over, and
 //! the report says which and why. A registry that cannot be reached, or
 //! refuses the credentials, is exit 2 with nothing written.
 
-mod common;
+use crate::common;
 
 use common::registry::{Auth, Manifest, TestRegistry, basic, run_at, shop_on};
 use common::workspace::{Run, Shop, TestWorkspace};

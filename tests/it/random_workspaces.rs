@@ -6,7 +6,7 @@
 //! `PROPTEST_CASES` sets the number of workspaces (32 by default, so that
 //! `cargo test` stays fast; CI runs more).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -7,7 +7,7 @@
 //! with the registry stopped.
 //! Without docker-registry the tests fail, saying how to install it.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
