@@ -83,8 +83,8 @@ fn compile_with(
     };
     // Reading the workspace's history is one thread's work; the
     // untouched-path check reads two trees per pin: both overlap the render.
-    let (proved, (warnings, rendered)) = rayon::join(
-        || rejected.and_then(|r| prove_with(&workspace, sources, &release, &selected, &r)),
+    let (history, (warnings, rendered)) = rayon::join(
+        || read_history(&workspace, sources, &selected),
         || {
             rayon::join(
                 || untouched(&workspace, &release),
@@ -92,6 +92,12 @@ fn compile_with(
             )
         },
     );
+    // The pins are judged here: naming a commit by a prefix asks the
+    // services' repositories, which stay on this thread.
+    let proved = rejected.and_then(|r| {
+        let texts = promotion::PinTexts::new(&repo);
+        promotion::prove(&workspace, &release, history?.as_ref(), &r, &texts)
+    });
     // A release that breaks the path to production and does not render
     // reports both.
     let (mut proofs, rendered) = match (proved, rendered) {
@@ -121,23 +127,22 @@ pub fn prove(
     selected: &[&EnvironmentDecl],
 ) -> Result<Proofs> {
     let rejected = Rejected::resolve(workspace, &mut CommitCache::new(repo))?;
-    prove_with(workspace, sources, release, selected, &rejected)
+    let timeline = read_history(workspace, sources, selected)?;
+    let texts = promotion::PinTexts::new(repo);
+    promotion::prove(workspace, release, timeline.as_ref(), &rejected, &texts)
 }
 
-/// `prove`, the rejected commits resolved (the history is read on any
-/// thread; the services' repositories stay on the caller's).
-fn prove_with(
+/// The workspace's history, when some selected environment's rule needs
+/// it (read on any thread: it opens the workspace's repository itself).
+fn read_history(
     workspace: &Workspace,
     sources: &Sources,
-    release: &Release,
     selected: &[&EnvironmentDecl],
-    rejected: &Rejected,
-) -> Result<Proofs> {
-    let timeline = match promotion::needs_history(workspace, selected) {
-        true => history::read(workspace, sources, history::now())?,
-        false => None,
-    };
-    promotion::prove(workspace, release, timeline.as_ref(), rejected)
+) -> Result<Option<history::Timeline>> {
+    match promotion::needs_history(workspace, selected) {
+        true => history::read(workspace, sources, history::now()),
+        false => Ok(None),
+    }
 }
 
 /// `compile`, with the folders of `out` listed meanwhile on a second thread

@@ -140,7 +140,7 @@ fn table(found: &[Found], session: &Session) -> String {
         }
     }
     let from_cache = if cached > 0 {
-        format!(" ({cached} known from .snapset/)")
+        format!(" ({cached} known from the cache)")
     } else {
         String::new()
     };

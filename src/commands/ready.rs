@@ -2,7 +2,7 @@
 //! manager, what each environment with `from=` can take now: every
 //! upstream commit it does not run yet, since when upstream runs it, and
 //! whether it is ready, still soaking, blocked or frozen. A reader: it
-//! writes nothing but the `.snapset/` cache, and exits 0.
+//! writes nothing but its cache (in the git directory), and exits 0.
 
 use std::fmt::Write;
 use std::path::Path;

@@ -1,7 +1,8 @@
 //! How snapset touches the workspace's files on disk, safely: every path
 //! stays inside the workspace (`confine`), files are replaced whole
-//! (`atomic_file`), caches live in `.snapset/` (`cache_dir`), and commands
-//! that write hold the workspace's flock (`workspace_lock`).
+//! (`atomic_file`), caches live where a pull request cannot commit them (`cache_dir`:
+//! the git directory, or the user's cache folder), and commands that write
+//! hold the workspace's flock (`workspace_lock`, in `.snapset/`).
 
 pub mod atomic_file;
 pub mod cache_dir;

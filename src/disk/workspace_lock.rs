@@ -103,7 +103,7 @@ impl WorkspaceLock {
 /// would land in whatever file a link committed at `.snapset/lock` names.
 fn open(root: &Path, path: &PathBuf) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let opened = crate::disk::cache_dir::create(root).and_then(|_| {
+    let opened = create_folder(root).and_then(|_| {
         std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -122,6 +122,41 @@ fn open(root: &Path, path: &PathBuf) -> std::io::Result<File> {
         Err(e) if root.join(".snapset").is_file() && !denied(&e) => File::open(root),
         other => other,
     }
+}
+
+/// `.snapset/` of `root`, created when missing, saying to git and to
+/// backup tools that it is no source (`.gitignore`, `CACHEDIR.TAG`). It
+/// holds the lock alone: the caches live where a pull request cannot
+/// commit them (`cache_dir`).
+fn create_folder(root: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    crate::disk::confine::inside(root, ".snapset")
+        .map_err(|e| std::io::Error::other(e.kind.to_string()))?;
+    let dir = root.join(".snapset");
+    std::fs::create_dir_all(&dir)?;
+    for (name, body) in [
+        (
+            ".gitignore",
+            "# Created by snapset: the workspace lock.\n*\n",
+        ),
+        (
+            "CACHEDIR.TAG",
+            "Signature: 8a477f597d28d172789f06886806bc55\n# Created by snapset.\n",
+        ),
+    ] {
+        // Created new or left as it is: never written through a link.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(dir.join(name))
+        {
+            Ok(mut file) => file.write_all(body.as_bytes())?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn denied(e: &std::io::Error) -> bool {

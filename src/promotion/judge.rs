@@ -10,6 +10,14 @@ use crate::resolve::pins::short;
 
 pub struct Judge<'t> {
     pub timeline: &'t Timeline,
+    names: &'t dyn Names,
+}
+
+/// Which commit a pin text of the history names.
+pub trait Names {
+    /// Whether `text`, as a snapshot once wrote it for `service`, names
+    /// `commit`.
+    fn names(&self, service: &str, text: &str, commit: Oid) -> bool;
 }
 
 /// What one upstream's history says of a commit an environment takes.
@@ -42,24 +50,39 @@ impl Upstream {
 }
 
 impl<'t> Judge<'t> {
-    pub fn new(timeline: &'t Timeline) -> Self {
-        Judge { timeline }
+    pub fn new(timeline: &'t Timeline, names: &'t dyn Names) -> Self {
+        Judge { timeline, names }
+    }
+
+    fn runs_of(&self, env: &str, service: &str, commit: Oid) -> Vec<Stretch> {
+        self.timeline
+            .runs_of(env, service, |text| self.names.names(service, text, commit))
     }
 
     /// The entry where `env`'s current stretch of `commit` began: the
     /// working tree's when it pins it only there (or not at all).
     pub fn take(&self, env: &str, service: &str, commit: Oid) -> usize {
         let last = self.timeline.entries.len();
-        self.timeline
-            .runs_of(env, service, commit)
+        self.runs_of(env, service, commit)
             .last()
             .filter(|s| s.end == last)
             .map_or(self.timeline.now(), |s| s.start)
     }
 
-    /// The rule `env` was under at `take`.
+    /// The rule a pin `env` took at `take` is judged by: the one it was
+    /// under then, so that what ran before `from=` was declared, or under
+    /// a shorter soak, stays as it was. But a pin taken while the rule was
+    /// switched off (weaker than a rule `env` had before) is judged by the
+    /// rule as it stands now: a pull request that drops `from=` in one
+    /// commit, pins, and restores it in the next shows one pin line in its
+    /// diff, and must not pass.
     pub fn rule(&self, env: &str, take: usize) -> Option<&'t Rule> {
-        self.timeline.rule_at(env, take).filter(|r| !r.is_empty())
+        let now = self.timeline.now();
+        let at = match take != now && self.timeline.weakened_at(env, take) {
+            true => now,
+            false => take,
+        };
+        self.timeline.rule_at(env, at).filter(|r| !r.is_empty())
     }
 
     pub fn freeze<'r>(&self, rule: &'r Rule, take: usize) -> Option<&'r Freeze> {
@@ -77,7 +100,7 @@ impl<'t> Judge<'t> {
         take: usize,
         soak: Option<i64>,
     ) -> Upstream {
-        let stretches = self.timeline.runs_of(upstream, service, commit);
+        let stretches = self.runs_of(upstream, service, commit);
         let Some(first) = stretches.first() else {
             return Upstream::Never;
         };
@@ -108,8 +131,9 @@ impl<'t> Judge<'t> {
     /// `1a2b3c4d (2026-11-26 08:43 UTC)`, or `the working tree`.
     pub fn at(&self, entry: usize) -> String {
         let e = &self.timeline.entries[entry];
+        let seconds = self.timeline.time(entry);
         match e.commit {
-            Some(c) => format!("{} ({})", short(c), Timestamp { seconds: e.time }),
+            Some(c) => format!("{} ({})", short(c), Timestamp { seconds }),
             None => "the working tree (uncommitted)".to_string(),
         }
     }

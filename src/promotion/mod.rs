@@ -19,6 +19,7 @@
 pub mod history;
 mod judge;
 pub mod ready;
+mod texts;
 
 use serde::Serialize;
 
@@ -29,7 +30,8 @@ use crate::promotion::history::Timeline;
 use crate::resolve::pins::short;
 use crate::resolve::{Rejected, Release};
 
-pub use judge::{Judge, Upstream};
+pub use judge::{Judge, Names, Upstream};
+pub use texts::PinTexts;
 
 /// What proving the release found besides errors.
 #[derive(Debug, Default)]
@@ -71,8 +73,9 @@ pub fn prove(
     release: &Release,
     timeline: Option<&Timeline>,
     rejected: &Rejected,
+    names: &dyn Names,
 ) -> Result<Proofs> {
-    let (proofs, errors) = judge_release(ws, release, timeline, rejected);
+    let (proofs, errors) = judge_release(ws, release, timeline, rejected, names);
     errors.finish(proofs)
 }
 
@@ -83,6 +86,7 @@ pub fn judge_release(
     release: &Release,
     timeline: Option<&Timeline>,
     rejected: &Rejected,
+    names: &dyn Names,
 ) -> (Proofs, Collector) {
     let mut errors = Collector::default();
     let mut proofs = Proofs::default();
@@ -96,7 +100,7 @@ pub fn judge_release(
         if ruled && timeline.is_none() {
             errors.push(no_history(ws, decl));
         }
-        let judge = timeline.filter(|_| ruled).map(Judge::new);
+        let judge = timeline.filter(|_| ruled).map(|t| Judge::new(t, names));
         for service in &env.snapshot.services {
             let written = source
                 .service(&service.name)

@@ -76,7 +76,8 @@ pub fn candidates(
     commits: &mut CommitCache,
     envs: &[String],
 ) -> Result<Vec<Candidate>> {
-    let judge = Judge::new(timeline);
+    let texts = super::PinTexts::new(commits.repos);
+    let judge = Judge::new(timeline, &texts);
     let now = timeline.now();
     let find = |name: &str| release.environments.iter().find(|e| e.name == name);
     let mut out: Vec<Candidate> = Vec::new();
@@ -123,7 +124,7 @@ pub fn candidates(
                         track: service.is_multi_track().then(|| track.name.clone()),
                         commit,
                         current: current.clone(),
-                        since: (entry.commit, entry.time),
+                        since: (entry.commit, timeline.time(since)),
                         state,
                     });
                 }

@@ -1,5 +1,7 @@
-//! Images a registry said exist, kept in `.snapset/images` at the
-//! workspace root, so that `snapset images` asks about each tag once.
+//! Images a registry said exist, kept in the workspace's cache folder
+//! (`disk::cache_dir`: inside the git directory, where a pull request
+//! cannot plant an image that was never pushed), so that `snapset images`
+//! asks about each tag once.
 //!
 //! Only positive answers are kept: an image missing today is pushed by CI
 //! tomorrow, and must be asked again. A tag can be pushed again with other
@@ -8,21 +10,31 @@
 //! read is ignored and one that cannot be written is not an error.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::disk::cache_dir::CacheDir;
+
+const FILE: &str = "images";
 
 const HEADER: &str = "# snapset cache: images their registry said exist.\n\
                       # <image> <digest or -> Safe to delete.\n";
 
 pub struct ImageCache {
-    file: PathBuf,
+    dir: Option<CacheDir>,
     known: BTreeMap<String, String>,
     learnt: bool,
 }
 
 impl ImageCache {
     pub fn load(root: &Path) -> ImageCache {
-        let file = root.join(".snapset").join("images");
-        let known = crate::disk::cache_dir::read(root, "images")
+        ImageCache::in_dir(CacheDir::of(root))
+    }
+
+    /// The cache kept in `dir` (`None`: none kept).
+    pub fn in_dir(dir: Option<CacheDir>) -> ImageCache {
+        let known = dir
+            .as_ref()
+            .and_then(|d| d.read_text(FILE))
             .map(|text| {
                 text.lines()
                     .filter(|l| !l.starts_with('#'))
@@ -32,7 +44,7 @@ impl ImageCache {
             })
             .unwrap_or_default();
         ImageCache {
-            file,
+            dir,
             known,
             learnt: false,
         }
@@ -63,16 +75,9 @@ impl ImageCache {
         for (image, digest) in &self.known {
             text.push_str(&format!("{image} {digest}\n"));
         }
-        let write = || -> std::io::Result<()> {
-            let root = self
-                .file
-                .parent()
-                .and_then(Path::parent)
-                .expect("in .snapset/");
-            crate::disk::cache_dir::create(root)?;
-            crate::disk::atomic_file::replace(&self.file, text.as_bytes())
-        };
-        let _ = write();
+        if let Some(dir) = &self.dir {
+            let _ = dir.write(FILE, text.as_bytes());
+        }
     }
 }
 
@@ -83,12 +88,13 @@ mod tests {
     #[test]
     fn keeps_what_was_found() {
         let dir = tempfile::tempdir().unwrap();
-        let mut cache = ImageCache::load(dir.path());
+        let at = || ImageCache::in_dir(Some(CacheDir::at(dir.path().join("c"))));
+        let mut cache = at();
         assert_eq!(cache.get("r/a:1"), None);
         cache.insert("r/a:1".into(), Some("sha256:ab"));
         cache.insert("r/b:1".into(), None);
         cache.save();
-        let cache = ImageCache::load(dir.path());
+        let cache = at();
         assert_eq!(cache.get("r/a:1"), Some(Some("sha256:ab")));
         assert_eq!(cache.get("r/b:1"), Some(None));
     }

@@ -1,5 +1,6 @@
-//! What the untouched-path check learnt, kept between runs in
-//! `.snapset/touched` at the workspace root.
+//! What the untouched-path check learnt, kept between runs in the
+//! workspace's cache folder (`disk::cache_dir`: inside the git directory,
+//! where a pull request cannot plant answers).
 //!
 //! Whether a commit changes anything under a path depends on the commit
 //! alone (its hash names its tree and its parents), so the answer never goes
@@ -13,9 +14,13 @@
 //! still renders (each run then reads the trees again).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::Oid;
+
+use crate::disk::cache_dir::CacheDir;
+
+const FILE: &str = "touched";
 
 /// Past this many entries, only those of the current run are kept.
 const MAX_ENTRIES: usize = 200_000;
@@ -24,7 +29,7 @@ const HEADER: &str = "# snapset cache: whether a commit changes anything under a
                       # <commit> <1 touched | 0 not> <path>. Safe to delete.\n";
 
 pub struct TouchCache {
-    file: PathBuf,
+    dir: Option<CacheDir>,
     known: HashMap<(Oid, String), bool>,
     /// Entries found or used by this run.
     used: HashMap<(Oid, String), bool>,
@@ -35,12 +40,18 @@ impl TouchCache {
     /// The cache of the workspace at `root`; empty when there is none or it
     /// cannot be read.
     pub fn load(root: &Path) -> TouchCache {
-        let file = root.join(".snapset").join("touched");
-        let known = crate::disk::cache_dir::read(root, "touched")
+        TouchCache::in_dir(CacheDir::of(root))
+    }
+
+    /// The cache kept in `dir` (`None`: none kept).
+    pub fn in_dir(dir: Option<CacheDir>) -> TouchCache {
+        let known = dir
+            .as_ref()
+            .and_then(|d| d.read_text(FILE))
             .map(|text| parse(&text))
             .unwrap_or_default();
         TouchCache {
-            file,
+            dir,
             known,
             used: HashMap::new(),
             learnt: false,
@@ -76,7 +87,9 @@ impl TouchCache {
             .map(|((commit, path), touched)| format!("{commit} {} {path}\n", u8::from(touched)))
             .collect();
         lines.sort_unstable();
-        let _ = write(&self.file, &(String::from(HEADER) + &lines.concat()));
+        if let Some(dir) = &self.dir {
+            let _ = dir.write(FILE, (String::from(HEADER) + &lines.concat()).as_bytes());
+        }
     }
 }
 
@@ -107,15 +120,6 @@ fn parse(text: &str) -> HashMap<(Oid, String), bool> {
         .collect()
 }
 
-/// Writes beside the file and renames over it, so that a reader never sees
-/// half a file; the folder says it is a cache, to git and to backup tools.
-fn write(file: &Path, text: &str) -> std::io::Result<()> {
-    let dir = file.parent().expect("the cache file is in .snapset/");
-    let root = dir.parent().expect(".snapset/ is in the workspace root");
-    crate::disk::cache_dir::create(root)?;
-    crate::disk::atomic_file::replace(file, text.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,22 +129,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = Oid::from_str("1111111111111111111111111111111111111111").unwrap();
         let b = Oid::from_str("2222222222222222222222222222222222222222").unwrap();
-        let mut cache = TouchCache::load(dir.path());
+        let at = || TouchCache::in_dir(Some(CacheDir::at(dir.path().join("c"))));
+        let mut cache = at();
         assert_eq!(cache.get(a, "services/cart"), None);
         cache.insert(a, "./services/cart/", true);
         cache.insert(b, "services/taxe", false);
         cache.save();
-        let file = dir.path().join(".snapset/touched");
+        let file = dir.path().join("c/touched");
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.ends_with(
             "1111111111111111111111111111111111111111 1 services/cart\n\
              2222222222222222222222222222222222222222 0 services/taxe\n"
         ));
         std::fs::write(&file, text + "garbage\nabc 1 x\n").unwrap();
-        let mut cache = TouchCache::load(dir.path());
+        let mut cache = at();
         assert_eq!(cache.get(a, "services/cart"), Some(true));
         assert_eq!(cache.get(b, "services//taxe"), Some(false));
         assert_eq!(cache.get(b, "services/cart"), None);
-        assert!(dir.path().join(".snapset/.gitignore").exists());
+        assert!(dir.path().join("c/CACHEDIR.TAG").exists());
     }
 }

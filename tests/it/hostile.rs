@@ -187,8 +187,9 @@ fn a_cache_folder_linked_out_of_the_workspace_is_never_written() {
     assert!(!ws.path("out").exists());
 }
 
-/// The lock file and the caches in `.snapset/` as links: the lock would
-/// have written its pid over the target, the caches been read from it.
+/// The lock file in `.snapset/` and the cache files as links: the lock
+/// would have written its pid over the target, the caches been read from
+/// it or written through it.
 #[test]
 fn links_inside_the_cache_folder_are_not_followed() {
     let (ws, _) = TestWorkspace::shop();
@@ -205,6 +206,17 @@ fn links_inside_the_cache_folder_are_not_followed() {
     for cache in ["touched", "images"] {
         std::os::unix::fs::symlink(&victim, ws.path(&format!(".snapset/{cache}"))).unwrap();
     }
+    let render = ws.run(&["render"]);
+    assert_eq!(render.code, 0, "{render:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    // The caches themselves (outside the work tree) as links.
+    let touched = ws.cache_file("touched").expect("written by the render");
+    for cache in ["touched", "images", "history.json"] {
+        let file = touched.with_file_name(cache);
+        let _ = std::fs::remove_file(&file);
+        std::os::unix::fs::symlink(&victim, &file).unwrap();
+    }
+    std::fs::remove_dir_all(ws.path("out")).unwrap();
     let render = ws.run(&["render"]);
     assert_eq!(render.code, 0, "{render:?}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");

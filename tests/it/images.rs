@@ -103,7 +103,7 @@ fn every_image_present_exits_0_and_refresh_asks_again() {
     let again = run(&ws, &["images"], &[]);
     assert_eq!(
         again.stdout,
-        "3 images: 3 present (3 known from .snapset/), 0 missing\n"
+        "3 images: 3 present (3 known from the cache), 0 missing\n"
     );
     registry.stop();
     let cached = run(&ws, &["images"], &[]);
@@ -112,6 +112,30 @@ fn every_image_present_exits_0_and_refresh_asks_again() {
     assert_eq!(
         refresh.code, 2,
         "--refresh asks the stopped registry: {refresh:?}"
+    );
+}
+
+/// Issue 32: an image cache committed in the pull request (`.snapset/images`
+/// saying tower's image exists) is not read: the registry is asked.
+#[test]
+fn a_committed_image_cache_is_not_believed() {
+    let registry = TestRegistry::start(Auth::None);
+    let (ws, shop) = shop_on(&registry.host);
+    push_shop(&registry, &shop, false);
+    let mut forged = String::from("# snapset cache: images their registry said exist.\n");
+    for (service, commit) in [
+        ("cart", &shop.cart1),
+        ("taxe", &shop.taxe1),
+        ("tower", &shop.tower1),
+    ] {
+        forged.push_str(&format!("{}/shop/{service}:{commit} -\n", registry.host));
+    }
+    ws.write(".snapset/images", &forged);
+    let run = run(&ws, &["images"], &[]);
+    assert_eq!(run.code, 1, "tower's image is missing: {run:?}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("3 images: 2 present, 1 missing")
     );
 }
 

@@ -12,6 +12,7 @@ mod diff;
 mod edit;
 mod errors;
 mod explain;
+mod gate;
 mod hostile;
 mod images;
 mod init;

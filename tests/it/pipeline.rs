@@ -13,8 +13,8 @@ use common::git_fixture::GitFixture;
 use common::workspace::{Run, Shop, TestWorkspace, redact};
 
 /// 2026-01-01T00:00:00Z.
-const T0: i64 = 1_767_225_600;
-const H: i64 = 3_600;
+pub(crate) const T0: i64 = 1_767_225_600;
+pub(crate) const H: i64 = 3_600;
 
 const SERVICES: &str = "repo \"../shop.git\"\n\
 image \"registry.example.com/shop/{service}:{commit}\"\n\n\
@@ -23,31 +23,31 @@ service \"taxe\"  path=\"services/taxe\"  port=8080\n\
 service \"tower\" path=\"services/tower\" port=9090\n\n";
 
 /// Before the path to production was declared.
-const PLAIN: &str = "environment \"dev\"         snapshot=\"dev\"         varset=\"dev\"\n\
+pub(crate) const PLAIN: &str = "environment \"dev\"         snapshot=\"dev\"         varset=\"dev\"\n\
 environment \"integration\" snapshot=\"integration\" varset=\"dev\"\n\
 environment \"prod\"        snapshot=\"prod\"        varset=\"prod\"\n";
 
-const PATH: &str = "environment \"dev\"         snapshot=\"dev\"         varset=\"dev\"\n\
+pub(crate) const PATH: &str = "environment \"dev\"         snapshot=\"dev\"         varset=\"dev\"\n\
 environment \"integration\" snapshot=\"integration\" varset=\"dev\" from=\"dev\"\n\
 environment \"prod\"        snapshot=\"prod\"        varset=\"prod\" from=\"integration\" soak=\"24h\"\n";
 
 /// A workspace in git over the shop's services: every snapshot pins the
 /// first commits at T0, snapset.kdl declares the path an hour later.
-struct Pipe {
-    ws: TestWorkspace,
-    shop: Shop,
-    git: GitFixture,
+pub(crate) struct Pipe {
+    pub(crate) ws: TestWorkspace,
+    pub(crate) shop: Shop,
+    pub(crate) git: GitFixture,
     /// Snapshot → service → commit, as written to snapshots/.
     pins: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Pipe {
-    fn new() -> Pipe {
+    pub(crate) fn new() -> Pipe {
         Pipe::declaring(PATH)
     }
 
     /// The shop's history up to the commit (T0 + 1 h) declaring `envs`.
-    fn declaring(envs: &str) -> Pipe {
+    pub(crate) fn declaring(envs: &str) -> Pipe {
         let (ws, shop) = TestWorkspace::shop();
         ws.remove("snapshots/s1.kdl");
         let git = GitFixture::init(&ws.root);
@@ -73,12 +73,18 @@ impl Pipe {
         p
     }
 
-    fn config(&self, envs: &str) {
+    /// The history cache snapset keeps for this workspace (in the git
+    /// directory, never in the work tree), once written.
+    pub(crate) fn history_cache(&self) -> Option<std::path::PathBuf> {
+        self.ws.cache_file("history.json")
+    }
+
+    pub(crate) fn config(&self, envs: &str) {
         self.ws.write("snapset.kdl", &format!("{SERVICES}{envs}"));
     }
 
     /// Pins `service` of snapshot `snapshot` at `commit` (on disk).
-    fn set(&mut self, snapshot: &str, service: &str, commit: &str) {
+    pub(crate) fn set(&mut self, snapshot: &str, service: &str, commit: &str) {
         self.pins
             .entry(snapshot.to_string())
             .or_default()
@@ -96,19 +102,19 @@ impl Pipe {
     }
 
     /// Commits the work tree at T0 + `hours`.
-    fn commit(&mut self, hours: i64, message: &str) -> String {
+    pub(crate) fn commit(&mut self, hours: i64, message: &str) -> String {
         self.git.set_time(T0 + hours * H);
         self.git.commit_all(message)
     }
 
     /// `snapset ARGS` with "now" at T0 + `hours`.
-    fn run_at(&self, hours: i64, args: &[&str]) -> Run {
+    pub(crate) fn run_at(&self, hours: i64, args: &[&str]) -> Run {
         let now = (T0 + hours * H).to_string();
         self.ws
             .run_env(&self.ws.root, args, &[("SOURCE_DATE_EPOCH", &now)])
     }
 
-    fn check_at(&self, hours: i64) -> Run {
+    pub(crate) fn check_at(&self, hours: i64) -> Run {
         self.run_at(hours, &["check"])
     }
 
@@ -119,7 +125,7 @@ impl Pipe {
 
 /// A report's words, whatever the lines it was wrapped into: miette wraps
 /// long messages at the terminal's width.
-fn flat(text: &str) -> String {
+pub(crate) fn flat(text: &str) -> String {
     text.split_whitespace()
         .filter(|w| *w != "│")
         .collect::<Vec<_>>()
@@ -128,7 +134,7 @@ fn flat(text: &str) -> String {
 
 /// Whether `run` reported `words` (compared as `flat` text).
 #[track_caller]
-fn says(run: &Run, words: &str) {
+pub(crate) fn says(run: &Run, words: &str) {
     assert!(
         flat(&run.stderr).contains(&flat(words)),
         "expected {words:?} in:\n{}",
@@ -137,7 +143,7 @@ fn says(run: &Run, words: &str) {
 }
 
 #[track_caller]
-fn ok(run: &Run) {
+pub(crate) fn ok(run: &Run) {
     assert_eq!(
         run.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -146,7 +152,7 @@ fn ok(run: &Run) {
 }
 
 #[track_caller]
-fn fails(run: &Run) {
+pub(crate) fn fails(run: &Run) {
     assert_eq!(
         run.code, 2,
         "stdout:\n{}\nstderr:\n{}",
@@ -417,13 +423,12 @@ fn rewriting_a_pin_keeps_its_clock() {
 /// Raising `soak=` later does not fail what prod took under the old rule.
 #[test]
 fn a_pin_is_judged_by_the_rule_it_was_taken_under() {
-    let mut p = Pipe::new();
+    let mut p = Pipe::declaring(&PATH.replace("soak=\"24h\"", "soak=\"6h\""));
     let cart2 = p.shop.cart2.clone();
     p.set("dev", "cart", &cart2);
     p.commit(2, "dev: cart 2");
     p.set("integration", "cart", &cart2);
     p.commit(3, "integration: cart 2");
-    p.config(&PATH.replace("soak=\"24h\"", "soak=\"6h\""));
     p.set("prod", "cart", &cart2);
     p.commit(10, "prod: cart 2 after 7 h");
     ok(&p.check_at(11));
@@ -635,10 +640,9 @@ fn the_history_cache_changes_no_answer() {
     p.set("integration", "cart", &cart2);
     p.commit(3, "integration: cart 2");
     p.set("prod", "cart", &cart2);
-    let cache = p.ws.path(".snapset/history.json");
     let first = p.check_at(8);
     fails(&first);
-    assert!(cache.exists());
+    let cache = p.history_cache().expect("written in the git directory");
     let again = p.check_at(8);
     assert_eq!((again.code, &again.stderr), (first.code, &first.stderr));
     // New commits extend the cache; the answer is a fresh read's.
@@ -652,6 +656,7 @@ fn the_history_cache_changes_no_answer() {
         (extended.code, &extended.stderr),
         (fresh.code, &fresh.stderr)
     );
+    let _ = p.check_at(30);
     std::fs::write(&cache, "{ not json").unwrap();
     let broken = p.check_at(30);
     assert_eq!((broken.code, &broken.stderr), (fresh.code, &fresh.stderr));

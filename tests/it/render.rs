@@ -216,14 +216,14 @@ fn a_pin_that_touches_nothing_of_its_service_warns() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(common::workspace::redact(&run.stderr, &ws));
     // The answer now comes from the cache: the same warning, from `check` too.
-    assert!(ws.root.join(".snapset/touched").exists());
+    assert!(ws.cache_file("touched").is_some());
     let again = ws.run(&["check"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(again.stderr, run.stderr);
 }
 
-/// The untouched-path answers are kept in `.snapset/touched`, one line per
-/// commit and path; the folder ignores itself in git.
+/// The untouched-path answers are kept in a cache outside the work tree,
+/// one line per commit and path.
 #[test]
 fn the_untouched_check_remembers_its_answers() {
     let (ws, shop) = TestWorkspace::shop();
@@ -235,7 +235,7 @@ fn the_untouched_check_remembers_its_answers() {
         ),
     );
     assert_eq!(ws.run(&["check", "--env", "dev"]).code, 0);
-    let cache = ws.read(".snapset/touched");
+    let cache = std::fs::read_to_string(ws.cache_file("touched").unwrap()).unwrap();
     let lines: Vec<&str> = cache.lines().filter(|l| !l.starts_with('#')).collect();
     let mut expected = vec![
         format!("{} 0 services/cart", shop.docs),
@@ -243,7 +243,10 @@ fn the_untouched_check_remembers_its_answers() {
     ];
     expected.sort();
     assert_eq!(lines, expected);
-    assert_eq!(ws.read(".snapset/.gitignore").lines().last(), Some("*"));
+    assert!(
+        !ws.root.join(".snapset").exists(),
+        "no cache in the work tree"
+    );
     assert!(!ws.root.join("out").exists(), "check writes no out/");
 }
 
@@ -261,18 +264,17 @@ fn a_broken_or_unwritable_cache_is_ignored() {
     let first = ws.run(&["check"]);
     assert!(first.stderr.contains("changes nothing"), "{}", first.stderr);
     // Garbage in the file: skipped, the answer found again.
-    ws.write(
-        ".snapset/touched",
-        "not a cache\n\u{0}\u{1}\n1234 1 services/cart\n",
-    );
+    let cache = ws.cache_file("touched").unwrap();
+    std::fs::write(&cache, "not a cache\n\u{0}\u{1}\n1234 1 services/cart\n").unwrap();
     let garbled = ws.run(&["check"]);
     assert_eq!((garbled.code, &garbled.stderr), (0, &first.stderr));
-    // `.snapset` a file, so nothing can be written under it.
-    std::fs::remove_dir_all(ws.root.join(".snapset")).unwrap();
-    ws.write(".snapset", "in the way\n");
-    let unwritable = ws.run(&["render"]);
+    // The cache folder a file, so nothing can be written under it.
+    let folder = cache.parent().unwrap();
+    std::fs::remove_dir_all(folder).unwrap();
+    std::fs::write(folder, "in the way\n").unwrap();
+    let unwritable = ws.run(&["check"]);
     assert_eq!((unwritable.code, &unwritable.stderr), (0, &first.stderr));
-    assert_eq!(ws.read(".snapset"), "in the way\n");
+    assert_eq!(std::fs::read_to_string(folder).unwrap(), "in the way\n");
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn bump_passes_over_the_newest_commits_whose_image_is_not_pushed() {
     ));
     insta::assert_snapshot!("bump_with_image", named(&told, &registry, &shop, &cart3));
     // What was found present is remembered, as `snapset images` does.
-    let cache = std::fs::read_to_string(ws.path(".snapset/images")).unwrap();
+    let cache = std::fs::read_to_string(ws.cache_file("images").unwrap()).unwrap();
     assert!(
         cache.contains(&format!("shop/cart:{}", shop.cart2)),
         "{cache}"

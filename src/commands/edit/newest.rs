@@ -134,7 +134,7 @@ pub type Filter<'f> = Box<dyn Fn(&Want, Oid) -> Option<Skip> + 'f>;
 pub const MAX_WITHOUT_IMAGE: usize = 50;
 
 /// The registry side of `--with-image`: the image pattern, how to reach
-/// registries, and the `.snapset/images` cache that `snapset images` keeps.
+/// registries, and the image cache that `snapset images` keeps (`disk::cache_dir`).
 pub struct ImageCheck<'a> {
     pub pattern: &'a str,
     pub options: Options,
@@ -173,7 +173,7 @@ impl<'a> Search<'a> {
     /// The search `bump` and `canary start` run: rejected commits passed
     /// over and, with `--with-image`,
     /// through the registry as `snapset images` asks it (credentials,
-    /// `.snapset/images`, `--jobs`, `--insecure-registry`).
+    /// the image cache, `--jobs`, `--insecure-registry`).
     pub fn from_args(
         ws: &'a Workspace,
         repos: &'a Repos,

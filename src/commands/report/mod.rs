@@ -146,7 +146,9 @@ fn mark_path(
     };
     let mut commits = crate::resolve::CommitCache::new(repos);
     let rejected = crate::resolve::Rejected::resolve(ws, &mut commits)?;
-    let (proofs, _) = crate::promotion::judge_release(ws, release, Some(&timeline), &rejected);
+    let texts = crate::promotion::PinTexts::new(repos);
+    let (proofs, _) =
+        crate::promotion::judge_release(ws, release, Some(&timeline), &rejected, &texts);
     let names: Vec<String> = selected.iter().map(|e| e.name.value.clone()).collect();
     let candidates = crate::promotion::ready::candidates(
         ws,

@@ -10,10 +10,17 @@
 //! The repository is the one around the workspace, found as git finds it
 //! (it need not be the services' `repo`). Its snapshot files' contents are
 //! needed, so a shallow or blob-less clone is an error that says how to
-//! fetch the history. What was read is cached per `HEAD` (`cache`).
+//! fetch the history. What was read is cached per `HEAD` (`cache`), where
+//! a pull request cannot plant it, and checked against the chain (`chain`)
+//! before it is used.
+//!
+//! A commit's date is chosen by whoever made it, so the chain's dates are
+//! clamped (`chain`): never earlier than the commit before it, never later
+//! than now.
 
 mod builder;
 mod cache;
+mod chain;
 pub mod decode;
 mod reparse;
 pub mod timeline;
@@ -21,6 +28,7 @@ mod walk;
 
 use std::path::Path;
 
+use crate::disk::cache_dir::CacheDir;
 use crate::error::sources::{FileId, Sources};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::WorkspaceRepo;
@@ -30,6 +38,7 @@ use crate::load::Workspace;
 pub use timeline::{Entry, Freeze, Rule, Run, Stretch, Timeline};
 
 use builder::Builder;
+use chain::Chain;
 use walk::Walk;
 
 /// The timeline of the workspace at `ws.root`, its working tree (the
@@ -54,28 +63,16 @@ pub fn read(ws: &Workspace, sources: &Sources, now: i64) -> Result<Option<Timeli
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
         Err(e) => return Err(git_error(e)),
     };
-    let cached = cache::load(&ws.root, prefix);
-    // The chain, newest first, down to the commit the cache ends at.
-    let mut chain = Vec::new();
-    let mut resumed = None;
-    let mut next = head.clone();
-    while let Some(commit) = next {
-        if let Some((at, _)) = &cached
-            && *at == commit.id()
-        {
-            resumed = cached.map(|(_, timeline)| timeline);
-            break;
-        }
-        chain.push((commit.id(), commit.time().seconds(), commit.tree_id()));
-        next = match commit.parent_count() {
-            0 => None,
-            _ => Some(commit.parent(0).map_err(|_| {
-                Error::new(ErrorKind::HistoryIncomplete {
-                    repo: display.clone(),
-                })
-            })?),
-        };
-    }
+    let chain = Chain::read(head.clone(), &display)?;
+    let dir = CacheDir::of(&ws.root);
+    let cached = dir
+        .as_ref()
+        .and_then(|d| cache::load(d, prefix))
+        .and_then(|(at, timeline)| chain.verify(at, timeline));
+    let (resumed, done) = match cached {
+        Some((timeline, at)) => (Some(timeline), at + 1),
+        None => (None, 0),
+    };
     let clean = match &head {
         Some(head) => worktree_is(repo, head.tree_id(), prefix, ws, sources)?,
         None => false,
@@ -83,7 +80,7 @@ pub fn read(ws: &Workspace, sources: &Sources, now: i64) -> Result<Option<Timeli
     // The usual run: nothing new since the cached `HEAD`, nothing changed
     // in the working tree. The timeline is the cache's, plus "now".
     let resumed = match resumed {
-        Some(mut timeline) if clean && chain.is_empty() => {
+        Some(mut timeline) if clean && done == chain.links.len() => {
             timeline.entries.push(Entry {
                 commit: None,
                 time: now,
@@ -94,11 +91,11 @@ pub fn read(ws: &Workspace, sources: &Sources, now: i64) -> Result<Option<Timeli
     };
     let builder = resumed.map(Builder::resume).unwrap_or_default();
     let mut walk = Walk::new(repo, prefix, &display, builder);
-    for (commit, time, tree) in chain.iter().rev() {
-        walk.commit(*commit, *time, *tree)?;
+    for link in &chain.links[done..] {
+        walk.commit(link.commit, link.time, link.tree)?;
     }
-    if let (Some(head), false) = (&head, chain.is_empty()) {
-        cache::save(&ws.root, prefix, head.id(), walk.builder.timeline());
+    if let (Some(head), Some(dir), false) = (&head, &dir, done == chain.links.len()) {
+        cache::save(dir, prefix, head.id(), walk.builder.timeline());
     }
     Ok(Some(walk.worktree(ws, now).finish()))
 }

@@ -6,9 +6,11 @@
 //! uncommitted pin is a pin like any other.
 //!
 //! Pins stay as written (unresolved): an old snapshot may pin a commit by a
-//! 10-digit prefix and today's by its full hash. `runs_of` matches texts to
-//! a resolved commit by prefix, and joins the stretches of all texts that
-//! name it, so changing how a pin is written does not restart its clock.
+//! 10-digit prefix and today's by its full hash. `runs_of` asks which texts
+//! name a resolved commit (the judge answers: a prefix names a commit only
+//! when it names no other, so a new commit made to share an old pin's
+//! prefix proves nothing), and joins the stretches of all texts that name
+//! it, so changing how a pin is written does not restart its clock.
 
 use std::collections::HashMap;
 
@@ -60,6 +62,14 @@ impl Rule {
     pub fn is_empty(&self) -> bool {
         self.from.is_empty() && self.freezes.is_empty()
     }
+
+    /// Whether this rule lets through something `other` stops.
+    pub fn weaker_than(&self, other: &Rule) -> bool {
+        let soak = |r: &Rule| r.soak.filter(|_| !r.from.is_empty()).unwrap_or(0);
+        other.from.iter().any(|u| !self.from.contains(u))
+            || soak(self) < soak(other)
+            || other.freezes.iter().any(|f| !self.freezes.contains(f))
+    }
 }
 
 /// One environment over the chain.
@@ -91,22 +101,24 @@ impl Timeline {
         self.entries.len().saturating_sub(1)
     }
 
+    /// The time of `entry`: its commit's (clamped by the chain: never
+    /// before the commit before it), and never later than now, the
+    /// working tree's.
     pub fn time(&self, entry: usize) -> i64 {
-        self.entries[entry].time
+        let now = self.entries.last().map_or(i64::MAX, |e| e.time);
+        self.entries[entry].time.min(now)
     }
 
-    /// The stretches in which `env` pinned `commit` for `service`, in
-    /// order, adjacent ones joined: texts are matched to the commit by
-    /// prefix, whatever their case.
-    pub fn runs_of(&self, env: &str, service: &str, commit: Oid) -> Vec<Stretch> {
+    /// The stretches in which `env` pinned, for `service`, a text that
+    /// `names` says is the commit, in order, adjacent ones joined.
+    pub fn runs_of(&self, env: &str, service: &str, names: impl Fn(&str) -> bool) -> Vec<Stretch> {
         let Some(runs) = self.envs.get(env).and_then(|e| e.pins.get(service)) else {
             return Vec::new();
         };
-        let hex = commit.to_string();
         let last = self.entries.len();
         let mut found: Vec<Stretch> = runs
             .iter()
-            .filter(|r| names(&r.text, &hex))
+            .filter(|r| names(&r.text))
             .map(|r| Stretch {
                 start: r.start,
                 end: if r.end == OPEN { last } else { r.end },
@@ -128,6 +140,22 @@ impl Timeline {
         let rules = &self.envs.get(env)?.rules;
         let i = rules.partition_point(|(start, _)| *start <= entry);
         i.checked_sub(1).map(|i| &rules[i].1)
+    }
+
+    /// Whether `env`'s rule at `entry` is weaker, in some part, than a rule
+    /// it had before: an upstream or a freeze window dropped, a shorter
+    /// soak. A pin taken then was taken while the rule was switched off.
+    pub fn weakened_at(&self, env: &str, entry: usize) -> bool {
+        let Some(history) = self.envs.get(env) else {
+            return false;
+        };
+        let empty = Rule::default();
+        let now = self.rule_at(env, entry).unwrap_or(&empty);
+        history
+            .rules
+            .iter()
+            .take_while(|(start, _)| *start <= entry)
+            .any(|(_, before)| now.weaker_than(before))
     }
 }
 
@@ -181,7 +209,6 @@ mod tests {
     #[test]
     fn texts_of_one_commit_join() {
         let hex = "9c2cba1a5d7e0000000000000000000000000000";
-        let commit = Oid::from_str(hex).unwrap();
         let mut env = EnvHistory::default();
         env.pins.insert(
             "cart".into(),
@@ -218,11 +245,12 @@ mod tests {
             ..Timeline::default()
         };
         t.envs.insert("prod".into(), env);
+        let by_prefix = |text: &str| names(text, hex);
         assert_eq!(
-            t.runs_of("prod", "cart", commit),
+            t.runs_of("prod", "cart", by_prefix),
             vec![Stretch { start: 0, end: 6 }]
         );
-        assert!(t.runs_of("prod", "taxe", commit).is_empty());
+        assert!(t.runs_of("prod", "taxe", by_prefix).is_empty());
         assert!(!names("9c2cba", hex), "too short to name a commit");
     }
 }

@@ -281,6 +281,10 @@ pub fn isolated(root: &Path, extra: &[(&str, String)]) -> Vec<(String, String)> 
     std::fs::create_dir_all(&home).unwrap();
     let mut env: Vec<(String, String)> = vec![
         ("HOME".into(), home.display().to_string()),
+        (
+            "XDG_CACHE_HOME".into(),
+            root.parent().unwrap().join("cache").display().to_string(),
+        ),
         ("DOCKER_CONFIG".into(), String::new()),
         ("REGISTRY_AUTH_FILE".into(), String::new()),
         ("XDG_RUNTIME_DIR".into(), String::new()),

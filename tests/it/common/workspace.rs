@@ -128,6 +128,33 @@ environment "prod" snapshot="s1" varset="prod"
         self.root.join(rel)
     }
 
+    /// `XDG_CACHE_HOME` of the runs: a folder beside the workspace.
+    pub fn cache_home(&self) -> PathBuf {
+        self.root
+            .parent()
+            .expect("the workspace is in a temp folder")
+            .join("cache")
+    }
+
+    /// Cache file `name` as snapset keeps it for this workspace: in the
+    /// git directory of a repository around it, or in the user's cache
+    /// folder (never in the work tree); `None` before it is written.
+    pub fn cache_file(&self, name: &str) -> Option<PathBuf> {
+        let mut bases = vec![self.cache_home().join("snapset")];
+        let mut dir = Some(self.root.as_path());
+        while let Some(d) = dir {
+            bases.push(d.join(".git/snapset"));
+            dir = d.parent();
+        }
+        bases.into_iter().find_map(|base| {
+            std::fs::read_dir(base)
+                .ok()?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().join(name))
+                .find(|p| p.is_file())
+        })
+    }
+
     pub fn write(&self, rel: &str, text: &str) {
         let path = self.root.join(rel);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -158,6 +185,9 @@ environment "prod" snapshot="s1" varset="prod"
             .arg("-C")
             .arg(dir)
             .args(args)
+            // snapset's caches outside git go to the user's cache folder:
+            // the test's own, beside the workspace.
+            .env("XDG_CACHE_HOME", self.cache_home())
             .envs(vars.iter().copied())
             .env("NO_COLOR", "1")
             // A temp folder inside some repository must not make the workspace part of it.
