@@ -137,7 +137,8 @@ fn try_lock(file: &File) -> std::io::Result<bool> {
         match file.try_lock() {
             Ok(()) => return Ok(true),
             Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
-            Err(std::fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(std::fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            }
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
     }

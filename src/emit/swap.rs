@@ -59,12 +59,18 @@ mod tests {
         std::fs::create_dir_all(&staged).unwrap();
         std::fs::write(staged.join("new.yaml"), "new").unwrap();
         replace_dir(&staged, &target).unwrap();
-        assert_eq!(std::fs::read_to_string(target.join("new.yaml")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(target.join("new.yaml")).unwrap(),
+            "new"
+        );
         std::fs::create_dir_all(&staged).unwrap();
         std::fs::write(staged.join("newer.yaml"), "newer").unwrap();
         replace_dir(&staged, &target).unwrap();
         assert!(!target.join("new.yaml").exists());
-        assert_eq!(std::fs::read_to_string(target.join("newer.yaml")).unwrap(), "newer");
+        assert_eq!(
+            std::fs::read_to_string(target.join("newer.yaml")).unwrap(),
+            "newer"
+        );
         assert!(!staged.exists(), "the old tree is deleted");
     }
 

@@ -82,7 +82,9 @@ fn escape(out: &mut Output, state: &mut State, value: &Value) -> Result<(), mini
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::report::page::{Cell, Column, CommitFacts, Mark, Pin, Relation, Route, Row};
+    use crate::commands::report::page::{
+        Cell, Column, CommitFacts, Mark, Pin, Relation, Route, Row,
+    };
     use crate::status::{self, State};
     use crate::text::date::Moment;
 
@@ -101,7 +103,10 @@ mod tests {
             services: 1,
             differs: Some(1),
             tally: [0, 0, 1, 0, 0],
-            live: Some((format!("live.json{HOSTILE}"), format!("1 diverged{HOSTILE}"))),
+            live: Some((
+                format!("live.json{HOSTILE}"),
+                format!("1 diverged{HOSTILE}"),
+            )),
         };
         let live = status::Row {
             service: "cart".into(),
@@ -168,12 +173,28 @@ mod tests {
         assert!(!body.contains("onerror=alert(1)>\""), "{body}");
         let escaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;";
         for text in [
-            "dev", "snap", "desc", "varset", "ns", "live.json", "subject", "x-h", "feature",
-            "mark", "detail", "repo", "svc", "track", "2026",
+            "dev",
+            "snap",
+            "desc",
+            "varset",
+            "ns",
+            "live.json",
+            "subject",
+            "x-h",
+            "feature",
+            "mark",
+            "detail",
+            "repo",
+            "svc",
+            "track",
+            "2026",
         ] {
             assert!(body.contains(&format!("{text}{escaped}")), "{text}: {body}");
         }
-        assert!(body.contains(&format!("href=\"https://git.example.com/{}?{escaped}\"", "b".repeat(40))));
+        assert!(body.contains(&format!(
+            "href=\"https://git.example.com/{}?{escaped}\"",
+            "b".repeat(40)
+        )));
         assert!(body.contains("<code>&lt;script&gt;alert(1)&lt;/script&gt;xxxxxxxxxxxxxxx</code>"));
         assert!(body.contains(r#"<span class="ready">1/2 ready</span>"#));
         // Right-to-left text is isolated, the rest is not.

@@ -186,7 +186,11 @@ impl<'a> PageView<'a> {
             } else {
                 Vec::new()
             },
-            rows: page.rows.iter().map(|row| RowView::new(page, row)).collect(),
+            rows: page
+                .rows
+                .iter()
+                .map(|row| RowView::new(page, row))
+                .collect(),
             timestamp: page.timestamp.as_deref(),
         }
     }
@@ -203,10 +207,10 @@ impl<'a> ColumnView<'a> {
             namespace: &column.namespace,
             services: column.services,
             differs: column.differs,
-            live: column.live.as_ref().map(|(input, summary)| LiveSummary {
-                input,
-                summary,
-            }),
+            live: column
+                .live
+                .as_ref()
+                .map(|(input, summary)| LiveSummary { input, summary }),
             tally: left.and_then(|_| TallyView::new(column)),
         }
     }
