@@ -210,14 +210,14 @@ pub fn service_lines(service: &ServiceChange, settings: bool) -> Vec<String> {
             ChangeKind::Modified => {}
         }
         let mut parts = Vec::new();
-        if let (Some(old), Some(new)) = (&track.old_commit, &track.new_commit) {
-            if old != new {
-                let mut p = format!("{} → {}", short(old), short(new));
-                if let Some(m) = movement_phrase(track) {
-                    let _ = write!(p, ", {m}");
-                }
-                parts.push(p);
+        if let (Some(old), Some(new)) = (&track.old_commit, &track.new_commit)
+            && old != new
+        {
+            let mut p = format!("{} → {}", short(old), short(new));
+            if let Some(m) = movement_phrase(track) {
+                let _ = write!(p, ", {m}");
             }
+            parts.push(p);
         }
         if track.old_digest != track.new_digest {
             parts.push(format!(
