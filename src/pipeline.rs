@@ -34,28 +34,27 @@ pub fn load(root: &Path, session: &mut Session) -> Result<Workspace> {
     Loader::new(root, &mut session.sources).load()
 }
 
+impl Compiled {
+    /// For a command that ends the process soon after (`render`, `check`,
+    /// `diff`): the result is never freed, as the process's exit frees it
+    /// at once, whereas freeing a release item by item (tens of thousands
+    /// of strings and maps) was a tenth of a 1,000-service `check`. Other
+    /// callers of the library drop their `Compiled` as usual.
+    pub fn kept_until_exit(self) -> std::mem::ManuallyDrop<Compiled> {
+        std::mem::ManuallyDrop::new(self)
+    }
+}
+
 /// Loads, resolves and renders the selected environments (all when `envs`
 /// is empty). Warnings go to the session.
-///
-/// The result is never dropped: every command that compiles ends the
-/// process soon after, and freeing a release item by item (tens of
-/// thousands of strings and maps) was a tenth of a 1,000-service `check`.
-pub fn compile(
-    root: &Path,
-    envs: &[String],
-    session: &mut Session,
-) -> Result<std::mem::ManuallyDrop<Compiled>> {
+pub fn compile(root: &Path, envs: &[String], session: &mut Session) -> Result<Compiled> {
     compile_with(root, envs, session, true)
 }
 
 /// `compile` for a command that writes and compares nothing (`check`):
 /// every file is rendered and checked, but `rendered` lists each with empty
 /// bytes.
-pub fn compile_paths(
-    root: &Path,
-    envs: &[String],
-    session: &mut Session,
-) -> Result<std::mem::ManuallyDrop<Compiled>> {
+pub fn compile_paths(root: &Path, envs: &[String], session: &mut Session) -> Result<Compiled> {
     compile_with(root, envs, session, false)
 }
 
@@ -64,7 +63,7 @@ fn compile_with(
     envs: &[String],
     session: &mut Session,
     keep_bytes: bool,
-) -> Result<std::mem::ManuallyDrop<Compiled>> {
+) -> Result<Compiled> {
     let workspace = load(root, session)?;
     let selected = select(&workspace, envs)?;
     let repo = Repos::open(&workspace)?;
@@ -107,13 +106,13 @@ fn compile_with(
     };
     session.warnings.extend(warnings?);
     session.warnings.append(&mut proofs.warnings);
-    Ok(std::mem::ManuallyDrop::new(Compiled {
+    Ok(Compiled {
         workspace,
         repo,
         release,
         rendered,
         proofs,
-    }))
+    })
 }
 
 /// The path to production of the selected environments: rejected pins,
@@ -154,7 +153,7 @@ pub fn compile_listing(
     envs: &[String],
     session: &mut Session,
     out: Option<&Path>,
-) -> Result<(std::mem::ManuallyDrop<Compiled>, Listing)> {
+) -> Result<(Compiled, Listing)> {
     let (compiled, listing) = std::thread::scope(|scope| {
         let listing = scope.spawn(|| match out {
             Some(out) => Emitter::new(out).list(envs),

@@ -106,7 +106,7 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
         .service(&service.name)
         .ok_or_else(|| ws.config.unknown_service(&service.name))?;
     let weight = check_weight(args.weight, &service.name.loc, "the service")?;
-    if let Some(canary) = find(service, "canary") {
+    if let Some(canary) = find(service, Track::CANARY) {
         return Err(Error::at(
             ErrorKind::Canary {
                 service: service.name.value.clone(),
@@ -128,13 +128,13 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
         ));
     }
     check_weighted(service, false)?;
-    let stable = find(service, "stable").expect("check_weighted found it");
+    let stable = find(service, Track::STABLE).expect("check_weighted found it");
     let at = edit.repos.index(&decl.name.value).expect("declared");
     let repo = &edit.repos.all()[at];
     let reference = args.to.as_deref().unwrap_or("HEAD");
     let want = Want {
         service: &service.name.value,
-        track: "canary",
+        track: Track::CANARY,
         path: &decl.path.value,
         repo: at,
     };
@@ -199,11 +199,11 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
         service: service.name.value.clone(),
         tracks: vec![
             (
-                "stable".into(),
+                Track::STABLE.into(),
                 stable.commit.value.clone(),
                 Some(100 - i64::from(weight)),
             ),
-            ("canary".into(), pin.clone(), Some(i64::from(weight))),
+            (Track::CANARY.into(), pin.clone(), Some(i64::from(weight))),
         ],
     }];
     edit.write(snapshot, &edits, &expected, session)?;
@@ -274,7 +274,7 @@ fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> 
     let edit = Edit::open(dir, session)?;
     let snapshot = edit.ws.snapshot(&args.snapshot)?;
     let services = with_canary(&edit.ws, snapshot, service.as_deref())?;
-    let first_canary = find(services[0], "canary").expect("with_canary");
+    let first_canary = find(services[0], Track::CANARY).expect("with_canary");
     let at = first_canary
         .weight
         .as_ref()
@@ -291,8 +291,8 @@ fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> 
     let mut report = Vec::new();
     for service in &services {
         let (stable, canary) = (
-            find(service, "stable").expect("checked"),
-            find(service, "canary").expect("checked"),
+            find(service, Track::STABLE).expect("checked"),
+            find(service, Track::CANARY).expect("checked"),
         );
         let was = canary.weight.as_ref().map(|w| w.value);
         if was == Some(i64::from(weight))
@@ -312,12 +312,12 @@ fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> 
             service: service.name.value.clone(),
             tracks: vec![
                 (
-                    "stable".into(),
+                    Track::STABLE.into(),
                     stable.commit.value.clone(),
                     Some(100 - i64::from(weight)),
                 ),
                 (
-                    "canary".into(),
+                    Track::CANARY.into(),
                     canary.commit.value.clone(),
                     Some(i64::from(weight)),
                 ),
@@ -359,8 +359,8 @@ fn end(args: CanaryEndArgs, keep: Keep, dir: Option<&Path>, session: &mut Sessio
     let mut errors = Collector::default();
     for service in &services {
         let (stable, canary) = (
-            find(service, "stable").expect("checked"),
-            find(service, "canary").expect("checked"),
+            find(service, Track::STABLE).expect("checked"),
+            find(service, Track::CANARY).expect("checked"),
         );
         let kept = match keep {
             Keep::Canary => canary,
@@ -377,7 +377,7 @@ fn end(args: CanaryEndArgs, keep: Keep, dir: Option<&Path>, session: &mut Sessio
         expected.push(Expected {
             service: service.name.value.clone(),
             tracks: vec![(
-                "stable".into(),
+                Track::STABLE.into(),
                 kept.commit.value.clone(),
                 // A lone default track beside header tracks keeps a weight.
                 headers.then_some(100),
@@ -422,7 +422,7 @@ fn with_canary<'s>(
     let services: Vec<&SnapshotService> = match name {
         Some(name) => {
             let service = ws.snapshot_service(snapshot, name)?;
-            if find(service, "canary").is_none() {
+            if find(service, Track::CANARY).is_none() {
                 return Err(Error::at(
                     ErrorKind::Canary {
                         service: name.to_string(),
@@ -442,7 +442,7 @@ fn with_canary<'s>(
             let all: Vec<&SnapshotService> = snapshot
                 .services
                 .iter()
-                .filter(|s| find(s, "canary").is_some())
+                .filter(|s| find(s, Track::CANARY).is_some())
                 .collect();
             if all.is_empty() {
                 return Err(Error::at(
@@ -467,9 +467,9 @@ fn with_canary<'s>(
 /// `canary` is set, and to no other track; header tracks may sit beside.
 fn check_weighted(service: &SnapshotService, canary: bool) -> Result<()> {
     let allowed: &[&str] = if canary {
-        &["stable", "canary"]
+        &[Track::STABLE, Track::CANARY]
     } else {
-        &["stable"]
+        &[Track::STABLE]
     };
     let other = service
         .tracks
@@ -497,7 +497,7 @@ fn check_weighted(service: &SnapshotService, canary: bool) -> Result<()> {
             "a weighted track",
         ));
     }
-    if find(service, "stable").is_none() {
+    if find(service, Track::STABLE).is_none() {
         return Err(Error::at(
             ErrorKind::Canary {
                 service: service.name.value.clone(),

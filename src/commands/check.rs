@@ -15,7 +15,7 @@ impl CheckCommand {
     pub fn run(args: CheckArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
         session.limits = crate::render::Limits::parse(&args.limits.limits)?;
         let root = pipeline::root(dir)?;
-        let compiled = pipeline::compile_paths(&root, &args.envs.envs, session)?;
+        let compiled = pipeline::compile_paths(&root, &args.envs.envs, session)?.kept_until_exit();
         if args.envs.envs.is_empty() {
             session.warnings.extend(unused_lock_entries(&compiled));
         }

@@ -26,6 +26,7 @@ impl DiffCommand {
         };
         let (compiled, listing) =
             pipeline::compile_listing(&root, &args.envs.envs, session, on_disk.as_deref())?;
+        let compiled = compiled.kept_until_exit();
         let against = match &base {
             Base::Committed(c) => Some(Against {
                 rev: c.rev.clone(),

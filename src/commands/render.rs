@@ -34,6 +34,7 @@ impl RenderCommand {
         }
         let (compiled, listing) =
             pipeline::compile_listing(&root, &args.envs.envs, session, Some(&out))?;
+        let compiled = compiled.kept_until_exit();
         let plans = emitter.plan(&compiled.rendered, &listing)?;
         // Environments removed from snapset.kdl lose their folder, but only
         // when every environment is rendered.

@@ -9,12 +9,14 @@
 use std::fmt::Write;
 
 use crate::emit::ChangeKind;
+use crate::load::Track;
 
 use super::format_patch::{Style, write_hunk};
 use super::format_text::{env_headline, movement_phrase, summary_line, value_owner, value_phrase};
 use super::semantic::{Direction, ServiceChange, TrackChange, short};
-use super::{Diff, EnvDiff, FileDiff, plural};
+use super::{Diff, EnvDiff, FileDiff};
 use crate::text::markdown::{code, text as escape};
+use crate::text::words::count;
 
 /// GitHub refuses comments over 65,536 characters; keep a margin.
 pub const LIMIT: usize = 65_000;
@@ -97,8 +99,8 @@ fn render_within(diff: &Diff, limit: usize) -> String {
         if left_out > 0 {
             let _ = write!(
                 note,
-                "{left_out} more file {} not shown",
-                plural(left_out, "diff is", "diffs are")
+                "{} not shown",
+                count(left_out, "more file diff is", "more file diffs are")
             );
         }
         let _ = writeln!(
@@ -212,7 +214,7 @@ fn env_summary(out: &mut String, env: &EnvDiff) {
 /// reason, where a reviewer cannot miss them.
 fn hotfixes(out: &mut String, diff: &Diff, env: &str) {
     for h in diff.hotfixes.iter().filter(|h| h.environment == env) {
-        let track = if h.track == "stable" {
+        let track = if h.track == Track::STABLE {
             String::new()
         } else {
             format!(" (track {})", escape(&h.track))
@@ -337,7 +339,7 @@ impl<'d> Section<'d> {
             self.fence
         );
         if cut > 0 {
-            let _ = writeln!(s, "… {cut} more {} not shown", plural(cut, "line", "lines"));
+            let _ = writeln!(s, "… {} not shown", count(cut, "more line", "more lines"));
         }
         let _ = write!(s, "{}\n\n</details>\n\n", self.fence);
         s

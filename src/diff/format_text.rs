@@ -11,8 +11,9 @@ use crate::emit::ChangeKind;
 
 use super::format_patch::{Style, write_file};
 use super::semantic::{Direction, ServiceChange, TrackChange, ValueChange, short};
-use super::{Against, Diff, EnvDiff, EnvStatus, Totals, plural};
+use super::{Against, Diff, EnvDiff, EnvStatus, Totals};
 use crate::text::terminal::visible;
+use crate::text::words::count;
 
 pub fn render(diff: &Diff, colour: bool) -> String {
     let mut out = String::new();
@@ -88,19 +89,17 @@ pub fn summary_line(diff: &Diff) -> String {
 pub fn summary_of(t: Totals, against_ref: Option<&Against>) -> String {
     if t.changed() == 0 {
         return format!(
-            "no changes: {} {} ({}) as in {}",
-            t.environments,
-            plural(t.environments, "environment", "environments"),
-            crate::text::words::count(t.unchanged, "file", "files"),
+            "no changes: {} ({}) as in {}",
+            count(t.environments, "environment", "environments"),
+            count(t.unchanged, "file", "files"),
             against(against_ref)
         );
     }
     format!(
-        "{} in {} of {} {} against {}; {} unchanged",
+        "{} in {} of {} against {}; {} unchanged",
         t.files_phrase(),
         t.changed_environments,
-        t.environments,
-        plural(t.environments, "environment", "environments"),
+        count(t.environments, "environment", "environments"),
         against(against_ref),
         t.unchanged
     )
@@ -136,7 +135,7 @@ fn routing(weight: Option<u32>, header: Option<&str>) -> String {
 pub fn movement_phrase(track: &TrackChange) -> Option<String> {
     let m = track.movement.as_ref()?;
     let n = |k: Option<usize>| k.unwrap_or(0);
-    let commits = |k: usize| format!("{k} {}", plural(k, "commit", "commits"));
+    let commits = |k: usize| count(k, "commit", "commits");
     Some(match m.direction {
         Direction::Forward => format!("{} ahead", commits(n(m.ahead))),
         Direction::Backward => format!("moved backwards: {} behind", commits(n(m.behind))),
@@ -211,14 +210,14 @@ pub fn service_lines(service: &ServiceChange, settings: bool) -> Vec<String> {
             ChangeKind::Modified => {}
         }
         let mut parts = Vec::new();
-        if let (Some(old), Some(new)) = (&track.old_commit, &track.new_commit) {
-            if old != new {
-                let mut p = format!("{} → {}", short(old), short(new));
-                if let Some(m) = movement_phrase(track) {
-                    let _ = write!(p, ", {m}");
-                }
-                parts.push(p);
+        if let (Some(old), Some(new)) = (&track.old_commit, &track.new_commit)
+            && old != new
+        {
+            let mut p = format!("{} → {}", short(old), short(new));
+            if let Some(m) = movement_phrase(track) {
+                let _ = write!(p, ", {m}");
             }
+            parts.push(p);
         }
         if track.old_digest != track.new_digest {
             parts.push(format!(

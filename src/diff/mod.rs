@@ -182,15 +182,11 @@ impl Totals {
             }
         }
         format!(
-            "{changed} {} changed ({})",
-            plural(changed, "file", "files"),
+            "{} changed ({})",
+            crate::text::words::count(changed, "file", "files"),
             parts.join(", ")
         )
     }
-}
-
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 impl Diff {

@@ -14,6 +14,7 @@ use crate::emit::ChangeKind;
 use crate::error::Result;
 use crate::git::Repo;
 use crate::git::touched::{Range, touching_ranges};
+use crate::load::Track;
 use crate::render::{EnvJson, SnapshotJson, SnapshotJsonService, SnapshotJsonTrack};
 use crate::resolve::Repos;
 
@@ -84,7 +85,7 @@ impl CanaryStep {
                 .find(|t| t.name == name && t.header.is_none())
                 .cloned()
         };
-        match (find(old, "canary"), find(new, "canary")) {
+        match (find(old, Track::CANARY), find(new, Track::CANARY)) {
             (None, Some(canary)) => Some(CanaryStep::Started {
                 commit: canary.commit,
                 weight: canary.weight?,
@@ -96,7 +97,7 @@ impl CanaryStep {
                 })
             }
             (Some(canary), None) => {
-                let (before, after) = (find(old, "stable")?, find(new, "stable")?);
+                let (before, after) = (find(old, Track::STABLE)?, find(new, Track::STABLE)?);
                 if after.commit == canary.commit {
                     Some(CanaryStep::Promoted {
                         commit: canary.commit,

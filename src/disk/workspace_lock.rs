@@ -8,14 +8,14 @@
 //! `flock` rather than a lock file that exists or not: the kernel releases
 //! it when its holder dies, however it dies, so a killed snapset never
 //! leaves a lock that blocks the next one and nothing has to guess whether
-//! a pid is still alive. It is libc's (already a dependency), a few lines,
-//! rather than a crate: fs2/fd-lock would add a dependency for one call.
+//! a pid is still alive. It is the standard library's `File::lock` (Rust
+//! 1.89), which is `flock` on Linux and the BSDs: snapsets built before it,
+//! which called `flock` themselves, exclude the ones built after it.
 //! The holder writes its pid into the file only so that a waiting process
 //! can say whom it waits for.
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -169,29 +169,23 @@ fn denied(e: &std::io::Error) -> bool {
 /// `flock(LOCK_EX | LOCK_NB)`: whether the lock was taken.
 fn try_lock(file: &File) -> std::io::Result<bool> {
     loop {
-        // SAFETY: a valid open descriptor.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(true);
-        }
-        let e = std::io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EINTR) => continue,
-            Some(libc::EWOULDBLOCK) => return Ok(false),
-            _ => return Err(e),
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
+            Err(std::fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
     }
 }
 
-/// `flock(LOCK_EX)`: waits for the lock.
+/// `flock(LOCK_EX)`: waits for the lock (again when a signal interrupts
+/// the wait).
 fn lock(file: &File) -> std::io::Result<()> {
     loop {
-        // SAFETY: a valid open descriptor.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return Ok(());
-        }
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(e);
+        match file.lock() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other,
         }
     }
 }

@@ -6,10 +6,12 @@
 //! walks every component of the workspace's path again, `opendir` adds an
 //! `fstat`, and the last empty `read` of each file is one call in four.
 //! Here files are opened relative to their environment's folder and folders
-//! are listed with `getdents64` on Linux; elsewhere, with `std::fs`.
+//! are listed with `getdents64` on Linux (rustix's `openat` and `RawDir`,
+//! which call the kernel without `unsafe` of ours); elsewhere, with
+//! `std::fs`.
 
 #[cfg(target_os = "linux")]
-use std::ffi::{CString, OsStr};
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -103,20 +105,22 @@ impl Dir {
     /// no link in out/ is read through.
     #[cfg(target_os = "linux")]
     fn open_at(&self, rel: &str, directory: bool) -> io::Result<File> {
-        use std::os::fd::{AsRawFd, FromRawFd};
-        let name = CString::new(rel).map_err(|_| io::ErrorKind::InvalidInput)?;
-        let flags = libc::O_RDONLY
-            | libc::O_CLOEXEC
-            | libc::O_NOFOLLOW
-            | libc::O_NONBLOCK
-            | if directory { libc::O_DIRECTORY } else { 0 };
-        // SAFETY: a valid folder descriptor and a NUL-terminated path.
-        let fd = unsafe { libc::openat(self.file.as_raw_fd(), name.as_ptr(), flags) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just opened and is owned by nobody else.
-        Ok(unsafe { File::from_raw_fd(fd) })
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY
+            | OFlags::CLOEXEC
+            | OFlags::NOFOLLOW
+            | OFlags::NONBLOCK
+            | if directory {
+                OFlags::DIRECTORY
+            } else {
+                OFlags::empty()
+            };
+        Ok(File::from(rustix::fs::openat(
+            &self.file,
+            rel,
+            flags,
+            Mode::empty(),
+        )?))
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -156,55 +160,32 @@ pub fn is_link(e: &io::Error) -> bool {
 /// it is a folder.
 #[cfg(target_os = "linux")]
 fn entries(dir: &File) -> io::Result<Vec<(String, bool)>> {
-    use std::os::fd::AsRawFd;
+    use rustix::fs::{AtFlags, FileType, RawDir};
     use std::os::unix::ffi::OsStrExt;
     let mut out = Vec::new();
-    let mut buf = vec![0u8; 32 * 1024];
-    loop {
-        // SAFETY: `buf` is writable for its length; the kernel writes whole
-        // `linux_dirent64` records into it and returns the bytes written.
-        let n = unsafe {
-            libc::syscall(
-                libc::SYS_getdents64,
-                dir.as_raw_fd(),
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
-        };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
+    let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
+    let mut listing = RawDir::new(dir, &mut buf);
+    while let Some(entry) = listing.next() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
         }
-        if n == 0 {
-            return Ok(out);
-        }
-        let mut at = 0;
-        while at < n as usize {
-            // linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name.
-            let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
-            let kind = buf[at + 18];
-            let name = &buf[at + 19..at + reclen];
-            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-            at += reclen;
-            if name == b"." || name == b".." {
-                continue;
+        let is_dir = match entry.file_type() {
+            FileType::Directory => true,
+            // Some file systems do not say: ask for the entry itself.
+            FileType::Unknown => {
+                let stat = rustix::fs::statat(dir, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)?;
+                FileType::from_raw_mode(stat.st_mode) == FileType::Directory
             }
-            let is_dir = match kind {
-                libc::DT_DIR => true,
-                libc::DT_UNKNOWN => {
-                    let meta = std::fs::symlink_metadata(
-                        Path::new(&format!("/proc/self/fd/{}", dir.as_raw_fd()))
-                            .join(OsStr::from_bytes(name)),
-                    )?;
-                    meta.is_dir()
-                }
-                _ => false,
-            };
-            out.push((
-                OsStr::from_bytes(name).to_string_lossy().into_owned(),
-                is_dir,
-            ));
-        }
+            _ => false,
+        };
+        out.push((
+            OsStr::from_bytes(name).to_string_lossy().into_owned(),
+            is_dir,
+        ));
     }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -212,10 +212,11 @@ impl Emitter {
         for entry in entries.filter_map(|e| e.ok()) {
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if !name.starts_with('.') && (only.is_empty() || only.contains(&name)) {
-                    if let Some(listed) = Listed::of(&entry.path())? {
-                        listing.insert(name, listed);
-                    }
+                if !name.starts_with('.')
+                    && (only.is_empty() || only.contains(&name))
+                    && let Some(listed) = Listed::of(&entry.path())?
+                {
+                    listing.insert(name, listed);
                 }
             }
         }
@@ -293,10 +294,10 @@ impl Emitter {
             plan.changes.iter().map(|c| c.file.as_str()).collect();
         for (file, bytes) in &plan.rendered.files {
             let path = stage.join(file);
-            if let Some(parent) = path.parent() {
-                if made.insert(parent.to_path_buf()) {
-                    std::fs::create_dir_all(parent).map_err(write_err(parent))?;
-                }
+            if let Some(parent) = path.parent()
+                && made.insert(parent.to_path_buf())
+            {
+                std::fs::create_dir_all(parent).map_err(write_err(parent))?;
             }
             let unchanged = !changed.contains(file.as_str());
             if !(unchanged && std::fs::hard_link(target.join(file), &path).is_ok()) {

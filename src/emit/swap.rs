@@ -21,38 +21,16 @@ pub fn replace_dir(staged: &Path, target: &Path) -> io::Result<()> {
 
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let a = CString::new(a.as_os_str().as_bytes()).map_err(io::Error::other)?;
-    let b = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
-    // The system call itself, not libc's wrapper: musl (the static release
-    // binaries) has no `renameat2` function.
-    // SAFETY: both paths are valid NUL-terminated strings for the duration of the call.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if rc == 0 {
-        return Ok(());
+    use rustix::fs::{CWD, RenameFlags};
+    use rustix::io::Errno;
+    // rustix makes the system call itself where the C library has no
+    // `renameat2` function (musl, which the static release binaries use).
+    match rustix::fs::renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(()),
+        // Filesystems without RENAME_EXCHANGE: fall back to two renames.
+        Err(Errno::INVAL | Errno::NOSYS) => exchange_by_renames(a, b),
+        Err(e) => Err(e.into()),
     }
-    let err = io::Error::last_os_error();
-    // Filesystems without RENAME_EXCHANGE: fall back to two renames.
-    if matches!(err.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) {
-        return exchange_by_renames(a_path(&a), a_path(&b));
-    }
-    Err(err)
-}
-
-#[cfg(target_os = "linux")]
-fn a_path(c: &std::ffi::CString) -> &Path {
-    use std::os::unix::ffi::OsStrExt;
-    Path::new(std::ffi::OsStr::from_bytes(c.as_bytes()))
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -68,4 +46,48 @@ fn exchange_by_renames(staged: &Path, target: &Path) -> io::Result<()> {
     std::fs::rename(target, &aside)?;
     std::fs::rename(staged, target)?;
     std::fs::rename(&aside, staged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_staged_folder_takes_the_place_of_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (staged, target) = (dir.path().join("staged"), dir.path().join("env/dev"));
+        std::fs::create_dir_all(&staged).unwrap();
+        std::fs::write(staged.join("new.yaml"), "new").unwrap();
+        replace_dir(&staged, &target).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(target.join("new.yaml")).unwrap(),
+            "new"
+        );
+        std::fs::create_dir_all(&staged).unwrap();
+        std::fs::write(staged.join("newer.yaml"), "newer").unwrap();
+        replace_dir(&staged, &target).unwrap();
+        assert!(!target.join("new.yaml").exists());
+        assert_eq!(
+            std::fs::read_to_string(target.join("newer.yaml")).unwrap(),
+            "newer"
+        );
+        assert!(!staged.exists(), "the old tree is deleted");
+    }
+
+    /// The exchange swaps two folders that exist, and refuses a missing
+    /// one rather than rename the other into its place.
+    #[test]
+    fn an_exchange_swaps_both_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::write(a.join("from-a"), "").unwrap();
+        let missing = exchange(&a, &b).unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        assert!(a.join("from-a").exists() && !b.exists());
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(b.join("from-b"), "").unwrap();
+        exchange(&a, &b).unwrap();
+        assert!(a.join("from-b").exists() && b.join("from-a").exists());
+    }
 }

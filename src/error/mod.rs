@@ -402,18 +402,19 @@ pub enum ErrorKind {
 }
 
 fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
+    use crate::render::limits::{ENVIRONMENT_FUEL, TEMPLATE_FUEL, TEMPLATE_OUTPUT};
     match limit {
-        "template-fuel" => format!(
-            "template `{template}` ran out of fuel: one render may use {value} (limit template-fuel)"
+        TEMPLATE_FUEL => format!(
+            "template `{template}` ran out of fuel: one render may use {value} (limit {limit})"
         ),
-        "template-output" => {
-            format!("template `{template}` renders more than {value} (limit template-output)")
+        TEMPLATE_OUTPUT => {
+            format!("template `{template}` renders more than {value} (limit {limit})")
         }
-        "environment-fuel" => format!(
-            "the templates of environment `{environment}` ran out of fuel at `{template}`: together they may use {value} (limit environment-fuel)"
+        ENVIRONMENT_FUEL => format!(
+            "the templates of environment `{environment}` ran out of fuel at `{template}`: together they may use {value} (limit {limit})"
         ),
         _ => format!(
-            "the templates of environment `{environment}` render more than {value}, reached at `{template}` (limit environment-output)"
+            "the templates of environment `{environment}` render more than {value}, reached at `{template}` (limit {limit})"
         ),
     }
 }

@@ -218,13 +218,14 @@ impl Repo {
     pub fn ahead_behind(&self, a: Oid, b: Oid) -> Result<(usize, usize)> {
         // In a shallow clone, two commits whose common ancestor was cut off
         // would count as unrelated: refuse rather than miscount.
-        if !self.shallow.is_empty() && a != b {
-            if let Err(e) = self.repo.merge_base(a, b) {
-                if e.code() == ErrorCode::NotFound {
-                    return Err(self.shallow_error(a));
-                }
-                return Err(git_error(e));
+        if !self.shallow.is_empty()
+            && a != b
+            && let Err(e) = self.repo.merge_base(a, b)
+        {
+            if e.code() == ErrorCode::NotFound {
+                return Err(self.shallow_error(a));
             }
+            return Err(git_error(e));
         }
         self.repo.graph_ahead_behind(a, b).map_err(git_error)
     }

@@ -166,18 +166,18 @@ impl Config {
         );
         check_unique("repo", config.repos.iter().map(|r| &r.name), &mut errors);
         for service in &config.services {
-            if let Some(name) = &service.repo {
-                if !config.repos.iter().any(|r| r.name.value == name.value) {
-                    errors.push(Error::at(
-                        ErrorKind::Unknown {
-                            kind: "repo",
-                            name: name.value.clone(),
-                            known: config.repos.iter().map(|r| r.name.value.clone()).collect(),
-                        },
-                        &name.loc,
-                        "no `repo NAME path=PATH` declares it",
-                    ));
-                }
+            if let Some(name) = &service.repo
+                && !config.repos.iter().any(|r| r.name.value == name.value)
+            {
+                errors.push(Error::at(
+                    ErrorKind::Unknown {
+                        kind: "repo",
+                        name: name.value.clone(),
+                        known: config.repos.iter().map(|r| r.name.value.clone()).collect(),
+                    },
+                    &name.loc,
+                    "no `repo NAME path=PATH` declares it",
+                ));
             }
         }
         check_unique(

@@ -132,20 +132,20 @@ pub fn check(file: FileId, rel: &str, text: &str) -> Result<()> {
             "this byte",
         ));
     }
-    if rel.ends_with(".kdl") {
-        if let Some(at) = super::kdl_depth::too_deep(text) {
-            return Err(Error::at(
-                ErrorKind::TooDeep {
-                    file: rel.to_string(),
-                    limit: super::kdl_depth::MAX_NESTING,
-                },
-                &Loc {
-                    file,
-                    span: at..at + 1,
-                },
-                "this block is one level too deep",
-            ));
-        }
+    if rel.ends_with(".kdl")
+        && let Some(at) = super::kdl_depth::too_deep(text)
+    {
+        return Err(Error::at(
+            ErrorKind::TooDeep {
+                file: rel.to_string(),
+                limit: super::kdl_depth::MAX_NESTING,
+            },
+            &Loc {
+                file,
+                span: at..at + 1,
+            },
+            "this block is one level too deep",
+        ));
     }
     Ok(())
 }

@@ -204,10 +204,10 @@ impl<'t> Parser<'t> {
         while let Some(&b) = self.bytes.get(i) {
             // Newlines start with one of these bytes; 0xC2 and 0xE2 are lead
             // bytes, so `i` is on a character boundary when they match.
-            if matches!(b, b'\n' | b'\r' | 0x0C | 0xC2 | 0xE2) {
-                if let Some(end) = self.newline(i) {
-                    return Some(end);
-                }
+            if matches!(b, b'\n' | b'\r' | 0x0C | 0xC2 | 0xE2)
+                && let Some(end) = self.newline(i)
+            {
+                return Some(end);
             }
             i += 1;
         }
@@ -525,15 +525,15 @@ impl<'t> Parser<'t> {
 
     /// A value after `=`: an optional type, then a literal.
     fn value(&mut self, at: usize) -> Option<(Value, usize)> {
-        if let Some((type_name, start)) = self.type_name(at) {
-            if let Some((literal, end)) = self.literal(start) {
-                let value = Value {
-                    type_name: Some(type_name),
-                    literal,
-                    span: start..end,
-                };
-                return Some((value, end));
-            }
+        if let Some((type_name, start)) = self.type_name(at)
+            && let Some((literal, end)) = self.literal(start)
+        {
+            let value = Value {
+                type_name: Some(type_name),
+                literal,
+                span: start..end,
+            };
+            return Some((value, end));
         }
         let (literal, end) = self.literal(at)?;
         let value = Value {
@@ -574,10 +574,10 @@ impl<'t> Parser<'t> {
         }
         // A bare key and its value.
         if let Some((key, key_end)) = self.bare_ident(at) {
-            if self.byte(key_end) == Some(b'=') {
-                if let Some((value, end)) = self.value(key_end + 1) {
-                    return Some((Item::Prop(key.into(), at..key_end, value), end));
-                }
+            if self.byte(key_end) == Some(b'=')
+                && let Some((value, end)) = self.value(key_end + 1)
+            {
+                return Some((Item::Prop(key.into(), at..key_end, value), end));
             }
             // knus emits "identifiers cannot be used as arguments" here.
             self.bail = true;

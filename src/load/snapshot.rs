@@ -48,6 +48,12 @@ pub struct Track {
 }
 
 impl Track {
+    /// The track of a service written with `commit=` alone, and the one a
+    /// canary's weight is taken from.
+    pub const STABLE: &str = "stable";
+    /// The track `snapset canary` starts, weighs and ends.
+    pub const CANARY: &str = "canary";
+
     /// The reviewed exception that covers this track: its own, or its
     /// service's.
     pub fn hotfix<'a>(&'a self, service: &'a SnapshotService) -> Option<&'a Spanned<String>> {
@@ -178,7 +184,7 @@ fn service(node: &Node) -> Result<SnapshotService> {
     let commit = node.prop_string("commit")?;
     match (commit, tracks.is_empty()) {
         (Some(commit), true) => tracks.push(Track {
-            name: Spanned::new("stable".to_string(), name.loc.clone()),
+            name: Spanned::new(Track::STABLE.to_string(), name.loc.clone()),
             commit,
             weight: None,
             header: None,

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::text::date;
+
 /// A length of time: `30m`, `6h`, `2d`, `1d12h` (days, hours, minutes, in
 /// that order, each at most once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,10 +98,10 @@ impl Timestamp {
             return None;
         }
         let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        if !(1..=12).contains(&month) || day < 1 || day > date::days_in_month(year, month) {
             return None;
         }
-        let mut seconds = days_from_civil(year, month, day) * 86_400;
+        let mut seconds = date::days_from_civil(year, month, day) * 86_400;
         if b.len() == 10 {
             return Some(Timestamp { seconds });
         }
@@ -141,38 +143,13 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// `2026-12-20 00:00 UTC`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let iso = crate::text::date::Moment {
+        let iso = date::Moment {
             seconds: self.seconds,
             offset_minutes: 0,
         }
         .iso();
         write!(f, "{} {} UTC", &iso[..10], &iso[11..16])
     }
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a date (Howard Hinnant's `days_from_civil`, the
-/// inverse of the page's `civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

@@ -138,10 +138,10 @@ impl CredentialStore {
                     return decode_auth(auth, registry, path).map(Some);
                 }
             }
-            if let Some(store) = &file.creds_store {
-                if let Some(found) = helper_get(store, registry)? {
-                    return Ok(Some(found));
-                }
+            if let Some(store) = &file.creds_store
+                && let Some(found) = helper_get(store, registry)?
+            {
+                return Ok(Some(found));
             }
         }
         Ok(None)

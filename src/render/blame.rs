@@ -294,10 +294,11 @@ fn owner<'d>(
         if node.span == *span || node.arguments.iter().any(|a| a.span == *span) {
             return Some(node);
         }
-        if node.span.start <= span.start && span.end <= node.span.end {
-            if let Some(found) = owner(node.children.as_deref().unwrap_or(&[]), span) {
-                return Some(found);
-            }
+        if node.span.start <= span.start
+            && span.end <= node.span.end
+            && let Some(found) = owner(node.children.as_deref().unwrap_or(&[]), span)
+        {
+            return Some(found);
         }
     }
     None

@@ -30,12 +30,19 @@ pub struct Limits {
     pub environment_output: u64,
 }
 
+/// The names of the limits, as `--limit NAME=VALUE` takes them and the
+/// error that meets one says them.
+pub const TEMPLATE_FUEL: &str = "template-fuel";
+pub const TEMPLATE_OUTPUT: &str = "template-output";
+pub const ENVIRONMENT_FUEL: &str = "environment-fuel";
+pub const ENVIRONMENT_OUTPUT: &str = "environment-output";
+
 /// The names `--limit` takes, in the order the docs list them.
 pub const NAMES: [&str; 4] = [
-    "template-fuel",
-    "template-output",
-    "environment-fuel",
-    "environment-output",
+    TEMPLATE_FUEL,
+    TEMPLATE_OUTPUT,
+    ENVIRONMENT_FUEL,
+    ENVIRONMENT_OUTPUT,
 ];
 
 impl Default for Limits {
@@ -71,10 +78,10 @@ impl Limits {
                 return Err(invalid(names_expected()));
             };
             let (slot, parsed) = match name.trim() {
-                "template-fuel" => (&mut limits.template_fuel, fuel(value)),
-                "environment-fuel" => (&mut limits.environment_fuel, fuel(value)),
-                "template-output" => (&mut limits.template_output, size(value)),
-                "environment-output" => (&mut limits.environment_output, size(value)),
+                TEMPLATE_FUEL => (&mut limits.template_fuel, fuel(value)),
+                ENVIRONMENT_FUEL => (&mut limits.environment_fuel, fuel(value)),
+                TEMPLATE_OUTPUT => (&mut limits.template_output, size(value)),
+                ENVIRONMENT_OUTPUT => (&mut limits.environment_output, size(value)),
                 _ => return Err(invalid(names_expected())),
             };
             *slot = parsed.filter(|n| *n > 0).ok_or_else(|| {
@@ -90,9 +97,9 @@ impl Limits {
 
     pub fn get(&self, name: &str) -> u64 {
         match name {
-            "template-fuel" => self.template_fuel,
-            "template-output" => self.template_output,
-            "environment-fuel" => self.environment_fuel,
+            TEMPLATE_FUEL => self.template_fuel,
+            TEMPLATE_OUTPUT => self.template_output,
+            ENVIRONMENT_FUEL => self.environment_fuel,
             _ => self.environment_output,
         }
     }
@@ -139,7 +146,7 @@ fn size(value: &str) -> Option<u64> {
 /// `16 MiB`, `4 KiB`, `1,000 bytes`.
 pub fn show_size(bytes: u64) -> String {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{} {unit}", grouped(bytes >> shift));
         }
     }
@@ -151,7 +158,7 @@ pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -203,7 +210,7 @@ impl Budget {
     /// now past `limit`.
     pub fn charge_fuel(&self, used: u64, limit: u64) -> Option<&'static str> {
         let total = self.fuel.fetch_add(used, Ordering::Relaxed) + used;
-        (total > limit).then_some("environment-fuel")
+        (total > limit).then_some(ENVIRONMENT_FUEL)
     }
 }
 
@@ -235,9 +242,9 @@ impl Write for Capped<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = buf.len() as u64;
         if self.bytes.len() as u64 + n > self.template_limit {
-            self.exceeded = Some("template-output");
+            self.exceeded = Some(TEMPLATE_OUTPUT);
         } else if self.env.fetch_add(n, Ordering::Relaxed) + n > self.env_limit {
-            self.exceeded = Some("environment-output");
+            self.exceeded = Some(ENVIRONMENT_OUTPUT);
         }
         if self.exceeded.is_some() {
             return Err(std::io::Error::other("over the output limit"));

@@ -12,7 +12,7 @@ use crate::error::sources::{FileId, Loc, Sources};
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::templates::{Scope, TemplateFiles};
 
-use super::limits::{Budgets, Capped, Limits, grouped, show_size};
+use super::limits::{Budgets, Capped, Limits, TEMPLATE_FUEL, grouped, show_size};
 
 /// Where a render's work is counted: the run's budgets, and the
 /// environment it renders for.
@@ -226,7 +226,7 @@ impl Templates {
                     .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
             }
             Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => {
-                Err(over("template-fuel", Some(&e)))
+                Err(over(TEMPLATE_FUEL, Some(&e)))
             }
             Err(e) => match out.exceeded {
                 Some(limit) => Err(over(limit, Some(&e))),

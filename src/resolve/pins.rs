@@ -142,17 +142,17 @@ fn pin_service(service: &SnapshotService, commits: &mut CommitCache) -> Result<P
         }
     }
     for track in &service.tracks {
-        if let Some(r) = &track.replicas {
-            if r.value < 0 {
-                errors.push(Error::at(
-                    ErrorKind::Invalid {
-                        what: "replicas".into(),
-                        expected: "0 or more".into(),
-                    },
-                    &r.loc,
-                    "negative",
-                ));
-            }
+        if let Some(r) = &track.replicas
+            && r.value < 0
+        {
+            errors.push(Error::at(
+                ErrorKind::Invalid {
+                    what: "replicas".into(),
+                    expected: "0 or more".into(),
+                },
+                &r.loc,
+                "negative",
+            ));
         }
     }
     errors.finish(PinnedService {

@@ -376,7 +376,7 @@ impl LiveDeployment {
         let track = named
             .or_else(stamped)
             .or(after)
-            .unwrap_or("stable")
+            .unwrap_or(crate::load::Track::STABLE)
             .to_string();
         (service, track)
     }

@@ -74,10 +74,10 @@ fn named_commands(text: &str) -> Vec<String> {
                     let takes_value = matches!(words[j], "-C" | "--message-format" | "--report");
                     j += if takes_value { 2 } else { 1 };
                 }
-                if let Some(word) = words.get(j) {
-                    if word.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
-                        out.push(word.to_string());
-                    }
+                if let Some(word) = words.get(j)
+                    && word.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                {
+                    out.push(word.to_string());
                 }
             }
             i += 1;

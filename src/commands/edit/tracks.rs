@@ -25,6 +25,7 @@ use super::layout::{
 use super::{Replace, literal};
 use crate::error::sources::{FileId, Loc};
 use crate::error::{Error, ErrorKind, Result};
+use crate::load::Track;
 use crate::load::kdl_ast::{Document, Literal, Node, Property};
 
 /// A snapshot file as written, with its syntax tree.
@@ -148,8 +149,8 @@ impl<'t> FileText<'t> {
                     span: t.content_end..service.span.end,
                     with: format!(
                         " {{{nl}{}{comment}{nl}{}{close}",
-                        track(&child, "stable", old, 100 - weight),
-                        track(&child, "canary", &literal(old, new_hex), weight),
+                        track(&child, Track::STABLE, old, 100 - weight),
+                        track(&child, Track::CANARY, &literal(old, new_hex), weight),
                     ),
                 });
             }
@@ -163,8 +164,8 @@ impl<'t> FileText<'t> {
                     .map_or_else(|| format!("{own}{unit}"), str::to_string);
                 let lines = format!(
                     "{}{nl}{}{nl}",
-                    track(&child, "stable", old, 100 - weight),
-                    track(&child, "canary", &literal(old, new_hex), weight),
+                    track(&child, Track::STABLE, old, 100 - weight),
+                    track(&child, Track::CANARY, &literal(old, new_hex), weight),
                 );
                 let brace = block.start + 1;
                 let rest_of_line = text[brace..].find('\n').map(|i| brace + i);
@@ -199,7 +200,7 @@ impl<'t> FileText<'t> {
     fn start_beside_stable(&self, service: &Node, new_hex: &str, weight: u32) -> Vec<Replace> {
         let text = self.text;
         let nl = self.newline();
-        let stable = track(service, "stable").expect("the caller found the stable track");
+        let stable = track(service, Track::STABLE).expect("the caller found the stable track");
         let mut line = text[stable.name_span.clone()].to_string();
         let mut prev = stable.name_span.end;
         let mut wrote_weight = false;
@@ -211,7 +212,7 @@ impl<'t> FileText<'t> {
                 .map_or(name.span.start, |t| t.span.start);
             entries.push((
                 at..name.span.end,
-                literal(&text[name.span.clone()], "canary"),
+                literal(&text[name.span.clone()], Track::CANARY),
             ));
         }
         for p in &stable.properties {
@@ -254,8 +255,8 @@ impl<'t> FileText<'t> {
 
     /// `weight=` of the canary and of the stable track (added where missing).
     pub fn set_weight(&self, service: &Node, weight: u32) -> Vec<Replace> {
-        let stable = track(service, "stable").expect("the caller found the stable track");
-        let canary = track(service, "canary").expect("the caller found the canary track");
+        let stable = track(service, Track::STABLE).expect("the caller found the stable track");
+        let canary = track(service, Track::CANARY).expect("the caller found the canary track");
         let mut edits = weight_edits(self.text, stable, 100 - weight);
         edits.extend(weight_edits(self.text, canary, weight));
         edits
@@ -264,8 +265,8 @@ impl<'t> FileText<'t> {
     /// The edits that end `service`'s canary, keeping one of its tracks.
     pub fn end(&self, service: &Node, keep: Keep) -> Result<Vec<Replace>> {
         let text = self.text;
-        let stable = track(service, "stable").expect("the caller found the stable track");
-        let canary = track(service, "canary").expect("the caller found the canary track");
+        let stable = track(service, Track::STABLE).expect("the caller found the stable track");
+        let canary = track(service, Track::CANARY).expect("the caller found the canary track");
         let others =
             service.children.iter().flatten().any(|n| {
                 &*n.name == "track" && !std::ptr::eq(n, stable) && !std::ptr::eq(n, canary)

@@ -196,19 +196,13 @@ pub fn project_name(raw: &str) -> String {
     }
 }
 
-/// `YYYY-MM-DD` of a Unix time, in UTC (Howard Hinnant's civil_from_days).
+/// `YYYY-MM-DD` of a Unix time, in UTC.
 pub fn date(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    crate::text::date::Moment {
+        seconds: unix,
+        offset_minutes: 0,
+    }
+    .day()
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ impl InitCommand {
 
         println!(
             "found {} in {}/ of {} at HEAD ({}):",
-            count(scaffold.services.len(), "service"),
+            crate::text::words::count(scaffold.services.len(), "service", "services"),
             visible(args.services_dir.trim_matches('/')),
             visible(&repo.display),
             short(head)
@@ -223,12 +223,4 @@ fn repo_name(root: &Path, repo: &str) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }

@@ -117,10 +117,10 @@ impl Schemas {
         if let Some(k) = kinds::find(api_version, kind) {
             return (k.check)(doc);
         }
-        if let Some((group, version)) = api_version.split_once('/') {
-            if let Some(crd) = self.crds.get(group).and_then(|kinds| kinds.get(kind)) {
-                return crd.check(version, doc);
-            }
+        if let Some((group, version)) = api_version.split_once('/')
+            && let Some(crd) = self.crds.get(group).and_then(|kinds| kinds.get(kind))
+        {
+            return crd.check(version, doc);
         }
         match (api_version, kind) {
             ("networking.istio.io/v1", "DestinationRule") => {

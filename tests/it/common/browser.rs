@@ -98,10 +98,10 @@ impl Browser {
         let port_file = profile.path().join("DevToolsActivePort");
         let started = Instant::now();
         let text = loop {
-            if let Ok(text) = std::fs::read_to_string(&port_file) {
-                if text.lines().count() >= 2 {
-                    break text;
-                }
+            if let Ok(text) = std::fs::read_to_string(&port_file)
+                && text.lines().count() >= 2
+            {
+                break text;
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("chromium exited at start: {status}");

@@ -2,8 +2,9 @@
 //! shows, side by side, which commit every service and track runs in each
 //! environment, how each environment relates to the one before it in the
 //! commit graph, and (with `--live`) what the namespaces really run. The
-//! page is built as data first (`Page`), then written as HTML (`html`), so
-//! the graph questions and the markup stay apart.
+//! page is built as data first (`Page`), then turned into the values the
+//! page shows (`view`) and written as HTML by a template (`html`,
+//! `page.html`), so the graph questions and the markup stay apart.
 
 mod arg_sources;
 mod cell;
@@ -16,6 +17,7 @@ mod matrix;
 mod output;
 mod relation;
 mod row;
+mod view;
 
 pub use arg_sources::ArgSources;
 pub use cell::{Cell, Pin, Route};

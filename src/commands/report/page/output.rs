@@ -9,13 +9,13 @@ use crate::error::{Error, ErrorKind, Result};
 /// be a regular file (or a link to one): the rename would replace a named
 /// pipe, a device or a folder's entry with the page.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() {
-            return Err(Error::new(ErrorKind::NotAFile {
-                path: path.to_path_buf(),
-                kind: crate::load::input::kind_of(&meta.file_type()),
-            }));
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(Error::new(ErrorKind::NotAFile {
+            path: path.to_path_buf(),
+            kind: crate::load::input::kind_of(&meta.file_type()),
+        }));
     }
     crate::disk::atomic_file::replace(path, bytes).map_err(|source| {
         Error::new(ErrorKind::Write {
