@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::error::sources::{Loc, Sources};
 use crate::load::EnvSource;
-use crate::render::{blame, documents, find_key, find_path};
+use crate::render::{blame, documents, find_key};
 use crate::resolve::{Origin, ResolvedEnvironment, Vars};
 
 use super::Rendered;
@@ -28,6 +28,52 @@ pub fn template_line(d: &Rendered, path: &str, sources: &Sources) -> Loc {
         file,
         span: from + span.start..from + span.end,
     }
+}
+
+/// Where the template writes `spec.http[2].route[0].destination.host`:
+/// each key searched after the previous one, and for `[n]` the n+1-th
+/// item of the list at its own indentation, so that the items of lists
+/// inside it (`- match:` then `- uri:`) are not counted. `None` when the
+/// text does not follow the path (a loop, a value printed whole).
+fn find_path(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+    let mut at = 0;
+    let mut found = None;
+    for part in path.split('.') {
+        let (key, indices) = part.split_once('[').unwrap_or((part, ""));
+        if !key.is_empty() {
+            let span = find_key(&text[at..], key)?;
+            found = Some(at + span.start..at + span.end);
+            at += span.end;
+        }
+        for index in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
+            at = item(text, at, index.parse().ok()?)?;
+            // The item itself, when the path ends at it (`gateways[0]`).
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            found = Some(at..end);
+        }
+    }
+    found
+}
+
+/// Just after the `- ` of the `index`-th item (from 0) of the list whose
+/// first item is the first `- ` after `from`.
+fn item(text: &str, from: usize, index: usize) -> Option<usize> {
+    let first = from + text[from..].find("- ")?;
+    let line_start = text[..first].rfind('\n').map_or(0, |i| i + 1);
+    let column = first - line_start;
+    let mut seen = 0;
+    let mut offset = line_start;
+    for line in text[line_start..].split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent == column && line[indent..].starts_with("- ") {
+            if seen == index {
+                return Some(offset + column + 2);
+            }
+            seen += 1;
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The values `d`'s template saw.
@@ -92,4 +138,18 @@ fn secret_entry(d: &Rendered, path: &str, value: &Value) -> Option<Loc> {
         .and_then(|i| settings.env.iter().nth(i))
         .and_then(entry)
         .or_else(|| settings.env.iter().find_map(entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_items_are_counted_at_their_own_indentation() {
+        let text = "spec:\n  http:\n    - match:\n        - uri: a\n      route:\n        - destination:\n            host: one\n    - route:\n        - destination:\n            host: two\n";
+        let span = find_path(text, "spec.http[1].route[0].destination.host").unwrap();
+        assert_eq!(&text[span.start..span.end], "host");
+        assert_eq!(text[..span.start].lines().count(), 10);
+        assert!(find_path(text, "spec.http[2].route").is_none());
+    }
 }
