@@ -98,9 +98,11 @@ impl Varset {
                         set.services.push(s);
                     }
                 }
-                "external" => set
-                    .external
-                    .extend(errors.take(super::external::external(&child)).unwrap_or_default()),
+                "external" => set.external.extend(
+                    errors
+                        .take(super::external::external(&child))
+                        .unwrap_or_default(),
+                ),
                 _ => errors.push(unknown_node(
                     &child,
                     "varset",

@@ -241,7 +241,8 @@ impl<'a> Renderer<'a> {
         let mut out = Vec::new();
         for t in list {
             let mut objects = Vec::new();
-            let rendered = self.render_template(t, ctx.clone(), None, scene, meter, &mut objects)?;
+            let rendered =
+                self.render_template(t, ctx.clone(), None, scene, meter, &mut objects)?;
             if let Some(bytes) = rendered {
                 out.push(Output {
                     path: format!("{}.yaml", t.stem),
@@ -316,7 +317,12 @@ impl<'a> Renderer<'a> {
                         self.debug_compare(t, &ctx, Some(&stamp), Some(&bytes), scene);
                         let object = whole::builtin::deployment(&ctx)
                             .expect("a compiled Deployment has a track");
-                        whole::builtin::same(&bytes, &object, self.schemas, ctx.environment.namespace);
+                        whole::builtin::same(
+                            &bytes,
+                            &object,
+                            self.schemas,
+                            ctx.environment.namespace,
+                        );
                         objects.push(object);
                         Some(bytes)
                     }
@@ -360,7 +366,12 @@ impl<'a> Renderer<'a> {
                     self.debug_compare(t, &ctx, None, compiled.as_deref(), scene);
                     if let Some(bytes) = &compiled {
                         let object = whole::builtin::service(&ctx);
-                        whole::builtin::same(bytes, &object, self.schemas, ctx.environment.namespace);
+                        whole::builtin::same(
+                            bytes,
+                            &object,
+                            self.schemas,
+                            ctx.environment.namespace,
+                        );
                         objects.push(object);
                     }
                     compiled
@@ -418,7 +429,8 @@ impl<'a> Renderer<'a> {
                 environment: "",
             };
             let mut objects = Vec::new();
-            let rendered = self.render_template(t, service_value(ctx), stamp, scene, &meter, &mut objects);
+            let rendered =
+                self.render_template(t, service_value(ctx), stamp, scene, &meter, &mut objects);
             let templated = match rendered {
                 Ok(templated) => templated,
                 // `--limit template-fuel` lowered below what the built-in

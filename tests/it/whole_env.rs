@@ -19,8 +19,16 @@ fn refused(edit: impl FnOnce(&TestWorkspace)) -> String {
     let before = ws.tree("out");
     edit(&ws);
     let run = ws.run(&["render"]);
-    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
-    assert_eq!(ws.tree("out"), before, "a refused render leaves out/ untouched");
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(
+        ws.tree("out"),
+        before,
+        "a refused render leaves out/ untouched"
+    );
     let check = ws.run(&["check"]);
     assert_eq!(check.code, 2, "check refuses like render: {}", check.stderr);
     redact(&run.stderr, &ws)
@@ -183,7 +191,12 @@ fn rendered_and_external_objects_satisfy_references() {
             "templates/environment/made.yaml.j2",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cart-mode\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cart-flags\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cart-extra\n---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: certs\nspec:\n  target:\n    name: cart-certs\n---\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: cart-token\n",
         );
-        ws.write("crds/secrets.yaml", &(crd("external-secrets.io", "ExternalSecret") + "---\n" + &crd("bitnami.com", "SealedSecret")));
+        ws.write(
+            "crds/secrets.yaml",
+            &(crd("external-secrets.io", "ExternalSecret")
+                + "---\n"
+                + &crd("bitnami.com", "SealedSecret")),
+        );
     });
 }
 
@@ -221,10 +234,15 @@ fn external_is_inherited_through_extends_and_added_to() {
 #[test]
 fn an_autoscaler_scales_a_workload_of_the_environment() {
     let hpa = |target: &str| {
-        format!("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {{{{ name }}}}\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {target}\n  minReplicas: 1\n  maxReplicas: 3\n")
+        format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {{{{ name }}}}\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {target}\n  minReplicas: 1\n  maxReplicas: 3\n"
+        )
     };
     insta::assert_snapshot!(refused(|ws| {
-        ws.write("templates/track/hpa.yaml.j2", &hpa("{{ service.name ~ \"-web\" }}"));
+        ws.write(
+            "templates/track/hpa.yaml.j2",
+            &hpa("{{ service.name ~ \"-web\" }}"),
+        );
     }));
     accepted(|ws| ws.write("templates/track/hpa.yaml.j2", &hpa("{{ name }}")));
 }
@@ -232,17 +250,27 @@ fn an_autoscaler_scales_a_workload_of_the_environment() {
 #[test]
 fn selectors_select_pods_of_the_environment() {
     let pdb = |labels: &str| {
-        format!("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{{{ service.name }}}}\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n{labels}")
+        format!(
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{{{ service.name }}}}\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n{labels}"
+        )
     };
     let service = |app: &str| {
-        format!("{{% if service.name == \"taxe\" %}}\napiVersion: v1\nkind: Service\nmetadata:\n  name: taxe-admin\nspec:\n  selector:\n    app: {app}\n  ports:\n    - port: 80\n{{% endif %}}\n")
+        format!(
+            "{{% if service.name == \"taxe\" %}}\napiVersion: v1\nkind: Service\nmetadata:\n  name: taxe-admin\nspec:\n  selector:\n    app: {app}\n  ports:\n    - port: 80\n{{% endif %}}\n"
+        )
     };
     insta::assert_snapshot!(refused(|ws| {
-        ws.write("templates/service/pdb.yaml.j2", &pdb("      app: {{ service.name }}\n      tier: web\n"));
+        ws.write(
+            "templates/service/pdb.yaml.j2",
+            &pdb("      app: {{ service.name }}\n      tier: web\n"),
+        );
         ws.write("templates/service/admin.yaml.j2", &service("taxes"));
     }));
     accepted(|ws| {
-        ws.write("templates/service/pdb.yaml.j2", &pdb("      app: {{ service.name }}\n"));
+        ws.write(
+            "templates/service/pdb.yaml.j2",
+            &pdb("      app: {{ service.name }}\n"),
+        );
         ws.write("templates/service/admin.yaml.j2", &service("taxe"));
     });
 }
@@ -307,12 +335,21 @@ spec:
 #[test]
 fn mesh_routes_name_hosts_subsets_and_gateways_that_exist() {
     insta::assert_snapshot!(refused(|ws| {
-        ws.write("templates/service/routes.yaml.j2", &virtual_service("payments"));
+        ws.write(
+            "templates/service/routes.yaml.j2",
+            &virtual_service("payments"),
+        );
         ws.write("templates/service/rule.yaml.j2", TAXE_RULE);
     }));
     accepted(|ws| {
-        ws.write("templates/service/routes.yaml.j2", &virtual_service("payments.billing"));
-        ws.write("templates/service/rule.yaml.j2", &TAXE_RULE.replace("- name: v1", "- name: v2"));
+        ws.write(
+            "templates/service/routes.yaml.j2",
+            &virtual_service("payments.billing"),
+        );
+        ws.write(
+            "templates/service/rule.yaml.j2",
+            &TAXE_RULE.replace("- name: v1", "- name: v2"),
+        );
         ws.write(
             "varsets/base.kdl",
             "varset \"base\" {\n    external {\n        gateway \"istio-system/ingress\"\n        service \"billing/payments\"\n    }\n}\n",
@@ -323,7 +360,10 @@ fn mesh_routes_name_hosts_subsets_and_gateways_that_exist() {
 #[test]
 fn a_subset_needs_a_destination_rule() {
     insta::assert_snapshot!(refused(|ws| {
-        ws.write("templates/service/routes.yaml.j2", &virtual_service("tower"));
+        ws.write(
+            "templates/service/routes.yaml.j2",
+            &virtual_service("tower"),
+        );
         ws.write(
             "varsets/base.kdl",
             "varset \"base\" {\n    external {\n        gateway \"istio-system/ingress\"\n    }\n}\n",
@@ -367,6 +407,10 @@ spec:
               x-kubernetes-preserve-unknown-fields: true
 ",
         plural = format!("{}s", kind.to_lowercase()),
-        version = if group == "bitnami.com" { "v1alpha1" } else { "v1" },
+        version = if group == "bitnami.com" {
+            "v1alpha1"
+        } else {
+            "v1"
+        },
     )
 }

@@ -80,6 +80,10 @@ pub fn same(bytes: &[u8], said: &Object, schemas: &Schemas, namespace: &str) {
             .or_else(|| serde_norway::from_str(&text).ok())
             .expect("a compiled built-in reads back");
         let read = Object::read(&doc, 0, schemas, namespace);
-        assert_eq!(read.as_ref(), Some(said), "the facts of a compiled built-in");
+        assert_eq!(
+            read.as_ref(),
+            Some(said),
+            "the facts of a compiled built-in"
+        );
     }
 }

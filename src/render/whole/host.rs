@@ -46,10 +46,25 @@ mod tests {
         let service = |ns: &str, name: &str| Host::Service(ns.into(), name.into());
         assert_eq!(resolve("cart", "shop", known), service("shop", "cart"));
         assert_eq!(resolve("taxe.pay", "shop", known), service("pay", "taxe"));
-        assert_eq!(resolve("taxe.pay.svc.cluster.local", "shop", known), service("pay", "taxe"));
-        assert_eq!(resolve("taxe.other.svc", "shop", known), service("other", "taxe"));
-        assert_eq!(resolve("example.com", "shop", known), Host::Outside("example.com".into()));
-        assert_eq!(resolve("api.stripe.com", "shop", known), Host::Outside("api.stripe.com".into()));
-        assert_eq!(resolve("*.shop.example.com", "shop", known), Host::Outside("*.shop.example.com".into()));
+        assert_eq!(
+            resolve("taxe.pay.svc.cluster.local", "shop", known),
+            service("pay", "taxe")
+        );
+        assert_eq!(
+            resolve("taxe.other.svc", "shop", known),
+            service("other", "taxe")
+        );
+        assert_eq!(
+            resolve("example.com", "shop", known),
+            Host::Outside("example.com".into())
+        );
+        assert_eq!(
+            resolve("api.stripe.com", "shop", known),
+            Host::Outside("api.stripe.com".into())
+        );
+        assert_eq!(
+            resolve("*.shop.example.com", "shop", known),
+            Host::Outside("*.shop.example.com".into())
+        );
     }
 }

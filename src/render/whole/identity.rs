@@ -95,7 +95,10 @@ fn describe(w: &Written) -> String {
     match (w.service, w.track) {
         (None, _) => template,
         (Some(s), Some(t)) if s.is_multi_track() => {
-            format!("{template} for track `{}` of `{}`", s.tracks[t].name, s.name)
+            format!(
+                "{template} for track `{}` of `{}`",
+                s.tracks[t].name, s.name
+            )
         }
         (Some(s), _) => format!("{template} for service `{}`", s.name),
     }

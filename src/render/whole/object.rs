@@ -94,9 +94,7 @@ impl Selector {
                 .ok()
                 .map(|i| labels[i].1.as_str())
         };
-        self.labels
-            .iter()
-            .all(|(k, v)| get(k) == Some(v.as_str()))
+        self.labels.iter().all(|(k, v)| get(k) == Some(v.as_str()))
             && self.expressions.iter().all(|e| {
                 let value = get(&e.key);
                 match e.operator.as_str() {
@@ -112,7 +110,11 @@ impl Selector {
 
     /// `app=cart, tier in (web)` as a message shows it.
     pub fn text(&self) -> String {
-        let mut parts: Vec<String> = self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut parts: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         for e in &self.expressions {
             parts.push(match e.operator.as_str() {
                 "Exists" => e.key.clone(),
@@ -166,19 +168,33 @@ impl Object {
                 ) {
                     let api = text(target.and_then(|t| t.get("apiVersion"))).unwrap_or_default();
                     let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
-                    object.refer(Target::Object { group, kind, name }, "spec.scaleTargetRef.name".into(), false);
+                    object.refer(
+                        Target::Object { group, kind, name },
+                        "spec.scaleTargetRef.name".into(),
+                        false,
+                    );
                 }
             }
             ("policy", "PodDisruptionBudget") => {
-                if let Some(selector) = spec.and_then(|s| s.get("selector")).and_then(label_selector) {
+                if let Some(selector) = spec
+                    .and_then(|s| s.get("selector"))
+                    .and_then(label_selector)
+                {
                     object.refer(Target::Selects(selector), "spec.selector".into(), false);
                 }
             }
             ("", "Service") => {
-                let external = spec.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("ExternalName");
-                let labels = spec.and_then(|s| s.get("selector")).map(string_map).unwrap_or_default();
+                let external = spec.and_then(|s| s.get("type")).and_then(Value::as_str)
+                    == Some("ExternalName");
+                let labels = spec
+                    .and_then(|s| s.get("selector"))
+                    .map(string_map)
+                    .unwrap_or_default();
                 if !external && !labels.is_empty() {
-                    let selector = Selector { labels, expressions: Vec::new() };
+                    let selector = Selector {
+                        labels,
+                        expressions: Vec::new(),
+                    };
                     object.refer(Target::Selects(selector), "spec.selector".into(), false);
                 }
             }
@@ -218,7 +234,10 @@ impl Object {
             // Job, and custom ones of the same shape (an Argo Rollout).
             _ => {
                 let template = spec.and_then(|s| s.get("template"));
-                if template.and_then(|t| t.pointer("/spec/containers")).is_some() {
+                if template
+                    .and_then(|t| t.pointer("/spec/containers"))
+                    .is_some()
+                {
                     object.pod_template(template, "spec.template");
                 }
             }
@@ -227,7 +246,11 @@ impl Object {
     }
 
     fn refer(&mut self, target: Target, path: String, optional: bool) {
-        self.references.push(Reference { target, path, optional });
+        self.references.push(Reference {
+            target,
+            path,
+            optional,
+        });
     }
 
     fn named(&mut self, kind: &str, name: Option<&Value>, path: String, optional: bool) {
@@ -249,35 +272,72 @@ impl Object {
 
     /// A pod's labels and the objects its spec (at `at`) names.
     fn pod(&mut self, pod: &Value, at: &str, metadata: Option<&Value>) {
-        let mut labels = metadata.and_then(|m| m.get("labels")).map(string_map).unwrap_or_default();
+        let mut labels = metadata
+            .and_then(|m| m.get("labels"))
+            .map(string_map)
+            .unwrap_or_default();
         labels.sort();
         self.pods = Some(labels);
         let Some(spec) = pod.get("spec") else { return };
         let optional = |v: &Value| v.get("optional").and_then(Value::as_bool) == Some(true);
         for key in ["serviceAccountName", "serviceAccount"] {
-            if let Some(name) = spec.get(key).and_then(Value::as_str).filter(|n| *n != "default") {
-                self.named("ServiceAccount", Some(&Value::from(name)), format!("{at}.{key}"), false);
+            if let Some(name) = spec
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|n| *n != "default")
+            {
+                self.named(
+                    "ServiceAccount",
+                    Some(&Value::from(name)),
+                    format!("{at}.{key}"),
+                    false,
+                );
                 break;
             }
         }
         for (i, s) in items(spec.get("imagePullSecrets")) {
-            self.named("Secret", s.get("name"), format!("{at}.imagePullSecrets[{i}].name"), false);
+            self.named(
+                "Secret",
+                s.get("name"),
+                format!("{at}.imagePullSecrets[{i}].name"),
+                false,
+            );
         }
         for (i, volume) in items(spec.get("volumes")) {
             let at = format!("{at}.volumes[{i}]");
             if let Some(c) = volume.get("configMap") {
-                self.named("ConfigMap", c.get("name"), format!("{at}.configMap.name"), optional(c));
+                self.named(
+                    "ConfigMap",
+                    c.get("name"),
+                    format!("{at}.configMap.name"),
+                    optional(c),
+                );
             }
             if let Some(s) = volume.get("secret") {
-                self.named("Secret", s.get("secretName"), format!("{at}.secret.secretName"), optional(s));
+                self.named(
+                    "Secret",
+                    s.get("secretName"),
+                    format!("{at}.secret.secretName"),
+                    optional(s),
+                );
             }
             for (j, source) in items(volume.pointer("/projected/sources")) {
                 let at = format!("{at}.projected.sources[{j}]");
                 if let Some(c) = source.get("configMap") {
-                    self.named("ConfigMap", c.get("name"), format!("{at}.configMap.name"), optional(c));
+                    self.named(
+                        "ConfigMap",
+                        c.get("name"),
+                        format!("{at}.configMap.name"),
+                        optional(c),
+                    );
                 }
                 if let Some(s) = source.get("secret") {
-                    self.named("Secret", s.get("name"), format!("{at}.secret.name"), optional(s));
+                    self.named(
+                        "Secret",
+                        s.get("name"),
+                        format!("{at}.secret.name"),
+                        optional(s),
+                    );
                 }
             }
         }
@@ -286,19 +346,41 @@ impl Object {
                 let at = format!("{at}.{list}[{i}]");
                 for (j, from) in items(container.get("envFrom")) {
                     if let Some(c) = from.get("configMapRef") {
-                        self.named("ConfigMap", c.get("name"), format!("{at}.envFrom[{j}].configMapRef.name"), optional(c));
+                        self.named(
+                            "ConfigMap",
+                            c.get("name"),
+                            format!("{at}.envFrom[{j}].configMapRef.name"),
+                            optional(c),
+                        );
                     }
                     if let Some(s) = from.get("secretRef") {
-                        self.named("Secret", s.get("name"), format!("{at}.envFrom[{j}].secretRef.name"), optional(s));
+                        self.named(
+                            "Secret",
+                            s.get("name"),
+                            format!("{at}.envFrom[{j}].secretRef.name"),
+                            optional(s),
+                        );
                     }
                 }
                 for (j, var) in items(container.get("env")) {
-                    let Some(from) = var.get("valueFrom") else { continue };
+                    let Some(from) = var.get("valueFrom") else {
+                        continue;
+                    };
                     if let Some(c) = from.get("configMapKeyRef") {
-                        self.named("ConfigMap", c.get("name"), format!("{at}.env[{j}].valueFrom.configMapKeyRef.name"), optional(c));
+                        self.named(
+                            "ConfigMap",
+                            c.get("name"),
+                            format!("{at}.env[{j}].valueFrom.configMapKeyRef.name"),
+                            optional(c),
+                        );
                     }
                     if let Some(s) = from.get("secretKeyRef") {
-                        self.named("Secret", s.get("name"), format!("{at}.env[{j}].valueFrom.secretKeyRef.name"), optional(s));
+                        self.named(
+                            "Secret",
+                            s.get("name"),
+                            format!("{at}.env[{j}].valueFrom.secretKeyRef.name"),
+                            optional(s),
+                        );
                     }
                 }
             }
@@ -329,14 +411,20 @@ impl Object {
                 }
                 self.destination(route.get("mirror"), format!("{at}.mirror"));
                 for (j, m) in items(route.get("mirrors")) {
-                    self.destination(m.get("destination"), format!("{at}.mirrors[{j}].destination"));
+                    self.destination(
+                        m.get("destination"),
+                        format!("{at}.mirrors[{j}].destination"),
+                    );
                 }
             }
         }
     }
 
     fn destination(&mut self, destination: Option<&Value>, at: String) {
-        let Some(host) = destination.and_then(|d| d.get("host")).and_then(Value::as_str) else {
+        let Some(host) = destination
+            .and_then(|d| d.get("host"))
+            .and_then(Value::as_str)
+        else {
             return;
         };
         let subset = destination
@@ -387,5 +475,8 @@ fn label_selector(value: &Value) -> Option<Selector> {
             })
         })
         .collect();
-    Some(Selector { labels, expressions })
+    Some(Selector {
+        labels,
+        expressions,
+    })
 }
