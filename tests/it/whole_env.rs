@@ -144,6 +144,24 @@ fn two_templates_write_one_configmap() {
 }
 
 #[test]
+fn a_name_a_varset_gave_is_blamed_at_its_line() {
+    insta::assert_snapshot!(refused(|ws| {
+        ws.write(
+            "varsets/dev.kdl",
+            "varset \"dev\" {\n    extends \"base\"\n    namespace \"shop-dev\"\n    vars {\n        flags-name \"flags\"\n    }\n}\n",
+        );
+        ws.write(
+            "templates/environment/flags.yaml.j2",
+            "{% if \"flags-name\" in vars %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ vars[\"flags-name\"] }}\n{% endif %}\n",
+        );
+        ws.write(
+            "templates/environment/more-flags.yaml.j2",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n",
+        );
+    }));
+}
+
+#[test]
 fn a_template_writes_the_builtin_service_again() {
     insta::assert_snapshot!(refused(|ws| {
         ws.write(

@@ -75,7 +75,8 @@ fn duplicate(
     });
     let mut seen = Vec::new();
     for &i in writers {
-        let loc = locate::template_line(&documents[i], "metadata.name", sources);
+        let d = &documents[i];
+        let loc = locate::template_line(d, "metadata.name", sources);
         if seen.contains(&loc) {
             continue;
         }
@@ -83,6 +84,11 @@ fn duplicate(
             true => "written here",
             false => "and here",
         };
+        // A name a varset gave (`name: {{ vars.config-name }}`) is edited there.
+        let name = serde_json::Value::from(d.object.name.as_deref().unwrap_or_default());
+        if let Some(set) = locate::set_by(env, d, "metadata.name", &name, sources) {
+            error = error.label(&set, "the name is set here");
+        }
         error = error.label(&loc, text);
         seen.push(loc);
     }

@@ -96,15 +96,25 @@ pub fn at(
     sources: &Sources,
 ) -> Error {
     let written = template_line(d, path, sources);
-    let text = &sources.get(d.written.template.file).text;
-    let set = secret_entry(d, path, value)
-        .or_else(|| blame::blame_value(value, path, vars(env, d), text, sources));
-    match set {
+    match set_by(env, d, path, value, sources) {
         Some(loc) => error
             .label(&loc, "set here")
             .label(&written, "the template writes it here"),
         None => error.label(&written, "written here"),
     }
+}
+
+/// The varset line that gave `value`, found at `path` of `d`'s object.
+pub fn set_by(
+    env: &ResolvedEnvironment,
+    d: &Rendered,
+    path: &str,
+    value: &Value,
+    sources: &Sources,
+) -> Option<Loc> {
+    let text = &sources.get(d.written.template.file).text;
+    secret_entry(d, path, value)
+        .or_else(|| blame::blame_value(value, path, vars(env, d), text, sources))
 }
 
 /// The container variable (`DB_PASSWORD secret="shop-db" key="password"`)
