@@ -399,6 +399,27 @@ pub enum ErrorKind {
         looked: usize,
         image: String,
     },
+    /// Two documents of one environment with the same identity (issue 28).
+    #[error(
+        "{kind} `{name}` is rendered {count} times in environment `{env}`, by {writers}: kustomize refuses the folder (\"already registered id\") and the cluster would keep only one"
+    )]
+    DuplicateObject {
+        kind: String,
+        name: String,
+        env: String,
+        count: usize,
+        writers: String,
+    },
+    /// A rendered object names one that the environment neither renders
+    /// nor declares `external` (issue 28).
+    #[error("template `{template}` renders a {kind}{} that {detail}", targets.phrase())]
+    Unresolved {
+        template: String,
+        kind: String,
+        detail: String,
+        targets: Targets,
+        help: String,
+    },
 }
 
 fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
@@ -626,6 +647,10 @@ impl Error {
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }
+            ErrorKind::DuplicateObject { .. } => Some(
+                "give each object a name of its own (`{{ name }}` in track scope differs per track), or let one template write it".into(),
+            ),
+            ErrorKind::Unresolved { help, .. } => Some(help.clone()),
             _ => None,
         }
     }

@@ -168,6 +168,12 @@ fn merge_key(e: &Error) -> Option<String> {
         ErrorKind::TemplateRender { name, detail, .. } => {
             Some(format!("render\0{name}\0{detail}\0{at}"))
         }
+        ErrorKind::Unresolved {
+            template,
+            kind,
+            detail,
+            ..
+        } => Some(format!("unresolved\0{template}\0{kind}\0{detail}\0{at}")),
         _ => None,
     }
 }
@@ -176,7 +182,8 @@ fn targets(kind: &ErrorKind) -> Option<&Targets> {
     match kind {
         ErrorKind::Manifest { targets, .. }
         | ErrorKind::ManifestValue { targets, .. }
-        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
+        | ErrorKind::TemplateRender { targets, .. }
+        | ErrorKind::Unresolved { targets, .. } => Some(targets),
         _ => None,
     }
 }
@@ -185,7 +192,8 @@ fn targets_mut(kind: &mut ErrorKind) -> Option<&mut Targets> {
     match kind {
         ErrorKind::Manifest { targets, .. }
         | ErrorKind::ManifestValue { targets, .. }
-        | ErrorKind::TemplateRender { targets, .. } => Some(targets),
+        | ErrorKind::TemplateRender { targets, .. }
+        | ErrorKind::Unresolved { targets, .. } => Some(targets),
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 //! shape, not for existence (that is `resolve`'s job).
 
 mod config;
+mod external;
 mod freeze_decl;
 pub mod image_lock;
 pub(crate) mod input;
@@ -31,7 +32,7 @@ pub use image_lock::ImageLock;
 pub use kdl::Scalar;
 pub use snapshot::{Feature, Requirement, Snapshot, SnapshotService, Track, TrackSettings};
 pub use vars::{Var, VarValue};
-pub use varset::{EnvSource, EnvVar, Varset, VarsetService};
+pub use varset::{EnvSource, EnvVar, External, ExternalKind, Varset, VarsetService};
 
 use crate::error::Collector;
 use crate::error::sources::{FileId, Sources, Spanned};

@@ -4,6 +4,7 @@
 use crate::error::sources::{FileId, Spanned};
 use crate::error::{Error, ErrorKind, Result};
 
+pub use super::external::{External, ExternalKind};
 use super::kdl::{Node, Scalar, check_unique, unknown_node};
 use super::snapshot::{Feature, feature};
 use super::vars::{Var, vars};
@@ -18,6 +19,8 @@ pub struct Varset {
     pub vars: Vec<Var>,
     pub env: Vec<EnvVar>,
     pub services: Vec<VarsetService>,
+    /// Objects the cluster already has, which rendered objects may name.
+    pub external: Vec<External>,
     /// Service section name → index.
     index: std::collections::HashMap<String, usize>,
 }
@@ -61,6 +64,7 @@ impl Varset {
             vars: Vec::new(),
             env: Vec::new(),
             services: Vec::new(),
+            external: Vec::new(),
             index: Default::default(),
         };
         let mut errors = Collector::default();
@@ -94,10 +98,15 @@ impl Varset {
                         set.services.push(s);
                     }
                 }
+                "external" => set.external.extend(
+                    errors
+                        .take(super::external::external(&child))
+                        .unwrap_or_default(),
+                ),
                 _ => errors.push(unknown_node(
                     &child,
                     "varset",
-                    &["extends", "namespace", "vars", "env", "service"],
+                    &["extends", "namespace", "vars", "env", "service", "external"],
                 )),
             }
         }

@@ -99,6 +99,75 @@ pub fn blame(
     None
 }
 
+/// The variable that gave `value`, which a rendered object holds at
+/// `object_path` (`spec.template.spec.volumes[0].secret.secretName`), for
+/// an object that is valid on its own but wrong for its environment (it
+/// names a Secret the environment lacks): a map or list variable holding
+/// the same value at the same place below it (`volumes[0].secret
+/// .secretName`), or a variable of exactly that value; either only when
+/// the template names the variable, and a lone scalar only when no other
+/// variable holds the same value, as `blame` judges.
+pub fn blame_value(
+    value: &Value,
+    object_path: &str,
+    vars: &Vars,
+    template: &str,
+    sources: &Sources,
+) -> Option<Loc> {
+    let object: Vec<Step> = steps(object_path);
+    let candidates = candidates(vars);
+    let found: Vec<&Vec<Step>> = candidates
+        .iter()
+        .filter(|(var_steps, v)| {
+            v == value
+                && var_steps.len() <= object.len()
+                && object.ends_with(&var_steps[1..])
+                && matches!(var_steps.first(), Some(Step::Key(top)) if find_var(template, top).is_some())
+        })
+        .map(|(steps, _)| steps)
+        .collect();
+    // The deepest match says most; two as deep leave it open.
+    let deepest = found.iter().map(|s| s.len()).max();
+    let mut deep = found.iter().filter(|s| Some(s.len()) == deepest);
+    let var_steps = match (deep.next(), deep.next()) {
+        (Some(one), None) if one.len() > 1 => *one,
+        // A scalar anywhere in the variables (`{{ vars.db.secret }}`):
+        // only when no other variable holds it.
+        _ if !(value.is_object() || value.is_array()) => {
+            let mut same = candidates.iter().filter(|(_, v)| v == value);
+            match (same.next(), same.next()) {
+                (Some((one, _)), None) => match one.first() {
+                    Some(Step::Key(top)) if find_var(template, top).is_some() => one,
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        (Some(one), None) => *one,
+        _ => return None,
+    };
+    locate(var_steps, vars, sources).0
+}
+
+/// `a.b[0].c` as steps; a key holds no dot.
+fn steps(path: &str) -> Vec<Step> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, indices) = part
+            .split_once('[')
+            .map_or((part, ""), |(k, rest)| (k, rest));
+        if !key.is_empty() {
+            out.push(Step::Key(key.to_string()));
+        }
+        for index in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
+            if let Ok(i) = index.parse() {
+                out.push(Step::Index(i));
+            }
+        }
+    }
+    out
+}
+
 /// `[]` and `{}` say nothing about where they came from.
 fn is_empty(value: &Value) -> bool {
     match value {

@@ -14,6 +14,7 @@ pub mod schema;
 mod snapshot_json;
 pub mod templates;
 mod undefined;
+mod whole;
 pub mod yaml;
 mod yaml_depth;
 mod yaml_read;
@@ -41,11 +42,14 @@ pub struct RenderedEnvironment {
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
-/// One rendered file, with the template that wrote it.
-struct Output {
+/// One rendered file, with the template that wrote it and the facts of
+/// its documents, which the whole-environment check reads.
+struct Output<'r> {
     path: String,
     bytes: Vec<u8>,
     template: String,
+    written: whole::Written<'r>,
+    objects: Vec<whole::Object>,
 }
 
 /// What renders in one job: an environment's own templates, or a service.
@@ -145,11 +149,19 @@ impl<'a> Renderer<'a> {
             .collect();
         let mut files: Vec<BTreeMap<String, (Vec<u8>, String)>> =
             vec![BTreeMap::new(); release.environments.len()];
+        let mut documents: Vec<Vec<whole::Rendered>> =
+            release.environments.iter().map(|_| Vec::new()).collect();
         let mut errors = Vec::new();
         for ((i, _), result) in jobs.iter().zip(results) {
             match result {
                 Ok(outputs) => {
-                    for output in outputs {
+                    for mut output in outputs {
+                        let written = output.written;
+                        documents[*i].extend(
+                            std::mem::take(&mut output.objects)
+                                .into_iter()
+                                .map(|object| whole::Rendered { written, object }),
+                        );
                         if let Some(first) = files[*i].get(&output.path) {
                             errors.push(Error::new(ErrorKind::OutputClash {
                                 path: format!(
@@ -167,6 +179,16 @@ impl<'a> Renderer<'a> {
                 Err(e) => errors.push(e),
             }
         }
+        if errors.is_empty() {
+            // The environment as a whole, once each of its documents passed.
+            errors = release
+                .environments
+                .par_iter()
+                .zip(&documents)
+                .flat_map_iter(|(env, documents)| whole::check(env, documents, self.sources))
+                .collect();
+        }
+        drop(documents);
         if !errors.is_empty() {
             return Err(Error::many(targets::merge(errors)));
         }
@@ -196,7 +218,14 @@ impl<'a> Renderer<'a> {
     }
 
     /// The environment-scope templates of the default set.
-    fn environment(&self, env: &ResolvedEnvironment, meter: &Meter) -> Result<Vec<Output>> {
+    fn environment<'r>(
+        &self,
+        env: &'r ResolvedEnvironment,
+        meter: &Meter,
+    ) -> Result<Vec<Output<'r>>>
+    where
+        'a: 'r,
+    {
         let list = &self.templates.set(None).environment;
         if list.is_empty() {
             return Ok(Vec::new());
@@ -211,11 +240,20 @@ impl<'a> Renderer<'a> {
         };
         let mut out = Vec::new();
         for t in list {
-            if let Some(bytes) = self.render_template(t, ctx.clone(), None, scene, meter)? {
+            let mut objects = Vec::new();
+            let rendered =
+                self.render_template(t, ctx.clone(), None, scene, meter, &mut objects)?;
+            if let Some(bytes) = rendered {
                 out.push(Output {
                     path: format!("{}.yaml", t.stem),
                     bytes,
                     template: t.name.clone(),
+                    written: whole::Written {
+                        template: t,
+                        service: None,
+                        track: None,
+                    },
+                    objects,
                 });
             }
         }
@@ -223,12 +261,15 @@ impl<'a> Renderer<'a> {
     }
 
     /// The service- and track-scope templates of the service's set.
-    fn service(
+    fn service<'r>(
         &self,
-        env: &ResolvedEnvironment,
-        service: &ResolvedService,
+        env: &'r ResolvedEnvironment,
+        service: &'r ResolvedService,
         meter: &Meter,
-    ) -> Result<Vec<Output>> {
+    ) -> Result<Vec<Output<'r>>>
+    where
+        'a: 'r,
+    {
         let set = self.templates.set(service.templates.as_deref());
         if set
             .track
@@ -270,9 +311,19 @@ impl<'a> Renderer<'a> {
                     Some(BuiltIn::Deployment) => builtin::deployment(&ctx),
                     _ => None,
                 };
+                let mut objects = Vec::new();
                 let bytes = match compiled {
                     Some(bytes) => {
                         self.debug_compare(t, &ctx, Some(&stamp), Some(&bytes), scene);
+                        let object = whole::builtin::deployment(&ctx)
+                            .expect("a compiled Deployment has a track");
+                        whole::builtin::same(
+                            &bytes,
+                            &object,
+                            self.schemas,
+                            ctx.environment.namespace,
+                        );
+                        objects.push(object);
                         Some(bytes)
                     }
                     None => {
@@ -285,7 +336,7 @@ impl<'a> Renderer<'a> {
                             name => ctx.name.clone(),
                             ..base
                         };
-                        self.render_template(t, value, Some(&stamp), scene, meter)?
+                        self.render_template(t, value, Some(&stamp), scene, meter, &mut objects)?
                     }
                 };
                 if let Some(bytes) = bytes {
@@ -293,6 +344,12 @@ impl<'a> Renderer<'a> {
                         path,
                         bytes,
                         template: t.name.clone(),
+                        written: whole::Written {
+                            template: t,
+                            service: Some(service),
+                            track: Some(i),
+                        },
+                        objects,
                     });
                 }
             }
@@ -302,10 +359,21 @@ impl<'a> Renderer<'a> {
         // track-scope value, which carries the last track.
         let mut base: Option<minijinja::Value> = None;
         for t in &set.service {
+            let mut objects = Vec::new();
             let bytes = match t.built_in {
                 Some(BuiltIn::Service) => {
                     let compiled = builtin::service(&ctx);
                     self.debug_compare(t, &ctx, None, compiled.as_deref(), scene);
+                    if let Some(bytes) = &compiled {
+                        let object = whole::builtin::service(&ctx);
+                        whole::builtin::same(
+                            bytes,
+                            &object,
+                            self.schemas,
+                            ctx.environment.namespace,
+                        );
+                        objects.push(object);
+                    }
                     compiled
                 }
                 Some(BuiltIn::DestinationRule | BuiltIn::VirtualService)
@@ -315,7 +383,7 @@ impl<'a> Renderer<'a> {
                 }
                 _ => {
                     let base = base.get_or_insert_with(|| service_value(&ctx));
-                    self.render_template(t, base.clone(), None, scene, meter)?
+                    self.render_template(t, base.clone(), None, scene, meter, &mut objects)?
                 }
             };
             if let Some(bytes) = bytes {
@@ -323,6 +391,12 @@ impl<'a> Renderer<'a> {
                     path: format!("{}/{}.yaml", service.name, t.stem),
                     bytes,
                     template: t.name.clone(),
+                    written: whole::Written {
+                        template: t,
+                        service: Some(service),
+                        track: None,
+                    },
+                    objects,
                 });
             }
         }
@@ -354,8 +428,10 @@ impl<'a> Renderer<'a> {
                 env: 0,
                 environment: "",
             };
-            let templated = match self.render_template(t, service_value(ctx), stamp, scene, &meter)
-            {
+            let mut objects = Vec::new();
+            let rendered =
+                self.render_template(t, service_value(ctx), stamp, scene, &meter, &mut objects);
+            let templated = match rendered {
                 Ok(templated) => templated,
                 // `--limit template-fuel` lowered below what the built-in
                 // template takes: there is nothing to compare.
@@ -373,7 +449,8 @@ impl<'a> Renderer<'a> {
 
     /// Renders, reads back, stamps and checks every document of a template
     /// (several when it writes `---` between them, as Helm charts do);
-    /// `None` when it rendered nothing but whitespace and comments.
+    /// `None` when it rendered nothing but whitespace and comments. The
+    /// facts of each document go to `objects`.
     fn render_template(
         &self,
         t: &Template,
@@ -381,6 +458,7 @@ impl<'a> Renderer<'a> {
         stamp: Option<&inject::TrackStamp>,
         scene: Scene,
         meter: &Meter,
+        objects: &mut Vec<whole::Object>,
     ) -> Result<Option<Vec<u8>>> {
         let text = self
             .templates
@@ -422,6 +500,8 @@ impl<'a> Renderer<'a> {
             self.schemas
                 .check(&doc)
                 .map_err(|problem| self.invalid(t, &doc, problem, index, scene))?;
+            let namespace = scene.env.namespace.effective();
+            objects.extend(whole::Object::read(&doc, index, self.schemas, namespace));
             let yaml = yaml::to_yaml(&doc);
             if out.is_empty() {
                 out = yaml;

@@ -41,6 +41,10 @@ pub struct ResolvedEnvironment {
     pub vars: Vars,
     /// Sorted by name.
     pub services: Vec<ResolvedService>,
+    /// The objects the varset chain declares as living in the cluster
+    /// already (`external { … }`), base first: each varset adds to those
+    /// it extends.
+    pub external: Vec<crate::load::External>,
 }
 
 #[derive(Debug)]
@@ -279,6 +283,7 @@ fn environment(
             varset: env.varset.value.clone(),
             snapshot,
             services,
+            external: chain.iter().flat_map(|set| set.external.clone()).collect(),
         })
     }
 }

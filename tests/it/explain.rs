@@ -65,6 +65,9 @@ fn chain() -> TestWorkspace {
         }
         feature \"tax-call\" false
     }
+    external {
+        secret \"shop-db\"
+    }
 }
 ",
     );

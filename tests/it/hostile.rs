@@ -658,11 +658,13 @@ fn the_environment_limits_add_up_its_templates() {
     let (ws, _) = TestWorkspace::shop();
     // Each render writes ~3 KiB and takes ~4,000 fuel (1,000 turns of a
     // loop): one fits the lowered limits below, the services of an
-    // environment together do not.
+    // environment together do not. Each service's ConfigMap has a name of
+    // its own: one name for all would be one object written three times.
+    let header = HEADER.replace("boom", "boom-{{ service.name }}");
     ws.write(
         "templates/service/big.yaml.j2",
         &format!(
-            "{HEADER}{{% for i in range(1000) %}}{{% endfor %}}data:\n  a: {{{{ \"x\" * 3000 }}}}\n"
+            "{header}{{% for i in range(1000) %}}{{% endfor %}}data:\n  a: {{{{ \"x\" * 3000 }}}}\n"
         ),
     );
     let run = ws.run(&["check", "--limit", "environment-output=8KiB"]);

@@ -27,4 +27,5 @@ mod repos;
 mod safety;
 mod status;
 mod tracks;
+mod whole_env;
 mod with_image;

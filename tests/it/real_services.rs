@@ -326,6 +326,13 @@ spec:
           resources: {{ vars.resources }}
 "#,
     );
+    // The service accounts are the cluster's: declared, not rendered.
+    let prod = ws.read("varsets/prod.kdl").replacen(
+        "varset \"prod\" {",
+        "varset \"prod\" {\n    external {\n        service-account \"cart\" \"taxe\" \"tower\"\n    }",
+        1,
+    );
+    ws.write("varsets/prod.kdl", &prod);
     let run = ws.run(&["render", "--env", "prod"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Stamped whatever the template says: managed-by, commit, snapshot,

@@ -114,7 +114,7 @@ fn secrets_resources_and_probes_in_the_default_template() {
     let (ws, _) = TestWorkspace::shop();
     ws.write(
         "varsets/prod.kdl",
-        "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    service \"cart\" {\n        vars {\n            cpu \"500m\"\n            memory \"512Mi\"\n            readiness-path \"/ready\"\n            liveness-path \"/healthz\"\n        }\n        env {\n            DB_PASSWORD secret=\"shop-db\" key=\"password\"\n        }\n    }\n}\n",
+        "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    service \"cart\" {\n        vars {\n            cpu \"500m\"\n            memory \"512Mi\"\n            readiness-path \"/ready\"\n            liveness-path \"/healthz\"\n        }\n        env {\n            DB_PASSWORD secret=\"shop-db\" key=\"password\"\n        }\n    }\n    external {\n        secret \"shop-db\"\n    }\n}\n",
     );
     assert_eq!(ws.run(&["render", "--env", "prod"]).code, 0);
     insta::assert_snapshot!(ws.read("out/prod/cart/deployment.yaml"));

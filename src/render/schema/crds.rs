@@ -222,11 +222,13 @@ fn crd(file: FileId, start: usize, document: &str) -> Result<Option<Crd>> {
         let schema = version.pointer("/schema/openAPIV3Schema").cloned();
         versions.push(CrdVersion::new(name, served, schema));
     }
+    let namespaced = text(spec.get("scope")).as_deref() != Some("Cluster");
     Ok(Some(Crd {
         group,
         kind,
         loc,
         versions,
+        namespaced,
     }))
 }
 

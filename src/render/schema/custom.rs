@@ -23,6 +23,8 @@ pub(crate) struct Crd {
     /// Where its document starts.
     pub loc: Loc,
     pub versions: Vec<CrdVersion>,
+    /// `spec.scope` is not `Cluster`.
+    pub namespaced: bool,
 }
 
 pub(crate) struct CrdVersion {

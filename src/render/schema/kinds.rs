@@ -13,16 +13,37 @@ pub(crate) struct KindCheck {
     pub api_version: &'static str,
     pub kind: &'static str,
     pub check: fn(&Value) -> Result<(), Problem>,
+    /// Whether its objects live in a namespace (`false`: cluster-wide).
+    pub namespaced: bool,
 }
 
 impl KindCheck {
-    pub const fn of<T: k8s_openapi::Resource + DeserializeOwned>() -> Self {
+    pub const fn of<T: k8s_openapi::Resource<Scope: Scope> + DeserializeOwned>() -> Self {
         KindCheck {
             api_version: T::API_VERSION,
             kind: T::KIND,
             check: root::<T>,
+            namespaced: <T::Scope as Scope>::NAMESPACED,
         }
     }
+}
+
+/// k8s-openapi says a kind's scope as a type; the whole-environment check
+/// needs it as a value.
+pub(crate) trait Scope {
+    const NAMESPACED: bool;
+}
+
+impl Scope for k8s_openapi::NamespaceResourceScope {
+    const NAMESPACED: bool = true;
+}
+
+impl Scope for k8s_openapi::ClusterResourceScope {
+    const NAMESPACED: bool = false;
+}
+
+impl Scope for k8s_openapi::SubResourceScope {
+    const NAMESPACED: bool = true;
 }
 
 fn root<T: DeserializeOwned>(doc: &Value) -> Result<(), Problem> {

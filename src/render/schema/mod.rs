@@ -106,6 +106,20 @@ impl Schemas {
         Ok(())
     }
 
+    /// Whether objects of this apiVersion and kind live in a namespace:
+    /// Kubernetes kinds by their type, custom ones by their CRD's `scope`;
+    /// a kind snapset does not know (refused by `check` anyway) counts as
+    /// namespaced, as most kinds are.
+    pub fn namespaced(&self, api_version: &str, kind: &str) -> bool {
+        if let Some(k) = kinds::find(api_version, kind) {
+            return k.namespaced;
+        }
+        api_version
+            .split_once('/')
+            .and_then(|(group, _)| self.crds.get(group)?.get(kind))
+            .is_none_or(|crd| crd.namespaced)
+    }
+
     /// The check of the object's own kind: its Kubernetes type, its CRD's
     /// schema, or snapset's Istio types.
     fn check_kind(
