@@ -26,4 +26,5 @@ mod repos;
 mod safety;
 mod status;
 mod tracks;
+mod values;
 mod with_image;
