@@ -14,7 +14,7 @@ use crate::render::schema::Schemas;
 use crate::render::{RenderedEnvironment, Renderer, Templates};
 use crate::resolve::Repos;
 use crate::resolve::{CommitCache, Rejected};
-use crate::resolve::{Release, Resolver, select, untouched};
+use crate::resolve::{Release, Resolver, select, unpinned, untouched};
 
 pub struct Compiled {
     pub workspace: Workspace,
@@ -104,7 +104,10 @@ fn compile_with(
         (Err(a), Err(b)) => return Err(Error::many(vec![a, b])),
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
+    let whole = renderer.warnings(&release);
     session.warnings.extend(warnings?);
+    session.warnings.extend(unpinned(&workspace, &release));
+    session.warnings.extend(whole);
     session.warnings.append(&mut proofs.warnings);
     Ok(Compiled {
         workspace,

@@ -135,6 +135,9 @@ pub struct RenderArgs {
     /// GitLab Code Quality report (`gitlab`); the same as --message-format.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<MessageFormat>,
+    /// Fail (exit 2) when there is any warning, as CI should: render then writes nothing.
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -147,6 +150,9 @@ pub struct CheckArgs {
     /// GitLab Code Quality report (`gitlab`); the same as --message-format.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<MessageFormat>,
+    /// Fail (exit 2) when there is any warning, as CI should.
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// How diagnostics leave the process, besides the human report.

@@ -48,6 +48,13 @@ impl BumpCommand {
         let ws = pipeline::load(&root, session)?;
         let snapshot = ws.snapshot(&args.snapshot)?;
         let repos = Repos::open(&ws)?;
+        // A declared service the snapshot does not pin: the pin is added.
+        if let Some(name) = args.service.as_deref().filter(|_| !args.all && args.track.is_none())
+            && snapshot.service(name).is_none()
+            && let Some(decl) = ws.config.service(name)
+        {
+            return super::bump_add::run(&args, &root, &ws, &repos, snapshot, decl, session);
+        }
         let targets = targets(&ws, &repos, snapshot, &args)?;
         let reference = args.to.as_deref().unwrap_or("HEAD");
         // Each repository is walked once, for all of its services: `--to`

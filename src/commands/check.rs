@@ -19,6 +19,7 @@ impl CheckCommand {
         if args.envs.envs.is_empty() {
             session.warnings.extend(unused_lock_entries(&compiled));
         }
+        deny_warnings(args.deny_warnings, session)?;
         let files: usize = compiled.rendered.iter().map(|e| e.files.len()).sum();
         println!(
             "ok: {}, {}",
@@ -26,6 +27,25 @@ impl CheckCommand {
             count(files, "file", "files")
         );
         Ok(crate::EXIT_OK)
+    }
+}
+
+/// `--deny-warnings`: any warning is exit 2 (the warnings themselves are
+/// printed as usual, before the error that counts them). A hotfix is not
+/// one of them: it is an exception reviewed in the snapshot itself, and
+/// CI that refused it would leave no way to ship one.
+pub fn deny_warnings(deny: bool, session: &Session) -> Result<()> {
+    let counted = session
+        .warnings
+        .iter()
+        .filter(|w| !matches!(*w.kind, crate::error::ErrorKind::Hotfix { .. }))
+        .count();
+    match counted {
+        0 => Ok(()),
+        count if deny => Err(crate::error::Error::new(
+            crate::error::ErrorKind::DeniedWarnings { count },
+        )),
+        _ => Ok(()),
     }
 }
 

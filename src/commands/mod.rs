@@ -5,6 +5,7 @@
 //! share.
 
 mod bump;
+mod bump_add;
 mod canary;
 mod changelog;
 mod check;

@@ -35,6 +35,9 @@ impl RenderCommand {
         let (compiled, listing) =
             pipeline::compile_listing(&root, &args.envs.envs, session, Some(&out))?;
         let compiled = compiled.kept_until_exit();
+        // Before anything is planned or written: a denied warning leaves
+        // out/ as it was.
+        super::check::deny_warnings(args.deny_warnings, session)?;
         let plans = emitter.plan(&compiled.rendered, &listing)?;
         // Environments removed from snapset.kdl lose their folder, but only
         // when every environment is rendered.

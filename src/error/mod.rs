@@ -420,6 +420,51 @@ pub enum ErrorKind {
         targets: Targets,
         help: String,
     },
+    #[error(
+        "{count} {} with --deny-warnings",
+        if *count == 1 { "warning fails the run" } else { "warnings fail the run" }
+    )]
+    DeniedWarnings { count: usize },
+    #[error("`{name}` ends in `:`: a KDL node's name and its value are separated by a space")]
+    ColonKey { name: String, fixed: String },
+    #[error(
+        "container variable `{var}` refers to `$({name})`, which no container variable above it defines: Kubernetes would pass the text `$({name})` as it is"
+    )]
+    EnvRefUndefined {
+        var: String,
+        name: String,
+        /// Defined, but below `var`.
+        later: bool,
+    },
+    #[error("var `{key}` is read by no template of {}", environments_phrase(environments))]
+    UnusedVar {
+        key: String,
+        environments: Vec<String>,
+        read: Vec<String>,
+    },
+    #[error("`{service}` is not deployed in {env}: snapshot `{snapshot}` does not pin it")]
+    NotDeployed {
+        service: String,
+        env: String,
+        snapshot: String,
+    },
+    #[error(
+        "traffic to `{service}` in {env} bypasses its split ({weights}): {by}"
+    )]
+    SplitBypassed {
+        service: String,
+        env: String,
+        weights: String,
+        by: String,
+    },
+}
+
+fn environments_phrase(environments: &[String]) -> String {
+    let names: Vec<&str> = environments.iter().map(String::as_str).collect();
+    match names.len() {
+        1 => format!("environment {}", targets::names(&names)),
+        _ => format!("environments {}", targets::names(&names)),
+    }
 }
 
 fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
@@ -651,6 +696,27 @@ impl Error {
                 "give each object a name of its own (`{{ name }}` in track scope differs per track), or let one template write it".into(),
             ),
             ErrorKind::Unresolved { help, .. } => Some(help.clone()),
+            ErrorKind::DeniedWarnings { .. } => Some(
+                "fix each warning above, or run without --deny-warnings to let them pass".into(),
+            ),
+            ErrorKind::ColonKey { fixed, .. } => Some(format!("write `{fixed}`")),
+            ErrorKind::EnvRefUndefined { name, later: true, .. } => Some(format!(
+                "Kubernetes expands `$(NAME)` only from the variables listed before it: move `{name}` above it (in the base varset, or earlier in the same `env` block), or write `$$({name})` for the literal text"
+            )),
+            ErrorKind::EnvRefUndefined { name, .. } => Some(format!(
+                "define `{name}` in an `env` block above it, or write `$$({name})` for the literal text"
+            )),
+            ErrorKind::UnusedVar { key, read, .. } => Some(
+                suggest(key, read).unwrap_or_else(|| {
+                    "remove it, or read it in a template (`vars.KEY`)".into()
+                }),
+            ),
+            ErrorKind::NotDeployed { service, snapshot, .. } => Some(format!(
+                "pin it (`snapset bump {snapshot} {service}`), or remove it from snapset.kdl if no environment runs it"
+            )),
+            ErrorKind::SplitBypassed { .. } => Some(
+                "route it through the service's VirtualService (its subsets), or make the Service a ClusterIP one; traffic that skips the mesh's routing is split by pod count".into(),
+            ),
             _ => None,
         }
     }

@@ -73,6 +73,7 @@ fn entries(node: &Node) -> Result<Vec<Var>> {
 
 fn var(node: &Node) -> Result<Var> {
     let name = Spanned::new(node.name().to_string(), node.name_loc());
+    colon_key(node, &name)?;
     let value = value(node)?;
     Ok(Var { name, value })
 }
@@ -155,6 +156,35 @@ fn item(node: &Node) -> Result<serde_json::Value> {
     }
     check_unique("key", names.iter(), &mut errors);
     errors.finish(serde_json::Value::Object(map))
+}
+
+/// `replicas: 3` is a node named `replicas:` to KDL: a YAML habit that
+/// would otherwise set a key no template reads.
+pub(super) fn colon_key(node: &Node, name: &Spanned<String>) -> Result<()> {
+    let Some(bare) = name.value.strip_suffix(':') else {
+        return Ok(());
+    };
+    let bare = bare.trim_end_matches(':');
+    let fixed = if node.has_children() {
+        format!("{bare} {{ … }}")
+    } else {
+        let values: Vec<String> = (0..node.arg_count())
+            .filter_map(|i| node.arg(i).ok())
+            .map(|a| a.value.to_json().to_string())
+            .collect();
+        match values.is_empty() {
+            true => format!("{bare} VALUE"),
+            false => format!("{bare} {}", values.join(" ")),
+        }
+    };
+    Err(Error::at(
+        ErrorKind::ColonKey {
+            name: name.value.clone(),
+            fixed,
+        },
+        &name.loc,
+        "a node named with its `:`",
+    ))
 }
 
 fn shape(node: &Node, problem: &str) -> Error {

@@ -182,6 +182,7 @@ pub(super) fn env(node: &Node) -> Result<Vec<EnvVar>> {
 
 fn env_var(node: &Node) -> Result<EnvVar> {
     let name = name_of(node);
+    super::vars::colon_key(node, &name)?;
     if !is_env_name(&name.value) {
         return Err(Error::at(
             ErrorKind::Invalid {

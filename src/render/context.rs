@@ -137,11 +137,10 @@ fn features_of(settings: &Settings) -> BTreeMap<&str, bool> {
         .collect()
 }
 
-/// The container variables as templates see them, sorted by name.
+/// The container variables as templates see them, in written order.
 fn env_of(settings: &Settings) -> Vec<EnvVarCtx<'_>> {
     settings
-        .env
-        .iter()
+        .env_in_order()
         .map(|(k, v)| match v.effective() {
             EnvSource::Value(value) => EnvVarCtx {
                 name: k,

@@ -5,13 +5,16 @@
 
 mod blame;
 mod builtin;
+mod bypass;
 pub mod context;
 mod documents;
 mod inject;
 pub mod limits;
 mod probes;
+pub mod reads;
 pub mod schema;
 mod snapshot_json;
+mod unused;
 pub mod templates;
 mod undefined;
 mod whole;
@@ -80,6 +83,8 @@ pub struct Renderer<'a> {
     limits: Limits,
     /// `false`: every file is rendered and checked, then its bytes dropped.
     keep_bytes: bool,
+    /// What user templates wrote that may bypass a canary's split.
+    bypasses: bypass::Bypasses,
 }
 
 impl<'a> Renderer<'a> {
@@ -90,6 +95,7 @@ impl<'a> Renderer<'a> {
             sources,
             limits: Limits::default(),
             keep_bytes: true,
+            bypasses: bypass::Bypasses::default(),
         }
     }
 
@@ -215,6 +221,14 @@ impl<'a> Renderer<'a> {
                 }
             })
             .collect())
+    }
+
+    /// The warnings about the environments as wholes, once `render` has
+    /// run: var keys no template reads, traffic that bypasses a split.
+    pub fn warnings(&self, release: &Release) -> Vec<Error> {
+        let mut out = unused::unused_vars(self.templates, release);
+        out.extend(self.bypasses.warnings(release));
+        out
     }
 
     /// The environment-scope templates of the default set.
@@ -497,6 +511,17 @@ impl<'a> Renderer<'a> {
                 }));
             }
             inject::stamp(&mut doc, stamp);
+            if t.built_in.is_none() {
+                let text = &self.sources.get(t.file).text;
+                let from = documents::document_start(text, index);
+                self.bypasses.note(&scene.env.name, &doc, |key| {
+                    let span = find_key(&text[from..], key)?;
+                    Some(Loc {
+                        file: t.file,
+                        span: from + span.start..from + span.end,
+                    })
+                });
+            }
             self.schemas
                 .check(&doc)
                 .map_err(|problem| self.invalid(t, &doc, problem, index, scene))?;

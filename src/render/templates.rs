@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::load::templates::{Scope, TemplateFiles};
 
 use super::limits::{Budgets, Capped, Limits, TEMPLATE_FUEL, grouped, show_size};
+use super::reads::{Reads, reads};
 
 /// Where a render's work is counted: the run's budgets, and the
 /// environment it renders for.
@@ -98,6 +99,10 @@ pub struct Templates {
     env: Environment<'static>,
     default: Set,
     sets: BTreeMap<String, Set>,
+    /// The var keys each set's templates read (its partials' included).
+    reads: BTreeMap<Option<String>, Reads>,
+    /// What the environment-scope templates read.
+    environment_reads: Reads,
 }
 
 impl Templates {
@@ -179,7 +184,35 @@ impl Templates {
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
-        Ok(Templates { env, default, sets })
+        // Partials may be included by any template: what they read counts
+        // for every set.
+        let mut partials = Reads::default();
+        for &file in &user.partials {
+            partials.add(&reads(&sources.get(file).text));
+        }
+        let read_by = |list: &[Template]| {
+            let mut all = partials.clone();
+            for t in list {
+                all.add(&reads(&sources.get(t.file).text));
+            }
+            all
+        };
+        let environment_reads = read_by(&default.environment);
+        let mut reads_of = BTreeMap::new();
+        for (name, set) in std::iter::once((None, &default))
+            .chain(sets.iter().map(|(n, s)| (Some(n.clone()), s)))
+        {
+            let mut all = read_by(&set.service);
+            all.add(&read_by(&set.track));
+            reads_of.insert(name, all);
+        }
+        Ok(Templates {
+            env,
+            default,
+            sets,
+            reads: reads_of,
+            environment_reads,
+        })
     }
 
     /// The set a service renders: `templates="x"` or the default one.
@@ -188,6 +221,17 @@ impl Templates {
             Some(name) => &self.sets[name],
             None => &self.default,
         }
+    }
+
+    /// The var keys the templates of a service's set read (`None`: the
+    /// default set).
+    pub fn reads(&self, set: Option<&str>) -> &Reads {
+        &self.reads[&set.map(str::to_string)]
+    }
+
+    /// The var keys the environment-scope templates read.
+    pub fn environment_reads(&self) -> &Reads {
+        &self.environment_reads
     }
 
     /// The fuel of each render from now on (`--limit template-fuel`).

@@ -69,12 +69,27 @@ fn set<V>(map: &mut BTreeMap<String, Layered<V>>, key: &str, value: V, origin: O
 pub struct Settings {
     pub vars: Vars,
     pub env: BTreeMap<String, Layered<EnvSource>>,
+    /// The names of `env` in written order: the base's first, an override
+    /// in the place of what it overrides, new names after. A container
+    /// lists them so, because Kubernetes expands `$(NAME)` only from the
+    /// variables above it.
+    pub env_order: Vec<String>,
     pub features: BTreeMap<String, Layered<bool>>,
 }
 
 impl Settings {
     pub fn set_env(&mut self, key: &str, value: EnvSource, origin: Origin) {
+        if !self.env.contains_key(key) {
+            self.env_order.push(key.to_string());
+        }
         set(&mut self.env, key, value, origin);
+    }
+
+    /// The container variables in written order, with their history.
+    pub fn env_in_order(&self) -> impl Iterator<Item = (&String, &Layered<EnvSource>)> {
+        self.env_order
+            .iter()
+            .filter_map(|k| self.env.get_key_value(k))
     }
     pub fn set_feature(&mut self, key: &str, value: bool, origin: Origin) {
         set(&mut self.features, key, value, origin);
@@ -232,6 +247,7 @@ pub fn settings(
             );
         }
     }
+    env_references(&s)?;
     let track_features = track.map_or(&[][..], |t| &t.features[..]);
     for f in snapshot_features.iter().chain(track_features) {
         s.set_feature(&f.name, f.enabled.value, Origin::At(f.enabled.loc.clone()));
@@ -244,4 +260,73 @@ pub fn settings(
         }
     }
     Ok(s)
+}
+
+/// Each `$(NAME)` in a container variable's value must name a variable
+/// listed above it: Kubernetes expands only those, and passes any other
+/// `$(NAME)` on as text. `$$` writes a literal `$`.
+fn env_references(s: &Settings) -> Result<()> {
+    let mut errors = Vec::new();
+    for (i, (name, layered)) in s.env_in_order().enumerate() {
+        let Some(setting) = layered.history.last() else {
+            continue;
+        };
+        let EnvSource::Value(value) = &setting.value else {
+            continue;
+        };
+        for reference in references(value) {
+            if s.env_order[..i].iter().any(|n| n == reference) {
+                continue;
+            }
+            let error = Error::new(ErrorKind::EnvRefUndefined {
+                var: name.clone(),
+                name: reference.to_string(),
+                later: s.env.contains_key(reference),
+            });
+            errors.push(match &setting.origin {
+                Origin::At(loc) => error.label(loc, "refers to it here"),
+                Origin::Default => error,
+            });
+        }
+    }
+    match errors.len() {
+        0 => Ok(()),
+        _ => Err(Error::many(errors)),
+    }
+}
+
+/// The names of `$(NAME)` in a value, as Kubernetes reads them: `$$` is an
+/// escaped `$`, and `$(` without a closing `)` is text.
+pub fn references(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        if let Some(more) = after.strip_prefix('$') {
+            rest = more;
+        } else if let Some(open) = after.strip_prefix('(') {
+            match open.find(')') {
+                Some(close) => {
+                    out.push(&open[..close]);
+                    rest = &open[close + 1..];
+                }
+                None => break,
+            }
+        } else {
+            rest = after;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::references;
+
+    #[test]
+    fn reads_references_as_kubernetes_does() {
+        assert_eq!(references("http://$(HOST):$(PORT)/x"), ["HOST", "PORT"]);
+        assert!(references("$$(HOST) costs $5").is_empty());
+        assert!(references("$(open").is_empty());
+    }
 }

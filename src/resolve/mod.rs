@@ -243,9 +243,19 @@ fn environment(
                                 Some(layers::settings(&chain, &pinned.name, features, Some(own))?)
                             }
                         };
+                        let written_count = own.is_some_and(|o| {
+                            o.vars.iter().any(|v| v.name.value == "replicas")
+                        });
                         let replicas = match t.replicas {
                             Some(r) => Some(r),
-                            None => replicas(track_settings.as_ref().unwrap_or(&settings))?,
+                            None => {
+                                let count =
+                                    replicas(track_settings.as_ref().unwrap_or(&settings))?;
+                                match written_count {
+                                    true => count,
+                                    false => count.map(|n| weighted(n, t.weight)),
+                                }
+                            }
                         };
                         let commit = t.commit.to_string();
                         let tagged = image_tag(image, &pinned.name, &t.name, &commit);
@@ -288,6 +298,21 @@ fn environment(
     }
 }
 
+/// The pods of a weighted track: its share of the service's count,
+/// `max(1, ceil(replicas × weight / 100))`, so that traffic the mesh does
+/// not route (a LoadBalancer Service, a gateway route without subsets),
+/// split by pod count, is split close to the weight too. A count of 0
+/// (scaled down) stays 0.
+fn weighted(replicas: i64, weight: Option<u32>) -> i64 {
+    match weight {
+        Some(w) if w < 100 && replicas > 0 => {
+            let share = (replicas.saturating_mul(i64::from(w)) + 99) / 100;
+            share.max(1)
+        }
+        _ => replicas,
+    }
+}
+
 /// A track's replica count from its `replicas` variable: `None` when
 /// `replicas null` removed it (something else scales the workload), else a
 /// whole number of pods, or an error at the line that set it.
@@ -314,6 +339,36 @@ fn replicas(settings: &Settings) -> Result<Option<i64>> {
         },
         VarEntry::Map => Err(bad("{…} (a map)".into())),
     }
+}
+
+/// A warning per service of snapset.kdl that an environment's snapshot
+/// does not pin: it is silently not deployed there.
+pub fn unpinned(ws: &Workspace, release: &Release) -> Vec<Error> {
+    let mut out = Vec::new();
+    for env in &release.environments {
+        let pinned: std::collections::HashSet<&str> = env
+            .snapshot
+            .services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        for decl in &ws.config.services {
+            let name = &decl.name.value;
+            if pinned.contains(name.as_str()) {
+                continue;
+            }
+            out.push(Error::at(
+                ErrorKind::NotDeployed {
+                    service: name.clone(),
+                    env: env.name.clone(),
+                    snapshot: env.snapshot.name.clone(),
+                },
+                &decl.name.loc,
+                "declared here",
+            ));
+        }
+    }
+    out
 }
 
 /// Warnings for pins whose commit changed nothing under the service's

@@ -118,6 +118,17 @@ fn ci_recipes_parse_and_name_real_commands() {
         assert_eq!(docs.len(), 1, "{text}");
         all.push_str(text);
     }
+    // A warning is a value lost or traffic misrouted: CI fails on it.
+    for (what, text) in [("the workflow", &yaml[0]), ("the GitLab job", &yaml[1])] {
+        let checks: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("snapset check"))
+            .collect();
+        assert!(!checks.is_empty(), "{what} runs snapset check");
+        for line in checks {
+            assert!(line.contains("--deny-warnings"), "{what}: {line}");
+        }
+    }
     let workflow = yaml_documents(&yaml[0]).remove(0);
     assert!(
         workflow["jobs"]["snapset"]["steps"].is_array(),

@@ -28,4 +28,5 @@ mod safety;
 mod status;
 mod tracks;
 mod whole_env;
+mod values;
 mod with_image;

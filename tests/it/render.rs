@@ -68,14 +68,16 @@ fn same_bytes_when_the_input_files_are_reordered() {
     );
     assert_eq!(ws.run(&["render"]).code, 0);
     let first = ws.tree("out");
-    // The same workspace with every list written in another order.
+    // The same workspace with every list written in another order (but
+    // the container variables': their order is the container's, because
+    // `$(NAME)` sees only the names above it).
     let config = ws.read("snapset.kdl");
     let mut lines: Vec<&str> = config.lines().collect();
     lines.reverse();
     ws.write("snapset.kdl", &(lines.join("\n") + "\n"));
     ws.write(
         "varsets/prod.kdl",
-        "varset \"prod\" {\n    service \"taxe\" {\n        vars {\n            memory \"64Mi\"\n        }\n    }\n    service \"cart\" {\n        env {\n            Z \"z\"\n        }\n    }\n    env {\n        A_VAR \"a\"\n        B_VAR \"b\"\n    }\n    vars {\n        cpu \"250m\"\n        replicas 3\n    }\n    namespace \"shop-prod\"\n    extends \"base\"\n}\n",
+        "varset \"prod\" {\n    service \"taxe\" {\n        vars {\n            memory \"64Mi\"\n        }\n    }\n    service \"cart\" {\n        env {\n            Z \"z\"\n        }\n    }\n    env {\n        B_VAR \"b\"\n        A_VAR \"a\"\n    }\n    vars {\n        cpu \"250m\"\n        replicas 3\n    }\n    namespace \"shop-prod\"\n    extends \"base\"\n}\n",
     );
     ws.write(
         "snapshots/s1.kdl",
@@ -104,9 +106,11 @@ fn a_value_with_a_newline_stays_one_string() {
     assert!(yaml.contains("value: \"on\""));
     assert!(yaml.contains("value: \"0123\""));
     let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    // In written order: the base's LOG_LEVEL, then dev's own.
     let env = &doc["spec"]["template"]["spec"]["containers"][0]["env"];
-    assert_eq!(env[0]["name"], "COUNTRY");
+    assert_eq!(env[0]["name"], "LOG_LEVEL");
     assert_eq!(env[1]["value"], "x\nkind: Secret");
+    assert_eq!(env[2]["name"], "COUNTRY");
 }
 
 #[test]
@@ -208,8 +212,10 @@ fn a_pin_that_touches_nothing_of_its_service_warns() {
     ws.write(
         "snapshots/s1.kdl",
         &format!(
-            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n}}\n",
-            &shop.docs[..10]
+            "snapshot \"s1\" {{\n    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\"\n    service \"tower\" commit=\"{}\"\n}}\n",
+            &shop.docs[..10],
+            &shop.taxe1[..10],
+            &shop.tower1[..10]
         ),
     );
     let run = ws.run(&["render"]);

@@ -139,6 +139,7 @@ impl InitCommand {
             limits: Default::default(),
             check: false,
             format: None,
+            deny_warnings: false,
         };
         let code = super::render::RenderCommand::run(render, Some(&root), session)?;
         println!(
