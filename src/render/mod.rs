@@ -459,6 +459,19 @@ impl<'a> Renderer<'a> {
             Some((help, set_for)) => (Some(help), set_for),
             None => (None, None),
         };
+        // `vars.readiness-path` is `vars.readiness - path` to the template
+        // language: whatever it then says, the fix is the subscript.
+        let hyphenated = labels
+            .first()
+            .and_then(|l| self.sources.get(l.loc.file).text.get(l.loc.span.clone()))
+            .and_then(undefined::hyphenated);
+        let help = match hyphenated {
+            Some((written, fixed)) => Some(format!(
+                "`-` in a template is a subtraction: `{written}` reads as `{}`; write `{fixed}`",
+                written.replace('-', " - ")
+            )),
+            None => help,
+        };
         let error = Error {
             kind: Box::new(ErrorKind::TemplateRender {
                 name,

@@ -35,11 +35,15 @@ pub fn write(page: &Page) -> String {
     let cells = page.rows.len() * page.columns.len().max(1);
     let mut out = String::with_capacity(CSS.len() + JS.len() + 4096 + cells * 800);
     let names: Vec<&str> = page.columns.iter().map(|c| c.name.as_str()).collect();
-    let services = {
-        let mut s: Vec<&str> = page.rows.iter().map(|r| r.service.as_str()).collect();
-        s.dedup();
-        s.len()
-    };
+    // Services some environment pins, each once: not its tracks, nor
+    // what only runs live (those rows say `not in snapshot`).
+    let services = page
+        .rows
+        .iter()
+        .filter(|r| r.cells.iter().any(|c| c.pin.is_some()))
+        .map(|r| r.service.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
