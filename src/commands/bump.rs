@@ -9,7 +9,7 @@ use git2::Oid;
 
 use crate::Session;
 use crate::cli::BumpArgs;
-use crate::commands::edit::newest::{Search, Want};
+use crate::commands::edit::newest::{Search, Skip, Want};
 use crate::commands::edit::{self, FileEdit, Replace};
 use crate::error::Collector;
 use crate::error::{Error, ErrorKind, Result};
@@ -49,7 +49,10 @@ impl BumpCommand {
         let snapshot = ws.snapshot(&args.snapshot)?;
         let repos = Repos::open(&ws)?;
         // A declared service the snapshot does not pin: the pin is added.
-        if let Some(name) = args.service.as_deref().filter(|_| !args.all && args.track.is_none())
+        if let Some(name) = args
+            .service
+            .as_deref()
+            .filter(|_| !args.all && args.track.is_none())
             && snapshot.service(name).is_none()
             && let Some(decl) = ws.config.service(name)
         {
@@ -191,7 +194,26 @@ impl BumpCommand {
                 target.track.name.value.clone(),
                 text,
             ));
-            report.extend(describe(repo, target, old, new, reference, ranges));
+            // The old pin passed over (rejected, or without an image) is
+            // why the move goes back: the report says so.
+            let passed_over = old.and_then(|old| {
+                found
+                    .skipped
+                    .iter()
+                    .find(|(oid, _)| *oid == old)
+                    .map(|(_, skip)| match skip {
+                        Skip::Rejected { reason } => format!("is rejected: {reason}"),
+                        Skip::NoImage { .. } => "has no image in the registry".to_string(),
+                    })
+            });
+            report.extend(describe(
+                repo,
+                target,
+                (old, new),
+                reference,
+                ranges,
+                passed_over.as_deref(),
+            ));
             report.extend(found.skipped_lines(repo));
             if old
                 .is_some_and(|old| comment_names(&before, pinned.loc.span.end, &repo.subject(old)))
@@ -291,10 +313,10 @@ fn targets<'w>(
 fn describe(
     repo: &Repo,
     target: &Target,
-    old: Option<Oid>,
-    new: Oid,
+    (old, new): (Option<Oid>, Oid),
     reference: &str,
     between: Option<(&touched::RangeCommits, &touched::RangeCommits)>,
+    passed_over: Option<&str>,
 ) -> Vec<String> {
     let label = target.label();
     let path = target.path;
@@ -320,8 +342,12 @@ fn describe(
                 "{head} (same files under {path}: the old pin did not touch them)"
             ));
         } else {
+            let why = match passed_over {
+                Some(why) => format!("the old pin {why}"),
+                None => format!("the old pin is not reachable from {reference}"),
+            };
             out.push(format!(
-                "{head} (back: drops {}; the old pin is not reachable from {reference})",
+                "{head} (back: drops {}; {why})",
                 edit::commits(dropped.len())
             ));
             out.extend(dropped.iter().map(|c| line("- ", c)));

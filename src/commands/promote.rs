@@ -2,11 +2,13 @@
 //! rewriting the `snapshot=` value of its line in snapset.kdl, and nothing
 //! else.
 
+use std::ops::Range;
 use std::path::Path;
 
 use crate::Session;
 use crate::cli::PromoteArgs;
 use crate::commands::edit::{self, FileEdit, Replace};
+use crate::error::sources::{FileId, Loc};
 use crate::error::{Error, ErrorKind, Result};
 use crate::load::Loader;
 use crate::pipeline;
@@ -43,8 +45,15 @@ impl PromoteCommand {
             ),
             before: Some(before),
         };
-        if promotion::needs_history(&ws, &[env]) {
-            prove(&root, &repo, &file_edit, &args, session)?;
+        // Rejected pins refuse a promote whatever the environment's rule.
+        if promotion::needs_history(&ws, &[env]) || !ws.config.rejects.is_empty() {
+            let on_disk = OnDisk {
+                file: ws.config.file,
+                edit: old.loc.span.clone(),
+                // The one edit's new length: the text grew by its difference.
+                written: file_edit.after.len() + old.loc.span.len() - source.text.len(),
+            };
+            prove(&root, &repo, &file_edit, &args, &on_disk, session)?;
         }
         file_edit.apply(&root, &mut session.sources, |edited| {
             let env = select(edited, std::slice::from_ref(&args.env))?[0];
@@ -77,6 +86,7 @@ fn prove(
     repo: &Repos,
     file_edit: &FileEdit,
     args: &PromoteArgs,
+    on_disk: &OnDisk,
     session: &mut Session,
 ) -> Result<()> {
     let edited = Loader::new(root, &mut session.sources)
@@ -93,10 +103,15 @@ fn prove(
             Ok(())
         }
         Err(e) => {
-            let reasons = match *e.kind {
+            let mut reasons = match *e.kind {
                 ErrorKind::Many { .. } => e.others,
                 _ => vec![e],
             };
+            // The reasons were found in snapset.kdl as edited, which is not
+            // written: each points at the file as it is on disk.
+            for reason in &mut reasons {
+                on_disk.relocate(edited.config.file, reason);
+            }
             if args.force {
                 session.warnings.extend(reasons);
                 println!(
@@ -105,15 +120,79 @@ fn prove(
                 );
                 return Ok(());
             }
-            Err(Error {
-                kind: Box::new(ErrorKind::PromoteRefused {
+            let rejected: Vec<(String, String)> = reasons
+                .iter()
+                .filter_map(|r| match &*r.kind {
+                    ErrorKind::RejectedPin {
+                        service,
+                        commit,
+                        reason,
+                    } => Some((
+                        service.clone(),
+                        format!("{service} {commit} (rejected: {reason})"),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            let kind = match rejected.first() {
+                // Waiting cannot prove a rejected commit: say so first.
+                Some((service, _)) => ErrorKind::PromoteRejected {
+                    env: args.env.clone(),
+                    snapshot: args.snapshot.clone(),
+                    rejected: rejected
+                        .iter()
+                        .map(|(_, r)| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    bump: format!("snapset bump {} {service}", args.snapshot),
+                },
+                None => ErrorKind::PromoteRefused {
                     env: args.env.clone(),
                     snapshot: args.snapshot.clone(),
                     count: reasons.len(),
-                }),
+                },
+            };
+            Err(Error {
+                kind: Box::new(kind),
                 labels: Vec::new(),
                 others: reasons,
             })
+        }
+    }
+}
+
+/// Where the promote's one edit is in snapset.kdl on disk: `edit` (the old
+/// `snapshot=` value) became `written` bytes in the edited text.
+struct OnDisk {
+    file: FileId,
+    edit: Range<usize>,
+    written: usize,
+}
+
+impl OnDisk {
+    /// Moves the labels of `error` (and of the errors it carries) that
+    /// point into the edited text `edited` to the same place on disk: a
+    /// reason shows the file the user has, not one that was never written.
+    fn relocate(&self, edited: FileId, error: &mut Error) {
+        for label in &mut error.labels {
+            if label.loc.file != edited {
+                continue;
+            }
+            let span = &label.loc.span;
+            let new_end = self.edit.start + self.written;
+            label.loc = Loc {
+                file: self.file,
+                span: if span.end <= self.edit.start {
+                    span.clone()
+                } else if span.start >= new_end {
+                    span.start - new_end + self.edit.end..span.end - new_end + self.edit.end
+                } else {
+                    self.edit.clone()
+                },
+            };
+        }
+        for other in &mut error.others {
+            self.relocate(edited, other);
         }
     }
 }

@@ -86,8 +86,15 @@ pub enum ErrorKind {
         kind: String,
         repo: String,
     },
-    #[error("commit prefix `{commit}` is ambiguous in {repo}")]
-    CommitAmbiguous { commit: String, repo: String },
+    #[error("commit prefix `{commit}` is ambiguous in {repo}: it matches {count} commits")]
+    CommitAmbiguous {
+        commit: String,
+        repo: String,
+        count: usize,
+        /// One line per candidate (at most `git::MAX_CANDIDATES`): hash,
+        /// date and subject.
+        candidates: Vec<String>,
+    },
     #[error("git: {message}")]
     Git { message: String },
     #[error("varsets extend each other in a cycle: {chain}")]
@@ -436,7 +443,10 @@ pub enum ErrorKind {
         /// Defined, but below `var`.
         later: bool,
     },
-    #[error("var `{key}` is read by no template of {}", environments_phrase(environments))]
+    #[error(
+        "var `{key}` is read by no template of {}",
+        environments_phrase(environments)
+    )]
     UnusedVar {
         key: String,
         environments: Vec<String>,
@@ -448,14 +458,46 @@ pub enum ErrorKind {
         env: String,
         snapshot: String,
     },
-    #[error(
-        "traffic to `{service}` in {env} bypasses its split ({weights}): {by}"
-    )]
+    #[error("traffic to `{service}` in {env} bypasses its split ({weights}): {by}")]
     SplitBypassed {
         service: String,
         env: String,
         weights: String,
         by: String,
+    },
+    #[error("`{env}` cannot take snapshot `{snapshot}`: it pins {rejected}")]
+    PromoteRejected {
+        env: String,
+        snapshot: String,
+        /// `cart 6f7e25b8, rejected: loses carts`, each.
+        rejected: String,
+        /// `snapset bump SNAPSHOT SERVICE` for the first rejected pin.
+        bump: String,
+    },
+    #[error(
+        "every commit reachable from {reference} that touches {path} (the path of `{service}`) is rejected: {count} looked at, the newest {newest}"
+    )]
+    AllRejected {
+        service: String,
+        path: String,
+        reference: String,
+        count: usize,
+        /// `6f7e25b8 (rejected: loses carts)`.
+        newest: String,
+    },
+    #[error("{what} must be a string, but without quotes KDL reads it as a number")]
+    UnquotedString { what: String, fix: String },
+    #[error(
+        "`{service}` lives in {path}, which {} in {repo}",
+        if *pins == 1 { "does not exist at its pinned commit".to_string() } else { format!("exists at none of its {pins} pinned commits") }
+    )]
+    PathNowhere {
+        service: String,
+        path: String,
+        repo: String,
+        pins: usize,
+        /// A folder of the same parent with a close name.
+        hint: Option<String>,
     },
 }
 
@@ -683,6 +725,32 @@ impl Error {
             ErrorKind::NoCanaries { .. } => Some(
                 "start one with `snapset canary start SNAPSHOT SERVICE`".into(),
             ),
+            ErrorKind::PathNowhere { service, hint, .. } => Some(format!(
+                "{}`path=` is the folder of `{service}` in its repository, as the pinned commits have it (`git ls-tree COMMIT` lists them)",
+                hint.as_ref().map_or(String::new(), |h| format!("{h} ")),
+            )),
+            ErrorKind::UnquotedString { fix, .. } => Some(format!(
+                "write `{fix}`: a commit hash, a version or any other text goes in quotes"
+            )),
+            ErrorKind::AllRejected { .. } => Some(
+                "a rejected commit is never pinned again: push a fix that touches the path, or pin a commit from another branch with `--to REF`".into(),
+            ),
+            ErrorKind::PromoteRejected { bump, .. } => Some(format!(
+                "a rejected commit is never deployed, so waiting does not help: pin another commit in the snapshot (`{bump}` takes the newest one not rejected), or promote another snapshot"
+            )),
+            ErrorKind::CommitAmbiguous {
+                candidates, count, ..
+            } => {
+                let mut text = String::from("write more digits of the commit you mean; it could be:");
+                for c in candidates {
+                    text.push_str("\n  ");
+                    text.push_str(c);
+                }
+                if *count > candidates.len() {
+                    text.push_str(&format!("\n  … and {} more", count - candidates.len()));
+                }
+                Some(text)
+            }
             ErrorKind::CanaryWeight { .. } => Some(
                 "a canary and its stable track both take traffic: 1 to 99 percent; `snapset canary promote` gives the canary all of it, `abort` none".into(),
             ),

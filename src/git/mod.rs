@@ -53,6 +53,9 @@ type Names = std::rc::Rc<[Box<[u8]>]>;
 /// How many raw trees `Repo` keeps.
 const TREE_CACHE: usize = 8;
 
+/// How many commits an ambiguous prefix's error lists.
+pub const MAX_CANDIDATES: usize = 10;
+
 /// Why a pinned commit could not be found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PinError {
@@ -61,7 +64,12 @@ pub enum PinError {
     NotFound,
     /// A full hash of another kind of object.
     NotACommit(ObjectType),
-    Ambiguous,
+    /// Every commit the prefix matches (how many, and the first
+    /// `MAX_CANDIDATES` as lines to show), for the user to choose.
+    Ambiguous {
+        count: usize,
+        candidates: Vec<String>,
+    },
     Git(String),
 }
 
@@ -78,7 +86,12 @@ impl PinError {
                 kind: kind.str().to_string(),
                 repo,
             },
-            PinError::Ambiguous => ErrorKind::CommitAmbiguous { commit, repo },
+            PinError::Ambiguous { count, candidates } => ErrorKind::CommitAmbiguous {
+                commit,
+                repo,
+                count,
+                candidates,
+            },
             PinError::Git(message) => ErrorKind::Git { message },
         }
     }
@@ -186,12 +199,49 @@ impl Repo {
         };
         found.map_err(|e| match e.code() {
             ErrorCode::NotFound => PinError::NotFound,
-            ErrorCode::Ambiguous => PinError::Ambiguous,
+            ErrorCode::Ambiguous => self.ambiguous(text),
             _ if e.class() == git2::ErrorClass::Odb || e.class() == git2::ErrorClass::Object => {
                 PinError::NotFound
             }
             _ => PinError::Git(e.message().to_string()),
         })
+    }
+
+    /// The commits a prefix matches, newest first, for the error that says
+    /// it is ambiguous. Only ever on that error's path: it lists every
+    /// object of the repository.
+    fn ambiguous(&self, prefix: &str) -> PinError {
+        let prefix = prefix.to_ascii_lowercase();
+        let mut matching: Vec<(i64, Oid, String)> = Vec::new();
+        if let Ok(odb) = self.repo.odb() {
+            let _ = odb.foreach(|oid| {
+                if oid.to_string().starts_with(&prefix)
+                    && let Ok(commit) = self.repo.find_commit(*oid)
+                {
+                    let subject = commit.summary().ok().flatten().unwrap_or("").to_string();
+                    matching.push((commit.time().seconds(), *oid, subject));
+                }
+                true
+            });
+        }
+        matching.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        matching.dedup_by_key(|m| m.1);
+        let candidates = matching
+            .iter()
+            .take(MAX_CANDIDATES)
+            .map(|(time, oid, subject)| {
+                format!(
+                    "{} {} {}",
+                    &oid.to_string()[..12],
+                    crate::load::when::Timestamp { seconds: *time },
+                    crate::text::terminal::visible(subject)
+                )
+            })
+            .collect();
+        PinError::Ambiguous {
+            count: matching.len(),
+            candidates,
+        }
     }
 
     /// Resolves any revision a user may type (branch, tag, hash) to a commit.
@@ -244,6 +294,37 @@ impl Repo {
             .ok()
             .and_then(|c| c.summary().ok().flatten().map(str::to_string))
             .unwrap_or_default()
+    }
+
+    /// Whether `path` names a folder or file of the commit's tree; and when
+    /// it does not, the names in its parent folder there (for a "did you
+    /// mean").
+    pub fn has_path(&self, oid: Oid, path: &str) -> Result<(bool, Vec<String>)> {
+        let parts: Vec<String> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(str::to_string)
+            .collect();
+        let Some((_, parent)) = parts.split_last() else {
+            return Ok((true, Vec::new()));
+        };
+        let tree = self.repo.find_commit(oid).map_err(git_error)?.tree_id();
+        if self.entry_at(tree, &parts)?.is_some() {
+            return Ok((true, Vec::new()));
+        }
+        let names = match self.entry_at(tree, parent)? {
+            Some(folder) => self
+                .repo
+                .find_tree(folder)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|e| e.name().ok().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok((false, names))
     }
 
     /// Whether the commit changed anything under `path` compared with its

@@ -1,7 +1,7 @@
 //! `snapset.kdl`: the services of the mono-repo, where their commits live,
 //! and which snapshot and varset each environment binds.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::sources::{FileId, Spanned};
 use crate::error::{Error, ErrorKind, Result};
@@ -83,6 +83,9 @@ impl Config {
 
     pub fn decode(file: FileId, nodes: &[Node]) -> Result<Config> {
         let mut errors = Collector::default();
+        // Services and environments whose line is an error already: a
+        // reference to one is not a second error ("unknown service").
+        let mut failed: HashSet<String> = HashSet::new();
         let mut config = Config {
             file,
             repo: None,
@@ -124,16 +127,14 @@ impl Config {
                 }
                 "image" => config.image = errors.take(single_string(node)),
                 "commit-url" => config.commit_url = errors.take(commit_url(node)),
-                "service" => {
-                    if let Some(s) = errors.take(service(node)) {
-                        config.services.push(s);
-                    }
-                }
-                "environment" => {
-                    if let Some(e) = errors.take(environment(node)) {
-                        config.environments.push(e);
-                    }
-                }
+                "service" => match errors.take(service(node)) {
+                    Some(s) => config.services.push(s),
+                    None => failed.extend(node.arg_string(0).ok().map(|n| n.value)),
+                },
+                "environment" => match errors.take(environment(node)) {
+                    Some(e) => config.environments.push(e),
+                    None => failed.extend(node.arg_string(0).ok().map(|n| n.value)),
+                },
                 "reject" => {
                     if let Some(r) = errors.take(RejectDecl::decode(node)) {
                         config.rejects.push(r);
@@ -192,11 +193,12 @@ impl Config {
             .map(|(i, s)| (s.name.value.clone(), i))
             .collect();
         for reject in &config.rejects {
-            if config.service(&reject.service).is_none() {
+            if config.service(&reject.service).is_none() && !failed.contains(&reject.service.value)
+            {
                 errors.push(config.unknown_service(&reject.service));
             }
         }
-        config.check_paths(&mut errors);
+        config.check_paths(&mut errors, &failed);
         errors.finish(config)
     }
 }
@@ -341,7 +343,7 @@ impl Config {
     /// Every `from=` names another declared environment, the environments
     /// form no cycle (each would wait for the other for ever), and every
     /// freeze names a declared environment.
-    fn check_paths(&self, errors: &mut Collector) {
+    fn check_paths(&self, errors: &mut Collector, failed: &HashSet<String>) {
         let known: Vec<String> = self
             .environments
             .iter()
@@ -373,12 +375,14 @@ impl Config {
                     ));
                 } else if self.environment(&up.value).is_none() {
                     sound = false;
-                    errors.push(unknown_env(up, "not an environment of snapset.kdl"));
+                    if !failed.contains(&up.value) {
+                        errors.push(unknown_env(up, "not an environment of snapset.kdl"));
+                    }
                 }
             }
         }
         for freeze in &self.freezes {
-            if self.environment(&freeze.env).is_none() {
+            if self.environment(&freeze.env).is_none() && !failed.contains(&freeze.env.value) {
                 errors.push(unknown_env(
                     &freeze.env,
                     "not an environment of snapset.kdl",

@@ -211,13 +211,51 @@ impl<'a> Node<'a> {
     }
 
     pub fn arg_string(&self, index: usize) -> Result<Spanned<String>> {
+        if let Some(raw) = self.node.arguments.get(index) {
+            self.not_a_number(raw, None, index)?;
+        }
         string(self.name(), "argument", self.arg(index)?)
     }
 
     pub fn prop_string(&self, name: &str) -> Result<Option<Spanned<String>>> {
+        if let Some(p) = self.node.properties.iter().find(|p| &*p.name == name) {
+            self.not_a_number(&p.value, Some(name), 0)?;
+        }
         self.prop(name)?
             .map(|v| string(self.name(), name, v))
             .transpose()
+    }
+
+    /// A string written without quotes that KDL read as a number: a commit
+    /// hash of digits (`commit=1234567`, which also loses leading zeros),
+    /// a version. The error says how to write it.
+    fn not_a_number(
+        &self,
+        raw: &kdl_ast::Value,
+        property: Option<&str>,
+        index: usize,
+    ) -> Result<()> {
+        let written = match &raw.literal {
+            Literal::Int(kdl_ast::Radix::Dec, digits) => digits.to_string(),
+            Literal::Decimal(text) => text.to_string(),
+            _ => return Ok(()),
+        };
+        let fix = match property {
+            Some(name) => format!("{name}=\"{written}\""),
+            None if index == 0 => format!("{} \"{written}\"", self.name()),
+            None => format!("\"{written}\""),
+        };
+        Err(Error::at(
+            ErrorKind::UnquotedString {
+                what: match property {
+                    Some(name) => format!("`{name}=` of `{}`", self.name()),
+                    None => format!("the argument of `{}`", self.name()),
+                },
+                fix,
+            },
+            &loc(self.file, &raw.span),
+            "read as a number",
+        ))
     }
 
     pub fn required_string(&self, name: &str) -> Result<Spanned<String>> {

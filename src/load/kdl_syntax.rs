@@ -1,9 +1,19 @@
-//! KDL syntax errors in words users can act on. A block written on one line,
-//! `probe { http { path "x" } }`, is an error in KDL v1: a node ends only at
-//! `;` or a newline, the last node of a block too, which people used to JSON
-//! or to KDL v2 do not expect, and knus says "found `}`, expected …" at the
-//! brace. That mistake is named here, with the line as it should be written;
-//! every other syntax error stays knus's.
+//! KDL syntax errors in words users can act on. knus reports where its
+//! grammar stopped ("found `s`, expected …"), which for the common slips is
+//! not where the mistake is, or not what to write. Those slips are named
+//! here, with the line as it should be written:
+//!
+//! - A block written on one line, `probe { http { path "x" } }`: in KDL v1 a
+//!   node ends only at `;` or a newline, the last node of a block too,
+//!   which people used to JSON or to KDL v2 do not expect.
+//! - A string whose closing quote is missing: KDL strings may span lines,
+//!   so knus stops lines later, at the next quote.
+//! - A bare name with `/` (an annotation key, `prometheus.io/scrape`): `/`
+//!   starts a comment, the name needs quotes.
+//! - A bare value (`commit=1a2b3c4d`, `commit=abc1234`): only numbers,
+//!   `true`, `false` and `null` go without quotes.
+//!
+//! Every other syntax error stays knus's.
 
 use miette::Diagnostic;
 
@@ -36,35 +46,246 @@ pub fn error(e: knus::Error, text: &str, file: FileId) -> Error {
             }
         })
         .collect();
-    if !found.iter().any(|f| unended(f, text).is_some()) {
+    if !found.iter().any(|f| hinted(f, text, file).is_some()) {
         return Error::new(ErrorKind::Kdl(Box::new(e)));
     }
     // Said in snapset's own words, each of knus's errors keeps its place.
-    Error::many(
-        found
-            .into_iter()
-            .map(|f| match unended(&f, text) {
-                Some(error) => error.at(file),
-                None => {
-                    let kind = ErrorKind::KdlSyntax {
-                        message: f.message,
-                        help: f.help,
-                    };
-                    match f.offset {
-                        Some(at) => Error::at(
-                            kind,
-                            &Loc {
-                                file,
-                                span: at..at + f.len,
-                            },
-                            f.label.unwrap_or_default(),
-                        ),
-                        None => Error::new(kind),
-                    }
+    let mut errors: Vec<Error> = Vec::new();
+    for f in found {
+        let error = match hinted(&f, text, file) {
+            Some(error) => error,
+            None => {
+                let kind = ErrorKind::KdlSyntax {
+                    message: f.message,
+                    help: f.help,
+                };
+                match f.offset {
+                    Some(at) => Error::at(
+                        kind,
+                        &Loc {
+                            file,
+                            span: at..at + f.len,
+                        },
+                        f.label.unwrap_or_default(),
+                    ),
+                    None => Error::new(kind),
                 }
-            })
-            .collect(),
+            }
+        };
+        // One slip can stop knus twice (a missing quote): said once.
+        let place = |e: &Error| e.labels.first().map(|l| l.loc.span.clone());
+        if !errors.iter().any(|e| {
+            place(e).is_some()
+                && place(e) == place(&error)
+                && e.kind.to_string() == error.kind.to_string()
+        }) {
+            errors.push(error);
+        }
+    }
+    Error::many(errors)
+}
+
+/// snapset's words for one of knus's errors, when it is a known slip.
+fn hinted(found: &Found, text: &str, file: FileId) -> Option<Error> {
+    if let Some(unended) = unended(found, text) {
+        return Some(unended.at(file));
+    }
+    let at = found.offset?;
+    if found.message.starts_with("unclosed string") && text[at..].starts_with('"') {
+        return Some(closing_quote(at, at, text, file));
+    }
+    unclosed_string(at, text, file)
+        .or_else(|| slash_in_name(at, text, file))
+        .or_else(|| bare_value(at, text, file))
+}
+
+fn syntax(
+    file: FileId,
+    span: std::ops::Range<usize>,
+    message: String,
+    label: &str,
+    help: String,
+) -> Error {
+    Error::at(
+        ErrorKind::KdlSyntax {
+            message,
+            help: Some(help),
+        },
+        &Loc { file, span },
+        label,
     )
+}
+
+/// The line around byte `at`: its start and end (without the newline).
+fn line_at(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    (start, end)
+}
+
+/// The quoted strings of `text` as a KDL v1 reader sees them, `(opening
+/// quote, one past the closing quote)`; comments and raw strings skipped.
+fn strings(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) =>
+            {
+                let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
+                if b.get(i + 1 + hashes) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close = format!("\"{}", "#".repeat(hashes));
+                let from = i + 2 + hashes;
+                i = text[from..]
+                    .find(&close)
+                    .map_or(b.len(), |n| from + n + close.len());
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(b.len());
+                out.push((start, i));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// knus stopped on the line where a string that began lines above ends:
+/// that string's closing quote is missing on its first line.
+fn unclosed_string(at: usize, text: &str, file: FileId) -> Option<Error> {
+    let (line_start, _) = line_at(text, at);
+    let (open, close) = strings(text)
+        .into_iter()
+        .take_while(|(open, _)| *open < at)
+        .last()?;
+    if close > at + 1 || close < line_start || !text[open..close].contains('\n') {
+        return None;
+    }
+    Some(closing_quote(open, at, text, file))
+}
+
+/// The error for a string opened at `open` without its closing quote on
+/// that line, which knus noticed at `at` (later, or at the end of file).
+fn closing_quote(open: usize, at: usize, text: &str, file: FileId) -> Error {
+    let (start, end) = line_at(text, open);
+    let line = text[start..end].trim_end_matches('\r');
+    let fixed = format!("{}\"", line.trim());
+    let first = text[..open].matches('\n').count() + 1;
+    let last = text[..at].matches('\n').count() + 1;
+    let message = if last > first {
+        format!(
+            "a string opened on line {first} is not closed there: KDL reads on to the next quote, on line {last}"
+        )
+    } else {
+        format!("a string opened on line {first} is never closed")
+    };
+    syntax(
+        file,
+        open..open + 1,
+        message,
+        "this string has no closing quote on its line",
+        format!("write the closing quote on line {first}:\n\n    {fixed}"),
+    )
+}
+
+/// The word around `at` (up to whitespace, `;`, `{` or `}`).
+fn word_at(text: &str, at: usize) -> Option<(usize, usize)> {
+    let stop = |c: char| c.is_whitespace() || matches!(c, ';' | '{' | '}');
+    if text.get(at..)?.chars().next().is_none_or(stop) {
+        return None;
+    }
+    let start = text[..at].rfind(stop).map_or(0, |i| i + 1);
+    let end = text[at..].find(stop).map_or(text.len(), |i| at + i);
+    Some((start, end))
+}
+
+/// `prometheus.io/scrape "true"`: a bare name with `/`, which starts a
+/// comment (`//`, `/*`, `/-`) and ends the name.
+fn slash_in_name(at: usize, text: &str, file: FileId) -> Option<Error> {
+    let (start, end) = word_at(text, at).or_else(|| word_at(text, at.checked_sub(1)?))?;
+    let word = &text[start..end];
+    let name = word.split('=').next().unwrap_or(word);
+    if name.starts_with(['"', 'r']) && name.contains('"')
+        || !name.contains('/')
+        || name.starts_with('/')
+    {
+        return None;
+    }
+    let rest = &word[name.len()..];
+    let (line_start, line_end) = line_at(text, at);
+    let line = &text[line_start..line_end];
+    let fixed = format!(
+        "{}\"{name}\"{rest}{}",
+        &line[..start - line_start],
+        &line[end - line_start..]
+    );
+    Some(syntax(
+        file,
+        start..start + name.len(),
+        format!("`{name}` needs quotes: in a bare name, `/` starts a comment"),
+        "quote this name",
+        format!("write\n\n    {}", fixed.trim()),
+    ))
+}
+
+/// `commit=1a2b3c4d` or `commit=abc1234`: a bare word where a value goes.
+/// Only numbers, `true`, `false` and `null` go without quotes.
+fn bare_value(at: usize, text: &str, file: FileId) -> Option<Error> {
+    let (start, end) = word_at(text, at)?;
+    let word = &text[start..end];
+    let (key, value, value_start) = match word.split_once('=') {
+        Some((key, value)) => (Some(key), value, start + key.len() + 1),
+        None => {
+            // An argument: not the node's name, the line's first word.
+            let (line_start, _) = line_at(text, at);
+            if text[line_start..start].trim().is_empty() {
+                return None;
+            }
+            (None, word, start)
+        }
+    };
+    let bare = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '+'))
+        && !matches!(value, "true" | "false" | "null");
+    if !bare || key.is_some_and(|k| k.is_empty() || k.contains('"')) {
+        return None;
+    }
+    let (line_start, line_end) = line_at(text, at);
+    let line = &text[line_start..line_end];
+    let fixed = format!(
+        "{}\"{value}\"{}",
+        &line[..value_start - line_start],
+        &line[end - line_start..]
+    );
+    let fixed = fixed.trim();
+    Some(syntax(
+        file,
+        value_start..end,
+        format!(
+            "`{value}` needs quotes: without them, only numbers, true, false and null are values"
+        ),
+        "quote this value",
+        format!("write `{fixed}`"),
+    ))
 }
 
 /// A node that runs into `}` or into the next node on its line.

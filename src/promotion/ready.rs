@@ -98,6 +98,42 @@ pub fn candidates(
                 let current = commits_of(env, &service.name);
                 for track in &service.tracks {
                     let commit = track.commit;
+                    // Pinned already, but taken in a way the rule refuses
+                    // (in the same workspace commit as the upstream, as a
+                    // snapshot both share does): `check` fails on it, so
+                    // it is not "nothing to take".
+                    if current.contains(&commit)
+                        && !rejected.is_rejected(&service.name, commit)
+                        && !hotfixed(ws, env, &service.name, commit)
+                        && let Some((kind, _)) =
+                            super::judge_pin(&judge, decl, &service.name, commit)
+                                .into_iter()
+                                .next()
+                        && !out.iter().any(|c| {
+                            c.environment == env.name
+                                && c.service == service.name
+                                && c.commit == commit
+                        })
+                    {
+                        let since = judge.take(&up.name, &service.name, commit);
+                        let entry = &timeline.entries[since];
+                        out.push(Candidate {
+                            environment: env.name.clone(),
+                            upstream: up.name.clone(),
+                            service: service.name.clone(),
+                            track: service.is_multi_track().then(|| track.name.clone()),
+                            commit,
+                            current: current.clone(),
+                            since: (entry.commit, entry.time),
+                            state: State::Blocked {
+                                why: format!(
+                                    "pinned already, and `check` refuses it: {}",
+                                    refused(&kind)
+                                ),
+                            },
+                        });
+                        continue;
+                    }
                     if current.contains(&commit)
                         || rejected.is_rejected(&service.name, commit)
                         || out.iter().any(|c| {
@@ -132,6 +168,41 @@ pub fn candidates(
         }
     }
     Ok(out)
+}
+
+/// Whether the environment's snapshot exempts its pin of `commit` with a
+/// `hotfix` (then `check` passes it, with a warning).
+fn hotfixed(ws: &Workspace, env: &ResolvedEnvironment, service: &str, commit: Oid) -> bool {
+    let Some(written) = ws
+        .snapshots
+        .get(&env.snapshot.name)
+        .and_then(|s| s.service(service))
+    else {
+        return false;
+    };
+    let Some(pinned) = env.snapshot.services.iter().find(|s| s.name == service) else {
+        return false;
+    };
+    pinned
+        .tracks
+        .iter()
+        .filter(|t| t.commit == commit)
+        .any(|t| {
+            written
+                .tracks
+                .iter()
+                .find(|w| w.name.value == t.name)
+                .and_then(|w| w.hotfix(written))
+                .is_some()
+        })
+}
+
+/// The rule's words for a pin it refuses.
+fn refused(kind: &crate::error::ErrorKind) -> String {
+    match kind {
+        crate::error::ErrorKind::Unproven { missing, .. } => missing.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn commits_of(env: &ResolvedEnvironment, service: &str) -> Vec<Oid> {

@@ -14,9 +14,9 @@ mod probes;
 pub mod reads;
 pub mod schema;
 mod snapshot_json;
-mod unused;
 pub mod templates;
 mod undefined;
+mod unused;
 mod whole;
 pub mod yaml;
 mod yaml_depth;
@@ -563,6 +563,19 @@ impl<'a> Renderer<'a> {
         let (help, set_for) = match undefined {
             Some((help, set_for)) => (Some(help), set_for),
             None => (None, None),
+        };
+        // `vars.readiness-path` is `vars.readiness - path` to the template
+        // language: whatever it then says, the fix is the subscript.
+        let hyphenated = labels
+            .first()
+            .and_then(|l| self.sources.get(l.loc.file).text.get(l.loc.span.clone()))
+            .and_then(undefined::hyphenated);
+        let help = match hyphenated {
+            Some((written, fixed)) => Some(format!(
+                "`-` in a template is a subtraction: `{written}` reads as `{}`; write `{fixed}`",
+                written.replace('-', " - ")
+            )),
+            None => help,
         };
         let error = Error {
             kind: Box::new(ErrorKind::TemplateRender {

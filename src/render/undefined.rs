@@ -30,6 +30,36 @@ pub fn var_path(expression: &str) -> Option<Vec<String>> {
     (!keys.is_empty() && keys.iter().all(|k| !k.is_empty())).then_some(keys)
 }
 
+/// `vars.readiness-path` (a key with `-` written after a dot, which the
+/// template language reads as a subtraction) somewhere in `expression`:
+/// that text and how to write it, `vars["readiness-path"]`.
+pub fn hyphenated(expression: &str) -> Option<(String, String)> {
+    let start = expression.find("vars.")?;
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let mut written = String::from("vars");
+    let mut fixed = String::from("vars");
+    let mut rest = &expression[start + 4..];
+    let mut any = false;
+    while let Some(after) = rest.strip_prefix('.') {
+        let len = after.find(|c: char| !word(c)).unwrap_or(after.len());
+        let key = after[..len].trim_end_matches('-');
+        if key.is_empty() {
+            break;
+        }
+        written.push('.');
+        written.push_str(key);
+        if key.contains('-') {
+            any = true;
+            fixed.push_str(&format!("[\"{key}\"]"));
+        } else {
+            fixed.push('.');
+            fixed.push_str(key);
+        }
+        rest = &after[key.len()..];
+    }
+    any.then_some((written, fixed))
+}
+
 /// What to say about `vars.<path>` that the template used but no layer set
 /// for this service: which other services of the environment have it (and
 /// where the first one's is set), and the two ways out.
@@ -97,5 +127,25 @@ mod tests {
         );
         assert_eq!(var_path("service.name"), None);
         assert_eq!(var_path("vars"), None);
+    }
+
+    #[test]
+    fn a_hyphenated_key_is_written_as_a_subscript() {
+        assert_eq!(
+            hyphenated("vars.readiness-path"),
+            Some((
+                "vars.readiness-path".into(),
+                "vars[\"readiness-path\"]".into()
+            ))
+        );
+        assert_eq!(
+            hyphenated("x + vars.hpa.min-replicas * 2"),
+            Some((
+                "vars.hpa.min-replicas".into(),
+                "vars.hpa[\"min-replicas\"]".into()
+            ))
+        );
+        assert_eq!(hyphenated("vars.replicas - 1"), None);
+        assert_eq!(hyphenated("vars[\"log-level\"]"), None);
     }
 }

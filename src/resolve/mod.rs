@@ -243,14 +243,12 @@ fn environment(
                                 Some(layers::settings(&chain, &pinned.name, features, Some(own))?)
                             }
                         };
-                        let written_count = own.is_some_and(|o| {
-                            o.vars.iter().any(|v| v.name.value == "replicas")
-                        });
+                        let written_count =
+                            own.is_some_and(|o| o.vars.iter().any(|v| v.name.value == "replicas"));
                         let replicas = match t.replicas {
                             Some(r) => Some(r),
                             None => {
-                                let count =
-                                    replicas(track_settings.as_ref().unwrap_or(&settings))?;
+                                let count = replicas(track_settings.as_ref().unwrap_or(&settings))?;
                                 match written_count {
                                     true => count,
                                     false => count.map(|n| weighted(n, t.weight)),
@@ -455,6 +453,62 @@ pub fn untouched(ws: &Workspace, release: &Release) -> Result<Vec<Error>> {
         pin.touched = Some(touched);
     }
     cache.save();
+    // A service none of whose pins touches its path: the path may not
+    // exist at all (a typo in `path=`), an error at that line, not a
+    // warning per pin.
+    let mut by_service: std::collections::BTreeMap<&str, Vec<&Pin>> = Default::default();
+    for pin in &pinned {
+        by_service.entry(pin.service).or_default().push(pin);
+    }
+    let mut missing = Vec::new();
+    for (service, pins) in &by_service {
+        if pins.iter().any(|p| p.touched != Some(false)) {
+            continue;
+        }
+        let repo = &placed.all()[pins[0].repo];
+        let mut nowhere = true;
+        let mut names = Vec::new();
+        for pin in pins {
+            let (exists, here) = repo.has_path(pin.track.commit, pin.path).map_err(|e| {
+                e.label(&pin.track.commit_loc, "this commit's trees cannot be read")
+            })?;
+            if exists {
+                nowhere = false;
+                break;
+            }
+            if names.is_empty() {
+                names = here;
+            }
+        }
+        if nowhere {
+            let decl = ws.config.service(service).expect("declared");
+            let path = pins[0].path.trim_matches('/');
+            let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
+            let siblings: Vec<String> = names
+                .iter()
+                .map(|n| match parent {
+                    "" => n.clone(),
+                    p => format!("{p}/{n}"),
+                })
+                .collect();
+            let mut error = Error::at(
+                ErrorKind::PathNowhere {
+                    service: service.to_string(),
+                    path: pins[0].path.to_string(),
+                    repo: repo.phrase(),
+                    pins: pins.len(),
+                    hint: crate::error::suggest(path, &siblings),
+                },
+                &decl.path.loc,
+                "no such folder at any pinned commit",
+            );
+            error = error.label(&pins[0].track.commit_loc, "pinned here");
+            missing.push(error);
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::many(missing));
+    }
     Ok(pinned
         .iter()
         .filter(|p| p.touched == Some(false))

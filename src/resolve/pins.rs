@@ -74,7 +74,7 @@ impl<'r> CommitCache<'r> {
             let label = match e {
                 crate::git::PinError::NotAHash => "not a hex commit hash",
                 crate::git::PinError::TooShort => "too short",
-                crate::git::PinError::Ambiguous => "matches several commits",
+                crate::git::PinError::Ambiguous { .. } => "matches several commits",
                 crate::git::PinError::NotACommit(_) => "not a commit",
                 _ => "not found",
             };

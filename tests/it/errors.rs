@@ -1045,3 +1045,107 @@ fn a_crds_folder_linking_to_itself() {
         run.stderr
     );
 }
+
+/// Issue 28: the common KDL slips each say what to write: an annotation key
+/// with `/` unquoted, a string without its closing quote (KDL reads on to
+/// the next quote, lines later), an unquoted commit hash (a word, or digits
+/// KDL reads as a number).
+#[test]
+fn kdl_slips_say_what_to_write() {
+    let slip = |file: &'static str, from: &'static str, to: &'static str| {
+        broken(move |ws, shop| {
+            let text = ws.read(file);
+            let from = from.replace("CART", &shop.cart1[..10]);
+            assert!(text.contains(&from), "{file}: {text}");
+            ws.write(file, &text.replacen(&from, to, 1));
+        })
+    };
+    let reports = [
+        slip(
+            "varsets/prod.kdl",
+            "replicas 3",
+            "prometheus.io/scrape \"true\"",
+        ),
+        slip("varsets/base.kdl", "LOG_LEVEL \"info\"", "LOG_LEVEL \"info"),
+        slip("varsets/dev.kdl", "extends \"base\"", "extends \"base"),
+        slip("snapshots/s1.kdl", "commit=\"CART\"", "commit=1a2b3c4d"),
+        slip("snapshots/s1.kdl", "commit=\"CART\"", "commit=abc1234"),
+        slip("snapshots/s1.kdl", "commit=\"CART\"", "commit=0123456"),
+    ];
+    for (report, help) in reports.iter().zip([
+        "\"prometheus.io/scrape\" \"true\"",
+        "LOG_LEVEL \"info\"",
+        "extends \"base\"",
+        "commit=\"1a2b3c4d\"",
+        "commit=\"abc1234\"",
+        "commit=\"0123456\"",
+    ]) {
+        assert!(report.contains(help), "expected {help:?} in:\n{report}");
+        assert!(!report.contains("error parsing KDL"), "{report}");
+    }
+    insta::assert_snapshot!(reports.join("\n=====\n"));
+}
+
+/// Issue 28: `vars.readiness-path` is `vars.readiness - path` to minijinja;
+/// the error says to write `vars["readiness-path"]`.
+#[test]
+fn a_hyphenated_var_key_says_to_subscript() {
+    let report = broken(|ws, _| {
+        ws.write(
+            "varsets/base.kdl",
+            "varset \"base\" {\n    vars {\n        replicas 1\n        readiness-path \"/healthz\"\n    }\n}\n",
+        );
+        ws.write(
+            "templates/service/probe.yaml.j2",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ service.name }}-probe\ndata:\n  path: {{ vars.readiness-path }}\n",
+        );
+    });
+    assert!(
+        report.contains("write `vars[\"readiness-path\"]`"),
+        "{report}"
+    );
+    insta::assert_snapshot!(report);
+}
+
+/// Issue 28: an unknown property on a service of snapset.kdl is one error,
+/// not also "unknown service" where a `reject` (or a `from=`, a freeze)
+/// names it.
+#[test]
+fn an_unknown_property_is_one_error() {
+    let report = broken(|ws, shop| {
+        let config = ws
+            .read("snapset.kdl")
+            .replace("port=9090", "prot=9090")
+            .replace(
+                "environment \"prod\" snapshot=\"s1\" varset=\"prod\"",
+                "environment \"prod\" snapshot=\"s1\" varset=\"prod\" sock=\"1h\"\nenvironment \"live\" snapshot=\"s1\" varset=\"prod\" from=\"prod\"",
+            );
+        ws.write(
+            "snapset.kdl",
+            &format!(
+                "{config}reject \"tower\" \"{}\" reason=\"slow\"\nfreeze \"prod\" from=\"2026-12-20\" until=\"2027-01-04\" reason=\"year-end\"\n",
+                shop.tower2
+            ),
+        );
+    });
+    assert!(!report.contains("unknown service"), "{report}");
+    assert!(!report.contains("unknown environment"), "{report}");
+    assert_eq!(report.matches("× unknown property").count(), 2, "{report}");
+    insta::assert_snapshot!(report);
+}
+
+/// Issue 28: a `path=` that exists at none of the commits the snapshots pin
+/// is an error at that line (with a did-you-mean), not a warning per pin;
+/// a path that exists but that a pin did not touch stays a warning.
+#[test]
+fn a_mistyped_path_is_an_error_at_its_line() {
+    let report = broken(|ws, _| {
+        let config = ws
+            .read("snapset.kdl")
+            .replace("path=\"services/cart\"", "path=\"services/kart\"");
+        ws.write("snapset.kdl", &config);
+    });
+    assert!(report.contains("╭─[snapset.kdl:"), "{report}");
+    assert!(report.contains("did you mean `services/cart`?"), "{report}");
+    insta::assert_snapshot!(report);
+}

@@ -149,3 +149,48 @@ fn two_inits_in_one_folder() {
     assert_eq!(codes, [0, 2]);
     assert_eq!(ws.run(&["render", "--check"]).code, 0);
 }
+
+/// Issue 28: a render killed mid-way leaves `out/.snapset-<env>.new`;
+/// `init` makes git ignore it, adding the line to an existing `.gitignore`
+/// (kept as it was) or writing one, and never twice.
+#[test]
+fn init_ignores_what_a_killed_render_leaves() {
+    let ws = TestWorkspace::empty();
+    let mut repo = GitFixture::init(&ws.root);
+    repo.commit(
+        "api: first",
+        &[
+            ("services/api/Dockerfile", "FROM scratch\nEXPOSE 8080\n"),
+            (".gitignore", "target/\n*.log"),
+        ],
+    );
+    let run = ws.run(&["init"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("added out/.snapset-* to .gitignore"),
+        "{}",
+        run.stdout
+    );
+    let ignore = ws.read(".gitignore");
+    assert!(ignore.starts_with("target/\n*.log\n# snapset:"), "{ignore}");
+    assert!(ignore.ends_with("\nout/.snapset-*\n"), "{ignore}");
+    let git = git2::Repository::open(&ws.root).unwrap();
+    for path in [
+        "out/.snapset-dev.new/api/service.yaml",
+        "out/.snapset-prod.old",
+    ] {
+        assert!(git.is_path_ignored(path).unwrap(), "{path} is not ignored");
+    }
+    assert!(!git.is_path_ignored("out/dev/api/service.yaml").unwrap());
+
+    // A workspace of its own: .gitignore written.
+    let fresh = TestWorkspace::empty();
+    let mut repo = GitFixture::init(&fresh.root);
+    repo.commit(
+        "api: first",
+        &[("services/api/Dockerfile", "FROM scratch\nEXPOSE 8080\n")],
+    );
+    let run = fresh.run(&["init"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(fresh.read(".gitignore").ends_with("out/.snapset-*\n"));
+}

@@ -27,6 +27,6 @@ mod repos;
 mod safety;
 mod status;
 mod tracks;
-mod whole_env;
 mod values;
+mod whole_env;
 mod with_image;

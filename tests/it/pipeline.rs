@@ -1105,3 +1105,178 @@ fn canary_start_skips_a_rejected_commit() {
     ok(&p.run_at(3, &["canary", "start", "dev", "cart"]));
     assert!(p.ws.read("snapshots/dev.kdl").contains(&cart2[..10]));
 }
+
+/// The snapset.kdl lines a report quotes (`  9 │ environment …`) that are
+/// not lines of the file on disk.
+fn lines_not_on_disk(report: &str, on_disk: &str) -> Vec<String> {
+    let mut in_config = false;
+    let mut out = Vec::new();
+    for line in report.lines() {
+        if line.contains("╭─[") {
+            in_config = line.contains("╭─[snapset.kdl:");
+            continue;
+        }
+        let Some((number, text)) = line.split_once(" │ ") else {
+            continue;
+        };
+        if in_config
+            && number.trim().parse::<usize>().is_ok()
+            && !on_disk.lines().any(|l| l == text)
+        {
+            out.push(text.to_string());
+        }
+    }
+    out
+}
+
+/// Issue 28: a promote refused for a rejected commit says the commit is
+/// rejected, quoting the reason, and suggests `bump` or another snapshot,
+/// not waiting; every line of snapset.kdl it shows is the file on disk.
+#[test]
+fn promote_refused_for_a_rejected_commit_says_so() {
+    let mut p = Pipe::new();
+    let cart2 = p.shop.cart2.clone();
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    p.config(&format!(
+        "{PATH}reject \"cart\" \"{}\" reason=\"loses carts\"\n",
+        &cart2[..10]
+    ));
+    p.commit(3, "reject cart 2");
+    let before = p.ws.read("snapset.kdl");
+    let refused = p.run_at(30, &["promote", "dev", "--env", "integration"]);
+    fails(&refused);
+    says(
+        &refused,
+        &format!(
+            "`integration` cannot take snapshot `dev`: it pins cart {} (rejected: loses carts)",
+            &cart2[..8]
+        ),
+    );
+    says(&refused, "`snapset bump dev cart`");
+    assert!(!flat(&refused.stderr).contains("wait until they are proven"));
+    assert_eq!(p.ws.read("snapset.kdl"), before, "nothing written");
+    assert_eq!(
+        lines_not_on_disk(&refused.stderr, &before),
+        Vec::<String>::new(),
+        "{}",
+        refused.stderr
+    );
+    insta::assert_snapshot!(p.stderr(&refused));
+    // Refused where the environment has no rule too: a rejection holds
+    // everywhere.
+    p.config(&format!(
+        "{PLAIN}reject \"cart\" \"{}\" reason=\"loses carts\"\n",
+        &cart2[..10]
+    ));
+    let plain = p.run_at(30, &["promote", "dev", "--env", "prod"]);
+    fails(&plain);
+    says(&plain, "(rejected: loses carts)");
+}
+
+/// Issue 28: a refused promote shows snapset.kdl as it is on disk, not
+/// as the refused edit would have made it.
+#[test]
+fn a_refused_promote_shows_the_file_on_disk() {
+    let mut p = Pipe::new();
+    let cart2 = p.shop.cart2.clone();
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    p.set("integration", "cart", &cart2);
+    p.commit(3, "integration: cart 2");
+    let before = p.ws.read("snapset.kdl");
+    let refused = p.run_at(10, &["promote", "integration", "--env", "prod"]);
+    fails(&refused);
+    says(&refused, "wait until they are proven");
+    assert!(
+        refused.stderr.contains("╭─[snapset.kdl:"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        lines_not_on_disk(&refused.stderr, &before),
+        Vec::<String>::new(),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// Issue 28: `bump` after a reject of the pinned commit goes back, and
+/// says it is because the old pin is rejected (it is reachable); when every
+/// commit touching the path is rejected, it says so, not "no commit
+/// touches".
+#[test]
+fn bump_names_the_reject_as_the_reason() {
+    let mut p = Pipe::new();
+    let (cart1, cart2) = (p.shop.cart1.clone(), p.shop.cart2.clone());
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    ok(&p.run_at(3, &["reject", "cart", &cart2, "--reason", "loses carts"]));
+    let bump = p.run_at(3, &["bump", "dev", "cart"]);
+    ok(&bump);
+    assert!(
+        bump.stdout.contains(&format!(
+            "cart: {} → {} (back: drops 1 commit; the old pin is rejected: loses carts)",
+            &cart2[..8],
+            &cart1[..8]
+        )),
+        "{}",
+        bump.stdout
+    );
+    assert!(!bump.stdout.contains("not reachable"), "{}", bump.stdout);
+    ok(&p.run_at(3, &["reject", "cart", &cart1, "--reason", "also"]));
+    let none = p.run_at(3, &["bump", "dev", "cart"]);
+    fails(&none);
+    says(
+        &none,
+        "that touches services/cart (the path of `cart`) is rejected",
+    );
+    assert!(
+        !none.stderr.contains("no commit reachable"),
+        "{}",
+        none.stderr
+    );
+}
+
+/// Issue 28: an environment that shares its upstream's snapshot took each
+/// pin in the same change: `check` refuses them, so `ready` must not say
+/// "nothing to take" but show each as blocked with the same reason.
+#[test]
+fn ready_agrees_with_check_on_a_shared_snapshot() {
+    let mut p = Pipe::new();
+    p.config(&PATH.replace("snapshot=\"integration\"", "snapshot=\"dev\"        "));
+    p.commit(2, "integration shares dev's snapshot");
+    let cart2 = p.shop.cart2.clone();
+    p.set("dev", "cart", &cart2);
+    p.commit(3, "dev and integration: cart 2");
+    fails(&p.check_at(30));
+    let ready = p.run_at(30, &["ready", "--env", "integration"]);
+    ok(&ready);
+    assert!(
+        !ready.stdout.contains("nothing to take"),
+        "{}",
+        ready.stdout
+    );
+    assert!(ready.stdout.contains(&cart2[..8]), "{}", ready.stdout);
+    assert!(
+        flat(&ready.stdout).contains("blocked: pinned already, and `check` refuses it: pinned in dev in the same change as in integration"),
+        "{}",
+        ready.stdout
+    );
+    // With a hotfix, `check` passes it: so does `ready`.
+    let text = p.ws.read("snapshots/dev.kdl").replace(
+        &format!("commit=\"{}\"\n", &cart2[..10]),
+        &format!(
+            "commit=\"{}\" {{\n        hotfix \"INC-1\"\n    }}\n",
+            &cart2[..10]
+        ),
+    );
+    p.ws.write("snapshots/dev.kdl", &text);
+    ok(&p.check_at(30));
+    let hotfixed = p.run_at(30, &["ready", "--env", "integration"]);
+    assert!(
+        hotfixed.stdout.contains("nothing to take"),
+        "{}",
+        hotfixed.stdout
+    );
+}

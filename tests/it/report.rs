@@ -291,3 +291,32 @@ fn commit_url_must_be_a_web_address_naming_the_commit() {
     assert_eq!(ws.run(&["check"]).code, 0);
     insta::assert_snapshot!(errors.join("\n----\n"));
 }
+
+/// Issue 28: the lede counts services, each once (not the rows of a live
+/// object no snapshot pins), and a `--live` file given by an absolute path
+/// is shown by its name: the page is shared, the writer's folders are not.
+#[test]
+fn the_page_counts_services_and_hides_the_live_folder() {
+    let (ws, shop) = workspace();
+    let live = json!({"apiVersion": "v1", "kind": "List", "items": [
+        deployment("cart", "cart", "stable", &shop.cart2),
+        deployment("search", "search", "stable", &shop.docs),
+    ]});
+    ws.write("live/dev.json", &live.to_string());
+    let absolute = ws.path("live/dev.json");
+    let html = report(
+        &ws,
+        &["--live", &format!("dev={}", absolute.to_str().unwrap())],
+    );
+    assert!(
+        html.contains("<p class=\"lede\">3 services · 2 environments"),
+        "{}",
+        body(&html)
+    );
+    assert!(html.contains("<code>dev.json</code>: "), "{}", body(&html));
+    let root = ws.root.to_str().unwrap();
+    assert!(!html.contains(root), "the page names {root}");
+    // As given when relative.
+    let relative = report(&ws, &["--live", "dev=live/dev.json"]);
+    assert!(relative.contains("<code>live/dev.json</code>: "));
+}

@@ -282,3 +282,35 @@ fn measure_a_large_page() {
     }
     assert_eq!(browser.errors(), Vec::<String>::new());
 }
+
+/// Issue 28: on a phone, no commit hash of the page is broken across two
+/// lines (the subjects and marks around them wrap at spaces).
+#[test]
+fn hashes_are_never_broken_across_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = example_page(dir.path());
+    let mut browser = Browser::launch();
+    for (width, height, mobile) in [
+        (200, 700, true),
+        (260, 700, true),
+        (320, 700, true),
+        (390, 844, true),
+        (1400, 900, false),
+    ] {
+        browser.viewport(width, height, mobile);
+        browser.open(&url(&page));
+        let found = browser.eval(
+            "(() => { const bad = []; let seen = 0; \
+               const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); \
+               let n; while ((n = walk.nextNode())) { \
+                 for (const m of n.data.matchAll(/\\b[0-9a-f]{7,40}\\b/g)) { \
+                   const r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length); \
+                   const tops = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))); \
+                   seen += 1; if (tops.size > 1) bad.push(m[0]); } } \
+               return { bad, seen }; })()",
+        );
+        assert!(found["seen"].as_u64().unwrap_or(0) > 20, "{found}");
+        assert_eq!(found["bad"], serde_json::json!([]), "at {width}px");
+    }
+    assert_eq!(browser.errors(), Vec::<String>::new(), "console errors");
+}

@@ -30,7 +30,9 @@ struct History {
 
 /// The shop, plus a side branch, a merged feature branch, five services and
 /// an environment `dev` (namespace shop-dev) bound to snapshot `s2`, whose
-/// tower has three tracks.
+/// tower has three tracks. front and catalog are stand-ins pinned at the
+/// docs commit: the whole repository is their path (a folder that exists
+/// at none of their pins would be an error).
 fn workspace() -> (TestWorkspace, History) {
     let (mut ws, shop) = TestWorkspace::shop();
     let g = &mut ws.git;
@@ -67,8 +69,8 @@ image "registry.example.com/shop/{service}:{commit}"
 service "cart"    path="services/cart"    port=8080
 service "taxe"    path="services/taxe"    port=8080
 service "tower"   path="services/tower"   port=9090
-service "front"   path="services/front"   port=8080
-service "catalog" path="services/catalog" port=8080
+service "front"   path="."                port=8080
+service "catalog" path="."                port=8080
 
 environment "dev" snapshot="s2" varset="dev"
 "#,

@@ -83,7 +83,24 @@ impl Found {
                 Skip::Rejected { .. } => None,
             })
             .collect();
+        let rejected: Vec<(Oid, &str)> = self
+            .skipped
+            .iter()
+            .filter_map(|(oid, skip)| match skip {
+                Skip::Rejected { reason } => Some((*oid, reason.as_str())),
+                Skip::NoImage { .. } => None,
+            })
+            .collect();
         let kind = match without_image.first() {
+            // Every commit touching the path was passed over as rejected:
+            // that is why none was found, not the path.
+            None if !rejected.is_empty() => ErrorKind::AllRejected {
+                service: want.service.to_string(),
+                path: want.path.to_string(),
+                reference: reference.to_string(),
+                count: rejected.len(),
+                newest: format!("{} (rejected: {})", short(rejected[0].0), rejected[0].1),
+            },
             None => ErrorKind::NoTouchingCommit {
                 service: want.service.to_string(),
                 path: want.path.to_string(),

@@ -17,6 +17,7 @@
 
 pub mod files;
 pub mod found;
+pub mod ignore;
 pub mod port;
 
 use std::io::Write;
@@ -134,6 +135,9 @@ impl InitCommand {
             println!("  skipped {}: {why}", visible(path));
         }
         println!("wrote {}", rels.join(", "));
+        if let Some(done) = ignore::ensure(&root)? {
+            println!("{done}");
+        }
         let render = RenderArgs {
             envs: EnvArgs::default(),
             limits: Default::default(),

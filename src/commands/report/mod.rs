@@ -90,6 +90,14 @@ impl ReportCommand {
         for (live, column) in lives.iter().zip(columns) {
             let (input, text) = live::read(&live.file, dir)?;
             let deployments = live::parse(&text, &input)?;
+            // The page is shared: an absolute path would show the folders
+            // of whoever wrote it. Its file name says which file it was.
+            let input = match Path::new(&input) {
+                p if p.is_absolute() => p
+                    .file_name()
+                    .map_or(input.clone(), |n| n.to_string_lossy().into_owned()),
+                _ => input,
+            };
             let env = &release.environments[column];
             session.warnings.extend(status::namespace_warning(
                 &deployments,

@@ -154,11 +154,15 @@ struct MarkView<'a> {
 
 impl<'a> PageView<'a> {
     pub fn new(page: &'a Page) -> PageView<'a> {
-        let services = {
-            let mut s: Vec<&str> = page.rows.iter().map(|r| r.service.as_str()).collect();
-            s.dedup();
-            s.len()
-        };
+        // Services some environment pins, each once: not its tracks, nor
+        // what only runs live (those rows say `not in snapshot`).
+        let services = page
+            .rows
+            .iter()
+            .filter(|r| r.cells.iter().any(|c| c.pin.is_some()))
+            .map(|r| r.service.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         let live = page.columns.iter().any(|c| c.live.is_some());
         PageView {
             names: page.columns.iter().map(|c| c.name.as_str()).collect(),
