@@ -100,7 +100,6 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
     d.open(0, "metadata");
     d.open(2, "annotations");
     d.string(4, "snapset.dev/commit", track.commit);
-    d.string(4, "snapset.dev/snapshot", ctx.snapshot.name);
     d.open(2, "labels");
     d.string(4, "app", svc);
     d.string(4, "app.kubernetes.io/managed-by", "snapset");

@@ -1,23 +1,22 @@
 //! What snapset writes into every object whatever the template says: the
 //! `app.kubernetes.io/managed-by: snapset` label, and on objects of track
-//! scope the commit and snapshot annotations, so that `status` and `report`
-//! find the commit of a StatefulSet, a CronJob or a custom workload as they
-//! do for a Deployment.
+//! scope (and their pod templates) the commit annotation, so that `status`
+//! and `report` find the commit of a StatefulSet, a CronJob or a custom
+//! workload as they do for a Deployment.
 //!
-//! The pod template gets the commit annotation only, not the snapshot's
-//! name: a change of a pod template restarts every pod, and promoting a new
-//! snapshot must not restart services whose commit did not move.
+//! Not the snapshot's name: which snapshot an environment runs is said once,
+//! in `snapshot.json`. On every object it made each promote rewrite every
+//! object of the environment, commit moved or not, and the reviewer of a
+//! promote read a hundred lines to find the three that matter (issue 28).
 
 use serde_json::{Map, Value};
 
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const COMMIT: &str = "snapset.dev/commit";
-pub const SNAPSHOT: &str = "snapset.dev/snapshot";
 
-/// The commit and snapshot of the track an object was rendered for.
+/// The commit of the track an object was rendered for.
 pub struct TrackStamp<'a> {
     pub commit: &'a str,
-    pub snapshot: &'a str,
 }
 
 /// Stamps `doc` (an object; anything else is left for the schema check).
@@ -36,7 +35,6 @@ pub fn stamp(doc: &mut Value, track: Option<&TrackStamp>) {
     };
     if let Some(annotations) = child_map(metadata, "annotations") {
         annotations.insert(COMMIT.into(), Value::String(track.commit.into()));
-        annotations.insert(SNAPSHOT.into(), Value::String(track.snapshot.into()));
     }
     if let Some(pod) = pod_template(object)
         && let Some(metadata) = child_map(pod, "metadata")
@@ -87,23 +85,16 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_cronjob_gets_the_label_and_both_annotations_and_its_pods_the_commit() {
+    fn a_cronjob_gets_the_label_and_the_commit_and_so_do_its_pods() {
         let mut doc = json!({
             "apiVersion": "batch/v1", "kind": "CronJob",
             "metadata": {"name": "mailer", "labels": {"app": "mailer"}},
             "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {
                 "spec": {"containers": [], "restartPolicy": "Never"}}}}}
         });
-        stamp(
-            &mut doc,
-            Some(&TrackStamp {
-                commit: "abc",
-                snapshot: "s1",
-            }),
-        );
+        stamp(&mut doc, Some(&TrackStamp { commit: "abc" }));
         assert_eq!(doc["metadata"]["labels"][MANAGED_BY], "snapset");
-        assert_eq!(doc["metadata"]["annotations"][COMMIT], "abc");
-        assert_eq!(doc["metadata"]["annotations"][SNAPSHOT], "s1");
+        assert_eq!(doc["metadata"]["annotations"], json!({COMMIT: "abc"}));
         let pod = &doc["spec"]["jobTemplate"]["spec"]["template"];
         assert_eq!(pod["metadata"]["annotations"], json!({COMMIT: "abc"}));
     }

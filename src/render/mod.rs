@@ -319,7 +319,6 @@ impl<'a> Renderer<'a> {
                 };
                 let stamp = inject::TrackStamp {
                     commit: &track.commit,
-                    snapshot: &env.snapshot.name,
                 };
                 let compiled = match t.built_in {
                     Some(BuiltIn::Deployment) => builtin::deployment(&ctx),

@@ -469,6 +469,32 @@ fn promote_changes_one_value_of_snapset_kdl() {
     assert_eq!(again.stdout, "prod: already bound to snapshot s2\n");
 }
 
+/// Issue 28: promoting a snapshot that moves one commit changes that
+/// service's files and snapshot.json, not every object of the environment
+/// (each carried the snapshot's name).
+#[test]
+fn a_promote_changes_only_what_moved() {
+    let (ws, shop) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let before = ws.tree("out/prod");
+    ws.write(
+        "snapshots/s2.kdl",
+        &ws.read("snapshots/s1.kdl")
+            .replace("snapshot \"s1\"", "snapshot \"s2\"")
+            .replace(&shop.cart1[..10], &shop.cart2[..10]),
+    );
+    let run = ws.run(&["promote", "s2", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let after = ws.tree("out/prod");
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(path, bytes)| before.get(*path) != Some(*bytes))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(changed, ["cart/deployment.yaml", "snapshot.json"]);
+}
+
 #[test]
 fn promote_refuses_what_does_not_exist_or_resolve() {
     let (ws, _) = TestWorkspace::shop();

@@ -261,7 +261,7 @@ fn templates_see_the_canary_count_as_track_replicas() {
 #[test]
 fn the_built_in_virtual_service_binds_the_gateways_for_the_hosts() {
     let (ws, shop) = with_prod(
-        "    service \"tower\" {\n        vars {\n            gateways \"istio-system/ingress\"\n            hosts \"tower.example.com\" \"www.tower.example.com\"\n        }\n    }\n",
+        "    external {\n        gateway \"istio-system/ingress\"\n    }\n    service \"tower\" {\n        vars {\n            gateways \"istio-system/ingress\"\n            hosts \"tower.example.com\" \"www.tower.example.com\"\n        }\n    }\n",
     );
     with_tower_tracks(
         &ws,
@@ -294,6 +294,13 @@ fn bypassed(template: &str) -> String {
         "        track \"stable\" commit=\"STABLE\" weight=90\n        track \"canary\" commit=\"CANARY\" weight=10\n",
     );
     ws.write("templates/environment/edge.yaml.j2", template);
+    // The gateway the routes bind is the cluster's.
+    let prod = ws.read("varsets/prod.kdl").replacen(
+        "namespace \"shop-prod\"\n",
+        "namespace \"shop-prod\"\n    external {\n        gateway \"istio-system/ingress\"\n    }\n",
+        1,
+    );
+    ws.write("varsets/prod.kdl", &prod);
     let run = ws.run(&["check", "--env", "prod"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
