@@ -667,8 +667,8 @@ pub const MAX_PER_FILE: usize = 50;
 /// counts the rest. Errors grouped again (a file's errors within a
 /// command's) keep one such note per file, counting all.
 fn cap_per_file(errors: Vec<Error>) -> Vec<Error> {
-    use std::collections::HashMap;
     use sources::FileId;
+    use std::collections::HashMap;
     let mut kept: HashMap<FileId, usize> = HashMap::new();
     // Where the file's note is in `out`.
     let mut notes: HashMap<FileId, usize> = HashMap::new();

@@ -140,7 +140,8 @@ impl Vet<'_> {
                     todo.push(path);
                 } else if !kind.is_file() {
                     return Err(self.refuse(&path, what(&kind)));
-                } else if refs || path.ends_with("info/alternates") || path.ends_with("info/grafts") {
+                } else if refs || path.ends_with("info/alternates") || path.ends_with("info/grafts")
+                {
                     self.small(&path, SMALL_MIB)?;
                 }
             }

@@ -157,7 +157,10 @@ fn value_from_knus(value: &knus::ast::Value<KSpan>) -> Value {
         K::String(s) => Literal::String(s.clone()),
     };
     Value {
-        type_name: value.type_name.as_ref().map(|t| Box::new(type_from_knus(t))),
+        type_name: value
+            .type_name
+            .as_ref()
+            .map(|t| Box::new(type_from_knus(t))),
         literal,
         span: range(value.literal.span()),
     }

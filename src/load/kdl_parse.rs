@@ -649,7 +649,8 @@ impl<'t> Parser<'t> {
                         props.iter().position(|p| p.name == name)
                     } else {
                         if index.is_empty() {
-                            index.extend(props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)));
+                            index
+                                .extend(props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)));
                         }
                         index.get(&name).copied()
                     };
@@ -882,6 +883,20 @@ mod tests {
         assert_eq!(props[0].value.literal, Literal::Int(Radix::Dec, "3".into()));
         assert_eq!(props[0].value.span, 15..16);
         assert_eq!(&*props[1].name, "a");
+    }
+
+    /// Past `INDEX_FROM` properties the repeated ones are found through an
+    /// index: still the first key's span and the last value, as knus.
+    #[test]
+    fn a_repeated_property_among_many_keeps_its_first_key_and_last_value() {
+        let props: Vec<String> = (0..100).map(|i| format!("p{i}={i}")).collect();
+        let text = format!("node {} p3=\"x\" p99=\"y\" p3=7 z=1", props.join(" "));
+        let doc = fast(&text);
+        let props = &doc.nodes[0].properties;
+        assert_eq!(props.len(), 101);
+        assert_eq!(props[3].value.literal, Literal::Int(Radix::Dec, "7".into()));
+        assert_eq!(props[99].value.literal, Literal::String("y".into()));
+        assert_eq!(&*props[100].name, "z");
     }
 
     #[test]

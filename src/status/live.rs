@@ -70,21 +70,24 @@ pub fn read(arg: &str, dir: Option<&Path>) -> Result<(String, String)> {
     };
     if arg == "-" {
         let path = PathBuf::from("<stdin>");
-        let bytes = crate::disk::bounded::read_stream(std::io::stdin(), limit).map_err(|source| {
-            Error::new(ErrorKind::Read {
-                path: path.clone(),
-                source,
-            })
-        })?;
+        let bytes =
+            crate::disk::bounded::read_stream(std::io::stdin(), limit).map_err(|source| {
+                Error::new(ErrorKind::Read {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
         return Ok(("standard input".to_string(), text_of(bytes, path)?));
     }
     let path = dir.map_or_else(|| PathBuf::from(arg), |dir| dir.join(arg));
     let bytes = std::fs::File::open(&path)
         .and_then(|file| crate::disk::bounded::read_stream(file, limit))
-        .map_err(|source| Error::new(ErrorKind::Read {
-            path: path.clone(),
-            source,
-        }))?;
+        .map_err(|source| {
+            Error::new(ErrorKind::Read {
+                path: path.clone(),
+                source,
+            })
+        })?;
     Ok((arg.to_string(), text_of(bytes, path)?))
 }
 

@@ -13,6 +13,7 @@ mod edit;
 mod errors;
 mod explain;
 mod hostile;
+mod hostile_limits;
 mod images;
 mod init;
 mod pipeline;

@@ -123,8 +123,9 @@ fn replace_file(path: &Path, rel: &str, before: &str, after: &str) -> Result<()>
         })
     };
     let target = path.to_path_buf();
-    let current = crate::disk::bounded::read_linked(&target, crate::load::input::MAX_FILE_MIB << 20)
-        .map_err(|e| read_error(e.into()))?;
+    let current =
+        crate::disk::bounded::read_linked(&target, crate::load::input::MAX_FILE_MIB << 20)
+            .map_err(|e| read_error(e.into()))?;
     if current != before.as_bytes() {
         return Err(Error::new(ErrorKind::ChangedOnDisk {
             file: rel.to_string(),
@@ -169,11 +170,11 @@ fn create_file(path: &Path, rel: &str, text: &str) -> Result<()> {
 fn reread(path: &Path, expected: &str) -> Result<()> {
     let on_disk = crate::disk::bounded::read_linked(path, crate::load::input::MAX_FILE_MIB << 20)
         .map_err(|e| {
-            Error::new(ErrorKind::Read {
-                path: path.to_path_buf(),
-                source: e.into(),
-            })
-        })?;
+        Error::new(ErrorKind::Read {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })
+    })?;
     if on_disk != expected.as_bytes() {
         return Err(Error::new(ErrorKind::Write {
             path: path.to_path_buf(),
