@@ -37,7 +37,7 @@ impl RejectCommand {
             }));
         }
         let reason = args.reason.trim();
-        if reason.is_empty() {
+        if crate::text::blank::is_blank(reason) {
             return Err(Error::new(ErrorKind::Invalid {
                 what: "--reason".into(),
                 expected: "a few words saying why the commit must not be deployed".into(),

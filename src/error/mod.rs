@@ -499,6 +499,19 @@ pub enum ErrorKind {
         /// A folder of the same parent with a close name.
         hint: Option<String>,
     },
+    #[error("the varsets `{varset}` stands on are more than {limit} deep")]
+    ExtendsTooDeep { varset: String, limit: usize },
+    /// Stands for the errors of a file past the first `MAX_PER_FILE`: a
+    /// file of 24,000 mistakes is fixed from its first ones, and quoting
+    /// each cost a copy of the file.
+    #[error("… and {} more {} in this file", crate::text::words::thousands(*count), if *count == 1 { "error" } else { "errors" })]
+    MoreErrors { count: usize },
+    #[error("{repo} holds {path}, {problem}")]
+    UnsafeRepo {
+        repo: String,
+        path: String,
+        problem: String,
+    },
 }
 
 fn environments_phrase(environments: &[String]) -> String {
@@ -592,7 +605,7 @@ impl Error {
         // The same mistake reached from several environments or services
         // (a template used by every service) is reported once.
         let mut seen = std::collections::HashSet::new();
-        let mut errors: Vec<Error> = errors
+        let errors: Vec<Error> = errors
             .into_iter()
             .flat_map(|e| {
                 if matches!(*e.kind, ErrorKind::Many { .. }) {
@@ -608,10 +621,17 @@ impl Error {
                 ))
             })
             .collect();
+        let errors = cap_per_file(errors);
         if errors.len() == 1 {
-            return errors.pop().expect("one error");
+            return errors.into_iter().next().expect("one error");
         }
-        let count = errors.len();
+        let count = errors
+            .iter()
+            .map(|e| match *e.kind {
+                ErrorKind::MoreErrors { count } => count,
+                _ => 1,
+            })
+            .sum();
         Error {
             kind: Box::new(ErrorKind::Many { count }),
             labels: Vec::new(),
@@ -785,9 +805,69 @@ impl Error {
             ErrorKind::SplitBypassed { .. } => Some(
                 "route it through the service's VirtualService (its subsets), or make the Service a ClusterIP one; traffic that skips the mesh's routing is split by pod count".into(),
             ),
+            ErrorKind::ExtendsTooDeep { .. } => Some(
+                "a varset may extend several others: make the chain wider rather than deeper".into(),
+            ),
+            ErrorKind::MoreErrors { .. } => Some(format!(
+                "only the first {MAX_PER_FILE} errors of a file are shown; fix them and run again"
+            )),
+            ErrorKind::UnsafeRepo { .. } => Some(
+                "snapset reads a repository only when its git directory holds folders and regular files of sane sizes, so that a committed repository cannot make it read a device, wait on a named pipe or exhaust memory; clone the repository instead".into(),
+            ),
             _ => None,
         }
     }
+}
+
+/// How many errors of one file are reported one by one.
+pub const MAX_PER_FILE: usize = 50;
+
+/// The first `MAX_PER_FILE` errors of each file (by the file of their
+/// first label), then one `MoreErrors` at the first one left out that
+/// counts the rest. Errors grouped again (a file's errors within a
+/// command's) keep one such note per file, counting all.
+fn cap_per_file(errors: Vec<Error>) -> Vec<Error> {
+    use sources::FileId;
+    use std::collections::HashMap;
+    let mut kept: HashMap<FileId, usize> = HashMap::new();
+    // Where the file's note is in `out`.
+    let mut notes: HashMap<FileId, usize> = HashMap::new();
+    let mut out: Vec<Error> = Vec::with_capacity(errors.len().min(1024));
+    for error in errors {
+        let Some(file) = error.labels.first().map(|l| l.loc.file) else {
+            out.push(error);
+            continue;
+        };
+        let more = match *error.kind {
+            ErrorKind::MoreErrors { count } => count,
+            _ => {
+                let n = kept.entry(file).or_default();
+                if *n < MAX_PER_FILE {
+                    *n += 1;
+                    out.push(error);
+                    continue;
+                }
+                1
+            }
+        };
+        match notes.get(&file) {
+            Some(&at) => {
+                if let ErrorKind::MoreErrors { count } = &mut *out[at].kind {
+                    *count += more;
+                }
+            }
+            None => {
+                notes.insert(file, out.len());
+                let loc = error.labels[0].loc.clone();
+                out.push(Error::at(
+                    ErrorKind::MoreErrors { count: more },
+                    &loc,
+                    "from here on",
+                ));
+            }
+        }
+    }
+    out
 }
 
 impl From<ErrorKind> for Error {

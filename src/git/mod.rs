@@ -2,12 +2,14 @@
 //! lookup by prefix, ancestry in the commit graph, and which paths a commit
 //! touches (`touched`; `Touching` for a walk that goes on where it
 //! stopped); also the repository around the workspace
-//! (`WorkspaceRepo`). snapset never checks anything out.
+//! (`WorkspaceRepo`). snapset never checks anything out, and opens a
+//! repository only once its git directory passed `vet`.
 
 mod paths;
 pub mod touched;
 mod touching;
 mod tree;
+mod vet;
 mod workspace_repo;
 
 use std::collections::HashMap;
@@ -135,6 +137,9 @@ impl Repo {
         } else {
             display
         };
+        // Before libgit2 reads a byte of it: the folder may be committed
+        // in the workspace by the pull request under review.
+        vet::git_dir(path, &phrase(display))?;
         let repo = Repository::open_ext(
             path,
             git2::RepositoryOpenFlags::NO_SEARCH,
@@ -146,7 +151,8 @@ impl Repo {
                 message: e.message().to_string(),
             })
         })?;
-        let shallow = std::fs::read_to_string(repo.path().join("shallow"))
+        let shallow = crate::disk::bounded::read(&repo.path().join("shallow"), 1 << 20)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_default()
             .lines()
             .filter_map(|line| Oid::from_str(line.trim()).ok())

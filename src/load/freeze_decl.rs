@@ -61,11 +61,12 @@ fn timestamp(node: &Node, name: &str) -> Result<Spanned<Timestamp>> {
     }
 }
 
-/// `reason="…"`: required and not blank, since it is what every message
+/// `reason="…"`: required and with something visible in it (spaces and
+/// invisible characters alone are blank), since it is what every message
 /// about the freeze or the rejection quotes.
 pub(super) fn reason(node: &Node) -> Result<Spanned<String>> {
     let reason = node.required_string("reason")?;
-    if reason.trim().is_empty() {
+    if crate::text::blank::is_blank(&reason) {
         return Err(Error::at(
             ErrorKind::Invalid {
                 what: format!("`reason=` of `{}`", node.name()),

@@ -15,8 +15,10 @@ pub struct Document {
 /// One node: `(type)name arg… key=value… { children }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    /// `(type)` before the name. KDL allows it; snapset ignores it.
-    pub type_name: Option<TypeName>,
+    /// `(type)` before the name. KDL allows it; snapset ignores it. Boxed,
+    /// as in `Value`: a tree node per node and per value of a file, so its
+    /// size is what a file of two-byte nodes or numbers costs.
+    pub type_name: Option<Box<TypeName>>,
     pub name: Box<str>,
     /// The name as written, quotes included.
     pub name_span: Range<usize>,
@@ -53,7 +55,7 @@ pub struct Property {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Value {
-    pub type_name: Option<TypeName>,
+    pub type_name: Option<Box<TypeName>>,
     pub literal: Literal,
     /// The literal alone (quotes included, type annotation excluded).
     pub span: Range<usize>,
@@ -116,7 +118,7 @@ fn node_from_knus(node: &knus::ast::SpannedNode<KSpan>) -> Node {
     // knus keeps properties sorted by name; snapset keeps source order.
     properties.sort_by_key(|p| p.name_span.start);
     Node {
-        type_name: node.type_name.as_ref().map(type_from_knus),
+        type_name: node.type_name.as_ref().map(|t| Box::new(type_from_knus(t))),
         name: (*node.node_name).clone(),
         name_span: range(node.node_name.span()),
         span: range(node.span()),
@@ -155,7 +157,10 @@ fn value_from_knus(value: &knus::ast::Value<KSpan>) -> Value {
         K::String(s) => Literal::String(s.clone()),
     };
     Value {
-        type_name: value.type_name.as_ref().map(type_from_knus),
+        type_name: value
+            .type_name
+            .as_ref()
+            .map(|t| Box::new(type_from_knus(t))),
         literal,
         span: range(value.literal.span()),
     }

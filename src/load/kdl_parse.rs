@@ -38,6 +38,11 @@ pub fn parse(text: &str) -> Option<Document> {
     (!parser.bail && end == text.len()).then_some(Document { nodes })
 }
 
+/// Past this many properties on a node, repeated names are found through a
+/// hash map rather than by looking at each (snapset's nodes have at most
+/// five).
+const INDEX_FROM: usize = 16;
+
 /// Children blocks nested deeper than this go to knus rather than risk the
 /// stack (snapset's files nest four levels at most).
 const MAX_DEPTH: usize = 64;
@@ -529,7 +534,7 @@ impl<'t> Parser<'t> {
             && let Some((literal, end)) = self.literal(start)
         {
             let value = Value {
-                type_name: Some(type_name),
+                type_name: Some(Box::new(type_name)),
                 literal,
                 span: start..end,
             };
@@ -587,7 +592,7 @@ impl<'t> Parser<'t> {
         let (type_name, start) = self.type_name(at)?;
         let (literal, end) = self.literal(start)?;
         let value = Value {
-            type_name: Some(type_name),
+            type_name: Some(Box::new(type_name)),
             literal,
             span: start..end,
         };
@@ -608,7 +613,7 @@ impl<'t> Parser<'t> {
 
     fn node(&mut self, at: usize) -> Option<(Node, usize)> {
         let (type_name, name_at) = match self.type_name(at) {
-            Some((type_name, end)) => (Some(type_name), end),
+            Some((type_name, end)) => (Some(Box::new(type_name)), end),
             None => (None, at),
         };
         let (name, name_end) = self.ident(name_at)?;
@@ -624,6 +629,10 @@ impl<'t> Parser<'t> {
         };
         // (node_space+ prop_or_arg)*
         let mut pos = name_end;
+        // Where each property name is in `node.properties`, once there are
+        // more than a few: a linear search per property made a node of
+        // 100,000 properties take 30 s.
+        let mut index: std::collections::HashMap<Box<str>, usize> = Default::default();
         loop {
             let start = self.node_spaces(pos);
             if start == pos || self.bail {
@@ -635,13 +644,28 @@ impl<'t> Parser<'t> {
             match item {
                 Item::Arg(value) => node.arguments.push(value),
                 Item::Prop(name, name_span, value) => {
-                    match node.properties.iter_mut().find(|p| p.name == name) {
-                        Some(first) => first.value = value,
-                        None => node.properties.push(Property {
-                            name,
-                            name_span,
-                            value,
-                        }),
+                    let props = &mut node.properties;
+                    let seen = if props.len() <= INDEX_FROM {
+                        props.iter().position(|p| p.name == name)
+                    } else {
+                        if index.is_empty() {
+                            index
+                                .extend(props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)));
+                        }
+                        index.get(&name).copied()
+                    };
+                    match seen {
+                        Some(first) => props[first].value = value,
+                        None => {
+                            if !index.is_empty() {
+                                index.insert(name.clone(), props.len());
+                            }
+                            props.push(Property {
+                                name,
+                                name_span,
+                                value,
+                            });
+                        }
                     }
                 }
                 Item::Ignore => {}
@@ -859,6 +883,20 @@ mod tests {
         assert_eq!(props[0].value.literal, Literal::Int(Radix::Dec, "3".into()));
         assert_eq!(props[0].value.span, 15..16);
         assert_eq!(&*props[1].name, "a");
+    }
+
+    /// Past `INDEX_FROM` properties the repeated ones are found through an
+    /// index: still the first key's span and the last value, as knus.
+    #[test]
+    fn a_repeated_property_among_many_keeps_its_first_key_and_last_value() {
+        let props: Vec<String> = (0..100).map(|i| format!("p{i}={i}")).collect();
+        let text = format!("node {} p3=\"x\" p99=\"y\" p3=7 z=1", props.join(" "));
+        let doc = fast(&text);
+        let props = &doc.nodes[0].properties;
+        assert_eq!(props.len(), 101);
+        assert_eq!(props[3].value.literal, Literal::Int(Radix::Dec, "7".into()));
+        assert_eq!(props[99].value.literal, Literal::String("y".into()));
+        assert_eq!(&*props[100].name, "z");
     }
 
     #[test]

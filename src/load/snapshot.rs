@@ -241,7 +241,7 @@ const TRACK_CHILDREN: &[&str] = &["feature", "vars", "env", "hotfix"];
 fn hotfix_node(node: &Node, before: &Option<Spanned<String>>) -> Result<Spanned<String>> {
     node.expect(1, &[], false)?;
     let reason = node.arg_string(0)?;
-    if reason.trim().is_empty() {
+    if crate::text::blank::is_blank(&reason) {
         return Err(Error::at(
             ErrorKind::Invalid {
                 what: "hotfix reason".into(),

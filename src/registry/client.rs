@@ -117,27 +117,49 @@ impl Client {
             .collect()
     }
 
-    /// Whether the tag exists: a HEAD on its manifest.
+    /// Whether the tag exists: a HEAD on its manifest. A digest that is not
+    /// one (see `digest`) is not reported, nor kept in the cache.
     pub fn head(&self, image: &ImageRef) -> Result<Answer> {
-        let response = self.manifest(image, false)?;
-        Ok(match response.status().as_u16() {
-            200..=299 => Answer::Present {
-                digest: header(&response, "docker-content-digest"),
+        Ok(match self.head_digest(image)? {
+            Some(digest) => Answer::Present {
+                digest: digest.filter(|d| crate::load::image_lock::is_digest(d)),
             },
-            404 => Answer::Missing,
-            status => return Err(self.unexpected(image, status)),
+            None => Answer::Missing,
         })
+    }
+
+    /// `None` when the tag is missing, else `Docker-Content-Digest` as sent.
+    fn head_digest(&self, image: &ImageRef) -> Result<Option<Option<String>>> {
+        let response = self.manifest(image, false)?;
+        match response.status().as_u16() {
+            200..=299 => Ok(Some(header(&response, "docker-content-digest"))),
+            404 => Ok(None),
+            status => Err(self.unexpected(image, status)),
+        }
     }
 
     /// The digest the tag points at: `Docker-Content-Digest`, or the
     /// sha256 of the manifest's bytes when the registry does not send it.
     pub fn digest(&self, image: &ImageRef) -> Result<Option<String>> {
-        match self.head(image)? {
-            Answer::Missing => Ok(None),
-            Answer::Present {
-                digest: Some(digest),
-            } if digest.starts_with("sha256:") => Ok(Some(digest)),
-            Answer::Present { .. } => {
+        match self.head_digest(image)? {
+            None => Ok(None),
+            Some(Some(digest)) if digest.starts_with("sha256:") => {
+                // Written into snapset.lock as it came: anything but the
+                // 64 hex digits of a sha256 is a registry (or a proxy)
+                // lying, not a digest.
+                if crate::load::image_lock::is_digest(&digest) {
+                    Ok(Some(digest))
+                } else {
+                    Err(registry_error(
+                        &image.registry,
+                        &format!(
+                            "answered the digest {} for {image}, which is not sha256: and 64 lower-case hex digits",
+                            crate::text::terminal::visible(&digest)
+                        ),
+                    ))
+                }
+            }
+            Some(_) => {
                 let mut response = self.manifest(image, true)?;
                 match response.status().as_u16() {
                     200..=299 => {}

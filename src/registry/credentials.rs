@@ -101,7 +101,11 @@ impl CredentialStore {
         }
         let mut files = Vec::new();
         for path in paths {
-            let text = match std::fs::read_to_string(&path) {
+            // A docker config is a few KiB; a link to a device must end.
+            let text = match std::fs::File::open(&path)
+                .and_then(|f| crate::disk::bounded::read_stream(f, 16 << 20))
+                .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+            {
                 Ok(text) => text,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => return Err(Error::new(ErrorKind::Read { path, source })),

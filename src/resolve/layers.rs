@@ -104,6 +104,11 @@ pub fn chain<'w>(ws: &'w Workspace, name: &Spanned<String>) -> Result<Vec<&'w Va
     Ok(out)
 }
 
+/// How many varsets an `extends` chain may stack (snapset's own use two or
+/// three): the walk is recursive, and a chain of 20,000 one-line varsets
+/// overflowed the stack.
+pub const MAX_EXTENDS_DEPTH: usize = 64;
+
 fn visit<'w>(
     ws: &'w Workspace,
     name: &Spanned<String>,
@@ -112,6 +117,16 @@ fn visit<'w>(
 ) -> Result<()> {
     if let Some(start) = stack.iter().position(|n| *n == name.value) {
         return Err(cycle(ws, &stack[start..]));
+    }
+    if stack.len() >= MAX_EXTENDS_DEPTH {
+        return Err(Error::at(
+            ErrorKind::ExtendsTooDeep {
+                varset: stack[0].clone(),
+                limit: MAX_EXTENDS_DEPTH,
+            },
+            &name.loc,
+            format!("varset number {} of the chain", stack.len() + 1),
+        ));
     }
     let Some(set) = ws.varsets.get(&name.value) else {
         return Err(Error::at(

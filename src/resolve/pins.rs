@@ -104,7 +104,7 @@ pub fn pin(
         description: snapshot.description.as_ref().map(|d| d.value.clone()),
         services,
     };
-    if errors.errors.is_empty() {
+    if errors.is_empty() {
         for service in &snapshot.services {
             for req in &service.requires {
                 if let Err(e) = check_requires(&service.name.value, req, &pinned, config, commits) {

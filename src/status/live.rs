@@ -9,7 +9,6 @@
 //! never talks to a cluster.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
@@ -56,24 +55,45 @@ pub struct Replicas {
 
 /// Reads `--live`: a file (relative to `dir`, as `-C DIR` asks), or
 /// standard input for `-`. Returns the name to show in messages and the text.
+///
+/// The user names it, so a link or a pipe (`--live prod=<(kubectl …)`) is
+/// read; but no more than `MAX_LIVE_MIB`, so a link to `/dev/zero` ends.
 pub fn read(arg: &str, dir: Option<&Path>) -> Result<(String, String)> {
+    let limit = MAX_LIVE_MIB << 20;
+    let text_of = |bytes: Vec<u8>, path: PathBuf| {
+        String::from_utf8(bytes).map_err(|_| {
+            Error::new(ErrorKind::Read {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
+            })
+        })
+    };
     if arg == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|source| {
+        let path = PathBuf::from("<stdin>");
+        let bytes =
+            crate::disk::bounded::read_stream(std::io::stdin(), limit).map_err(|source| {
                 Error::new(ErrorKind::Read {
-                    path: PathBuf::from("<stdin>"),
+                    path: path.clone(),
                     source,
                 })
             })?;
-        return Ok(("standard input".to_string(), text));
+        return Ok(("standard input".to_string(), text_of(bytes, path)?));
     }
     let path = dir.map_or_else(|| PathBuf::from(arg), |dir| dir.join(arg));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|source| Error::new(ErrorKind::Read { path, source }))?;
-    Ok((arg.to_string(), text))
+    let bytes = std::fs::File::open(&path)
+        .and_then(|file| crate::disk::bounded::read_stream(file, limit))
+        .map_err(|source| {
+            Error::new(ErrorKind::Read {
+                path: path.clone(),
+                source,
+            })
+        })?;
+    Ok((arg.to_string(), text_of(bytes, path)?))
 }
+
+/// The most `--live` reads: kubectl's JSON for a namespace of a thousand
+/// deployments is a few MiB.
+const MAX_LIVE_MIB: u64 = 64;
 
 /// Parses what kubectl printed. `input` names the source in messages.
 pub fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {

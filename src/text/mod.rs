@@ -11,8 +11,10 @@
 //! - `html::escape` / `html::isolated`: text on the release page.
 //!
 //! Beside them, how snapset itself words things: counts with their noun
-//! (`words`) and dates from Unix seconds (`date`).
+//! (`words`) and dates from Unix seconds (`date`); and whether a reason a
+//! person wrote holds anything visible (`blank`).
 
+pub mod blank;
 pub mod date;
 pub mod html;
 pub mod kdl;

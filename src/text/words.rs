@@ -11,9 +11,30 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// `n` with its thousands grouped by commas: 24,526.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(24526), "24,526");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
 
     #[test]
     fn one_is_singular_and_everything_else_plural() {

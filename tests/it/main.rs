@@ -14,6 +14,7 @@ mod errors;
 mod explain;
 mod gate;
 mod hostile;
+mod hostile_limits;
 mod images;
 mod init;
 mod pipeline;

@@ -46,7 +46,13 @@ impl Annotation {
             ErrorKind::Many { .. } => {}
             ErrorKind::Kdl(kdl) => {
                 let source = kdl.source_code();
-                for related in kdl.related().into_iter().flatten() {
+                let all = kdl.related().map_or(0, |r| r.count());
+                for related in kdl
+                    .related()
+                    .into_iter()
+                    .flatten()
+                    .take(crate::error::MAX_PER_FILE)
+                {
                     let place = related
                         .labels()
                         .and_then(|mut l| l.next())
@@ -70,6 +76,17 @@ impl Annotation {
                         severity,
                         place,
                         message: one_line(&related.to_string()),
+                        check: "snapset/kdl".into(),
+                    });
+                }
+                if all > crate::error::MAX_PER_FILE {
+                    out.push(Annotation {
+                        severity,
+                        place: None,
+                        message: ErrorKind::MoreErrors {
+                            count: all - crate::error::MAX_PER_FILE,
+                        }
+                        .to_string(),
                         check: "snapset/kdl".into(),
                     });
                 }

@@ -123,7 +123,9 @@ fn replace_file(path: &Path, rel: &str, before: &str, after: &str) -> Result<()>
         })
     };
     let target = path.to_path_buf();
-    let current = std::fs::read(&target).map_err(read_error)?;
+    let current =
+        crate::disk::bounded::read_linked(&target, crate::load::input::MAX_FILE_MIB << 20)
+            .map_err(|e| read_error(e.into()))?;
     if current != before.as_bytes() {
         return Err(Error::new(ErrorKind::ChangedOnDisk {
             file: rel.to_string(),
@@ -166,10 +168,11 @@ fn create_file(path: &Path, rel: &str, text: &str) -> Result<()> {
 
 /// Reads the file back: what is on disk is what was checked.
 fn reread(path: &Path, expected: &str) -> Result<()> {
-    let on_disk = std::fs::read(path).map_err(|source| {
+    let on_disk = crate::disk::bounded::read_linked(path, crate::load::input::MAX_FILE_MIB << 20)
+        .map_err(|e| {
         Error::new(ErrorKind::Read {
             path: path.to_path_buf(),
-            source,
+            source: e.into(),
         })
     })?;
     if on_disk != expected.as_bytes() {
