@@ -228,6 +228,11 @@ pub struct BumpArgs {
     /// Bump every service of the snapshot.
     #[arg(long, conflicts_with_all = ["service", "track"])]
     pub all: bool,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub image: WithImageArgs,
 }
@@ -272,6 +277,11 @@ pub struct CanaryStartArgs {
         allow_negative_numbers = true
     )]
     pub weight: i64,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub image: WithImageArgs,
 }
@@ -289,6 +299,11 @@ pub struct CanaryWeightArgs {
     /// Every service of the snapshot that has a canary, in one edit.
     #[arg(long)]
     pub all: bool,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -317,6 +332,11 @@ pub struct SnapshotNewArgs {
     /// every service is pinned at the newest commit touching its path.
     #[arg(long, value_name = "SNAPSHOT")]
     pub from: Option<String>,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Subcommand, Debug)]

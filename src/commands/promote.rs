@@ -8,7 +8,6 @@ use crate::Session;
 use crate::cli::PromoteArgs;
 use crate::commands::edit::{self, FileEdit, Replace};
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::Loader;
 use crate::pipeline;
 use crate::promotion;
 use crate::resolve::Repos;
@@ -79,41 +78,19 @@ fn prove(
     args: &PromoteArgs,
     session: &mut Session,
 ) -> Result<()> {
-    let edited = Loader::new(root, &mut session.sources)
-        .with_text(&file_edit.rel, file_edit.after.clone())
-        .load()
-        .map_err(|e| Error::edit_rejected(&file_edit.rel, e))?;
-    let env = select(&edited, std::slice::from_ref(&args.env))?[0];
-    let release = Resolver::new(&edited, repo)
-        .resolve(&[env])
-        .map_err(|e| Error::edit_rejected(&file_edit.rel, e))?;
-    match pipeline::prove(&edited, &session.sources, repo, &release, &[env]) {
-        Ok(mut proofs) => {
-            session.warnings.append(&mut proofs.warnings);
-            Ok(())
-        }
-        Err(e) => {
-            let reasons = match *e.kind {
-                ErrorKind::Many { .. } => e.others,
-                _ => vec![e],
-            };
-            if args.force {
-                session.warnings.extend(reasons);
-                println!(
-                    "{}: bound to {} anyway (--force): `snapset check` fails until every pin is proven or has a `hotfix`",
-                    args.env, args.snapshot
-                );
-                return Ok(());
-            }
-            Err(Error {
-                kind: Box::new(ErrorKind::PromoteRefused {
-                    env: args.env.clone(),
-                    snapshot: args.snapshot.clone(),
-                    count: reasons.len(),
-                }),
-                labels: Vec::new(),
-                others: reasons,
-            })
-        }
-    }
+    edit::prove::judge(root, repo, file_edit, |_| vec![args.env.clone()], session)?.refuse_unless(
+        args.force,
+        |judged| ErrorKind::PromoteRefused {
+            env: args.env.clone(),
+            snapshot: args.snapshot.clone(),
+            count: judged.reasons.len(),
+        },
+        |_| {
+            format!(
+                "{}: bound to {} anyway (--force): `snapset check` fails until every pin is proven or has a `hotfix`",
+                args.env, args.snapshot
+            )
+        },
+        session,
+    )
 }

@@ -399,6 +399,19 @@ pub enum ErrorKind {
         looked: usize,
         image: String,
     },
+    /// `bump`, `canary start|weight` or `snapshot new` would write pins
+    /// that an environment bound to the snapshot cannot take yet, by the
+    /// rules `promote` applies (the reasons are its `others`).
+    #[error(
+        "`snapset {command}` would leave snapshot `{snapshot}` with pins that {envs} cannot take yet: {count} {} not proven",
+        if *count == 1 { "is" } else { "are" }
+    )]
+    EditRefused {
+        command: &'static str,
+        snapshot: String,
+        envs: String,
+        count: usize,
+    },
 }
 
 fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
@@ -625,6 +638,9 @@ impl Error {
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }
+            ErrorKind::EditRefused { .. } => Some(
+                "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or run it with --force (`snapset check` then fails until every pin is proven)".into(),
+            ),
             _ => None,
         }
     }
