@@ -185,7 +185,7 @@ pub enum ErrorKind {
         yaml: bool,
     },
     #[error(
-        "expected workloads as `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints them, but {input} holds {read}"
+        "expected objects as `kubectl get KINDS -n NS -o json` prints them (a List, or one object), but {input} holds {read}"
     )]
     LiveNotDeployments { input: String, read: String },
     #[error("item {index}{} of {input} is not a workload snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]

@@ -218,12 +218,14 @@ fn legend(out: &mut String, live: bool) {
         );
     }
     if live {
-        for state in State::ALL {
+        // The release page compares workloads only: no `changed` there.
+        for state in State::ALL.into_iter().filter(|s| *s != State::Changed) {
             let words = match state {
                 State::Same => "live: same commit",
                 State::LiveNewer => "live: newer",
                 State::LiveOlder => "live: older",
                 State::Diverged => "live: diverged",
+                State::Changed => "live: changed",
                 State::UnknownCommit => "live: unknown commit",
                 State::Missing => "live: missing",
                 State::NotInSnapshot => "live: not in snapshot",
