@@ -11,10 +11,10 @@ use crate::cli::diagnostics;
 use crate::cli::{StatusArgs, TableFormat};
 use crate::error::Result;
 use crate::pipeline;
-use crate::resolve::Repos;
-use crate::resolve::{CommitCache, Resolver, layers, select};
 use crate::render::schema::Schemas;
 use crate::render::{Renderer, Templates};
+use crate::resolve::Repos;
+use crate::resolve::{CommitCache, Resolver, layers, select};
 use crate::status::objects::{self, RenderedObject};
 use crate::status::{self, live};
 use crate::text::terminal::visible;
@@ -43,7 +43,7 @@ impl StatusCommand {
         if let Some(expected) = &namespace {
             session
                 .warnings
-                .extend(status::namespace_warning(&deployments, &env.name, expected));
+                .extend(status::namespace_warning(deployments, &env.name, expected));
         }
 
         let mut known: Vec<&str> = workspace
@@ -53,7 +53,8 @@ impl StatusCommand {
             .map(|s| s.name.value.as_str())
             .collect();
         known.extend(snapshot.services.iter().map(|s| s.name.as_str()));
-        let mut rows = status::compare(&snapshot, deployments, &repo, &known, namespace.as_deref())?;
+        let mut rows =
+            status::compare(&snapshot, deployments, &repo, &known, namespace.as_deref())?;
         // Only when the answer holds objects besides workloads: each kind
         // is compared only where it holds that kind.
         if !live.objects.is_empty() {

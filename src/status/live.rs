@@ -175,7 +175,9 @@ pub fn is_workload(item: &Value, kind: &str) -> bool {
             .and_then(Value::as_object)
             .is_some_and(|a| a.contains_key(COMMIT_ANNOTATION))
             && (item.pointer("/spec/template/spec").is_some()
-                || item.pointer("/spec/jobTemplate/spec/template/spec").is_some()))
+                || item
+                    .pointer("/spec/jobTemplate/spec/template/spec")
+                    .is_some()))
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -621,9 +623,17 @@ mod tests {
         assert_eq!(live.workloads.len(), 1);
         assert_eq!(live.objects.len(), 1);
         assert_eq!(live.objects[0]["kind"], "ConfigMap");
-        let pods = super::parse_all(r#"{"kind":"PodList","items":[{"metadata":{"name":"p"}}]}"#, "x").unwrap();
+        let pods = super::parse_all(
+            r#"{"kind":"PodList","items":[{"metadata":{"name":"p"}}]}"#,
+            "x",
+        )
+        .unwrap();
         assert_eq!(pods.objects[0]["kind"], "Pod");
-        let one = super::parse_all(r#"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#, "x").unwrap();
+        let one = super::parse_all(
+            r#"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#,
+            "x",
+        )
+        .unwrap();
         assert_eq!((one.workloads.len(), one.objects.len()), (0, 1));
     }
 
@@ -639,7 +649,10 @@ mod tests {
     fn says_what_it_read_instead() {
         assert!(message("[1]").ends_with("holds a JSON array"));
         assert!(message(r#"{"a":1}"#).ends_with("holds a JSON object without `kind`"));
-        assert!(message(r#"{"kind":"ConfigMapList"}"#).ends_with("holds a ConfigMapList without an `items` array"));
+        assert!(
+            message(r#"{"kind":"ConfigMapList"}"#)
+                .ends_with("holds a ConfigMapList without an `items` array")
+        );
         let yaml = parse("apiVersion: v1\nkind: List\n", "x").unwrap_err();
         assert!(matches!(
             *yaml.kind,

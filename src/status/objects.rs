@@ -190,7 +190,13 @@ pub fn differs(rendered: &Value, live: &Value) -> Option<String> {
 }
 
 fn walk(rendered: &Value, live: Option<&Value>, path: &mut String) -> Option<String> {
-    let at = |path: &str| if path.is_empty() { "the object".to_string() } else { path.to_string() };
+    let at = |path: &str| {
+        if path.is_empty() {
+            "the object".to_string()
+        } else {
+            path.to_string()
+        }
+    };
     match (rendered, live) {
         // `null` writes nothing (`replicas: null` leaves it to an HPA).
         (Value::Null, _) => None,
@@ -266,8 +272,7 @@ fn same_scalar(rendered: &Value, live: &Value) -> bool {
     };
     match (text(rendered), text(live)) {
         (Some(r), Some(l)) => {
-            r == l
-                || matches!((quantity::parse(&r), quantity::parse(&l)), (Ok(a), Ok(b)) if a == b)
+            r == l || matches!((quantity::parse(&r), quantity::parse(&l)), (Ok(a), Ok(b)) if a == b)
         }
         _ => false,
     }
@@ -307,7 +312,8 @@ mod tests {
 
     #[test]
     fn lists_item_by_item_and_quantities_by_amount() {
-        let rendered = json!({"spec": {"ports": [{"port": 80, "targetPort": "http"}], "cpu": "1000m"}});
+        let rendered =
+            json!({"spec": {"ports": [{"port": 80, "targetPort": "http"}], "cpu": "1000m"}});
         let live = json!({"spec": {"ports": [{"port": 80, "targetPort": "http", "protocol": "TCP"}], "cpu": "1"}});
         assert_eq!(differs(&rendered, &live), None);
         let two = json!({"spec": {"ports": [{"port": 80, "targetPort": "http"}, {"port": 81}], "cpu": "1"}});

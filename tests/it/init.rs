@@ -93,7 +93,10 @@ fn init_finds_a_dockerfile_two_levels_down_and_lists_what_it_skipped() {
             ("src/cart/src/Dockerfile", "FROM scratch\nEXPOSE 7070\n"),
             ("src/cart/src/main.cs", "class Cart {}\n"),
             ("src/front/Dockerfile", "FROM scratch\nEXPOSE 8080\n"),
-            ("src/ads/app/build/Containerfile", "FROM scratch\nEXPOSE 9555\n"),
+            (
+                "src/ads/app/build/Containerfile",
+                "FROM scratch\nEXPOSE 9555\n",
+            ),
             ("src/deep/a/b/c/Dockerfile", "FROM scratch\n"),
             ("src/protos/demo.proto", "syntax = \"proto3\";\n"),
         ],
@@ -102,7 +105,10 @@ fn init_finds_a_dockerfile_two_levels_down_and_lists_what_it_skipped() {
     assert_eq!(run.code, 0, "{run:?}");
     insta::assert_snapshot!(redact(&run.stdout, &ws));
     let config = ws.read("snapset.kdl");
-    assert!(config.contains("service \"cart\"  path=\"src/cart\"  port=7070"), "{config}");
+    assert!(
+        config.contains("service \"cart\"  path=\"src/cart\"  port=7070"),
+        "{config}"
+    );
     assert!(config.contains("path=\"src/ads\""), "{config}");
     assert!(!config.contains("\"deep\""), "{config}");
     assert!(!config.contains("\"protos\""), "{config}");

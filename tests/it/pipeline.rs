@@ -1136,7 +1136,10 @@ fn edits_judge_the_pins_they_write_as_promote_does() {
     fails(&promote);
     let promote_reasons = reasons(&promote);
     assert_eq!(promote_reasons.len(), 1, "{}", promote.stderr);
-    assert!(promote_reasons[0].contains("7h ago; prod needs 24h"), "{promote_reasons:?}");
+    assert!(
+        promote_reasons[0].contains("7h ago; prod needs 24h"),
+        "{promote_reasons:?}"
+    );
 
     let before = p.ws.read("snapshots/prod.kdl");
     let mut refusals = String::new();
@@ -1148,14 +1151,22 @@ fn edits_judge_the_pins_they_write_as_promote_does() {
         fails(&run);
         assert_eq!(reasons(&run), promote_reasons, "{}", run.stderr);
         assert_eq!(p.ws.read("snapshots/prod.kdl"), before, "nothing written");
-        refusals.push_str(&format!("$ snapset {}\n{}\n", args.join(" "), p.stderr(&run)));
+        refusals.push_str(&format!(
+            "$ snapset {}\n{}\n",
+            args.join(" "),
+            p.stderr(&run)
+        ));
     }
     insta::assert_snapshot!("edits_refused", refusals);
 
     // --force writes it, says that check fails, and check fails.
     let forced = p.run_at(10, &["canary", "start", "prod", "cart", "--force"]);
     ok(&forced);
-    assert!(forced.stdout.contains("written anyway (--force)"), "{}", forced.stdout);
+    assert!(
+        forced.stdout.contains("written anyway (--force)"),
+        "{}",
+        forced.stdout
+    );
     says(&forced, "7h ago; prod needs 24h");
     assert!(p.ws.read("snapshots/prod.kdl").contains(&cart2[..10]));
     fails(&p.check_at(10));
@@ -1173,7 +1184,11 @@ fn edits_judge_the_pins_they_write_as_promote_does() {
     p.ws.write("snapshots/prod.kdl", &before);
     let bumped = p.run_at(10, &["bump", "prod", "cart", "--force"]);
     ok(&bumped);
-    assert!(bumped.stdout.contains("written anyway (--force)"), "{}", bumped.stdout);
+    assert!(
+        bumped.stdout.contains("written anyway (--force)"),
+        "{}",
+        bumped.stdout
+    );
     fails(&p.check_at(10));
 
     // A day later the same edits pass without --force.
@@ -1191,12 +1206,19 @@ fn snapshot_new_judges_the_environment_bound_to_it() {
     p.commit(2, "prod: takes the next snapshot");
     let refused = p.run_at(3, &["snapshot", "new", "next"]);
     fails(&refused);
-    says(&refused, "`snapset snapshot new` would leave snapshot `next` with pins that `prod` cannot take yet");
+    says(
+        &refused,
+        "`snapset snapshot new` would leave snapshot `next` with pins that `prod` cannot take yet",
+    );
     says(&refused, "never pinned in integration");
     assert!(!p.ws.path("snapshots/next.kdl").exists(), "nothing written");
     let forced = p.run_at(3, &["snapshot", "new", "next", "--force"]);
     ok(&forced);
-    assert!(forced.stdout.contains("written anyway (--force)"), "{}", forced.stdout);
+    assert!(
+        forced.stdout.contains("written anyway (--force)"),
+        "{}",
+        forced.stdout
+    );
     assert!(p.ws.path("snapshots/next.kdl").exists());
     fails(&p.check_at(3));
 }

@@ -355,7 +355,10 @@ fn the_compiled_deployment_refuses_what_its_template_refuses() {
             "toleration-seconds",
             "tolerations {\n            - key=\"a\" operator=\"Exists\" tolerationSeconds=\"ten\"\n        }",
         ),
-        ("probe-period", "readiness-path \"/ready\"\n        probe-period \"ten\""),
+        (
+            "probe-period",
+            "readiness-path \"/ready\"\n        probe-period \"ten\"",
+        ),
     ];
     let (ws, _) = TestWorkspace::shop();
     let mut messages = String::new();
@@ -386,7 +389,11 @@ fn the_compiled_deployment_refuses_what_its_template_refuses() {
             words(&templated.stderr),
             "{name}: the two paths disagree"
         );
-        assert!(compiled.stderr.contains("varsets/dev.kdl:"), "{name}: {}", compiled.stderr);
+        assert!(
+            compiled.stderr.contains("varsets/dev.kdl:"),
+            "{name}: {}",
+            compiled.stderr
+        );
         messages.push_str(&format!("## {name}\n{}\n", compiled.stderr));
     }
     insta::assert_snapshot!(common::workspace::redact(&messages, &ws));

@@ -634,7 +634,11 @@ fn environment_scope_objects_and_a_list_of_any_kinds() {
     items.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old-settings", "namespace": "shop-dev", "labels": {"app.kubernetes.io/managed-by": "snapset"}}, "data": {}}));
     items.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "cart-5d9c-x", "namespace": "shop-dev", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "cart-5d9c", "controller": true, "uid": "1"}]}}));
     items.push(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "cart-5d9c", "namespace": "shop-dev", "annotations": {"snapset.dev/commit": "abc1234"}, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "cart", "controller": true, "uid": "2"}]}}));
-    let run = run_stdin(&ws, &["status", "--env", "dev", "--live", "-"], &list(items.clone()));
+    let run = run_stdin(
+        &ws,
+        &["status", "--env", "dev", "--live", "-"],
+        &list(items.clone()),
+    );
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     insta::assert_snapshot!(run.stdout);
     let json = run_stdin(
@@ -655,7 +659,11 @@ fn environment_scope_objects_and_a_list_of_any_kinds() {
     assert_eq!(state("ConfigMap", "old-settings"), "not-in-snapshot");
     assert_eq!(state("Service", "cart"), "same");
     assert!(!rows.iter().any(|r| r["deployment"] == "kube-root-ca.crt"));
-    assert!(!rows.iter().any(|r| r["kind"] == "Pod" || r["kind"] == "ReplicaSet"));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["kind"] == "Pod" || r["kind"] == "ReplicaSet")
+    );
 
     // One object, as `kubectl get ns shop-dev -o json` prints it.
     let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop-dev", "labels": {"app.kubernetes.io/managed-by": "snapset", "kubernetes.io/metadata.name": "shop-dev"}}, "status": {"phase": "Active"}});

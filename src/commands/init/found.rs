@@ -138,7 +138,10 @@ pub fn find_services(repo: &Repo, services_dir: &str) -> Result<Found> {
             ),
             Some((_, Some(hint))) => match port::from_hint(hint) {
                 Some(p) => (Some(p), format!("{within}snapset.port")),
-                None => (None, format!("{within}snapset.port does not hold a port number")),
+                None => (
+                    None,
+                    format!("{within}snapset.port does not hold a port number"),
+                ),
             },
             Some((_, None)) | None => {
                 let (file, text) = files
