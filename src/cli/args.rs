@@ -204,7 +204,8 @@ pub struct StatusArgs {
     /// The environment whose snapshot is compared.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
-    /// `kubectl get deploy,sts,ds,cronjob -n NS -o json` output: a file, or - for stdin.
+    /// `kubectl get KINDS -n NS -o json` output (any kinds: `deploy,sts,ds,cronjob`
+    /// for the workloads, plus `ns,cm,svc …` for the rest): a file, or - for stdin.
     #[arg(long, value_name = "FILE")]
     pub live: String,
     /// `table` for people; `json` for scripts (keys in docs/status.md).
