@@ -210,7 +210,8 @@ pub struct StatusArgs {
     /// The environment whose snapshot is compared.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
-    /// `kubectl get deploy,sts,ds,cronjob -n NS -o json` output: a file, or - for stdin.
+    /// `kubectl get KINDS -n NS -o json` output (any kinds: `deploy,sts,ds,cronjob`
+    /// for the workloads, plus `ns,cm,svc …` for the rest): a file, or - for stdin.
     #[arg(long, value_name = "FILE")]
     pub live: String,
     /// `table` for people; `json` for scripts (keys in docs/status.md).
@@ -234,6 +235,11 @@ pub struct BumpArgs {
     /// Bump every service of the snapshot.
     #[arg(long, conflicts_with_all = ["service", "track"])]
     pub all: bool,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub image: WithImageArgs,
 }
@@ -278,6 +284,11 @@ pub struct CanaryStartArgs {
         allow_negative_numbers = true
     )]
     pub weight: i64,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub image: WithImageArgs,
 }
@@ -295,6 +306,11 @@ pub struct CanaryWeightArgs {
     /// Every service of the snapshot that has a canary, in one edit.
     #[arg(long)]
     pub all: bool,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -323,6 +339,11 @@ pub struct SnapshotNewArgs {
     /// every service is pinned at the newest commit touching its path.
     #[arg(long, value_name = "SNAPSHOT")]
     pub from: Option<String>,
+    /// Write it even though an environment bound to the snapshot cannot
+    /// take a pin yet, by the rules of `promote` (`check` then fails until
+    /// the pin is proven or has a `hotfix`).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -229,6 +229,15 @@ impl BumpCommand {
                 before: Some(before),
                 rel,
             };
+            edit::prove::pins_of_snapshot(
+                &root,
+                &repos,
+                &file_edit,
+                "bump",
+                &snapshot.name.value,
+                args.force,
+                session,
+            )?;
             file_edit.apply(&root, &mut session.sources, |edited| {
                 check_bumped(edited, &repos, &snapshot.name.value, &expected)
             })?;

@@ -62,11 +62,14 @@ impl Edit {
 
     /// Splices `edits` into the snapshot's file and writes it once the
     /// edited workspace reads `expected` back and resolves.
+    /// `judged`: the command, and `--force`, when the pins written are
+    /// judged by the rules of `promote` first (`edit::prove`).
     fn write(
         &self,
         snapshot: &Snapshot,
         edits: &[Replace],
         expected: &[Expected],
+        judged: Option<(&'static str, bool)>,
         session: &mut Session,
     ) -> Result<()> {
         let file = session.sources.get(snapshot.file);
@@ -77,6 +80,17 @@ impl Edit {
             rel,
         };
         let name = snapshot.name.value.clone();
+        if let Some((command, force)) = judged {
+            edit::prove::pins_of_snapshot(
+                &self.root,
+                &self.repos,
+                &file_edit,
+                command,
+                &name,
+                force,
+                session,
+            )?;
+        }
         file_edit.apply(&self.root, &mut session.sources, |edited| {
             read_back(edited, &name, expected)?;
             edit::resolves(edited, &self.repos, &name)
@@ -206,7 +220,13 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
             (Track::CANARY.into(), pin.clone(), Some(i64::from(weight))),
         ],
     }];
-    edit.write(snapshot, &edits, &expected, session)?;
+    edit.write(
+        snapshot,
+        &edits,
+        &expected,
+        Some(("canary start", args.force)),
+        session,
+    )?;
 
     // Subjects are the commits' authors': shown, never acted on.
     let line = format!(
@@ -335,7 +355,13 @@ fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> 
         ));
     }
     if !edits.is_empty() {
-        edit.write(snapshot, &edits, &expected, session)?;
+        edit.write(
+            snapshot,
+            &edits,
+            &expected,
+            Some(("canary weight", args.force)),
+            session,
+        )?;
     }
     for line in report {
         println!("{}", visible(&line));
@@ -404,7 +430,7 @@ fn end(args: CanaryEndArgs, keep: Keep, dir: Option<&Path>, session: &mut Sessio
         });
     }
     errors.finish(())?;
-    edit.write(snapshot, &edits, &expected, session)?;
+    edit.write(snapshot, &edits, &expected, None, session)?;
     for line in report {
         println!("{}", visible(&line));
     }

@@ -10,7 +10,6 @@ use crate::cli::PromoteArgs;
 use crate::commands::edit::{self, FileEdit, Replace};
 use crate::error::sources::{FileId, Loc};
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::Loader;
 use crate::pipeline;
 use crate::promotion;
 use crate::resolve::Repos;
@@ -89,76 +88,61 @@ fn prove(
     on_disk: &OnDisk,
     session: &mut Session,
 ) -> Result<()> {
-    let edited = Loader::new(root, &mut session.sources)
-        .with_text(&file_edit.rel, file_edit.after.clone())
-        .load()
-        .map_err(|e| Error::edit_rejected(&file_edit.rel, e))?;
-    let env = select(&edited, std::slice::from_ref(&args.env))?[0];
-    let release = Resolver::new(&edited, repo)
-        .resolve(&[env])
-        .map_err(|e| Error::edit_rejected(&file_edit.rel, e))?;
-    match pipeline::prove(&edited, &session.sources, repo, &release, &[env]) {
-        Ok(mut proofs) => {
-            session.warnings.append(&mut proofs.warnings);
-            Ok(())
-        }
-        Err(e) => {
-            let mut reasons = match *e.kind {
-                ErrorKind::Many { .. } => e.others,
-                _ => vec![e],
-            };
-            // The reasons were found in snapset.kdl as edited, which is not
-            // written: each points at the file as it is on disk.
-            for reason in &mut reasons {
-                on_disk.relocate(edited.config.file, reason);
-            }
-            if args.force {
-                session.warnings.extend(reasons);
-                println!(
-                    "{}: bound to {} anyway (--force): `snapset check` fails until every pin is proven or has a `hotfix`",
-                    args.env, args.snapshot
-                );
-                return Ok(());
-            }
-            let rejected: Vec<(String, String)> = reasons
-                .iter()
-                .filter_map(|r| match &*r.kind {
-                    ErrorKind::RejectedPin {
-                        service,
-                        commit,
-                        reason,
-                    } => Some((
-                        service.clone(),
-                        format!("{service} {commit} (rejected: {reason})"),
-                    )),
-                    _ => None,
-                })
-                .collect();
-            let kind = match rejected.first() {
-                // Waiting cannot prove a rejected commit: say so first.
-                Some((service, _)) => ErrorKind::PromoteRejected {
-                    env: args.env.clone(),
-                    snapshot: args.snapshot.clone(),
-                    rejected: rejected
-                        .iter()
-                        .map(|(_, r)| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    bump: format!("snapset bump {} {service}", args.snapshot),
-                },
-                None => ErrorKind::PromoteRefused {
-                    env: args.env.clone(),
-                    snapshot: args.snapshot.clone(),
-                    count: reasons.len(),
-                },
-            };
-            Err(Error {
-                kind: Box::new(kind),
-                labels: Vec::new(),
-                others: reasons,
-            })
-        }
+    let judged = edit::prove::judge(root, repo, file_edit, |_| vec![args.env.clone()], session)?;
+    if judged.reasons.is_empty() {
+        return Ok(());
     }
+    let mut reasons = judged.reasons;
+    // The reasons were found in snapset.kdl as edited, which is not
+    // written: each points at the file as it is on disk.
+    for reason in &mut reasons {
+        on_disk.relocate(judged.config, reason);
+    }
+    if args.force {
+        session.warnings.extend(reasons);
+        println!(
+            "{}: bound to {} anyway (--force): `snapset check` fails until every pin is proven or has a `hotfix`",
+            args.env, args.snapshot
+        );
+        return Ok(());
+    }
+    let rejected: Vec<(String, String)> = reasons
+        .iter()
+        .filter_map(|r| match &*r.kind {
+            ErrorKind::RejectedPin {
+                service,
+                commit,
+                reason,
+            } => Some((
+                service.clone(),
+                format!("{service} {commit} (rejected: {reason})"),
+            )),
+            _ => None,
+        })
+        .collect();
+    let kind = match rejected.first() {
+        // Waiting cannot prove a rejected commit: say so first.
+        Some((service, _)) => ErrorKind::PromoteRejected {
+            env: args.env.clone(),
+            snapshot: args.snapshot.clone(),
+            rejected: rejected
+                .iter()
+                .map(|(_, r)| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            bump: format!("snapset bump {} {service}", args.snapshot),
+        },
+        None => ErrorKind::PromoteRefused {
+            env: args.env.clone(),
+            snapshot: args.snapshot.clone(),
+            count: reasons.len(),
+        },
+    };
+    Err(Error {
+        kind: Box::new(kind),
+        labels: Vec::new(),
+        others: reasons,
+    })
 }
 
 /// Where the promote's one edit is in snapset.kdl on disk: `edit` (the old

@@ -76,6 +76,17 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
         before: None,
         after: text,
     };
+    // An environment may be bound to the snapshot before it exists: its
+    // pins are then judged as `promote` judges them.
+    edit::prove::pins_of_snapshot(
+        &root,
+        &repo,
+        &file_edit,
+        "snapshot new",
+        &args.name,
+        args.force,
+        session,
+    )?;
     file_edit.apply(&root, &mut session.sources, |edited| {
         edited.snapshot(&args.name)?;
         Resolver::new(edited, &repo).pin_snapshot(

@@ -192,7 +192,7 @@ pub enum ErrorKind {
         yaml: bool,
     },
     #[error(
-        "expected workloads as `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints them, but {input} holds {read}"
+        "expected objects as `kubectl get KINDS -n NS -o json` prints them (a List, or one object), but {input} holds {read}"
     )]
     LiveNotDeployments { input: String, read: String },
     #[error("item {index}{} of {input} is not a workload snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
@@ -512,6 +512,19 @@ pub enum ErrorKind {
         path: String,
         problem: String,
     },
+    /// `bump`, `canary start|weight` or `snapshot new` would write pins
+    /// that an environment bound to the snapshot cannot take yet, by the
+    /// rules `promote` applies (the reasons are its `others`).
+    #[error(
+        "`snapset {command}` would leave snapshot `{snapshot}` with pins that {envs} cannot take yet: {count} {} not proven",
+        if *count == 1 { "is" } else { "are" }
+    )]
+    EditRefused {
+        command: &'static str,
+        snapshot: String,
+        envs: String,
+        count: usize,
+    },
 }
 
 fn environments_phrase(environments: &[String]) -> String {
@@ -737,6 +750,9 @@ impl Error {
             )),
             ErrorKind::RejectedPin { .. } => Some(
                 "pin another commit (`snapset bump` skips rejected ones); no hotfix overrides a rejection".into(),
+            ),
+            ErrorKind::EditRefused { .. } => Some(
+                "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or run it with --force (`snapset check` then fails until every pin is proven)".into(),
             ),
             ErrorKind::PromoteRefused { .. } => Some(
                 "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or promote with --force".into(),

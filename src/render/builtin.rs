@@ -7,6 +7,14 @@
 //! debug builds (and so every test) render both ways and compare every
 //! document. Where a value would need the template's own checks (a float,
 //! an out-of-range number), it answers `None` and the template renders.
+//!
+//! It never judges a value itself: every part it takes from the vars
+//! (resources, quantities, tolerations) is put to the schema's own check of
+//! that part's type (`schema::container_resources_ok`, `tolerations_ok`),
+//! and anything refused goes to the template, whose check then refuses it
+//! with its message and line. So a built-in and a user template give one
+//! verdict on the same values; the rest of what it writes is fixed text or
+//! names checked when snapset.kdl is read (service, namespace, port).
 
 use std::fmt::Write;
 
@@ -64,6 +72,9 @@ pub fn deployment(ctx: &Context) -> Option<Vec<u8>> {
         return None;
     }
     let tolerations = optional(var("tolerations").map(self::tolerations))?;
+    if tolerations.is_some() && !crate::render::schema::tolerations_ok(var("tolerations")?) {
+        return None;
+    }
     let quantity = |name: &str| optional(var(name).map(quantity));
     let (cpu, memory) = (quantity("cpu")?, quantity("memory")?);
     let cpu_limit = quantity("cpu-limit")?;

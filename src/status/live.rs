@@ -1,6 +1,7 @@
-//! What a namespace runs, as `kubectl get deploy,sts,ds,cronjob -n NS -o
-//! json` prints it: a `List` (or a `DeploymentList`, `CronJobList` …) of
-//! workloads, or one of them. Templates render any workload, so every kind
+//! What a namespace runs, as `kubectl get … -n NS -o json` prints it: a
+//! `List` (or a `DeploymentList`, `ConfigMapList` …) of any kinds, or one
+//! object. Workloads are compared by commit, other objects by their fields
+//! (`status::objects`). Templates render any workload, so every kind
 //! with a pod template is read — Deployment, StatefulSet, DaemonSet, CronJob,
 //! Job — and so is any other kind carrying snapset's commit annotation (an
 //! Argo Rollout). Each is read into its k8s-openapi type where it has one,
@@ -95,8 +96,26 @@ pub fn read(arg: &str, dir: Option<&Path>) -> Result<(String, String)> {
 /// deployments is a few MiB.
 const MAX_LIVE_MIB: u64 = 64;
 
-/// Parses what kubectl printed. `input` names the source in messages.
+/// Everything `--live` held that `status` compares: the workloads (by
+/// commit), and every other object as the JSON it is (by its fields).
+#[derive(Debug, Default)]
+pub struct Live {
+    pub workloads: Vec<LiveDeployment>,
+    pub objects: Vec<Value>,
+}
+
+/// Parses what kubectl printed: the workloads only. `input` names the
+/// source in messages.
 pub fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {
+    parse_all(text, input).map(|live| live.workloads)
+}
+
+/// Parses what kubectl printed: any `kubectl get … -o json` answer, a
+/// `List` (or a typed list, `ConfigMapList` …) of any kinds, or one object.
+/// Objects a controller made (a Deployment's ReplicaSets and Pods, a
+/// CronJob's Jobs: `metadata.ownerReferences` with `controller: true`) are
+/// not snapset's and are left out, as `kubectl get all` lists them too.
+pub fn parse_all(text: &str, input: &str) -> Result<Live> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let trimmed = text.trim_start();
         Error::new(ErrorKind::LiveNotJson {
@@ -109,91 +128,76 @@ pub fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {
             yaml: !trimmed.is_empty() && !trimmed.starts_with(['{', '[']),
         })
     })?;
-    let not_deployments = |read: String| {
+    let not_objects = |read: String| {
         Error::new(ErrorKind::LiveNotDeployments {
             input: input.to_string(),
             read,
         })
     };
     let Value::Object(object) = &value else {
-        return Err(not_deployments(format!("a JSON {}", json_type(&value))));
+        return Err(not_objects(format!("a JSON {}", json_type(&value))));
     };
-    let kind = object.get("kind").and_then(Value::as_str);
-    let items: Vec<(&Value, String)> = match kind {
-        Some(k) if is_workload(&value, k) => vec![(&value, k.to_string())],
-        Some(list) if list == "List" || list_of(list).is_some() => {
+    let Some(kind) = object.get("kind").and_then(Value::as_str) else {
+        return Err(not_objects("a JSON object without `kind`".into()));
+    };
+    let items: Vec<(&Value, String)> = match kind.strip_suffix("List") {
+        Some(of) => {
             let Some(items) = object.get("items").and_then(Value::as_array) else {
-                return Err(not_deployments(format!(
-                    "a {list} without an `items` array"
-                )));
+                return Err(not_objects(format!("a {kind} without an `items` array")));
             };
             // A typed list straight from the API leaves out the items' kind.
-            let default = list_of(list).unwrap_or("Deployment");
-            let kinds: Vec<String> = items
+            let default = if of.is_empty() { "Deployment" } else { of };
+            items
                 .iter()
                 .map(|item| {
-                    item.get("kind")
-                        .and_then(Value::as_str)
-                        .unwrap_or(default)
-                        .to_string()
+                    let kind = item.get("kind").and_then(Value::as_str).unwrap_or(default);
+                    (item, kind.to_string())
                 })
-                .collect();
-            let others = describe_kinds(items, &kinds);
-            if !others.is_empty() {
-                return Err(not_deployments(format!("a {list} of {others}")));
-            }
-            items.iter().zip(kinds).collect()
+                .collect()
         }
-        Some(other) => return Err(not_deployments(article(other))),
-        None => return Err(not_deployments("a JSON object without `kind`".into())),
+        _ => vec![(&value, kind.to_string())],
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, (item, kind))| workload(item, &kind, i + 1, input))
-        .collect()
+    let mut live = Live::default();
+    for (i, (item, kind)) in items.into_iter().enumerate() {
+        if controlled(item) {
+            continue;
+        }
+        if is_workload(item, &kind) {
+            live.workloads.push(workload(item, &kind, i + 1, input)?);
+        } else {
+            let mut item = item.clone();
+            if let Some(object) = item.as_object_mut() {
+                object.insert("kind".into(), Value::String(kind));
+            }
+            live.objects.push(item);
+        }
+    }
+    Ok(live)
 }
 
-/// `CronJob` for `CronJobList`, when it is a list of a workload kind.
-fn list_of(kind: &str) -> Option<&'static str> {
-    WORKLOADS
-        .into_iter()
-        .find(|w| kind.strip_suffix("List") == Some(*w))
+/// Whether a controller made it (its `ownerReferences` name one).
+fn controlled(item: &Value) -> bool {
+    item.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|owners| {
+            owners
+                .iter()
+                .any(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
+        })
 }
 
-/// A workload kind, or any kind that carries snapset's commit annotation.
-fn is_workload(item: &Value, kind: &str) -> bool {
+/// A workload kind, or any kind with a pod template that carries snapset's
+/// commit annotation (an Argo Rollout).
+pub fn is_workload(item: &Value, kind: &str) -> bool {
     WORKLOADS.contains(&kind)
-        || item
+        || (item
             .pointer("/metadata/annotations")
             .and_then(Value::as_object)
             .is_some_and(|a| a.contains_key(COMMIT_ANNOTATION))
-}
-
-/// "3 Pods, 1 Service" when some items are not workloads; empty when all are.
-fn describe_kinds(items: &[Value], kinds: &[String]) -> String {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut all = true;
-    for (item, kind) in items.iter().zip(kinds) {
-        all &= is_workload(item, kind);
-        *counts.entry(kind.clone()).or_default() += 1;
-    }
-    if all {
-        return String::new();
-    }
-    counts
-        .iter()
-        .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn article(kind: &str) -> String {
-    let vowel = kind
-        .chars()
-        .next()
-        .is_some_and(|c| "AEIOUaeiou".contains(c));
-    format!("{} {kind}", if vowel { "an" } else { "a" })
+            && (item.pointer("/spec/template/spec").is_some()
+                || item
+                    .pointer("/spec/jobTemplate/spec/template/spec")
+                    .is_some()))
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -625,6 +629,34 @@ mod tests {
         assert!(parse(empty, "x").unwrap().is_empty());
     }
 
+    /// Any answer of kubectl: other kinds are objects, what a controller
+    /// made is left out.
+    #[test]
+    fn reads_any_kinds() {
+        let list = r#"{"kind":"List","items":[
+            {"kind":"Pod","metadata":{"name":"cart-1","ownerReferences":[{"kind":"ReplicaSet","name":"cart-x","controller":true}]}},
+            {"kind":"ReplicaSet","apiVersion":"apps/v1","metadata":{"name":"cart-x","annotations":{"snapset.dev/commit":"9c2cba1a"},"ownerReferences":[{"kind":"Deployment","name":"cart","controller":true}]}},
+            {"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"settings"},"data":{"a":"b"}},
+            {"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"cart"}}
+        ]}"#;
+        let live = super::parse_all(list, "x").unwrap();
+        assert_eq!(live.workloads.len(), 1);
+        assert_eq!(live.objects.len(), 1);
+        assert_eq!(live.objects[0]["kind"], "ConfigMap");
+        let pods = super::parse_all(
+            r#"{"kind":"PodList","items":[{"metadata":{"name":"p"}}]}"#,
+            "x",
+        )
+        .unwrap();
+        assert_eq!(pods.objects[0]["kind"], "Pod");
+        let one = super::parse_all(
+            r#"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#,
+            "x",
+        )
+        .unwrap();
+        assert_eq!((one.workloads.len(), one.objects.len()), (0, 1));
+    }
+
     fn parse(text: &str, input: &str) -> Result<Vec<LiveDeployment>> {
         super::parse(text, input)
     }
@@ -635,16 +667,12 @@ mod tests {
 
     #[test]
     fn says_what_it_read_instead() {
-        assert!(message(r#"{"kind":"PodList","items":[]}"#).ends_with("live.json holds a PodList"));
-        assert!(
-            message(
-                r#"{"kind":"List","items":[{"kind":"Pod"},{"kind":"Pod"},{"kind":"Deployment"}]}"#
-            )
-            .ends_with("holds a List of 1 Deployment, 2 Pods")
-        );
         assert!(message("[1]").ends_with("holds a JSON array"));
         assert!(message(r#"{"a":1}"#).ends_with("holds a JSON object without `kind`"));
-        assert!(message(r#"{"kind":"Ingress"}"#).ends_with("holds an Ingress"));
+        assert!(
+            message(r#"{"kind":"ConfigMapList"}"#)
+                .ends_with("holds a ConfigMapList without an `items` array")
+        );
         let yaml = parse("apiVersion: v1\nkind: List\n", "x").unwrap_err();
         assert!(matches!(
             *yaml.kind,

@@ -3,6 +3,7 @@
 //! graph of the services' repository (hashes have no order of their own).
 
 pub mod live;
+pub mod objects;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -27,6 +28,9 @@ pub enum State {
     LiveOlder,
     /// Neither descends from the other.
     Diverged,
+    /// An object that is not a workload: a field snapset renders differs
+    /// from the live object.
+    Changed,
     /// No commit could be read from the live Deployment, or it is not in the repository.
     UnknownCommit,
     /// In the snapshot, not running.
@@ -36,11 +40,12 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 7] = [
+    pub const ALL: [State; 8] = [
         State::Same,
         State::LiveNewer,
         State::LiveOlder,
         State::Diverged,
+        State::Changed,
         State::UnknownCommit,
         State::Missing,
         State::NotInSnapshot,
@@ -52,6 +57,7 @@ impl State {
             State::LiveNewer => "live-newer",
             State::LiveOlder => "live-older",
             State::Diverged => "diverged",
+            State::Changed => "changed",
             State::UnknownCommit => "unknown-commit",
             State::Missing => "missing",
             State::NotInSnapshot => "not-in-snapshot",
@@ -65,7 +71,7 @@ impl State {
             State::Same => "32",
             State::LiveNewer => "38;5;208",
             State::LiveOlder => "34",
-            State::Diverged | State::UnknownCommit | State::Missing => "31",
+            State::Diverged | State::Changed | State::UnknownCommit | State::Missing => "31",
             State::NotInSnapshot => "35",
         }
     }

@@ -80,6 +80,40 @@ fn init_at_the_root_of_a_mono_repo() {
     assert_eq!(written(&ws), before);
 }
 
+/// A service whose Dockerfile sits a folder or two down (a layout of
+/// public microservice demos: `src/<service>/src/Dockerfile`) is found, and
+/// every folder that is not a service is listed with why.
+#[test]
+fn init_finds_a_dockerfile_two_levels_down_and_lists_what_it_skipped() {
+    let ws = TestWorkspace::empty();
+    let mut repo = GitFixture::init(&ws.root);
+    repo.commit(
+        "services",
+        &[
+            ("src/cart/src/Dockerfile", "FROM scratch\nEXPOSE 7070\n"),
+            ("src/cart/src/main.cs", "class Cart {}\n"),
+            ("src/front/Dockerfile", "FROM scratch\nEXPOSE 8080\n"),
+            (
+                "src/ads/app/build/Containerfile",
+                "FROM scratch\nEXPOSE 9555\n",
+            ),
+            ("src/deep/a/b/c/Dockerfile", "FROM scratch\n"),
+            ("src/protos/demo.proto", "syntax = \"proto3\";\n"),
+        ],
+    );
+    let run = ws.run(&["init", "--services-dir", "src"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    insta::assert_snapshot!(redact(&run.stdout, &ws));
+    let config = ws.read("snapset.kdl");
+    assert!(
+        config.contains("service \"cart\"  path=\"src/cart\"  port=7070"),
+        "{config}"
+    );
+    assert!(config.contains("path=\"src/ads\""), "{config}");
+    assert!(!config.contains("\"deep\""), "{config}");
+    assert!(!config.contains("\"protos\""), "{config}");
+}
+
 #[test]
 fn init_from_the_demo_repository() {
     let ws = TestWorkspace::empty();

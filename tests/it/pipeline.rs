@@ -1280,3 +1280,125 @@ fn ready_agrees_with_check_on_a_shared_snapshot() {
         hotfixed.stdout
     );
 }
+
+/// The reasons of a refused run, each as its flat first line (`× …`):
+/// what `check` and `promote` say of a pin, without the file they point at.
+fn reasons(run: &Run) -> Vec<String> {
+    run.stderr
+        .split("\n\n")
+        .filter(|block| block.contains('×') && !block.contains("cannot take"))
+        .map(|block| {
+            let head: String = block
+                .lines()
+                .take_while(|l| !l.contains("╭─["))
+                .collect::<Vec<_>>()
+                .join(" ");
+            flat(&head)
+        })
+        .collect()
+}
+
+/// `canary start`, `canary weight`, `bump` and `snapshot new` judge the
+/// pins they write as `promote` does: on prod (from=integration, soak=24h)
+/// a pin integration ran for 7 hours is refused with promote's reason and
+/// nothing is written; `--force` writes it with the reasons as warnings,
+/// and `check` then fails. Before, each wrote the pin and exited 0.
+#[test]
+fn edits_judge_the_pins_they_write_as_promote_does() {
+    let mut p = Pipe::new();
+    let cart2 = p.shop.cart2.clone();
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    p.set("integration", "cart", &cart2);
+    p.commit(3, "integration: cart 2");
+    // What promote says of cart 2 in prod, with integration's snapshot.
+    let promote = p.run_at(10, &["promote", "integration", "--env", "prod"]);
+    fails(&promote);
+    let promote_reasons = reasons(&promote);
+    assert_eq!(promote_reasons.len(), 1, "{}", promote.stderr);
+    assert!(
+        promote_reasons[0].contains("7h ago; prod needs 24h"),
+        "{promote_reasons:?}"
+    );
+
+    let before = p.ws.read("snapshots/prod.kdl");
+    let mut refusals = String::new();
+    for args in [
+        &["canary", "start", "prod", "cart"][..],
+        &["bump", "prod", "cart"][..],
+    ] {
+        let run = p.run_at(10, args);
+        fails(&run);
+        assert_eq!(reasons(&run), promote_reasons, "{}", run.stderr);
+        assert_eq!(p.ws.read("snapshots/prod.kdl"), before, "nothing written");
+        refusals.push_str(&format!(
+            "$ snapset {}\n{}\n",
+            args.join(" "),
+            p.stderr(&run)
+        ));
+    }
+    insta::assert_snapshot!("edits_refused", refusals);
+
+    // --force writes it, says that check fails, and check fails.
+    let forced = p.run_at(10, &["canary", "start", "prod", "cart", "--force"]);
+    ok(&forced);
+    assert!(
+        forced.stdout.contains("written anyway (--force)"),
+        "{}",
+        forced.stdout
+    );
+    says(&forced, "7h ago; prod needs 24h");
+    assert!(p.ws.read("snapshots/prod.kdl").contains(&cart2[..10]));
+    fails(&p.check_at(10));
+
+    // The canary's weight moves only with --force while its pin is unproven.
+    let with_canary = p.ws.read("snapshots/prod.kdl");
+    let weight = p.run_at(10, &["canary", "weight", "prod", "cart", "50"]);
+    fails(&weight);
+    assert_eq!(reasons(&weight), promote_reasons, "{}", weight.stderr);
+    assert_eq!(p.ws.read("snapshots/prod.kdl"), with_canary);
+    ok(&p.run_at(10, &["canary", "weight", "prod", "cart", "50", "--force"]));
+    assert_ne!(p.ws.read("snapshots/prod.kdl"), with_canary);
+
+    // bump --force, from the snapshot as it was.
+    p.ws.write("snapshots/prod.kdl", &before);
+    let bumped = p.run_at(10, &["bump", "prod", "cart", "--force"]);
+    ok(&bumped);
+    assert!(
+        bumped.stdout.contains("written anyway (--force)"),
+        "{}",
+        bumped.stdout
+    );
+    fails(&p.check_at(10));
+
+    // A day later the same edits pass without --force.
+    p.ws.write("snapshots/prod.kdl", &before);
+    ok(&p.run_at(28, &["bump", "prod", "cart"]));
+    ok(&p.check_at(28));
+}
+
+/// `snapshot new` for an environment already bound to the new name: the
+/// newest commits it pins are judged for that environment.
+#[test]
+fn snapshot_new_judges_the_environment_bound_to_it() {
+    let mut p = Pipe::new();
+    p.config(&PATH.replace("snapshot=\"prod\"", "snapshot=\"next\""));
+    p.commit(2, "prod: takes the next snapshot");
+    let refused = p.run_at(3, &["snapshot", "new", "next"]);
+    fails(&refused);
+    says(
+        &refused,
+        "`snapset snapshot new` would leave snapshot `next` with pins that `prod` cannot take yet",
+    );
+    says(&refused, "never pinned in integration");
+    assert!(!p.ws.path("snapshots/next.kdl").exists(), "nothing written");
+    let forced = p.run_at(3, &["snapshot", "new", "next", "--force"]);
+    ok(&forced);
+    assert!(
+        forced.stdout.contains("written anyway (--force)"),
+        "{}",
+        forced.stdout
+    );
+    assert!(p.ws.path("snapshots/next.kdl").exists());
+    fails(&p.check_at(3));
+}

@@ -335,3 +335,74 @@ fn one_environment_is_counted_in_the_singular() {
         run.stdout
     );
 }
+
+/// One check, however it is written: each bad value gets the same verdict
+/// (exit code and message, the template's name aside) from the compiled
+/// built-in Deployment as from the same template as a workspace file, and
+/// the message names the varset line. Before the fix, a structured
+/// `resources` with `cpu "lots"` went through the compiled path unchecked.
+#[test]
+fn the_compiled_deployment_refuses_what_its_template_refuses() {
+    const BUILT_IN: &str = include_str!("../../src/render/templates/track/deployment.yaml.j2");
+    let bad: [(&str, &str); 7] = [
+        (
+            "structured-quantity",
+            "resources {\n            requests {\n                cpu \"lots\"\n                memory \"256MB\"\n            }\n        }",
+        ),
+        (
+            "structured-limit-below-request",
+            "resources {\n            requests {\n                memory \"256Mi\"\n            }\n            limits {\n                memory \"128Mi\"\n            }\n        }",
+        ),
+        (
+            "structured-resource-name",
+            "resources {\n            requests {\n                cpuu \"1\"\n            }\n        }",
+        ),
+        ("flat-quantity", "cpu \"lots\""),
+        ("flat-memory", "memory \"256MB\""),
+        (
+            "toleration-seconds",
+            "tolerations {\n            - key=\"a\" operator=\"Exists\" tolerationSeconds=\"ten\"\n        }",
+        ),
+        (
+            "probe-period",
+            "readiness-path \"/ready\"\n        probe-period \"ten\"",
+        ),
+    ];
+    let (ws, _) = TestWorkspace::shop();
+    let mut messages = String::new();
+    for (name, vars) in bad {
+        ws.write(
+            "varsets/dev.kdl",
+            &format!(
+                "varset \"dev\" {{\n    extends \"base\"\n    namespace \"shop-dev\"\n    vars {{\n        {vars}\n    }}\n}}\n"
+            ),
+        );
+        let _ = std::fs::remove_file(ws.path("templates/track/deployment.yaml.j2"));
+        let compiled = ws.run(&["check", "--env", "dev"]);
+        ws.write("templates/track/deployment.yaml.j2", BUILT_IN);
+        let templated = ws.run(&["check", "--env", "dev"]);
+        assert_eq!(compiled.code, 2, "{name}: {}", compiled.stderr);
+        assert_eq!(templated.code, 2, "{name}: {}", templated.stderr);
+        // The template's name is longer by a few characters, so the
+        // message wraps elsewhere: compared word by word.
+        let words = |text: &str| {
+            text.replace("<built-in>/track/", "templates/track/")
+                .split_whitespace()
+                .filter(|w| *w != "│")
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            words(&compiled.stderr),
+            words(&templated.stderr),
+            "{name}: the two paths disagree"
+        );
+        assert!(
+            compiled.stderr.contains("varsets/dev.kdl:"),
+            "{name}: {}",
+            compiled.stderr
+        );
+        messages.push_str(&format!("## {name}\n{}\n", compiled.stderr));
+    }
+    insta::assert_snapshot!(common::workspace::redact(&messages, &ws));
+}

@@ -489,7 +489,7 @@ fn an_empty_namespace_is_all_missing_and_a_foreign_one_is_warned_about() {
 }
 
 #[test]
-fn input_that_is_not_deployments_exits_2_and_says_what_it_read() {
+fn input_that_is_not_kubectl_json_exits_2_and_says_what_it_read() {
     let (ws, _) = workspace();
     let cases: &[(&str, &str)] = &[
         (
@@ -505,14 +505,6 @@ fn input_that_is_not_deployments_exits_2_and_says_what_it_read() {
             "this looks like YAML or a table",
         ),
         ("", "standard input is not JSON: it is empty"),
-        (
-            r#"{"apiVersion":"v1","kind":"PodList","items":[]}"#,
-            "but standard input holds a PodList",
-        ),
-        (
-            r#"{"apiVersion":"v1","kind":"List","items":[{"kind":"Pod"},{"kind":"Service"},{"kind":"Pod"}]}"#,
-            "holds a List of 2 Pods, 1 Service",
-        ),
         (r#"[{"kind":"Deployment"}]"#, "holds a JSON array"),
         (r#"{"items":[]}"#, "holds a JSON object without `kind`"),
         (
@@ -588,4 +580,103 @@ fn the_example_in_the_docs_is_what_the_demo_prints() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stdout), shown);
+}
+
+/// Every object snapset renders for the environment, environment scope
+/// included, is a row by its stamps: `same` when the live object has every
+/// rendered field (whatever the cluster added), `changed` naming the first
+/// field that differs, `missing`. `--live` takes a List of any kinds (what
+/// `kubectl get ns,cm,svc,deploy -o json` prints): Pods and ReplicaSets a
+/// controller made, and objects snapset did not render, are left out; a
+/// stamped one it no longer renders is `not-in-snapshot`. Before, a
+/// ConfigMap in the List was refused and the Namespace was not known.
+#[test]
+fn environment_scope_objects_and_a_list_of_any_kinds() {
+    let (ws, _) = workspace();
+    ws.write(
+        "templates/environment/namespace.yaml.j2",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ environment.namespace }}\n",
+    );
+    ws.write(
+        "templates/environment/settings.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-settings\n  namespace: {{ environment.namespace }}\ndata:\n  LOG_LEVEL: info\n  REGION: eu\n",
+    );
+    ws.write(
+        "templates/environment/flags.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-flags\n  namespace: {{ environment.namespace }}\ndata:\n  checkout: \"on\"\n",
+    );
+    let render = ws.run(&["render", "--env", "dev"]);
+    assert_eq!(render.code, 0, "{}", render.stderr);
+    let mut items: Vec<Value> = Vec::new();
+    for (path, bytes) in ws.tree("out/dev") {
+        if path.ends_with("kustomization.yaml") || !path.ends_with(".yaml") {
+            continue;
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        for doc in text.split("\n---\n") {
+            let mut value: Value = serde_norway::from_str(doc).expect("rendered YAML");
+            // What the API server adds.
+            value["metadata"]["uid"] = json!("0b1c");
+            value["metadata"]["resourceVersion"] = json!("42");
+            if value["kind"] == "Service" {
+                value["spec"]["clusterIP"] = json!("10.0.0.7");
+                value["spec"]["ports"][0]["targetPort"] = json!("http");
+            }
+            match value["metadata"]["name"].as_str() {
+                // Changed by hand in the cluster.
+                Some("shop-settings") => value["data"]["LOG_LEVEL"] = json!("debug"),
+                // Deleted from the cluster.
+                Some("shop-flags") => continue,
+                _ => {}
+            }
+            items.push(value);
+        }
+    }
+    items.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt", "namespace": "shop-dev"}, "data": {"ca.crt": "…"}}));
+    items.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old-settings", "namespace": "shop-dev", "labels": {"app.kubernetes.io/managed-by": "snapset"}}, "data": {}}));
+    items.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "cart-5d9c-x", "namespace": "shop-dev", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "cart-5d9c", "controller": true, "uid": "1"}]}}));
+    items.push(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "cart-5d9c", "namespace": "shop-dev", "annotations": {"snapset.dev/commit": "abc1234"}, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "cart", "controller": true, "uid": "2"}]}}));
+    let run = run_stdin(
+        &ws,
+        &["status", "--env", "dev", "--live", "-"],
+        &list(items.clone()),
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    insta::assert_snapshot!(run.stdout);
+    let json = run_stdin(
+        &ws,
+        &["status", "--env", "dev", "--live", "-", "--format", "json"],
+        &list(items),
+    );
+    let rows: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    let state = |kind: &str, name: &str| {
+        rows.iter()
+            .find(|r| r["kind"] == kind && r["deployment"] == name)
+            .map(|r| r["state"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no row for {kind} {name}: {rows:#?}"))
+    };
+    assert_eq!(state("Namespace", "shop-dev"), "same");
+    assert_eq!(state("ConfigMap", "shop-settings"), "changed");
+    assert_eq!(state("ConfigMap", "shop-flags"), "missing");
+    assert_eq!(state("ConfigMap", "old-settings"), "not-in-snapshot");
+    assert_eq!(state("Service", "cart"), "same");
+    assert!(!rows.iter().any(|r| r["deployment"] == "kube-root-ca.crt"));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["kind"] == "Pod" || r["kind"] == "ReplicaSet")
+    );
+
+    // One object, as `kubectl get ns shop-dev -o json` prints it.
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop-dev", "labels": {"app.kubernetes.io/managed-by": "snapset", "kubernetes.io/metadata.name": "shop-dev"}}, "status": {"phase": "Active"}});
+    let one = run_stdin(
+        &ws,
+        &["status", "--env", "dev", "--live", "-", "--format", "json"],
+        &namespace.to_string(),
+    );
+    let rows: Vec<Value> = serde_json::from_str(&one.stdout).unwrap();
+    let ns: Vec<&Value> = rows.iter().filter(|r| r["kind"] == "Namespace").collect();
+    assert_eq!(ns.len(), 1, "{rows:#?}");
+    assert_eq!(ns[0]["state"], "same");
+    assert_eq!(ns[0]["service"], "-");
 }

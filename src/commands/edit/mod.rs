@@ -1,12 +1,14 @@
 //! Editing the workspace's files for `bump`, `snapshot new`, `promote` and
 //! `canary`: values are spliced into the source text (nothing is re-printed
 //! from a syntax tree), checked by loading and resolving the edited
-//! workspace, and written atomically. `newest` (over `git::touched`
+//! workspace, and written atomically; `prove` judges the path to production
+//! of what an edit writes, as `check` will. `newest` (over `git::touched`
 //! and `git::Touching`) finds the commits to pin; `tracks` writes a canary's
 //! tracks.
 
 mod layout;
 pub mod newest;
+pub mod prove;
 pub mod splice;
 pub mod tracks;
 

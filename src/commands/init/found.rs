@@ -1,6 +1,7 @@
 //! The services of a mono-repo, as `init` finds them: every folder of the
 //! services folder, in the tree of the repository's HEAD, that holds a
-//! `Dockerfile`, a `Containerfile` or a `snapset.port` file. The tree
+//! `Dockerfile`, a `Containerfile` or a `snapset.port` file, itself or up
+//! to two folders below (`src/<service>/src/Dockerfile`). The tree
 //! rather than the work tree: a bare repository has none, and a service
 //! that is not committed yet has no commit to pin.
 
@@ -26,11 +27,62 @@ pub struct FoundService {
 }
 
 /// What the services folder held: the services, and the folders skipped
-/// with the reason (a name that cannot be a service name).
+/// with the reason (no marker file, or a name that cannot be a service
+/// name).
 #[derive(Debug, Default)]
 pub struct Found {
     pub services: Vec<FoundService>,
     pub skipped: Vec<(String, String)>,
+}
+
+/// How far below a service folder its Dockerfile may sit: a service's
+/// sources are often one folder down (`src/<service>/src/Dockerfile`).
+const DEPTH: usize = 2;
+
+/// The marker files of the shallowest folder of `tree` (itself, then its
+/// subfolders by name, at most `depth` below) that holds any, with that
+/// folder's path inside `tree` (`""`, or `src/`). The tree entry makes the
+/// folder a service; only the port needs a file's content, which a
+/// tree-only mirror does not hold (`None` then).
+#[allow(clippy::type_complexity)]
+fn markers(
+    git: &git2::Repository,
+    tree: &git2::Tree,
+    depth: usize,
+) -> Result<Option<(String, Vec<(&'static str, Option<String>)>)>> {
+    let mut level = vec![(String::new(), tree.clone())];
+    for _ in 0..=depth {
+        for (within, tree) in &level {
+            let files: Vec<(&str, Option<String>)> = MARKERS
+                .iter()
+                .filter_map(|m| {
+                    let entry = tree
+                        .get_name(m)
+                        .filter(|e| e.kind() == Some(ObjectType::Blob))?;
+                    let text = git
+                        .find_blob(entry.id())
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+                    Some((*m, text))
+                })
+                .collect();
+            if !files.is_empty() {
+                return Ok(Some((within.clone(), files)));
+            }
+        }
+        let mut next = Vec::new();
+        for (within, tree) in &level {
+            for entry in tree.iter() {
+                if entry.kind() == Some(ObjectType::Tree) {
+                    let name = String::from_utf8_lossy(entry.name_bytes());
+                    let sub = git.find_tree(entry.id()).map_err(git_error)?;
+                    next.push((format!("{within}{name}/"), sub));
+                }
+            }
+        }
+        level = next;
+    }
+    Ok(None)
 }
 
 pub fn find_services(repo: &Repo, services_dir: &str) -> Result<Found> {
@@ -61,25 +113,13 @@ pub fn find_services(repo: &Repo, services_dir: &str) -> Result<Found> {
         }
         let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
         let sub = git.find_tree(entry.id()).map_err(git_error)?;
-        // The tree entry makes the folder a service; only the port needs
-        // the file's content, which a tree-only mirror does not hold
-        // (`None` then: no port, and the summary says why).
-        let text = |file: &str| {
-            sub.get_name(file)
-                .filter(|e| e.kind() == Some(ObjectType::Blob))
-                .map(|e| {
-                    git.find_blob(e.id())
-                        .ok()
-                        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
-                })
-        };
-        let files: Vec<(&str, Option<String>)> = MARKERS
-            .iter()
-            .filter_map(|m| text(m).map(|t| (*m, t)))
-            .collect();
-        if files.is_empty() {
+        let Some((within, files)) = markers(git, &sub, DEPTH)? else {
+            found.skipped.push((
+                format!("{dir}/{name}"),
+                format!("no Dockerfile, Containerfile or snapset.port in it or up to {DEPTH} folders below"),
+            ));
             continue;
-        }
+        };
         if !is_dns_label(&name) {
             found.skipped.push((
                 format!("{dir}/{name}"),
@@ -92,19 +132,23 @@ pub fn find_services(repo: &Repo, services_dir: &str) -> Result<Found> {
             Some((_, None)) | None if files.iter().all(|(_, t)| t.is_none()) => (
                 None,
                 format!(
-                    "its {}'s content is not in the repository (a tree-only mirror?)",
+                    "its {within}{}'s content is not in the repository (a tree-only mirror?)",
                     files[0].0
                 ),
             ),
             Some((_, Some(hint))) => match port::from_hint(hint) {
-                Some(p) => (Some(p), "snapset.port".to_string()),
-                None => (None, "snapset.port does not hold a port number".to_string()),
+                Some(p) => (Some(p), format!("{within}snapset.port")),
+                None => (
+                    None,
+                    format!("{within}snapset.port does not hold a port number"),
+                ),
             },
             Some((_, None)) | None => {
                 let (file, text) = files
                     .iter()
                     .find_map(|(m, t)| t.as_ref().map(|t| (m, t)))
                     .expect("some file was read, as the arm above checks");
+                let file = format!("{within}{file}");
                 match port::from_containerfile(text) {
                     Some(p) => (Some(p), format!("EXPOSE in its {file}")),
                     None => (None, format!("no EXPOSE with a number in its {file}")),

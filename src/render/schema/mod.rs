@@ -162,8 +162,21 @@ impl Schemas {
 /// server accepts: names, amounts, requests within limits. The compiled
 /// built-in Deployment asks, and leaves any other to its template, whose
 /// render reports the problem with its line.
+///
+/// The verdict is the template path's own: the value is read into
+/// k8s-openapi's `ResourceRequirements` through the same `Data` reader (so
+/// every quantity is parsed where it is read) and the same containers walk,
+/// not a second list of rules that could drift from the first.
 pub fn container_resources_ok(resources: &Value) -> bool {
-    containers::check(&serde_json::json!({ "containers": [{ "resources": resources }] })).is_ok()
+    typed::typed::<k8s_openapi::api::core::v1::ResourceRequirements>(resources, "").is_ok()
+        && containers::check(&serde_json::json!({ "containers": [{ "resources": resources }] }))
+            .is_ok()
+}
+
+/// Whether a pod's `tolerations` is one its type accepts, by the same typed
+/// read as a whole object's check (for the compiled built-in Deployment).
+pub fn tolerations_ok(tolerations: &Value) -> bool {
+    typed::typed::<Vec<k8s_openapi::api::core::v1::Toleration>>(tolerations, "").is_ok()
 }
 
 /// `apiVersion` or `kind`, which every object must state as a string.

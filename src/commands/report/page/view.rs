@@ -186,7 +186,12 @@ impl<'a> PageView<'a> {
                 })
                 .collect(),
             live_legend: if live {
-                State::ALL.iter().map(|s| LegendState::new(*s)).collect()
+                // The release page compares workloads only: no `changed`.
+                State::ALL
+                    .iter()
+                    .filter(|s| **s != State::Changed)
+                    .map(|s| LegendState::new(*s))
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -259,6 +264,7 @@ impl LegendState {
                 State::LiveNewer => "live: newer",
                 State::LiveOlder => "live: older",
                 State::Diverged => "live: diverged",
+                State::Changed => "live: changed",
                 State::UnknownCommit => "live: unknown commit",
                 State::Missing => "live: missing",
                 State::NotInSnapshot => "live: not in snapshot",
