@@ -75,6 +75,8 @@ pub enum Command {
     /// A canary's life as edits of one snapshot: start, weight, promote, abort.
     #[command(subcommand)]
     Canary(CanaryCommand),
+    /// Every change of an environment, newest first, from the workspace's git history.
+    Log(LogArgs),
 }
 
 impl Command {
@@ -88,7 +90,7 @@ impl Command {
             | Command::Promote(_)
             | Command::Reject(_)
             | Command::Canary(_) => true,
-            Command::Ready(_) => false,
+            Command::Ready(_) | Command::Log(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
             Command::Check(_)
@@ -353,6 +355,19 @@ pub struct ReadyArgs {
     #[command(flatten)]
     pub envs: EnvArgs,
     /// `table` for people; `json` for scripts (keys in docs/pipeline.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// The environment whose changes are listed.
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+    /// Only the changes of this service.
+    #[arg(long, value_name = "S")]
+    pub service: Option<String>,
+    /// `table` for people; `json` for scripts (keys in docs/history.md).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
 }

@@ -109,6 +109,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset ready --env prod --format json",
     ),
     (
+        "log",
+        "snapset log --env prod                 # every change of prod, newest first\n\
+         snapset log --env prod --service cart --format json",
+    ),
+    (
         "reject",
         "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
     ),

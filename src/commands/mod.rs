@@ -15,6 +15,7 @@ mod explain;
 mod images;
 pub mod init;
 mod lock;
+mod log;
 mod man;
 mod promote;
 mod ready;
@@ -59,5 +60,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Ready(args) => ready::ReadyCommand::run(args, dir, session),
         Command::Reject(args) => reject::RejectCommand::run(args, dir, session),
         Command::Canary(command) => canary::CanaryCommandRunner::run(command, dir, session),
+        Command::Log(args) => log::LogCommand::run(args, dir, session),
     }
 }

@@ -399,6 +399,12 @@ pub enum ErrorKind {
         looked: usize,
         image: String,
     },
+    #[error(
+        "`snapset {command}` reads the workspace's git history, and {root} is not in a git repository"
+    )]
+    NoHistory { command: String, root: String },
+    #[error("`{env}` ran nothing earlier to roll back to{detail}")]
+    NothingEarlier { env: String, detail: String },
 }
 
 fn limit_message(template: &str, environment: &str, limit: &str, value: &str) -> String {
@@ -625,6 +631,12 @@ impl Error {
             ErrorKind::NotAHash { .. } => {
                 Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
             }
+            ErrorKind::NoHistory { .. } => Some(
+                "commit the workspace to a git repository: its history is what the answer is read from".into(),
+            ),
+            ErrorKind::NothingEarlier { env, .. } => Some(format!(
+                "`snapset log --env {env}` lists what it ran; bind another snapshot with `snapset promote`"
+            )),
             _ => None,
         }
     }

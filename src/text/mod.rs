@@ -11,11 +11,13 @@
 //! - `html::escape` / `html::isolated`: text on the release page.
 //!
 //! Beside them, how snapset itself words things: counts with their noun
-//! (`words`) and dates from Unix seconds (`date`).
+//! (`words`), dates from Unix seconds (`date`) and aligned columns
+//! (`table`).
 
 pub mod date;
 pub mod html;
 pub mod kdl;
 pub mod markdown;
+pub mod table;
 pub mod terminal;
 pub mod words;

@@ -1,0 +1,248 @@
+//! An environment's history as changes (`snapset log`, `where`, `metrics`,
+//! `rollback`): the history stage records which pin texts an environment
+//! wrote over which stretch of the first-parent chain; here those runs
+//! become the workspace commits after which it ran a different commit for
+//! some service, each with the commits before and after.
+//!
+//! Texts are resolved once each, in the service's repository, as the path
+//! to production resolves them: a prefix names a commit only when it names
+//! no other (else it stays a text, and two texts are never the same
+//! commit). A change of how a pin is written (a prefix becoming the full
+//! hash) runs the same commit, so it is no change.
+
+use std::collections::{BTreeMap, HashMap};
+
+use git2::Oid;
+
+use crate::error::sources::Sources;
+use crate::error::{Error, ErrorKind, Result};
+use crate::load::Workspace;
+use crate::promotion::history::timeline::OPEN;
+use crate::promotion::history::{self, Timeline};
+use crate::resolve::Repos;
+
+/// The workspace's timeline for `snapset COMMAND`, read as the path to
+/// production reads it (the same verified cache); outside git, an error.
+pub fn timeline(ws: &Workspace, sources: &Sources, command: &str) -> Result<Timeline> {
+    history::read(ws, sources, history::now())?.ok_or_else(|| {
+        Error::new(ErrorKind::NoHistory {
+            command: command.to_string(),
+            root: ws.root.display().to_string(),
+        })
+    })
+}
+
+/// The authors of workspace commits, read from the workspace repository.
+pub struct Authors(Option<crate::git::WorkspaceRepo>);
+
+impl Authors {
+    pub fn of(ws: &Workspace) -> Authors {
+        Authors(crate::git::WorkspaceRepo::discover(&ws.root))
+    }
+
+    /// The author's name of workspace commit `commit` (`None`, the working
+    /// tree: nobody yet).
+    pub fn name(&self, commit: Option<Oid>) -> String {
+        let found = commit.zip(self.0.as_ref()).and_then(|(c, repo)| {
+            let commit = repo.repository().find_commit(c).ok()?;
+            commit.author().name().ok().map(str::to_string)
+        });
+        found.unwrap_or_else(|| "—".to_string())
+    }
+}
+
+/// What an environment runs for one service: a commit, or a text that
+/// names none alone (an ambiguous or unknown prefix, a service gone).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pin {
+    Commit(Oid),
+    Text(Box<str>),
+}
+
+impl Pin {
+    pub fn commit(&self) -> Option<Oid> {
+        match self {
+            Pin::Commit(oid) => Some(*oid),
+            Pin::Text(_) => None,
+        }
+    }
+
+    /// The 10-digit form people read.
+    pub fn short(&self) -> String {
+        match self {
+            Pin::Commit(oid) => crate::resolve::pins::short(*oid),
+            Pin::Text(text) => text.to_string(),
+        }
+    }
+}
+
+/// By service, what an environment runs (sorted, without repeats; a
+/// service it does not run is absent).
+pub type State = BTreeMap<Box<str>, Vec<Pin>>;
+
+/// One workspace commit (or the working tree) after which an environment
+/// ran something else.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The timeline's entry.
+    pub entry: usize,
+    /// `None`: the working tree.
+    pub commit: Option<Oid>,
+    /// The entry's time, clamped as the path to production clamps it.
+    pub time: i64,
+    /// By service name.
+    pub services: Vec<ServiceChange>,
+    /// It restores exactly what the environment ran before its previous
+    /// change.
+    pub rollback: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceChange {
+    pub service: Box<str>,
+    pub old: Vec<Pin>,
+    pub new: Vec<Pin>,
+    /// The new pins carry a `hotfix`.
+    pub hotfix: bool,
+}
+
+/// An environment's changes, oldest first, with what it ran before and
+/// after each (`before[k]`, `after[k]`).
+#[derive(Debug, Clone, Default)]
+pub struct EnvLog {
+    pub changes: Vec<Change>,
+    pub before: Vec<State>,
+    pub after: Vec<State>,
+}
+
+impl EnvLog {
+    /// The index of the change that `rolled` (a rollback) rolled back:
+    /// the latest change before it whose `before` it restores.
+    pub fn rolled_back(&self, rolled: usize) -> Option<usize> {
+        (0..rolled)
+            .rev()
+            .find(|&k| self.before[k] == self.after[rolled])
+    }
+}
+
+/// Resolves pin texts in the services' repositories, each text once.
+pub struct Resolver<'r> {
+    repos: &'r Repos,
+    found: HashMap<(Option<usize>, Box<str>), Pin>,
+}
+
+impl<'r> Resolver<'r> {
+    pub fn new(repos: &'r Repos) -> Self {
+        Resolver {
+            repos,
+            found: HashMap::new(),
+        }
+    }
+
+    pub fn pin(&mut self, service: &str, text: &str) -> Pin {
+        let at = self.repos.index(service);
+        let repos = self.repos;
+        self.found
+            .entry((at, text.into()))
+            .or_insert_with(|| {
+                at.and_then(|i| repos.all()[i].resolve_pin(text).ok())
+                    .map_or_else(|| Pin::Text(text.into()), Pin::Commit)
+            })
+            .clone()
+    }
+}
+
+/// The changes of `env` along `timeline` (none when it never existed).
+pub fn env_log(timeline: &Timeline, env: &str, resolver: &mut Resolver) -> EnvLog {
+    let Some(history) = timeline.envs.get(env) else {
+        return EnvLog::default();
+    };
+    // By entry: each service's texts that start and stop there.
+    let mut events: BTreeMap<usize, Vec<(&str, &str, bool)>> = BTreeMap::new();
+    for (service, runs) in &history.pins {
+        for run in runs {
+            events
+                .entry(run.start)
+                .or_default()
+                .push((service, &run.text, true));
+            if run.end != OPEN {
+                events
+                    .entry(run.end)
+                    .or_default()
+                    .push((service, &run.text, false));
+            }
+        }
+    }
+    let mut texts: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut state = State::new();
+    let mut log = EnvLog::default();
+    for (entry, moves) in events {
+        let mut touched: Vec<&str> = moves.iter().map(|(s, _, _)| *s).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for (service, text, starts) in moves {
+            let now = texts.entry(service).or_default();
+            if starts {
+                now.push(text);
+            } else {
+                now.retain(|t| *t != text);
+            }
+        }
+        let before = state.clone();
+        let mut services = Vec::new();
+        for service in touched {
+            let mut pins: Vec<Pin> = texts[service]
+                .iter()
+                .map(|t| resolver.pin(service, t))
+                .collect();
+            pins.sort();
+            pins.dedup();
+            let old = before.get(service).cloned().unwrap_or_default();
+            if old == pins {
+                continue;
+            }
+            let hotfix = history
+                .hotfixes
+                .get(service)
+                .is_some_and(|at| at.binary_search(&entry).is_ok());
+            if pins.is_empty() {
+                state.remove(service);
+            } else {
+                state.insert(service.into(), pins.clone());
+            }
+            services.push(ServiceChange {
+                service: service.into(),
+                old,
+                new: pins,
+                hotfix,
+            });
+        }
+        if services.is_empty() {
+            continue;
+        }
+        let rollback = log.before.last().is_some_and(|previous| *previous == state);
+        log.changes.push(Change {
+            entry,
+            commit: timeline.entries[entry].commit,
+            time: timeline.time(entry),
+            services,
+            rollback,
+        });
+        log.before.push(before);
+        log.after.push(state.clone());
+    }
+    log
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_order_as_commits_then_texts() {
+        let a = Pin::Commit(Oid::from_str("1111111111111111111111111111111111111111").unwrap());
+        let b = Pin::Text("abcdef0".into());
+        assert!(a < b);
+        assert_eq!(b.short(), "abcdef0");
+    }
+}

@@ -1,0 +1,184 @@
+//! History (issue 30): `log`, `where`, `metrics` and `rollback` read the
+//! workspace's first-parent history. Every test builds one history with
+//! fixed dates (`Pipe`: workspace commits at T0 + hours, the shop's
+//! commits at T0 + minutes) and computes what each command must answer
+//! from those dates itself, never by calling snapset's code.
+
+use serde_json::Value;
+
+use crate::pipeline::{H, PATH, Pipe, T0, fails, ok};
+
+/// The shop's commits are dated T0 + 60 s × their rank (`TestWorkspace::shop`).
+const CART1_AT: i64 = T0;
+const CART2_AT: i64 = T0 + 4 * 60;
+const TAXE2_AT: i64 = T0 + 5 * 60;
+
+/// The story every test reads:
+/// - h0 every environment pins cart 1, taxe 1, tower 1; h1 the path is declared;
+/// - h2 dev takes cart 2; h4 integration takes it; h30 prod takes it;
+/// - h32 prod goes back to cart 1 (a rollback, written by hand);
+/// - h40 prod takes taxe 2 with a hotfix; h50 cart 2 is rejected.
+fn story() -> Pipe {
+    let mut p = Pipe::new();
+    let (cart1, cart2, taxe2) = (
+        p.shop.cart1.clone(),
+        p.shop.cart2.clone(),
+        p.shop.taxe2.clone(),
+    );
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    p.set("integration", "cart", &cart2);
+    p.commit(4, "integration: cart 2");
+    p.set("prod", "cart", &cart2);
+    p.commit(30, "prod: cart 2");
+    p.set("prod", "cart", &cart1);
+    p.commit(32, "prod: back to cart 1");
+    p.ws.write(
+        "snapshots/prod.kdl",
+        &format!(
+            "snapshot \"prod\" {{\n    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\" {{\n        hotfix \"rates are wrong in prod\"\n    }}\n    service \"tower\" commit=\"{}\"\n}}\n",
+            &cart1[..10],
+            &taxe2[..10],
+            &p.shop.tower1[..10]
+        ),
+    );
+    p.commit(40, "prod: taxe 2, hotfix");
+    p.config(&format!(
+        "{PATH}reject \"cart\" \"{cart2}\" reason=\"breaks checkout\"\n"
+    ));
+    p.commit(50, "reject cart 2");
+    p
+}
+
+fn json(p: &Pipe, hours: i64, args: &[&str]) -> Value {
+    let run = p.run_at(hours, args);
+    ok(&run);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn iso(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    // 2026-01-01 is day 20454 of the epoch; the story stays in January 2026.
+    let day = days - 20_454 + 1;
+    assert!((1..=31).contains(&day), "the story stays in January");
+    format!(
+        "2026-01-{day:02}T{:02}:{:02}:{:02}+00:00",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[test]
+fn log_lists_changes_newest_first_with_their_marks() {
+    let p = story();
+    let s = &p.shop;
+    let doc = json(&p, 60, &["log", "--env", "prod", "--format", "json"]);
+    let rows = doc["changes"].as_array().unwrap();
+    let got: Vec<(String, String, Vec<String>, Vec<String>, Vec<String>)> = rows
+        .iter()
+        .map(|r| {
+            let list = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            };
+            (
+                r["date"].as_str().unwrap().to_string(),
+                r["service"].as_str().unwrap().to_string(),
+                list(&r["old"]),
+                list(&r["new"]),
+                list(&r["marks"]),
+            )
+        })
+        .collect();
+    let at = |h: i64| iso(T0 + h * H);
+    let one = |c: &str| vec![c.to_string()];
+    let none: Vec<String> = Vec::new();
+    let want = vec![
+        (
+            at(40),
+            "taxe".into(),
+            one(&s.taxe1),
+            one(&s.taxe2),
+            one("hotfix"),
+        ),
+        (
+            at(32),
+            "cart".into(),
+            one(&s.cart2),
+            one(&s.cart1),
+            one("rollback"),
+        ),
+        (
+            at(30),
+            "cart".into(),
+            one(&s.cart1),
+            one(&s.cart2),
+            one("reject"),
+        ),
+        (
+            at(0),
+            "cart".into(),
+            none.clone(),
+            one(&s.cart1),
+            none.clone(),
+        ),
+        (
+            at(0),
+            "taxe".into(),
+            none.clone(),
+            one(&s.taxe1),
+            none.clone(),
+        ),
+        (
+            at(0),
+            "tower".into(),
+            none.clone(),
+            one(&s.tower1),
+            none.clone(),
+        ),
+    ];
+    assert_eq!(got, want);
+    assert!(rows.iter().all(|r| r["author"] == "Fixture"));
+
+    let only = json(
+        &p,
+        60,
+        &[
+            "log",
+            "--env",
+            "prod",
+            "--service",
+            "cart",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(only["changes"].as_array().unwrap().len(), 3);
+
+    let table = p.run_at(60, &["log", "--env", "prod"]);
+    ok(&table);
+    assert!(
+        table.stdout.starts_with("prod: 6 changes, newest first\n"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table
+            .stdout
+            .contains(&format!("{} → {}", &s.cart2[..10], &s.cart1[..10]))
+    );
+    assert!(
+        table.stdout.contains("2026-01-02 08:00 UTC"),
+        "h32: {}",
+        table.stdout
+    );
+
+    let unknown = p.run_at(60, &["log", "--env", "prdo"]);
+    fails(&unknown);
+    assert!(unknown.stderr.contains("prod"), "{}", unknown.stderr);
+}
