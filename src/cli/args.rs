@@ -77,6 +77,8 @@ pub enum Command {
     Canary(CanaryCommand),
     /// Every change of an environment, newest first, from the workspace's git history.
     Log(LogArgs),
+    /// Which environments run a commit (or a descendant), since when, and how long it took.
+    Where(WhereArgs),
 }
 
 impl Command {
@@ -90,7 +92,7 @@ impl Command {
             | Command::Promote(_)
             | Command::Reject(_)
             | Command::Canary(_) => true,
-            Command::Ready(_) | Command::Log(_) => false,
+            Command::Ready(_) | Command::Log(_) | Command::Where(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
             Command::Check(_)
@@ -367,6 +369,18 @@ pub struct LogArgs {
     /// Only the changes of this service.
     #[arg(long, value_name = "S")]
     pub service: Option<String>,
+    /// `table` for people; `json` for scripts (keys in docs/history.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct WhereArgs {
+    /// The service whose commit is looked for.
+    pub service: String,
+    /// The commit (a hash, a prefix of at least 7 hex digits, or any
+    /// revision of the service's repository).
+    pub commit: String,
     /// `table` for people; `json` for scripts (keys in docs/history.md).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,

@@ -114,6 +114,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset log --env prod --service cart --format json",
     ),
     (
+        "where",
+        "snapset where cart 9c2cba1a5d          # which environments run it, since when\n\
+         snapset where cart main --format json",
+    ),
+    (
         "reject",
         "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
     ),

@@ -25,6 +25,7 @@ pub mod report;
 mod snapshot;
 mod status;
 mod templates;
+mod where_;
 
 use crate::Session;
 use crate::cli::{Cli, Command};
@@ -61,5 +62,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Reject(args) => reject::RejectCommand::run(args, dir, session),
         Command::Canary(command) => canary::CanaryCommandRunner::run(command, dir, session),
         Command::Log(args) => log::LogCommand::run(args, dir, session),
+        Command::Where(args) => where_::WhereCommand::run(args, dir, session),
     }
 }

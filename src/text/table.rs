@@ -1,6 +1,6 @@
 //! Plain-text tables for the history commands (`log`, `where`, `metrics`):
-//! columns padded to their widest cell, two spaces of indent, the last
-//! column unpadded (no trailing blanks).
+//! columns padded to their widest cell, two spaces apart and two in
+//! from the margin, no trailing blanks.
 
 use std::fmt::Write;
 
@@ -15,14 +15,9 @@ pub fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
     let head: Vec<String> = head.iter().map(|h| h.to_string()).collect();
     let mut out = String::new();
     for row in std::iter::once(&head).chain(rows) {
-        let mut line = String::from(" ");
-        let last = row.len().saturating_sub(1);
-        for (i, (w, cell)) in widths.iter().zip(row).enumerate() {
-            if i == last {
-                let _ = write!(line, " {cell}");
-            } else {
-                let _ = write!(line, " {cell:<w$}");
-            }
+        let mut line = String::new();
+        for (w, cell) in widths.iter().zip(row) {
+            let _ = write!(line, "  {cell:<w$}");
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
@@ -36,6 +31,9 @@ mod tests {
     #[test]
     fn pads_all_but_the_last_column() {
         let rows = vec![vec!["prod".to_string(), "x".to_string()]];
-        assert_eq!(aligned(&["ENV", "WHAT"], &rows), "  ENV  WHAT\n  prod  x\n");
+        assert_eq!(
+            aligned(&["ENV", "WHAT"], &rows),
+            "  ENV   WHAT\n  prod  x\n"
+        );
     }
 }

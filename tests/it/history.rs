@@ -182,3 +182,55 @@ fn log_lists_changes_newest_first_with_their_marks() {
     fails(&unknown);
     assert!(unknown.stderr.contains("prod"), "{}", unknown.stderr);
 }
+
+#[test]
+fn where_says_since_when_each_environment_runs_a_commit() {
+    let p = story();
+    let s = &p.shop;
+    let doc = json(&p, 60, &["where", "cart", &s.cart2, "--format", "json"]);
+    let rows = doc["environments"].as_array().unwrap();
+    let row = |env: &str| {
+        rows.iter()
+            .find(|r| r["environment"] == env)
+            .unwrap()
+            .clone()
+    };
+    // dev took it at h2, integration at h4; prod went back to cart 1.
+    assert_eq!(row("dev")["runs"], true);
+    assert_eq!(row("dev")["since_date"], iso(T0 + 2 * H));
+    assert_eq!(row("dev")["delay_seconds"], 2 * H - (CART2_AT - T0));
+    assert_eq!(row("integration")["delay_seconds"], 4 * H - (CART2_AT - T0));
+    assert_eq!(row("prod")["runs"], false);
+    assert_eq!(row("prod")["since_date"], Value::Null);
+
+    // cart 2 contains cart 1: every environment runs cart 1 or a
+    // descendant; prod's run starts again at h0 (its rollback kept it).
+    let doc = json(
+        &p,
+        60,
+        &["where", "cart", &s.cart1[..10], "--format", "json"],
+    );
+    for r in doc["environments"].as_array().unwrap() {
+        assert_eq!(r["runs"], true, "{r}");
+        assert_eq!(r["since_date"], iso(T0), "{r}");
+        assert_eq!(r["delay_seconds"], T0 - CART1_AT, "{r}");
+    }
+    // taxe 2 reached prod only, by the hotfix at h40.
+    let doc = json(&p, 60, &["where", "taxe", &s.taxe2, "--format", "json"]);
+    let prod = &doc["environments"].as_array().unwrap()[2];
+    assert_eq!(prod["since_date"], iso(T0 + 40 * H));
+    assert_eq!(prod["delay_seconds"], T0 + 40 * H - TAXE2_AT);
+
+    let table = p.run_at(60, &["where", "cart", &s.cart2]);
+    ok(&table);
+    assert!(
+        table.stdout.contains("2026-01-01 02:00 UTC  1h56m"),
+        "{}",
+        table.stdout
+    );
+
+    let unknown = p.run_at(60, &["where", "cart", "0123456789abcdef"]);
+    fails(&unknown);
+    let stranger = p.run_at(60, &["where", "basket", &s.cart2]);
+    fails(&stranger);
+}
