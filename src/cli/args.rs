@@ -79,6 +79,8 @@ pub enum Command {
     Log(LogArgs),
     /// Which environments run a commit (or a descendant), since when, and how long it took.
     Where(WhereArgs),
+    /// DORA figures per environment: deployment frequency, lead time, change failure rate, time to restore.
+    Metrics(MetricsArgs),
 }
 
 impl Command {
@@ -92,7 +94,7 @@ impl Command {
             | Command::Promote(_)
             | Command::Reject(_)
             | Command::Canary(_) => true,
-            Command::Ready(_) | Command::Log(_) | Command::Where(_) => false,
+            Command::Ready(_) | Command::Log(_) | Command::Where(_) | Command::Metrics(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
             Command::Check(_)
@@ -381,6 +383,18 @@ pub struct WhereArgs {
     /// The commit (a hash, a prefix of at least 7 hex digits, or any
     /// revision of the service's repository).
     pub commit: String,
+    /// `table` for people; `json` for scripts (keys in docs/history.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// Count the changes from this date on (00:00 UTC, inclusive); 90 days back by default.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
     /// `table` for people; `json` for scripts (keys in docs/history.md).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,

@@ -119,6 +119,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset where cart main --format json",
     ),
     (
+        "metrics",
+        "snapset metrics                        # the last 90 days, every environment\n\
+         snapset metrics --env prod --since 2026-01-01 --format json",
+    ),
+    (
         "reject",
         "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
     ),

@@ -17,6 +17,7 @@ pub mod init;
 mod lock;
 mod log;
 mod man;
+mod metrics;
 mod promote;
 mod ready;
 mod reject;
@@ -63,5 +64,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Canary(command) => canary::CanaryCommandRunner::run(command, dir, session),
         Command::Log(args) => log::LogCommand::run(args, dir, session),
         Command::Where(args) => where_::WhereCommand::run(args, dir, session),
+        Command::Metrics(args) => metrics::MetricsCommand::run(args, dir, session),
     }
 }

@@ -19,6 +19,7 @@
 pub mod changes;
 pub mod history;
 mod judge;
+pub mod metrics;
 pub mod ready;
 mod texts;
 

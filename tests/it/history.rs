@@ -234,3 +234,50 @@ fn where_says_since_when_each_environment_runs_a_commit() {
     let stranger = p.run_at(60, &["where", "basket", &s.cart2]);
     fails(&stranger);
 }
+
+#[test]
+fn metrics_follow_their_definitions() {
+    let p = story();
+    let doc = json(
+        &p,
+        60,
+        &["metrics", "--since", "2026-01-02", "--format", "json"],
+    );
+    let since = T0 + 24 * H;
+    let now = T0 + 60 * H;
+    let weeks = (now - since) as f64 / (7 * 24 * H) as f64;
+    assert_eq!(doc["since"], iso(since));
+    let rows = doc["environments"].as_array().unwrap();
+    let prod = rows.iter().find(|r| r["environment"] == "prod").unwrap();
+    // In the window: h30 (cart 2), h32 (the rollback), h40 (taxe 2).
+    assert_eq!(prod["changes"], 3);
+    let per_week = prod["per_week"].as_f64().unwrap();
+    assert!((per_week - 3.0 / weeks).abs() < 1e-9, "{per_week}");
+    // First runs: cart 2 at h30, taxe 2 at h40; the rollback adds none.
+    let leads = vec![30 * H - (CART2_AT - T0), 40 * H - (TAXE2_AT - T0)];
+    assert_eq!(prod["lead_times"], serde_json::json!(leads));
+    assert_eq!(prod["lead_time_median"], leads[0]);
+    assert_eq!(prod["lead_time_p90"], leads[1]);
+    // h30 failed: cart 2 is rejected and was rolled back at h32.
+    assert_eq!(prod["failed"], 1);
+    assert!((prod["failure_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(prod["time_to_restore_median"], 2 * H);
+    let dev = rows.iter().find(|r| r["environment"] == "dev").unwrap();
+    assert_eq!(dev["changes"], 0);
+    assert_eq!(dev["failure_rate"], Value::Null);
+
+    let table = p.run_at(60, &["metrics", "--env", "prod", "--since", "2026-01-02"]);
+    ok(&table);
+    for line in [
+        "deployment frequency: changes ÷ weeks",
+        "lead time for changes:",
+        "change failure rate:",
+        "time to restore:",
+        "33% (1/3)",
+    ] {
+        assert!(table.stdout.contains(line), "{line}: {}", table.stdout);
+    }
+    let bad = p.run_at(60, &["metrics", "--since", "last tuesday"]);
+    fails(&bad);
+    assert!(bad.stderr.contains("--since"), "{}", bad.stderr);
+}
