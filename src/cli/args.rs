@@ -81,6 +81,8 @@ pub enum Command {
     Where(WhereArgs),
     /// DORA figures per environment: deployment frequency, lead time, change failure rate, time to restore.
     Metrics(MetricsArgs),
+    /// Bind an environment back to what it ran before its last change (or at a workspace revision).
+    Rollback(RollbackArgs),
 }
 
 impl Command {
@@ -93,7 +95,8 @@ impl Command {
             | Command::Snapshot(_)
             | Command::Promote(_)
             | Command::Reject(_)
-            | Command::Canary(_) => true,
+            | Command::Canary(_)
+            | Command::Rollback(_) => true,
             Command::Ready(_) | Command::Log(_) | Command::Where(_) | Command::Metrics(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
@@ -398,6 +401,23 @@ pub struct MetricsArgs {
     /// `table` for people; `json` for scripts (keys in docs/history.md).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// The environment to roll back.
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+    /// A revision of the workspace's repository (a commit, `HEAD~3`, a
+    /// tag): E goes back to what it ran there. By default, what it ran
+    /// before its last change.
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+    /// Roll back even though some pin is not proven for E (`snapset check`
+    /// will fail until it is or the pin has a `hotfix`). A rejected commit
+    /// is refused all the same.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]

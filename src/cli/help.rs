@@ -124,6 +124,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset metrics --env prod --since 2026-01-01 --format json",
     ),
     (
+        "rollback",
+        "snapset rollback --env prod            # back to what prod ran before its last change\n\
+         snapset rollback --env prod --to HEAD~3",
+    ),
+    (
         "reject",
         "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
     ),

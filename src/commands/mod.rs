@@ -23,6 +23,7 @@ mod ready;
 mod reject;
 mod render;
 pub mod report;
+mod rollback;
 mod snapshot;
 mod status;
 mod templates;
@@ -65,5 +66,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Log(args) => log::LogCommand::run(args, dir, session),
         Command::Where(args) => where_::WhereCommand::run(args, dir, session),
         Command::Metrics(args) => metrics::MetricsCommand::run(args, dir, session),
+        Command::Rollback(args) => rollback::RollbackCommand::run(args, dir, session),
     }
 }

@@ -59,7 +59,7 @@ pub fn figures(
         .collect();
     let mut ran: HashSet<(&str, Oid)> = HashSet::new();
     let mut lead_times = Vec::new();
-    for (k, change) in log.changes.iter().enumerate() {
+    for change in &log.changes {
         let counted = change.time >= since && change.time <= now && !change.rollback;
         for s in &change.services {
             for commit in s.new.iter().filter_map(Pin::commit) {

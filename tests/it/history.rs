@@ -281,3 +281,107 @@ fn metrics_follow_their_definitions() {
     fails(&bad);
     assert!(bad.stderr.contains("--since"), "{}", bad.stderr);
 }
+
+#[test]
+fn rollback_restores_the_pins_from_before_the_last_change() {
+    let p = story();
+    let s = &p.shop;
+    let files = || (p.ws.tree_text("snapshots"), p.ws.read("snapset.kdl"));
+    let before = files();
+    // prod's last change took taxe 2 (h40); before it, prod ran cart 1,
+    // which integration ran 4 h only: not proven for a 24 h soak.
+    let refused = p.run_at(60, &["rollback", "--env", "prod"]);
+    fails(&refused);
+    assert!(refused.stderr.contains("cart"), "{}", refused.stderr);
+    assert_eq!(files(), before, "nothing written");
+
+    let forced = p.run_at(60, &["rollback", "--env", "prod", "--force"]);
+    ok(&forced);
+    // The file changed since: a new snapshot restores it, hotfix-free as it was.
+    let restored = p.ws.read("snapshots/prod-rollback.kdl");
+    assert!(
+        restored.starts_with("snapshot \"prod-rollback\" {"),
+        "{restored}"
+    );
+    for (service, commit) in [("cart", &s.cart1), ("taxe", &s.taxe1), ("tower", &s.tower1)] {
+        assert!(
+            restored.contains(&format!(
+                "service \"{service}\" commit=\"{}\"",
+                &commit[..10]
+            )),
+            "{restored}"
+        );
+    }
+    assert!(!restored.contains("hotfix"));
+    assert!(
+        p.ws.read("snapset.kdl")
+            .contains("snapshot=\"prod-rollback\"")
+    );
+    // `log` marks the uncommitted change as a rollback.
+    let doc = json(&p, 60, &["log", "--env", "prod", "--format", "json"]);
+    let newest = &doc["changes"][0];
+    assert_eq!(newest["commit"], Value::Null);
+    assert_eq!(newest["service"], "taxe");
+    assert_eq!(newest["new"][0], s.taxe1.as_str());
+    assert_eq!(newest["marks"], serde_json::json!(["rollback"]));
+}
+
+#[test]
+fn rollback_to_a_rejected_commit_is_refused_even_forced() {
+    let p = story();
+    let h30 = {
+        // The workspace commit of h30 is the fourth after h0, h1, h2, h4.
+        let repo = git2::Repository::open(&p.ws.root).unwrap();
+        let mut walk = repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        walk.simplify_first_parent().unwrap();
+        let ids: Vec<git2::Oid> = walk.map(|o| o.unwrap()).collect();
+        // Newest first: h50, h40, h32, h30.
+        ids[3].to_string()
+    };
+    let refused = p.run_at(60, &["rollback", "--env", "prod", "--to", &h30, "--force"]);
+    fails(&refused);
+    assert!(
+        refused.stderr.contains("breaks checkout"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!p.ws.path("snapshots/prod-rollback.kdl").exists());
+}
+
+#[test]
+fn rollback_rebinds_when_the_old_snapshot_file_is_unchanged() {
+    let mut p = Pipe::declaring(crate::pipeline::PLAIN);
+    let cart2 = p.shop.cart2.clone();
+    p.ws.write(
+        "snapshots/next.kdl",
+        &format!(
+            "snapshot \"next\" {{\n    service \"cart\" commit=\"{}\"\n}}\n",
+            &cart2[..10]
+        ),
+    );
+    p.config(&crate::pipeline::PLAIN.replace(
+        "snapshot=\"prod\"        varset=\"prod\"",
+        "snapshot=\"next\"        varset=\"prod\"",
+    ));
+    p.commit(2, "prod: next");
+    let run = p.run_at(3, &["rollback", "--env", "prod"]);
+    ok(&run);
+    assert!(
+        !p.ws.path("snapshots/prod-rollback.kdl").exists(),
+        "no new file"
+    );
+    assert!(
+        p.ws.read("snapset.kdl")
+            .contains("environment \"prod\"        snapshot=\"prod\"        varset=\"prod\"")
+    );
+
+    // dev never changed after its first binding: nothing earlier.
+    let none = p.run_at(3, &["rollback", "--env", "dev"]);
+    fails(&none);
+    assert!(
+        none.stderr.contains("`dev` ran nothing earlier"),
+        "{}",
+        none.stderr
+    );
+}
