@@ -51,6 +51,42 @@ impl Authors {
     }
 }
 
+/// The environments of `envs` whose latest change is a rollback made
+/// after `base` (a workspace commit; `None`: any), for the markdown diff.
+/// Best effort: a workspace outside git, or a history that does not read,
+/// marks nothing (the diff itself says what changes).
+pub fn rollbacks(
+    ws: &Workspace,
+    sources: &Sources,
+    repos: &Repos,
+    envs: &[&str],
+    base: Option<Oid>,
+) -> Vec<String> {
+    let Ok(Some(timeline)) = history::read(ws, sources, history::now()) else {
+        return Vec::new();
+    };
+    let repo = crate::git::WorkspaceRepo::discover(&ws.root);
+    let mut resolver = Resolver::new(repos);
+    let mut out = Vec::new();
+    for env in envs {
+        let log = env_log(&timeline, env, &mut resolver);
+        let Some(last) = log.changes.last().filter(|c| c.rollback) else {
+            continue;
+        };
+        let newer = match (last.commit, base, &repo) {
+            (None, _, _) | (_, None, _) => true,
+            (Some(c), Some(b), Some(r)) => {
+                c != b && !r.repository().graph_descendant_of(b, c).unwrap_or(false)
+            }
+            (Some(_), Some(_), None) => false,
+        };
+        if newer {
+            out.push(env.to_string());
+        }
+    }
+    out
+}
+
 /// What an environment runs for one service: a commit, or a text that
 /// names none alone (an ambiguous or unknown prefix, a service gone).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -376,6 +376,16 @@ fn rollback_rebinds_when_the_old_snapshot_file_is_unchanged() {
             .contains("environment \"prod\"        snapshot=\"prod\"        varset=\"prod\"")
     );
 
+    // The markdown diff marks it, and only it.
+    let diff = p.run_at(3, &["diff", "--format", "markdown"]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert!(
+        diff.stdout.contains("**rollback**: `prod` goes back"),
+        "{}",
+        diff.stdout
+    );
+    assert!(!diff.stdout.contains("`dev` goes back"), "{}", diff.stdout);
+
     // dev never changed after its first binding: nothing earlier.
     let none = p.run_at(3, &["rollback", "--env", "dev"]);
     fails(&none);
