@@ -453,12 +453,17 @@ pub struct ExplainArgs {
 #[derive(Args, Debug)]
 pub struct ChangelogArgs {
     /// The environment whose snapshot is compared.
-    #[arg(long = "env", value_name = "E")]
-    pub env: String,
+    #[arg(long = "env", value_name = "E", required_unless_present = "between")]
+    pub env: Option<String>,
     /// Compare with out/ as committed at this git ref of the workspace's
     /// repository, instead of out/ on disk.
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", conflicts_with = "between")]
     pub against: Option<String>,
+    /// The commits between two releases instead: two snapshots, or two
+    /// environments' current snapshots (a name that is both is the
+    /// environment; `snapshot:NAME` means the snapshot).
+    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "env")]
+    pub between: Option<Vec<String>>,
 }
 
 #[derive(Args, Debug)]

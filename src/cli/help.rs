@@ -141,7 +141,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "changelog",
         "snapset changelog --env prod                    # out/ on disk → the snapshot\n\
-         snapset changelog --env prod --against origin/main",
+         snapset changelog --env prod --against origin/main\n\
+         snapset changelog --between integration prod     # what prod would take from integration",
     ),
     (
         "init",

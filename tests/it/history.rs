@@ -395,3 +395,39 @@ fn rollback_rebinds_when_the_old_snapshot_file_is_unchanged() {
         none.stderr
     );
 }
+
+#[test]
+fn changelog_between_two_releases() {
+    let p = story();
+    // prod runs cart 1, dev cart 2: the commits in between touching cart.
+    let run = p.run_at(60, &["changelog", "--between", "prod", "dev"]);
+    ok(&run);
+    assert!(
+        run.stdout
+            .starts_with("environment prod (snapshot prod) → environment dev (snapshot dev)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("cart: compute taxes through taxe"),
+        "{}",
+        run.stdout
+    );
+    let forced = p.run_at(
+        60,
+        &[
+            "changelog",
+            "--between",
+            "snapshot:integration",
+            "snapshot:dev",
+        ],
+    );
+    ok(&forced);
+    assert!(
+        forced.stdout.contains("no service moves"),
+        "{}",
+        forced.stdout
+    );
+    let unknown = p.run_at(60, &["changelog", "--between", "prod", "nowhere"]);
+    fails(&unknown);
+}
