@@ -50,6 +50,9 @@ fn story() -> Pipe {
     p
 }
 
+/// date, service, old, new, marks.
+type LogRow = (String, String, Vec<String>, Vec<String>, Vec<String>);
+
 fn json(p: &Pipe, hours: i64, args: &[&str]) -> Value {
     let run = p.run_at(hours, args);
     ok(&run);
@@ -76,7 +79,7 @@ fn log_lists_changes_newest_first_with_their_marks() {
     let s = &p.shop;
     let doc = json(&p, 60, &["log", "--env", "prod", "--format", "json"]);
     let rows = doc["changes"].as_array().unwrap();
-    let got: Vec<(String, String, Vec<String>, Vec<String>, Vec<String>)> = rows
+    let got: Vec<LogRow> = rows
         .iter()
         .map(|r| {
             let list = |v: &Value| -> Vec<String> {
