@@ -116,6 +116,44 @@ impl Pin {
 /// service it does not run is absent).
 pub type State = BTreeMap<Box<str>, Vec<Pin>>;
 
+/// A `State` as compared between changes: a sum of one hash per service
+/// and what it runs, kept up to date service by service. Keeping each
+/// change's whole state would copy a thousand services a thousand times
+/// on a long history; two states that differ and collide on 64 bits are
+/// not a thing a history meets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateId {
+    pub hash: u64,
+    /// How many services it runs.
+    pub services: usize,
+}
+
+impl StateId {
+    fn of(service: &str, pins: &[Pin]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        service.hash(&mut h);
+        pins.hash(&mut h);
+        h.finish()
+    }
+
+    /// `service` goes from running `old` to `new` (empty: nothing).
+    fn apply(&mut self, service: &str, old: &[Pin], new: &[Pin]) {
+        if !old.is_empty() {
+            self.hash = self.hash.wrapping_sub(Self::of(service, old));
+            self.services -= 1;
+        }
+        if !new.is_empty() {
+            self.hash = self.hash.wrapping_add(Self::of(service, new));
+            self.services += 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.services == 0
+    }
+}
+
 /// One workspace commit (or the working tree) after which an environment
 /// ran something else.
 #[derive(Debug, Clone)]
@@ -147,18 +185,8 @@ pub struct ServiceChange {
 #[derive(Debug, Clone, Default)]
 pub struct EnvLog {
     pub changes: Vec<Change>,
-    pub before: Vec<State>,
-    pub after: Vec<State>,
-}
-
-impl EnvLog {
-    /// The index of the change that `rolled` (a rollback) rolled back:
-    /// the latest change before it whose `before` it restores.
-    pub fn rolled_back(&self, rolled: usize) -> Option<usize> {
-        (0..rolled)
-            .rev()
-            .find(|&k| self.before[k] == self.after[rolled])
-    }
+    pub before: Vec<StateId>,
+    pub after: Vec<StateId>,
 }
 
 /// Resolves pin texts in the services' repositories, each text once.
@@ -211,6 +239,7 @@ pub fn env_log(timeline: &Timeline, env: &str, resolver: &mut Resolver) -> EnvLo
     }
     let mut texts: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut state = State::new();
+    let mut id = StateId::default();
     let mut log = EnvLog::default();
     for (entry, moves) in events {
         let mut touched: Vec<&str> = moves.iter().map(|(s, _, _)| *s).collect();
@@ -224,7 +253,7 @@ pub fn env_log(timeline: &Timeline, env: &str, resolver: &mut Resolver) -> EnvLo
                 now.retain(|t| *t != text);
             }
         }
-        let before = state.clone();
+        let before = id;
         let mut services = Vec::new();
         for service in touched {
             let mut pins: Vec<Pin> = texts[service]
@@ -233,10 +262,11 @@ pub fn env_log(timeline: &Timeline, env: &str, resolver: &mut Resolver) -> EnvLo
                 .collect();
             pins.sort();
             pins.dedup();
-            let old = before.get(service).cloned().unwrap_or_default();
+            let old = state.get(service).cloned().unwrap_or_default();
             if old == pins {
                 continue;
             }
+            id.apply(service, &old, &pins);
             let hotfix = history
                 .hotfixes
                 .get(service)
@@ -256,7 +286,7 @@ pub fn env_log(timeline: &Timeline, env: &str, resolver: &mut Resolver) -> EnvLo
         if services.is_empty() {
             continue;
         }
-        let rollback = log.before.last().is_some_and(|previous| *previous == state);
+        let rollback = log.before.last().is_some_and(|previous| *previous == id);
         log.changes.push(Change {
             entry,
             commit: timeline.entries[entry].commit,
@@ -265,7 +295,7 @@ pub fn env_log(timeline: &Timeline, env: &str, resolver: &mut Resolver) -> EnvLo
             rollback,
         });
         log.before.push(before);
-        log.after.push(state.clone());
+        log.after.push(id);
     }
     log
 }
@@ -280,5 +310,22 @@ mod tests {
         let b = Pin::Text("abcdef0".into());
         assert!(a < b);
         assert_eq!(b.short(), "abcdef0");
+    }
+
+    #[test]
+    fn a_state_id_comes_back_when_the_pins_do() {
+        let a = Pin::Text("aaaaaaa".into());
+        let b = Pin::Text("bbbbbbb".into());
+        let mut id = StateId::default();
+        id.apply("cart", &[], std::slice::from_ref(&a));
+        let first = id;
+        id.apply("cart", std::slice::from_ref(&a), std::slice::from_ref(&b));
+        id.apply("taxe", &[], std::slice::from_ref(&a));
+        assert_ne!(id, first);
+        id.apply("taxe", std::slice::from_ref(&a), &[]);
+        id.apply("cart", std::slice::from_ref(&b), std::slice::from_ref(&a));
+        assert_eq!(id, first);
+        id.apply("cart", std::slice::from_ref(&a), &[]);
+        assert!(id.is_empty());
     }
 }
