@@ -434,3 +434,19 @@ fn changelog_between_two_releases() {
     let unknown = p.run_at(60, &["changelog", "--between", "prod", "nowhere"]);
     fails(&unknown);
 }
+
+#[test]
+fn a_forged_cache_does_not_change_the_log() {
+    let p = story();
+    let first = p.run_at(60, &["log", "--env", "prod", "--format", "json"]);
+    ok(&first);
+    let cache = p.history_cache().expect("the first run keeps its cache");
+    // The hotfix and the h40 change removed from what the cache says.
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let forged = text.replace("\"hotfixes\":{\"taxe\":[", "\"hotfixes\":{\"tower\":[");
+    assert_ne!(forged, text, "the cache records the hotfix");
+    std::fs::write(&cache, forged).unwrap();
+    let again = p.run_at(60, &["log", "--env", "prod", "--format", "json"]);
+    ok(&again);
+    assert_eq!(again.stdout, first.stdout);
+}
