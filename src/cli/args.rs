@@ -75,6 +75,14 @@ pub enum Command {
     /// A canary's life as edits of one snapshot: start, weight, promote, abort.
     #[command(subcommand)]
     Canary(CanaryCommand),
+    /// Every change of an environment, newest first, from the workspace's git history.
+    Log(LogArgs),
+    /// Which environments run a commit (or a descendant), since when, and how long it took.
+    Where(WhereArgs),
+    /// DORA figures per environment: deployment frequency, lead time, change failure rate, time to restore.
+    Metrics(MetricsArgs),
+    /// Bind an environment back to what it ran before its last change (or at a workspace revision).
+    Rollback(RollbackArgs),
 }
 
 impl Command {
@@ -87,8 +95,9 @@ impl Command {
             | Command::Snapshot(_)
             | Command::Promote(_)
             | Command::Reject(_)
-            | Command::Canary(_) => true,
-            Command::Ready(_) => false,
+            | Command::Canary(_)
+            | Command::Rollback(_) => true,
+            Command::Ready(_) | Command::Log(_) | Command::Where(_) | Command::Metrics(_) => false,
             Command::Lock(args) => !args.check,
             Command::Images(_) => false,
             Command::Check(_)
@@ -385,6 +394,60 @@ pub struct ReadyArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct LogArgs {
+    /// The environment whose changes are listed.
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+    /// Only the changes of this service.
+    #[arg(long, value_name = "S")]
+    pub service: Option<String>,
+    /// `table` for people; `json` for scripts (keys in docs/history.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct WhereArgs {
+    /// The service whose commit is looked for.
+    pub service: String,
+    /// The commit (a hash, a prefix of at least 7 hex digits, or any
+    /// revision of the service's repository).
+    pub commit: String,
+    /// `table` for people; `json` for scripts (keys in docs/history.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub envs: EnvArgs,
+    /// Count the changes from this date on (00:00 UTC, inclusive); 90 days back by default.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// `table` for people; `json` for scripts (keys in docs/history.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// The environment to roll back.
+    #[arg(long = "env", value_name = "E")]
+    pub env: String,
+    /// A revision of the workspace's repository (a commit, `HEAD~3`, a
+    /// tag): E goes back to what it ran there. By default, what it ran
+    /// before its last change.
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+    /// Roll back even though some pin is not proven for E (`snapset check`
+    /// will fail until it is or the pin has a `hotfix`). A rejected commit
+    /// is refused all the same.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct RejectArgs {
     /// The service whose commit must never be deployed again.
     pub service: String,
@@ -417,12 +480,17 @@ pub struct ExplainArgs {
 #[derive(Args, Debug)]
 pub struct ChangelogArgs {
     /// The environment whose snapshot is compared.
-    #[arg(long = "env", value_name = "E")]
-    pub env: String,
+    #[arg(long = "env", value_name = "E", required_unless_present = "between")]
+    pub env: Option<String>,
     /// Compare with out/ as committed at this git ref of the workspace's
     /// repository, instead of out/ on disk.
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", conflicts_with = "between")]
     pub against: Option<String>,
+    /// The commits between two releases instead: two snapshots, or two
+    /// environments' current snapshots (a name that is both is the
+    /// environment; `snapshot:NAME` means the snapshot).
+    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "env")]
+    pub between: Option<Vec<String>>,
 }
 
 #[derive(Args, Debug)]

@@ -109,6 +109,26 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset ready --env prod --format json",
     ),
     (
+        "log",
+        "snapset log --env prod                 # every change of prod, newest first\n\
+         snapset log --env prod --service cart --format json",
+    ),
+    (
+        "where",
+        "snapset where cart 9c2cba1a5d          # which environments run it, since when\n\
+         snapset where cart main --format json",
+    ),
+    (
+        "metrics",
+        "snapset metrics                        # the last 90 days, every environment\n\
+         snapset metrics --env prod --since 2026-01-01 --format json",
+    ),
+    (
+        "rollback",
+        "snapset rollback --env prod            # back to what prod ran before its last change\n\
+         snapset rollback --env prod --to HEAD~3",
+    ),
+    (
         "reject",
         "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
     ),
@@ -121,7 +141,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "changelog",
         "snapset changelog --env prod                    # out/ on disk → the snapshot\n\
-         snapset changelog --env prod --against origin/main",
+         snapset changelog --env prod --against origin/main\n\
+         snapset changelog --between integration prod     # what prod would take from integration",
     ),
     (
         "init",

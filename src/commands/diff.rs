@@ -68,8 +68,27 @@ impl DiffCommand {
                 (parts, totals.changed_environments > 0)
             }
             DiffFormat::Markdown | DiffFormat::Json => {
+                let base_commit = match &base {
+                    Base::Committed(c) => Some(c.commit),
+                    Base::Disk(_) => None,
+                };
                 let mut diff = Diff::build(&compiled, &base, &listing, prefix, every_env, against)?;
                 diff.mask_files();
+                if args.format == DiffFormat::Markdown {
+                    let changed: Vec<&str> = diff
+                        .environments
+                        .iter()
+                        .filter(|e| !e.files.is_empty())
+                        .map(|e| e.name.as_str())
+                        .collect();
+                    diff.rollbacks = crate::promotion::changes::rollbacks(
+                        &compiled.workspace,
+                        &session.sources,
+                        &compiled.repo,
+                        &changed,
+                        base_commit,
+                    );
+                }
                 let text = match args.format {
                     DiffFormat::Markdown => format_markdown::render(&diff),
                     _ => format_json::render(&diff),

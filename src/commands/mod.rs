@@ -16,15 +16,19 @@ mod explain;
 mod images;
 pub mod init;
 mod lock;
+mod log;
 mod man;
+mod metrics;
 mod promote;
 mod ready;
 mod reject;
 mod render;
 pub mod report;
+mod rollback;
 mod snapshot;
 mod status;
 mod templates;
+mod where_;
 
 use crate::Session;
 use crate::cli::{Cli, Command};
@@ -60,5 +64,9 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Ready(args) => ready::ReadyCommand::run(args, dir, session),
         Command::Reject(args) => reject::RejectCommand::run(args, dir, session),
         Command::Canary(command) => canary::CanaryCommandRunner::run(command, dir, session),
+        Command::Log(args) => log::LogCommand::run(args, dir, session),
+        Command::Where(args) => where_::WhereCommand::run(args, dir, session),
+        Command::Metrics(args) => metrics::MetricsCommand::run(args, dir, session),
+        Command::Rollback(args) => rollback::RollbackCommand::run(args, dir, session),
     }
 }

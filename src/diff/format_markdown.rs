@@ -38,6 +38,13 @@ fn render_within(diff: &Diff, limit: usize) -> String {
     let _ = writeln!(out, "{}\n", escape(&summary_line(diff)));
     for env in diff.environments.iter().filter(|e| !e.files.is_empty()) {
         env_summary(&mut out, env);
+        if diff.rollbacks.contains(&env.name) {
+            let _ = writeln!(
+                out,
+                "> [!NOTE]\n> **rollback**: {} goes back to exactly what it ran before its previous change.\n",
+                code(&env.name)
+            );
+        }
         hotfixes(&mut out, diff, &env.name);
     }
     let sections: Vec<Section> = diff
@@ -394,6 +401,7 @@ mod tests {
                 masker: Default::default(),
             }],
             hotfixes: Vec::new(),
+            rollbacks: Vec::new(),
         }
     }
 

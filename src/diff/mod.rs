@@ -38,6 +38,10 @@ pub struct Diff {
     /// environment compared (the markdown shows those of environments
     /// that change).
     pub hotfixes: Vec<crate::promotion::Hotfix>,
+    /// Environments whose change restores exactly what they ran before
+    /// their previous change (docs/history.md): the markdown marks them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollbacks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,6 +215,7 @@ impl Diff {
             against,
             environments,
             hotfixes: compiled.proofs.hotfixes.clone(),
+            rollbacks: Vec::new(),
         })
     }
 

@@ -525,6 +525,12 @@ pub enum ErrorKind {
         envs: String,
         count: usize,
     },
+    #[error(
+        "`snapset {command}` reads the workspace's git history, and {root} is not in a git repository"
+    )]
+    NoHistory { command: String, root: String },
+    #[error("`{env}` ran nothing earlier to roll back to{detail}")]
+    NothingEarlier { env: String, detail: String },
 }
 
 fn environments_phrase(environments: &[String]) -> String {
@@ -751,6 +757,12 @@ impl Error {
             ErrorKind::RejectedPin { .. } => Some(
                 "pin another commit (`snapset bump` skips rejected ones); no hotfix overrides a rejection".into(),
             ),
+            ErrorKind::NoHistory { .. } => Some(
+                "commit the workspace to a git repository: its history is what the answer is read from".into(),
+            ),
+            ErrorKind::NothingEarlier { env, .. } => Some(format!(
+                "`snapset log --env {env}` lists what it ran; bind another snapshot with `snapset promote`"
+            )),
             ErrorKind::EditRefused { .. } => Some(
                 "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or run it with --force (`snapset check` then fails until every pin is proven)".into(),
             ),

@@ -16,8 +16,10 @@
 //! `check`, `render` and `diff` run `prove`; `ready` and the release page
 //! ask `ready::candidates`; `promote` proves the snapshot it would bind.
 
+pub mod changes;
 pub mod history;
 mod judge;
+pub mod metrics;
 pub mod ready;
 mod texts;
 

@@ -15,10 +15,12 @@ use crate::resolve::Repos;
 
 use super::judge::Names;
 
+/// By repository and text: the commit it names alone.
+type Found = HashMap<(usize, Box<str>), Option<Oid>>;
+
 pub struct PinTexts<'r> {
     repos: &'r Repos,
-    /// By repository and text: the commit it names alone.
-    found: RefCell<HashMap<(usize, Box<str>), Option<Oid>>>,
+    found: RefCell<Found>,
 }
 
 impl<'r> PinTexts<'r> {

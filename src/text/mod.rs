@@ -11,13 +11,14 @@
 //! - `html::escape` / `html::isolated`: text on the release page.
 //!
 //! Beside them, how snapset itself words things: counts with their noun
-//! (`words`) and dates from Unix seconds (`date`); and whether a reason a
-//! person wrote holds anything visible (`blank`).
+//! (`words`), dates from Unix seconds (`date`), aligned columns (`table`);
+//! and whether a reason a person wrote holds anything visible (`blank`).
 
 pub mod blank;
 pub mod date;
 pub mod html;
 pub mod kdl;
 pub mod markdown;
+pub mod table;
 pub mod terminal;
 pub mod words;

@@ -13,6 +13,7 @@ mod edit;
 mod errors;
 mod explain;
 mod gate;
+mod history;
 mod hostile;
 mod hostile_limits;
 mod images;

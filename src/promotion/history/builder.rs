@@ -84,8 +84,8 @@ impl Builder {
     }
 
     /// What `env` pins for `service` from the current commit on (texts
-    /// lower-cased; empty: nothing).
-    pub fn set_pins(&mut self, env: &str, service: &str, texts: &[Box<str>]) {
+    /// lower-cased; empty: nothing), `hotfix` when the new pins carry one.
+    pub fn set_pins(&mut self, env: &str, service: &str, texts: &[Box<str>], hotfix: bool) {
         let same = match self.open.get(env).and_then(|s| s.get(service)) {
             Some(now) => now.len() == texts.len() && now.iter().all(|(t, _)| texts.contains(t)),
             None => texts.is_empty(),
@@ -101,6 +101,9 @@ impl Builder {
             .remove(service)
             .unwrap_or_default();
         let history = self.history(env);
+        if hotfix && !texts.is_empty() {
+            history.hotfixes.entry(service.into()).or_default().push(at);
+        }
         let runs = history.pins.entry(service.into()).or_default();
         let mut kept = Vec::with_capacity(texts.len());
         for (text, run) in now {
@@ -131,9 +134,10 @@ impl Builder {
     /// Everything `env` pins from the current commit on, replacing what it
     /// pinned (a service written twice pins the commits of both).
     pub fn set_all(&mut self, env: &str, pins: &[ServicePins]) {
-        let mut by_name: HashMap<&str, Vec<Box<str>>> = HashMap::with_capacity(pins.len());
+        let mut by_name: HashMap<&str, (Vec<Box<str>>, bool)> = HashMap::with_capacity(pins.len());
         for p in pins {
-            let texts = by_name.entry(&p.name).or_default();
+            let (texts, hotfix) = by_name.entry(&p.name).or_default();
+            *hotfix |= p.hotfix;
             for t in &p.texts {
                 if !texts.contains(t) {
                     texts.push(t.clone());
@@ -152,12 +156,13 @@ impl Builder {
             })
             .unwrap_or_default();
         for service in gone {
-            self.set_pins(env, &service, &[]);
+            self.set_pins(env, &service, &[], false);
         }
         let mut done = HashSet::with_capacity(by_name.len());
         for p in pins {
             if done.insert(&*p.name) {
-                self.set_pins(env, &p.name, &by_name[&*p.name]);
+                let (texts, hotfix) = &by_name[&*p.name];
+                self.set_pins(env, &p.name, texts, *hotfix);
             }
         }
     }
@@ -219,7 +224,7 @@ mod tests {
                 commit: None,
                 time: i as i64,
             });
-            b.set_pins("prod", "cart", &texts(pins));
+            b.set_pins("prod", "cart", &texts(pins), false);
         }
         let t = b.finish();
         // The second commit changed nothing: no entry.
@@ -252,7 +257,7 @@ mod tests {
             commit: None,
             time: 0,
         });
-        b.set_pins("prod", "cart", &texts(&["aaaaaaa"]));
+        b.set_pins("prod", "cart", &texts(&["aaaaaaa"]), false);
         b.set_rule(
             "prod",
             &Rule {
@@ -265,7 +270,7 @@ mod tests {
             commit: None,
             time: 1,
         });
-        b.set_pins("prod", "cart", &texts(&["aaaaaaa"]));
+        b.set_pins("prod", "cart", &texts(&["aaaaaaa"]), false);
         b.set_rule(
             "prod",
             &Rule {

@@ -24,7 +24,7 @@ use crate::disk::cache_dir::{CacheDir, mac};
 use super::timeline::Timeline;
 
 /// Bumped whenever what the history stage records changes meaning.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 const NAME: &str = "history.json";
 

@@ -102,6 +102,7 @@ fn sound(timeline: &Timeline) -> bool {
             .all(|r| r.start < len && (r.end == OPEN || (r.start < r.end && r.end < len)));
         let rules = env.rules.iter().all(|(start, _)| *start < len)
             && env.rules.windows(2).all(|w| w[0].0 <= w[1].0);
-        runs && rules
+        let hotfixes = env.hotfixes.values().flatten().all(|at| *at < len);
+        runs && rules && hotfixes
     })
 }

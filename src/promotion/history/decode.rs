@@ -39,6 +39,9 @@ pub struct ServicePins {
     pub name: Box<str>,
     /// Lower-cased, without repeats (two tracks may pin one commit).
     pub texts: Vec<Box<str>>,
+    /// Whether the service or one of its tracks carries `hotfix` (what
+    /// `snapset log` marks; the judge reads today's files, not this).
+    pub hotfix: bool,
     /// The service node in the file, for `reparse`.
     pub span: Range<usize>,
 }
@@ -150,12 +153,21 @@ pub fn service_pins(node: &crate::load::kdl_ast::Node) -> Option<ServicePins> {
         }
     };
     add(&node_);
-    for track in node_.children().filter(|c| c.name() == "track") {
-        add(&track);
+    let mut hotfix = false;
+    for child in node_.children() {
+        match child.name() {
+            "track" => {
+                add(&child);
+                hotfix |= child.children().any(|c| c.name() == "hotfix");
+            }
+            "hotfix" => hotfix = true,
+            _ => {}
+        }
     }
     Some(ServicePins {
         name: name.value.into(),
         texts,
+        hotfix,
         span: node.span.clone(),
     })
 }
@@ -188,6 +200,7 @@ mod tests {
         assert_eq!(p.len(), 3);
         assert_eq!(&*p[0].texts[0], "abcdef0123");
         assert_eq!(p[1].texts.len(), 1);
+        assert!(!p[0].hotfix);
         assert!(p[2].texts.is_empty(), "a branch name pins nothing");
         assert_eq!(pins("snapshot \"s\" {"), None);
     }

@@ -79,6 +79,11 @@ pub struct EnvHistory {
     pub pins: HashMap<Box<str>, Vec<Run>>,
     /// The rule from each entry on where it changed, in order.
     pub rules: Vec<(usize, Rule)>,
+    /// By service: the entries where it took pins carrying a `hotfix`, in
+    /// order (for `snapset log` and `metrics`; the judge reads today's
+    /// files).
+    #[serde(default)]
+    pub hotfixes: HashMap<Box<str>, Vec<usize>>,
 }
 
 /// A stretch of the chain (entries `start..end`, `end` exclusive and never

@@ -206,14 +206,16 @@ impl<'r> Walk<'r> {
             {
                 for service in changed {
                     let mut texts: Vec<Box<str>> = Vec::new();
+                    let mut hotfix = false;
                     for p in pins.iter().filter(|p| p.name == *service) {
+                        hotfix |= p.hotfix;
                         for t in &p.texts {
                             if !texts.contains(t) {
                                 texts.push(t.clone());
                             }
                         }
                     }
-                    self.builder.set_pins(env, service, &texts);
+                    self.builder.set_pins(env, service, &texts, hotfix);
                 }
             }
             _ => self.builder.set_all(env, pins),
@@ -262,6 +264,8 @@ impl<'r> Walk<'r> {
                                 .iter()
                                 .map(|t| t.commit.value.to_ascii_lowercase().into_boxed_str())
                                 .collect(),
+                            hotfix: service.hotfix.is_some()
+                                || service.tracks.iter().any(|t| t.hotfix.is_some()),
                             span: 0..0,
                         })
                         .collect()

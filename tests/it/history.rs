@@ -1,0 +1,452 @@
+//! History (issue 30): `log`, `where`, `metrics` and `rollback` read the
+//! workspace's first-parent history. Every test builds one history with
+//! fixed dates (`Pipe`: workspace commits at T0 + hours, the shop's
+//! commits at T0 + minutes) and computes what each command must answer
+//! from those dates itself, never by calling snapset's code.
+
+use serde_json::Value;
+
+use crate::pipeline::{H, PATH, Pipe, T0, fails, ok};
+
+/// The shop's commits are dated T0 + 60 s × their rank (`TestWorkspace::shop`).
+const CART1_AT: i64 = T0;
+const CART2_AT: i64 = T0 + 4 * 60;
+const TAXE2_AT: i64 = T0 + 5 * 60;
+
+/// The story every test reads:
+/// - h0 every environment pins cart 1, taxe 1, tower 1; h1 the path is declared;
+/// - h2 dev takes cart 2; h4 integration takes it; h30 prod takes it;
+/// - h32 prod goes back to cart 1 (a rollback, written by hand);
+/// - h40 prod takes taxe 2 with a hotfix; h50 cart 2 is rejected.
+fn story() -> Pipe {
+    let mut p = Pipe::new();
+    let (cart1, cart2, taxe2) = (
+        p.shop.cart1.clone(),
+        p.shop.cart2.clone(),
+        p.shop.taxe2.clone(),
+    );
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    p.set("integration", "cart", &cart2);
+    p.commit(4, "integration: cart 2");
+    p.set("prod", "cart", &cart2);
+    p.commit(30, "prod: cart 2");
+    p.set("prod", "cart", &cart1);
+    p.commit(32, "prod: back to cart 1");
+    p.ws.write(
+        "snapshots/prod.kdl",
+        &format!(
+            "snapshot \"prod\" {{\n    service \"cart\" commit=\"{}\"\n    service \"taxe\" commit=\"{}\" {{\n        hotfix \"rates are wrong in prod\"\n    }}\n    service \"tower\" commit=\"{}\"\n}}\n",
+            &cart1[..10],
+            &taxe2[..10],
+            &p.shop.tower1[..10]
+        ),
+    );
+    p.commit(40, "prod: taxe 2, hotfix");
+    p.config(&format!(
+        "{PATH}reject \"cart\" \"{cart2}\" reason=\"breaks checkout\"\n"
+    ));
+    p.commit(50, "reject cart 2");
+    p
+}
+
+/// date, service, old, new, marks.
+type LogRow = (String, String, Vec<String>, Vec<String>, Vec<String>);
+
+fn json(p: &Pipe, hours: i64, args: &[&str]) -> Value {
+    let run = p.run_at(hours, args);
+    ok(&run);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn iso(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    // 2026-01-01 is day 20454 of the epoch; the story stays in January 2026.
+    let day = days - 20_454 + 1;
+    assert!((1..=31).contains(&day), "the story stays in January");
+    format!(
+        "2026-01-{day:02}T{:02}:{:02}:{:02}+00:00",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[test]
+fn log_lists_changes_newest_first_with_their_marks() {
+    let p = story();
+    let s = &p.shop;
+    let doc = json(&p, 60, &["log", "--env", "prod", "--format", "json"]);
+    let rows = doc["changes"].as_array().unwrap();
+    let got: Vec<LogRow> = rows
+        .iter()
+        .map(|r| {
+            let list = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            };
+            (
+                r["date"].as_str().unwrap().to_string(),
+                r["service"].as_str().unwrap().to_string(),
+                list(&r["old"]),
+                list(&r["new"]),
+                list(&r["marks"]),
+            )
+        })
+        .collect();
+    let at = |h: i64| iso(T0 + h * H);
+    let one = |c: &str| vec![c.to_string()];
+    let none: Vec<String> = Vec::new();
+    let want = vec![
+        (
+            at(40),
+            "taxe".into(),
+            one(&s.taxe1),
+            one(&s.taxe2),
+            one("hotfix"),
+        ),
+        (
+            at(32),
+            "cart".into(),
+            one(&s.cart2),
+            one(&s.cart1),
+            one("rollback"),
+        ),
+        (
+            at(30),
+            "cart".into(),
+            one(&s.cart1),
+            one(&s.cart2),
+            one("reject"),
+        ),
+        (
+            at(0),
+            "cart".into(),
+            none.clone(),
+            one(&s.cart1),
+            none.clone(),
+        ),
+        (
+            at(0),
+            "taxe".into(),
+            none.clone(),
+            one(&s.taxe1),
+            none.clone(),
+        ),
+        (
+            at(0),
+            "tower".into(),
+            none.clone(),
+            one(&s.tower1),
+            none.clone(),
+        ),
+    ];
+    assert_eq!(got, want);
+    assert!(rows.iter().all(|r| r["author"] == "Fixture"));
+
+    let only = json(
+        &p,
+        60,
+        &[
+            "log",
+            "--env",
+            "prod",
+            "--service",
+            "cart",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(only["changes"].as_array().unwrap().len(), 3);
+
+    let table = p.run_at(60, &["log", "--env", "prod"]);
+    ok(&table);
+    assert!(
+        table.stdout.starts_with("prod: 6 changes, newest first\n"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table
+            .stdout
+            .contains(&format!("{} → {}", &s.cart2[..10], &s.cart1[..10]))
+    );
+    assert!(
+        table.stdout.contains("2026-01-02 08:00 UTC"),
+        "h32: {}",
+        table.stdout
+    );
+
+    let unknown = p.run_at(60, &["log", "--env", "prdo"]);
+    fails(&unknown);
+    assert!(unknown.stderr.contains("prod"), "{}", unknown.stderr);
+}
+
+#[test]
+fn where_says_since_when_each_environment_runs_a_commit() {
+    let p = story();
+    let s = &p.shop;
+    let doc = json(&p, 60, &["where", "cart", &s.cart2, "--format", "json"]);
+    let rows = doc["environments"].as_array().unwrap();
+    let row = |env: &str| {
+        rows.iter()
+            .find(|r| r["environment"] == env)
+            .unwrap()
+            .clone()
+    };
+    // dev took it at h2, integration at h4; prod went back to cart 1.
+    assert_eq!(row("dev")["runs"], true);
+    assert_eq!(row("dev")["since_date"], iso(T0 + 2 * H));
+    assert_eq!(row("dev")["delay_seconds"], 2 * H - (CART2_AT - T0));
+    assert_eq!(row("integration")["delay_seconds"], 4 * H - (CART2_AT - T0));
+    assert_eq!(row("prod")["runs"], false);
+    assert_eq!(row("prod")["since_date"], Value::Null);
+
+    // cart 2 contains cart 1: every environment runs cart 1 or a
+    // descendant; prod's run starts again at h0 (its rollback kept it).
+    let doc = json(
+        &p,
+        60,
+        &["where", "cart", &s.cart1[..10], "--format", "json"],
+    );
+    for r in doc["environments"].as_array().unwrap() {
+        assert_eq!(r["runs"], true, "{r}");
+        assert_eq!(r["since_date"], iso(T0), "{r}");
+        assert_eq!(r["delay_seconds"], T0 - CART1_AT, "{r}");
+    }
+    // taxe 2 reached prod only, by the hotfix at h40.
+    let doc = json(&p, 60, &["where", "taxe", &s.taxe2, "--format", "json"]);
+    let prod = &doc["environments"].as_array().unwrap()[2];
+    assert_eq!(prod["since_date"], iso(T0 + 40 * H));
+    assert_eq!(prod["delay_seconds"], T0 + 40 * H - TAXE2_AT);
+
+    let table = p.run_at(60, &["where", "cart", &s.cart2]);
+    ok(&table);
+    assert!(
+        table.stdout.contains("2026-01-01 02:00 UTC  1h56m"),
+        "{}",
+        table.stdout
+    );
+
+    let unknown = p.run_at(60, &["where", "cart", "0123456789abcdef"]);
+    fails(&unknown);
+    let stranger = p.run_at(60, &["where", "basket", &s.cart2]);
+    fails(&stranger);
+}
+
+#[test]
+fn metrics_follow_their_definitions() {
+    let p = story();
+    let doc = json(
+        &p,
+        60,
+        &["metrics", "--since", "2026-01-02", "--format", "json"],
+    );
+    let since = T0 + 24 * H;
+    let now = T0 + 60 * H;
+    let weeks = (now - since) as f64 / (7 * 24 * H) as f64;
+    assert_eq!(doc["since"], iso(since));
+    let rows = doc["environments"].as_array().unwrap();
+    let prod = rows.iter().find(|r| r["environment"] == "prod").unwrap();
+    // In the window: h30 (cart 2), h32 (the rollback), h40 (taxe 2).
+    assert_eq!(prod["changes"], 3);
+    let per_week = prod["per_week"].as_f64().unwrap();
+    assert!((per_week - 3.0 / weeks).abs() < 1e-9, "{per_week}");
+    // First runs: cart 2 at h30, taxe 2 at h40; the rollback adds none.
+    let leads = vec![30 * H - (CART2_AT - T0), 40 * H - (TAXE2_AT - T0)];
+    assert_eq!(prod["lead_times"], serde_json::json!(leads));
+    assert_eq!(prod["lead_time_median"], leads[0]);
+    assert_eq!(prod["lead_time_p90"], leads[1]);
+    // h30 failed: cart 2 is rejected and was rolled back at h32.
+    assert_eq!(prod["failed"], 1);
+    assert!((prod["failure_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(prod["time_to_restore_median"], 2 * H);
+    let dev = rows.iter().find(|r| r["environment"] == "dev").unwrap();
+    assert_eq!(dev["changes"], 0);
+    assert_eq!(dev["failure_rate"], Value::Null);
+
+    let table = p.run_at(60, &["metrics", "--env", "prod", "--since", "2026-01-02"]);
+    ok(&table);
+    for line in [
+        "deployment frequency: changes ÷ weeks",
+        "lead time for changes:",
+        "change failure rate:",
+        "time to restore:",
+        "33% (1/3)",
+    ] {
+        assert!(table.stdout.contains(line), "{line}: {}", table.stdout);
+    }
+    let bad = p.run_at(60, &["metrics", "--since", "last tuesday"]);
+    fails(&bad);
+    assert!(bad.stderr.contains("--since"), "{}", bad.stderr);
+}
+
+#[test]
+fn rollback_restores_the_pins_from_before_the_last_change() {
+    let p = story();
+    let s = &p.shop;
+    let files = || (p.ws.tree_text("snapshots"), p.ws.read("snapset.kdl"));
+    let before = files();
+    // prod's last change took taxe 2 (h40); before it, prod ran cart 1,
+    // which integration ran 4 h only: not proven for a 24 h soak.
+    let refused = p.run_at(60, &["rollback", "--env", "prod"]);
+    fails(&refused);
+    assert!(refused.stderr.contains("cart"), "{}", refused.stderr);
+    assert_eq!(files(), before, "nothing written");
+
+    let forced = p.run_at(60, &["rollback", "--env", "prod", "--force"]);
+    ok(&forced);
+    // The file changed since: a new snapshot restores it, hotfix-free as it was.
+    let restored = p.ws.read("snapshots/prod-rollback.kdl");
+    assert!(
+        restored.starts_with("snapshot \"prod-rollback\" {"),
+        "{restored}"
+    );
+    for (service, commit) in [("cart", &s.cart1), ("taxe", &s.taxe1), ("tower", &s.tower1)] {
+        assert!(
+            restored.contains(&format!(
+                "service \"{service}\" commit=\"{}\"",
+                &commit[..10]
+            )),
+            "{restored}"
+        );
+    }
+    assert!(!restored.contains("hotfix"));
+    assert!(
+        p.ws.read("snapset.kdl")
+            .contains("snapshot=\"prod-rollback\"")
+    );
+    // `log` marks the uncommitted change as a rollback.
+    let doc = json(&p, 60, &["log", "--env", "prod", "--format", "json"]);
+    let newest = &doc["changes"][0];
+    assert_eq!(newest["commit"], Value::Null);
+    assert_eq!(newest["service"], "taxe");
+    assert_eq!(newest["new"][0], s.taxe1.as_str());
+    assert_eq!(newest["marks"], serde_json::json!(["rollback"]));
+}
+
+#[test]
+fn rollback_to_a_rejected_commit_is_refused_even_forced() {
+    let p = story();
+    let h30 = {
+        // The workspace commit of h30 is the fourth after h0, h1, h2, h4.
+        let repo = git2::Repository::open(&p.ws.root).unwrap();
+        let mut walk = repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        walk.simplify_first_parent().unwrap();
+        let ids: Vec<git2::Oid> = walk.map(|o| o.unwrap()).collect();
+        // Newest first: h50, h40, h32, h30.
+        ids[3].to_string()
+    };
+    let refused = p.run_at(60, &["rollback", "--env", "prod", "--to", &h30, "--force"]);
+    fails(&refused);
+    assert!(
+        refused.stderr.contains("breaks checkout"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!p.ws.path("snapshots/prod-rollback.kdl").exists());
+}
+
+#[test]
+fn rollback_rebinds_when_the_old_snapshot_file_is_unchanged() {
+    let mut p = Pipe::declaring(crate::pipeline::PLAIN);
+    let cart2 = p.shop.cart2.clone();
+    p.ws.write(
+        "snapshots/next.kdl",
+        &format!(
+            "snapshot \"next\" {{\n    service \"cart\" commit=\"{}\"\n}}\n",
+            &cart2[..10]
+        ),
+    );
+    p.config(&crate::pipeline::PLAIN.replace(
+        "snapshot=\"prod\"        varset=\"prod\"",
+        "snapshot=\"next\"        varset=\"prod\"",
+    ));
+    p.commit(2, "prod: next");
+    let run = p.run_at(3, &["rollback", "--env", "prod"]);
+    ok(&run);
+    assert!(
+        !p.ws.path("snapshots/prod-rollback.kdl").exists(),
+        "no new file"
+    );
+    assert!(
+        p.ws.read("snapset.kdl")
+            .contains("environment \"prod\"        snapshot=\"prod\"        varset=\"prod\"")
+    );
+
+    // The markdown diff marks it, and only it.
+    let diff = p.run_at(3, &["diff", "--format", "markdown"]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert!(
+        diff.stdout.contains("**rollback**: `prod` goes back"),
+        "{}",
+        diff.stdout
+    );
+    assert!(!diff.stdout.contains("`dev` goes back"), "{}", diff.stdout);
+
+    // dev never changed after its first binding: nothing earlier.
+    let none = p.run_at(3, &["rollback", "--env", "dev"]);
+    fails(&none);
+    assert!(
+        none.stderr.contains("`dev` ran nothing earlier"),
+        "{}",
+        none.stderr
+    );
+}
+
+#[test]
+fn changelog_between_two_releases() {
+    let p = story();
+    // prod runs cart 1, dev cart 2: the commits in between touching cart.
+    let run = p.run_at(60, &["changelog", "--between", "prod", "dev"]);
+    ok(&run);
+    assert!(
+        run.stdout
+            .starts_with("environment prod (snapshot prod) → environment dev (snapshot dev)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("cart: compute taxes through taxe"),
+        "{}",
+        run.stdout
+    );
+    let forced = p.run_at(
+        60,
+        &[
+            "changelog",
+            "--between",
+            "snapshot:integration",
+            "snapshot:dev",
+        ],
+    );
+    ok(&forced);
+    assert!(
+        forced.stdout.contains("no service moves"),
+        "{}",
+        forced.stdout
+    );
+    let unknown = p.run_at(60, &["changelog", "--between", "prod", "nowhere"]);
+    fails(&unknown);
+}
+
+#[test]
+fn a_forged_cache_does_not_change_the_log() {
+    let p = story();
+    let first = p.run_at(60, &["log", "--env", "prod", "--format", "json"]);
+    ok(&first);
+    let cache = p.history_cache().expect("the first run keeps its cache");
+    // The hotfix and the h40 change removed from what the cache says.
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let forged = text.replace("\"hotfixes\":{\"taxe\":[", "\"hotfixes\":{\"tower\":[");
+    assert_ne!(forged, text, "the cache records the hotfix");
+    std::fs::write(&cache, forged).unwrap();
+    let again = p.run_at(60, &["log", "--env", "prod", "--format", "json"]);
+    ok(&again);
+    assert_eq!(again.stdout, first.stdout);
+}
