@@ -49,7 +49,10 @@ impl BumpCommand {
         let snapshot = ws.snapshot(&args.snapshot)?;
         let repos = Repos::open(&ws)?;
         // A declared service the snapshot does not pin: the pin is added.
-        if let Some(name) = args.service.as_deref().filter(|_| !args.all && args.track.is_none())
+        if let Some(name) = args
+            .service
+            .as_deref()
+            .filter(|_| !args.all && args.track.is_none())
             && snapshot.service(name).is_none()
             && let Some(decl) = ws.config.service(name)
         {

@@ -415,7 +415,10 @@ pub enum ErrorKind {
         /// Defined, but below `var`.
         later: bool,
     },
-    #[error("var `{key}` is read by no template of {}", environments_phrase(environments))]
+    #[error(
+        "var `{key}` is read by no template of {}",
+        environments_phrase(environments)
+    )]
     UnusedVar {
         key: String,
         environments: Vec<String>,
@@ -427,9 +430,7 @@ pub enum ErrorKind {
         env: String,
         snapshot: String,
     },
-    #[error(
-        "traffic to `{service}` in {env} bypasses its split ({weights}): {by}"
-    )]
+    #[error("traffic to `{service}` in {env} bypasses its split ({weights}): {by}")]
     SplitBypassed {
         service: String,
         env: String,

@@ -14,9 +14,9 @@ mod probes;
 pub mod reads;
 pub mod schema;
 mod snapshot_json;
-mod unused;
 pub mod templates;
 mod undefined;
+mod unused;
 pub mod yaml;
 mod yaml_depth;
 mod yaml_read;
@@ -435,8 +435,8 @@ impl<'a> Renderer<'a> {
             inject::stamp(&mut doc, stamp);
             if t.built_in.is_none() {
                 let text = &self.sources.get(t.file).text;
-                let from = documents::document_start(text, index);
                 self.bypasses.note(&scene.env.name, &doc, |key| {
+                    let from = documents::document_start(text, index);
                     let span = find_key(&text[from..], key)?;
                     Some(Loc {
                         file: t.file,

@@ -199,8 +199,8 @@ impl Templates {
         };
         let environment_reads = read_by(&default.environment);
         let mut reads_of = BTreeMap::new();
-        for (name, set) in std::iter::once((None, &default))
-            .chain(sets.iter().map(|(n, s)| (Some(n.clone()), s)))
+        for (name, set) in
+            std::iter::once((None, &default)).chain(sets.iter().map(|(n, s)| (Some(n.clone()), s)))
         {
             let mut all = read_by(&set.service);
             all.add(&read_by(&set.track));

@@ -51,7 +51,9 @@ pub fn unused_vars(templates: &Templates, release: &Release) -> Vec<Error> {
                     }
                     let entry = unread
                         .entry((loc.file.0, loc.span.start))
-                        .or_insert_with(|| (key.clone(), loc.clone(), Vec::new(), Reads::default()));
+                        .or_insert_with(|| {
+                            (key.clone(), loc.clone(), Vec::new(), Reads::default())
+                        });
                     if !entry.2.contains(&env.name) {
                         entry.2.push(env.name.clone());
                         entry.3.add(&read);

@@ -239,14 +239,12 @@ fn environment(
                                 Some(layers::settings(&chain, &pinned.name, features, Some(own))?)
                             }
                         };
-                        let written_count = own.is_some_and(|o| {
-                            o.vars.iter().any(|v| v.name.value == "replicas")
-                        });
+                        let written_count =
+                            own.is_some_and(|o| o.vars.iter().any(|v| v.name.value == "replicas"));
                         let replicas = match t.replicas {
                             Some(r) => Some(r),
                             None => {
-                                let count =
-                                    replicas(track_settings.as_ref().unwrap_or(&settings))?;
+                                let count = replicas(track_settings.as_ref().unwrap_or(&settings))?;
                                 match written_count {
                                     true => count,
                                     false => count.map(|n| weighted(n, t.weight)),

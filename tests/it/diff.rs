@@ -111,7 +111,12 @@ fn every_format_on_a_release() {
         let run = ws.run(&["diff", "--env", "dev", "--format", format]);
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
         // taxe leaves the snapshot but not snapset.kdl: the one warning.
-        assert_eq!(run.stderr.matches('⚠').count(), 1, "{format}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.matches('⚠').count(),
+            1,
+            "{format}: {}",
+            run.stderr
+        );
         assert!(
             run.stderr.contains("`taxe` is not deployed in dev"),
             "{format}: {}",

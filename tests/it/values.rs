@@ -60,7 +60,11 @@ fn a_key_no_template_reads_warns_at_its_line_with_the_key_it_is_close_to() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("varsets/prod.kdl:5:18"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("varsets/prod.kdl:5:18"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("did you mean `replicas`?"),
         "{}",
@@ -87,7 +91,11 @@ fn a_key_ending_in_a_colon_is_an_error_with_the_kdl_way() {
         run.stderr
     );
     assert!(run.stderr.contains("write `replicas 3`"), "{}", run.stderr);
-    assert!(run.stderr.contains("varsets/prod.kdl:5:9"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("varsets/prod.kdl:5:9"),
+        "{}",
+        run.stderr
+    );
     assert!(ws.tree("out").is_empty(), "a failed render writes nothing");
 }
 
@@ -183,7 +191,11 @@ fn a_reference_to_no_variable_above_is_an_error_at_its_line() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("varsets/prod.kdl:5:14"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("varsets/prod.kdl:5:14"),
+        "{}",
+        run.stderr
+    );
     assert!(stderr.contains("move `ZONE` above it"), "{}", run.stderr);
     assert!(stderr.contains("refers to `$(NOWHERE)`"), "{}", run.stderr);
     // `$$` writes a `$`: no reference.
@@ -239,7 +251,9 @@ fn templates_see_the_canary_count_as_track_replicas() {
     );
     let run = ws.run(&["render", "--env", "prod"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let count = |track: &str| yaml(&ws, &format!("out/prod/tower/count-{track}.yaml"))["data"]["replicas"].clone();
+    let count = |track: &str| {
+        yaml(&ws, &format!("out/prod/tower/count-{track}.yaml"))["data"]["replicas"].clone()
+    };
     assert_eq!(count("stable"), "3");
     assert_eq!(count("canary"), "1");
 }
@@ -282,7 +296,10 @@ fn bypassed(template: &str) -> String {
     ws.write("templates/environment/edge.yaml.j2", template);
     let run = ws.run(&["check", "--env", "prod"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(ws.run(&["check", "--env", "prod", "--deny-warnings"]).code, 2);
+    assert_eq!(
+        ws.run(&["check", "--env", "prod", "--deny-warnings"]).code,
+        2
+    );
     flat(&run.stderr)
 }
 
