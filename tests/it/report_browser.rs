@@ -5,7 +5,6 @@
 //! file itself. The screenshots land in the test's temp folder, and in
 //! docs/ with `UPDATE_SCREENSHOTS=1` (docs/report-desktop.png is in the README).
 
-
 use crate::common::browser;
 
 use std::collections::BTreeMap;
