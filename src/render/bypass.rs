@@ -41,11 +41,6 @@ impl Bypasses {
     /// exposes.
     pub fn note(&self, env: &str, doc: &Value, at: impl Fn(&str) -> Option<Loc>) {
         let kind = doc.get("kind").and_then(Value::as_str);
-        let name = doc
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
         let mut ways = Vec::new();
         match kind {
             Some("VirtualService") => {
@@ -104,6 +99,11 @@ impl Bypasses {
         if ways.is_empty() {
             return;
         }
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut noted = self.0.lock().unwrap_or_else(|e| e.into_inner());
         for (way, key) in ways {
             noted.push(Noted {

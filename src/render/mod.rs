@@ -512,8 +512,8 @@ impl<'a> Renderer<'a> {
             inject::stamp(&mut doc, stamp);
             if t.built_in.is_none() {
                 let text = &self.sources.get(t.file).text;
-                let from = documents::document_start(text, index);
                 self.bypasses.note(&scene.env.name, &doc, |key| {
+                    let from = documents::document_start(text, index);
                     let span = find_key(&text[from..], key)?;
                     Some(Loc {
                         file: t.file,

@@ -12,13 +12,22 @@ use crate::resolve::{Origin, Release, VarEntry, Vars};
 use super::reads::Reads;
 use super::templates::Templates;
 
+/// A varset line nothing reads: its key, where it is, the environments
+/// where nothing reads it, and what their templates do read.
+struct Unread {
+    key: String,
+    loc: Loc,
+    environments: Vec<String>,
+    read: Reads,
+}
+
 /// Read by snapset itself: the tracks' replica count.
 const BUILT_IN: &[&str] = &["replicas"];
 
 pub fn unused_vars(templates: &Templates, release: &Release) -> Vec<Error> {
     // Keyed by where the value was written, so a line of the base varset
     // is one warning whatever the services and environments it reaches.
-    let mut unread: BTreeMap<(usize, usize), (String, Loc, Vec<String>, Reads)> = BTreeMap::new();
+    let mut unread: BTreeMap<(usize, usize), Unread> = BTreeMap::new();
     for env in &release.environments {
         let mut read = templates.environment_reads().clone();
         let mut sets: Vec<Option<&str>> = env
@@ -51,12 +60,15 @@ pub fn unused_vars(templates: &Templates, release: &Release) -> Vec<Error> {
                     }
                     let entry = unread
                         .entry((loc.file.0, loc.span.start))
-                        .or_insert_with(|| {
-                            (key.clone(), loc.clone(), Vec::new(), Reads::default())
+                        .or_insert_with(|| Unread {
+                            key: key.clone(),
+                            loc: loc.clone(),
+                            environments: Vec::new(),
+                            read: Reads::default(),
                         });
-                    if !entry.2.contains(&env.name) {
-                        entry.2.push(env.name.clone());
-                        entry.3.add(&read);
+                    if !entry.environments.contains(&env.name) {
+                        entry.environments.push(env.name.clone());
+                        entry.read.add(&read);
                     }
                 }
             }
@@ -73,21 +85,28 @@ pub fn unused_vars(templates: &Templates, release: &Release) -> Vec<Error> {
     }
     unread
         .into_values()
-        .map(|(key, loc, environments, read)| {
-            let mut read: Vec<String> = match read {
-                Reads::Keys(keys) => keys.into_iter().collect(),
-                Reads::All => Vec::new(),
-            };
-            read.extend(BUILT_IN.iter().map(|k| k.to_string()));
-            Error::at(
-                ErrorKind::UnusedVar {
-                    key,
-                    environments,
-                    read,
-                },
-                &loc,
-                "set here, read nowhere",
-            )
-        })
+        .map(
+            |Unread {
+                 key,
+                 loc,
+                 environments,
+                 read,
+             }| {
+                let mut read: Vec<String> = match read {
+                    Reads::Keys(keys) => keys.into_iter().collect(),
+                    Reads::All => Vec::new(),
+                };
+                read.extend(BUILT_IN.iter().map(|k| k.to_string()));
+                Error::at(
+                    ErrorKind::UnusedVar {
+                        key,
+                        environments,
+                        read,
+                    },
+                    &loc,
+                    "set here, read nowhere",
+                )
+            },
+        )
         .collect()
 }
