@@ -64,7 +64,7 @@ fn forge_with_key(file: &Path, json: &serde_json::Value) {
     std::fs::write(file, bytes).unwrap();
 }
 
-/// 1. A history cache committed in the work tree (`git add -f
+/// Item 1: A history cache committed in the work tree (`git add -f
 /// .snapset/history.json`, every time shifted back 100 h) is never read.
 #[test]
 fn a_committed_history_cache_is_not_read() {
@@ -86,7 +86,7 @@ fn a_committed_history_cache_is_not_read() {
     says(&run, "prod needs 24h");
 }
 
-/// 1. A cache in the git directory with its times shifted, a run that
+/// Item 1: A cache in the git directory with its times shifted, a run that
 /// starts past the end, or entries off the chain changes nothing and never
 /// panics, even with a valid MAC.
 #[test]
@@ -125,7 +125,7 @@ fn a_forged_cache_in_the_git_directory_changes_no_verdict() {
     assert_eq!((run.code, &run.stderr), (honest.code, &honest.stderr));
 }
 
-/// 1. A committed untouched-path cache does not hide the warning that a
+/// Item 1: A committed untouched-path cache does not hide the warning that a
 /// pin changes nothing under its service's path.
 #[test]
 fn a_committed_touched_cache_hides_no_warning() {
@@ -146,7 +146,7 @@ fn a_committed_touched_cache_hides_no_warning() {
     says(&run, "which changes nothing under services/cart");
 }
 
-/// 2. Integration ran cart 2 for a day, pinned by a 7-digit prefix. A
+/// Item 2: Integration ran cart 2 for a day, pinned by a 7-digit prefix. A
 /// commit made to share that prefix (found here by a birthday search, as
 /// an attacker would grind one) and pinned by its full hash in prod proves
 /// nothing: the prefix now names two commits.
@@ -216,7 +216,7 @@ fn colliding_commits(repo: &Repository, parent: &str) -> (Oid, Oid) {
     unreachable!("a collision of 28 bits is found within 2^32 tries")
 }
 
-/// 3. A prod take dated 30 h in the future passes no soak: its time is
+/// Item 3: A prod take dated 30 h in the future passes no soak: its time is
 /// "now".
 #[test]
 fn a_take_dated_in_the_future_is_taken_now() {
@@ -227,7 +227,7 @@ fn a_take_dated_in_the_future_is_taken_now() {
     says(&run, "prod needs 24h");
 }
 
-/// 3. An upstream take dated 100 h before its parent makes no soak out of
+/// Item 3: An upstream take dated 100 h before its parent makes no soak out of
 /// nothing: a commit is never older than the one before it.
 #[test]
 fn a_take_dated_before_its_parent_is_not_older() {
@@ -243,7 +243,7 @@ fn a_take_dated_before_its_parent_is_not_older() {
     says(&run, "prod needs 24h");
 }
 
-/// 3. A take dated after a freeze window does not escape it: it is taken
+/// Item 3: A take dated after a freeze window does not escape it: it is taken
 /// now, inside the window.
 #[test]
 fn a_take_dated_after_a_freeze_is_still_in_it() {
@@ -261,7 +261,7 @@ fn a_take_dated_after_a_freeze_is_still_in_it() {
     says(&run, "year start");
 }
 
-/// 4. A rule dropped in one commit, a pin taken, the rule restored in the
+/// Item 4: A rule dropped in one commit, a pin taken, the rule restored in the
 /// next: the net diff is one pin line, and the pin is judged by the rule.
 #[test]
 fn a_rule_removed_and_restored_still_judges_the_pin() {
