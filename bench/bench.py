@@ -21,6 +21,7 @@ benchmark's venv python, which has PyYAML).
 
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -117,6 +118,29 @@ def measure_interleaved(specs, runs, warmup=1):
     return [a["done"] or Measure(spec["name"], walls=a["walls"], cpus=a["cpus"], rss_kb=a["rss"],
                                  files=spec.get("files"))
             for spec, a in zip(specs, acc)]
+
+
+def cache_dirs(ws):
+    """Every folder where snapset keeps the caches of workspace `ws`: `.snapset/` in the
+    work tree (snapset before issue 32, and the lock), and since issue 32 the git
+    directory of a repository around it (`.git/snapset/<name>-<hash>`) or the user's
+    cache folder (`$XDG_CACHE_HOME/snapset/<name>-<hash>`), `<hash>` being the first 16
+    hex digits of the SHA-256 of the workspace's real path."""
+    real = os.path.realpath(ws)
+    key = hashlib.sha256(real.encode()).hexdigest()[:16]
+    found = [os.path.join(ws, ".snapset")]
+    bases = [os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "snapset")]
+    d = real
+    while True:
+        bases.append(os.path.join(d, ".git", "snapset"))
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    for base in bases:
+        if os.path.isdir(base):
+            found += [os.path.join(base, n) for n in sorted(os.listdir(base)) if n == key or n.endswith("-" + key)]
+    return found
 
 
 class Trash:
@@ -303,11 +327,10 @@ def run_bench(args):
         # out/ goes to the trash; sync: no write-back of the previous run is pending
         trash.put(out)
 
-    cache = os.path.join(ws, ".snapset")
-
     def rm_cache():
-        # snapset keeps what it learnt of the pins' commits in .snapset/ (a cache)
-        trash.put(cache)
+        # snapset keeps what it learnt of the pins' commits in a cache (cache_dirs)
+        for cache in cache_dirs(ws):
+            trash.put(cache)
 
     log("render (cold) once, to count the files")
     rm_out()
@@ -322,7 +345,7 @@ def run_bench(args):
     check = measure("snapset check", [snapset, "-C", ws, "check"], N, files=files)
     rows.append(check)
     # The first run on a workspace, or after new pins, reads two trees per new pin.
-    check_first = measure("snapset check, first run (no .snapset/ cache)", [snapset, "-C", ws, "check"], N,
+    check_first = measure("snapset check, first run (no cache)", [snapset, "-C", ws, "check"], N,
                           files=files, setup=rm_cache)
     rows.append(check_first)
     # Cold render and its floor, cp -r of the same tree on the same disk, in turn.
@@ -438,22 +461,22 @@ def run_bench(args):
         t = gen("workspace", ws2, "--services", str(S2), "--envs", str(E))
         info.append(f"generated S={S2:,} × E={E} in {fmt_time(t)}")
         out2 = os.path.join(ws2, "out")
-        cache2 = os.path.join(ws2, ".snapset")
         trash.put(out2)
-        trash.put(cache2)
+        for cache in cache_dirs(ws2):
+            trash.put(cache)
         r = run_once([snapset, "-C", ws2, "render"])
         files2 = count_files(out2)[0] if r.rc == 0 else None
         os.sync()
         # That first render warmed the caches; slow rows get one run, not five.
         runs2 = max(1, min(N, 3)) if r.wall < 10 else 1
-        info.append(f"first (untimed) cold render at S={S2:,}, no .snapset/ cache: {fmt_time(r.wall)}, "
+        info.append(f"first (untimed) cold render at S={S2:,}, no cache: {fmt_time(r.wall)}, "
                     f"exit {r.rc}")
         check2 = measure(f"snapset check, S={S2:,}", [snapset, "-C", ws2, "check"], runs2, warmup=0,
                          files=files2)
         cold2 = measure(f"snapset render (cold), S={S2:,}", [snapset, "-C", ws2, "render"], runs2, warmup=0,
                         setup=lambda: trash.put(out2), files=files2)
-        first2 = measure(f"snapset check, S={S2:,}, first run (no .snapset/ cache)", [snapset, "-C", ws2, "check"],
-                         1, warmup=0, files=files2, setup=lambda: trash.put(cache2))
+        first2 = measure(f"snapset check, S={S2:,}, first run (no cache)", [snapset, "-C", ws2, "check"],
+                         1, warmup=0, files=files2, setup=lambda: [trash.put(c) for c in cache_dirs(ws2)])
         rows += [check2, cold2, first2]
         for big, small in ((check2, check), (cold2, cold)):
             r = ratio(big, small)
@@ -609,7 +632,8 @@ def run_templates(args, snapset, work, trash, check, builtin_files, helm, checks
     for label, w in (("user templates", ws_t), ("user templates + CRD objects", ws_c)):
         out = os.path.join(w, "out")
         trash.put(out)
-        trash.put(os.path.join(w, ".snapset"))
+        for cache in cache_dirs(w):
+            trash.put(cache)
         r = run_once([snapset, "-C", w, "render"])
         if r.rc != 0:
             tail = " ".join(r.stderr.strip().splitlines()[-6:])[:600]
@@ -797,7 +821,7 @@ def run_repos(args, snapset, work, ws, S, E, check, checks, info, target):
 def run_pipeline(args, snapset, work, checks, info, target):
     """Issue 19: the path to production over a workspace history of 1,000 commits, each
     moving one pin of a 1,000-service snapshot along env-1 -> env-2 -> env-3 (gen.py
-    pipeline). `check` on a fresh clone (no .snapset/ at all: the history is read
+    pipeline). `check` on a fresh clone (no cache at all: the history is read
     whole) within 1.5 s; with the caches, within 1.3 x `check` of the same release
     without from= (interleaved); `ready` within 2 x `check`."""
     S, N = args.services, args.runs
@@ -810,20 +834,22 @@ def run_pipeline(args, snapset, work, checks, info, target):
     info.append(f"generated the pipeline workspace ({meta['commits']:,} workspace commits, {S} services) in "
                 f"{fmt_time(t)}")
     plain = os.path.join(pws, ".bench", "plain")
-    cache = os.path.join(pws, ".snapset")
     aside = os.path.join(work, "pipeline-cache-aside")
     # "now": a day after the last commit, so that the answers do not age.
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(meta["head_time"] + 86_400))
 
     def no_cache():
         shutil.rmtree(aside, ignore_errors=True)
-        if os.path.exists(cache):
-            os.rename(cache, aside)
+        os.makedirs(aside)
+        for i, cache in enumerate(cache_dirs(pws)):
+            if os.path.exists(cache):
+                os.rename(cache, os.path.join(aside, str(i)))
 
     def no_history_cache():
-        path = os.path.join(cache, "history.json")
-        if os.path.exists(path):
-            os.remove(path)
+        for cache in cache_dirs(pws):
+            path = os.path.join(cache, "history.json")
+            if os.path.exists(path):
+                os.remove(path)
 
     probe = run_once([snapset, "-C", pws, "check"], env=env)
     if probe.rc != 0:
@@ -831,14 +857,14 @@ def run_pipeline(args, snapset, work, checks, info, target):
         checks.append(f"✗ `check` fails on the pipeline workspace (exit {probe.rc})")
         return rows
     checks.append("✓ `check` proves every pin of the 1,000-commit pipeline history (exit 0)")
-    cold = measure("snapset check, path to production, fresh clone (no .snapset/; 1,000 workspace commits)",
+    cold = measure("snapset check, path to production, fresh clone (no cache; 1,000 workspace commits)",
                    [snapset, "-C", pws, "check"], N, setup=no_cache, env=env)
-    history = measure("snapset check, path to production, history not cached (.snapset/touched kept)",
+    history = measure("snapset check, path to production, history not cached (touched cache kept)",
                       [snapset, "-C", pws, "check"], N, setup=no_history_cache, env=env)
     run_once([snapset, "-C", pws, "check"], env=env)
     run_once([snapset, "-C", plain, "check"], env=env)
     warm, bare, ready = measure_interleaved([
-        dict(name="snapset check, path to production, with .snapset/ (interleaved with the next rows)",
+        dict(name="snapset check, path to production, with its caches (interleaved with the next rows)",
              cmd=[snapset, "-C", pws, "check"], env=env),
         dict(name="snapset check of the same release without from=", cmd=[snapset, "-C", plain, "check"],
              env=env),
