@@ -153,9 +153,7 @@ pub fn blame_value(
 fn steps(path: &str) -> Vec<Step> {
     let mut out = Vec::new();
     for part in path.split('.') {
-        let (key, indices) = part
-            .split_once('[')
-            .map_or((part, ""), |(k, rest)| (k, rest));
+        let (key, indices) = part.split_once('[').unwrap_or((part, ""));
         if !key.is_empty() {
             out.push(Step::Key(key.to_string()));
         }
