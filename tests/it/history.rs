@@ -450,3 +450,83 @@ fn a_forged_cache_does_not_change_the_log() {
     ok(&again);
     assert_eq!(again.stdout, first.stdout);
 }
+
+/// `pr-url`: the pull requests commit subjects name link, in the markdown
+/// diff and on the release page; the rest of a hostile subject stays text.
+#[test]
+fn pr_url_links_pull_requests_in_markdown_and_on_the_page() {
+    let (mut ws, shop) = crate::common::workspace::TestWorkspace::shop();
+    let hostile = ws.git.commit(
+        "cart: <img src=x onerror=alert(1)> [x](javascript:y) @eve (#12)",
+        &[("services/cart/main.go", "package cart // 3\n")],
+    );
+    let merge = ws.git.commit(
+        "Merge pull request #34 from eve/cart",
+        &[("services/cart/main.go", "package cart // 4\n")],
+    );
+    let config = ws.read("snapset.kdl");
+    ws.write(
+        "snapset.kdl",
+        &format!("pr-url \"https://git.example.com/shop/pull/{{number}}\"\n{config}"),
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write(
+        "snapshots/s2.kdl",
+        &format!(
+            "snapshot \"s2\" {{\n    service \"cart\" commit=\"{merge}\"\n    service \"taxe\" commit=\"{}\"\n    service \"tower\" commit=\"{}\"\n}}\n",
+            shop.taxe1, shop.tower1
+        ),
+    );
+    let config = ws.read("snapset.kdl").replace(
+        "environment \"dev\"  snapshot=\"s1\"",
+        "environment \"dev\"  snapshot=\"s2\"",
+    );
+    ws.write("snapset.kdl", &config);
+
+    let run = ws.run(&["diff", "--env", "dev", "--format", "markdown"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let md = &run.stdout;
+    assert!(
+        md.contains(&format!(
+            "  - `{}` Merge pull request [#34](https://git.example.com/shop/pull/34) from eve/cart\n",
+            &merge[..8]
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "  - `{}` cart: &lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:y) @\u{2060}eve ([#12](https://git.example.com/shop/pull/12))\n",
+            &hostile[..8]
+        )),
+        "{md}"
+    );
+    assert!(!md.contains("<img"), "{md}");
+
+    let run = ws.run(&["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = ws.read("page.html");
+    assert!(
+        page.contains(
+            "<div class=\"subject\">Merge pull request <a class=\"pr\" href=\"https://git.example.com/shop/pull/34\">#34</a> from eve/cart</div>"
+        ),
+        "{page}"
+    );
+}
+
+#[test]
+fn pr_url_must_be_a_web_address_naming_the_number() {
+    let (ws, _) = crate::common::workspace::TestWorkspace::shop();
+    let config = ws.read("snapset.kdl");
+    let mut errors = Vec::new();
+    for url in [
+        "\"javascript:alert(1)//{number}\"",
+        "\"https://git.example.com/shop/pulls\"",
+    ] {
+        ws.write("snapset.kdl", &format!("{config}pr-url {url}\n"));
+        let run = ws.run(&["render"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(!ws.path("out").exists(), "out/ stays untouched");
+        errors.push(crate::common::workspace::redact(&run.stderr, &ws));
+    }
+    insta::assert_snapshot!(errors.join("\n----\n"));
+}

@@ -129,7 +129,7 @@ mod tests {
             pin: Some(Pin {
                 commit: git2::Oid::from_str(&"b".repeat(40)).unwrap(),
                 facts: Some(CommitFacts {
-                    subject: format!("subject{HOSTILE}"),
+                    subject: format!("subject{HOSTILE} (#42)"),
                     author: "Eve \u{202e}evil".into(),
                     when: Moment {
                         seconds: 0,
@@ -153,6 +153,7 @@ mod tests {
         Page {
             repos: vec![format!("repo{HOSTILE}"), crate::git::WORKSPACE_REPO.into()],
             commit_url: Some(format!("https://git.example.com/{{commit}}?{HOSTILE}")),
+            pr_url: Some(format!("https://git.example.com/pull/{{number}}?{HOSTILE}")),
             columns: vec![column("dev"), column("prod")],
             rows: vec![Row {
                 service: format!("svc{HOSTILE}"),
@@ -195,6 +196,11 @@ mod tests {
             "href=\"https://git.example.com/{}?{escaped}\"",
             "b".repeat(40)
         )));
+        // The pull request a subject names links, through an address whose
+        // characters cannot leave the attribute.
+        assert!(body.contains(&format!(
+            "subject{escaped} (<a class=\"pr\" href=\"https://git.example.com/pull/42?%3Cimg%20src=x%20onerror=alert%281%29%3E%22%27&amp;\">#42</a>)"
+        )), "{body}");
         assert!(body.contains("<code>&lt;script&gt;alert(1)&lt;/script&gt;xxxxxxxxxxxxxxx</code>"));
         assert!(body.contains(r#"<span class="ready">1/2 ready</span>"#));
         // Right-to-left text is isolated, the rest is not.

@@ -25,6 +25,8 @@ pub struct Page {
     pub repos: Vec<String>,
     /// `commit-url` of `snapset.kdl`.
     pub commit_url: Option<String>,
+    /// `pr-url` of `snapset.kdl`.
+    pub pr_url: Option<String>,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     /// `--timestamp`: when the page was written (UTC), else nothing, so the
@@ -151,6 +153,7 @@ impl Page {
         Ok(Page {
             repos: repos.all().iter().map(|r| r.display.clone()).collect(),
             commit_url: ws.config.commit_url.as_ref().map(|u| u.value.clone()),
+            pr_url: ws.config.pr_url.as_ref().map(|u| u.value.clone()),
             columns,
             rows,
             timestamp: None,
