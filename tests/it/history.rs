@@ -18,7 +18,7 @@ const TAXE2_AT: i64 = T0 + 5 * 60;
 /// - h2 dev takes cart 2; h4 integration takes it; h30 prod takes it;
 /// - h32 prod goes back to cart 1 (a rollback, written by hand);
 /// - h40 prod takes taxe 2 with a hotfix; h50 cart 2 is rejected.
-fn story() -> Pipe {
+pub(crate) fn story() -> Pipe {
     let mut p = Pipe::new();
     let (cart1, cart2, taxe2) = (
         p.shop.cart1.clone(),
@@ -529,4 +529,56 @@ fn pr_url_must_be_a_web_address_naming_the_number() {
         errors.push(crate::common::workspace::redact(&run.stderr, &ws));
     }
     insta::assert_snapshot!(errors.join("\n----\n"));
+}
+
+/// The release page's history section: per environment, the timeline of
+/// its changes and its lead times as SVG the template draws from numbers,
+/// the latest changes in words, their subjects escaped.
+#[test]
+fn the_release_page_shows_each_environments_history() {
+    let mut p = story();
+    let taxe2 = p.shop.taxe2.clone();
+    p.set("dev", "taxe", &taxe2);
+    p.commit(55, "<img src=x onerror=alert(1)> dev: taxe 2 (#9)");
+    let run = p.run_at(60, &["report", "-o", "page.html"]);
+    ok(&run);
+    let page = p.ws.read("page.html");
+    let start = page
+        .find("<section id=\"history\"")
+        .expect("a history section");
+    let section = &page[start..page[start..].find("</section>").unwrap() + start];
+    for env in ["dev", "integration", "prod"] {
+        assert!(section.contains(&format!(
+            "<article class=\"env-history\" id=\"history-{env}\""
+        )));
+    }
+    let prod = &section[section.find("id=\"history-prod\"").unwrap()..];
+    let prod = &prod[..prod.find("</article>").unwrap()];
+    // prod: h0 (first binding), h30 cart 2, h32 back to cart 1, h40 taxe 2.
+    assert_eq!(prod.matches("<circle class=\"tick").count(), 4, "{prod}");
+    assert!(prod.contains("class=\"tick tick-rollback\""), "{prod}");
+    assert!(prod.contains("class=\"tick tick-hotfix\""), "{prod}");
+    assert!(prod.contains("4 changes"), "{prod}");
+    // Lead times: the first binding's three commits (their dates are
+    // T0 + minutes, the change T0: none), cart 2 at h30 and taxe 2 at h40.
+    assert!(prod.contains("<title>3 &lt;1h</title>"), "{prod}");
+    assert!(prod.contains("<title>2 1–3d</title>"), "{prod}");
+    assert!(prod.contains("<li><time datetime="), "{prod}");
+    assert!(prod.contains("prod: taxe 2, hotfix"), "{prod}");
+    assert!(
+        prod.contains("<span class=\"mark mark-rollback\">rollback</span>"),
+        "{prod}"
+    );
+    // The window ends at the latest change shown (dev's, h55): drawn at
+    // the end. Its subject, hostile, stays text; the pull request it
+    // names is not linked without `pr-url`.
+    let dev = &section[section.find("id=\"history-dev\"").unwrap()..];
+    assert!(dev.contains("cx=\"600.0\""), "{dev}");
+    assert!(
+        dev.contains("&lt;img src=x onerror=alert(1)&gt; dev: taxe 2 (#9)"),
+        "{dev}"
+    );
+    assert!(!section.contains("<img"), "{section}");
+    assert!(!section.contains("<a "), "{section}");
+    assert!(!section.contains("<script"), "{section}");
 }

@@ -115,6 +115,7 @@ impl ReportCommand {
             &selected,
             &mut page,
         )?;
+        page.history = history(&workspace, &session.sources, &repo, &selected)?;
         if args.timestamp {
             page.stamp_now();
         }
@@ -132,6 +133,26 @@ impl ReportCommand {
         ))?;
         Ok(crate::EXIT_OK)
     }
+}
+
+/// The history section: outside git, none (the page is still written).
+fn history(
+    ws: &crate::load::Workspace,
+    sources: &crate::error::sources::Sources,
+    repos: &Repos,
+    selected: &[&crate::load::EnvironmentDecl],
+) -> Result<Vec<page::history::EnvHistory>> {
+    let Some(timeline) =
+        crate::promotion::history::read(ws, sources, crate::promotion::history::now())?
+    else {
+        return Ok(Vec::new());
+    };
+    let rejected =
+        crate::resolve::Rejected::resolve(ws, &mut crate::resolve::CommitCache::new(repos))?;
+    let names: Vec<&str> = selected.iter().map(|e| e.name.value.as_str()).collect();
+    Ok(page::history::build(
+        ws, repos, &timeline, &rejected, &names,
+    ))
 }
 
 /// The path to production on the page: what each environment could take,

@@ -29,6 +29,9 @@ pub struct Page {
     pub pr_url: Option<String>,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
+    /// The history section: per environment, its changes and lead times
+    /// (empty outside git).
+    pub history: Vec<super::history::EnvHistory>,
     /// `--timestamp`: when the page was written (UTC), else nothing, so the
     /// same input gives the same bytes.
     pub timestamp: Option<String>,
@@ -156,6 +159,7 @@ impl Page {
             pr_url: ws.config.pr_url.as_ref().map(|u| u.value.clone()),
             columns,
             rows,
+            history: Vec::new(),
             timestamp: None,
         })
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::cell::{Cell, Pin, Route};
 use super::column::Column;
+use super::history::{EnvHistory, RecentChange};
 use super::matrix::Page;
 use super::row::Row;
 use crate::status::{self, State};
@@ -26,7 +27,24 @@ pub struct PageView<'a> {
     /// The live states the legend explains (none without `--live`).
     live_legend: Vec<LegendState>,
     rows: Vec<RowView<'a>>,
+    history: Vec<HistoryView<'a>>,
     timestamp: Option<&'a str>,
+}
+
+/// An environment's history section (`history`), its recent changes with
+/// the links their subjects name.
+#[derive(Serialize)]
+struct HistoryView<'a> {
+    #[serde(flatten)]
+    env: &'a EnvHistory,
+    recent: Vec<RecentView<'a>>,
+}
+
+#[derive(Serialize)]
+struct RecentView<'a> {
+    #[serde(flatten)]
+    change: &'a RecentChange,
+    parts: Vec<SubjectPart<'a>>,
 }
 
 #[derive(Serialize)]
@@ -222,6 +240,21 @@ impl<'a> PageView<'a> {
                 .rows
                 .iter()
                 .map(|row| RowView::new(page, row))
+                .collect(),
+            history: page
+                .history
+                .iter()
+                .map(|env| HistoryView {
+                    env,
+                    recent: env
+                        .recent
+                        .iter()
+                        .map(|change| RecentView {
+                            change,
+                            parts: SubjectPart::split(&change.subject, page.pr_url.as_deref()),
+                        })
+                        .collect(),
+                })
                 .collect(),
             timestamp: page.timestamp.as_deref(),
         }
