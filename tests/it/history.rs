@@ -582,3 +582,36 @@ fn the_release_page_shows_each_environments_history() {
     assert!(!section.contains("<a "), "{section}");
     assert!(!section.contains("<script"), "{section}");
 }
+
+/// A shallow clone cannot tell its history: the release page (whose
+/// matrix needs none without `from=`) is written without the history
+/// section, and says why.
+#[test]
+fn a_shallow_clone_gets_its_page_without_the_history_section() {
+    let mut p = Pipe::declaring(crate::pipeline::PLAIN);
+    let cart2 = p.shop.cart2.clone();
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    let clone = p.ws.root.parent().unwrap().join("shallow");
+    let out = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1"])
+        .arg(format!("file://{}", p.ws.root.display()))
+        .arg(&clone)
+        .output()
+        .expect("git clone");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = p.ws.run_in(&clone, &["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("is a shallow clone"), "{}", run.stderr);
+    let page = std::fs::read_to_string(clone.join("page.html")).unwrap();
+    assert!(page.contains("<table id=\"matrix\""));
+    assert!(!page.contains("<section id=\"history\""));
+    // The full repository draws it.
+    let full = p.run_at(3, &["report", "-o", "page.html"]);
+    ok(&full);
+    assert!(p.ws.read("page.html").contains("<section id=\"history\""));
+}

@@ -115,7 +115,12 @@ impl ReportCommand {
             &selected,
             &mut page,
         )?;
-        page.history = history(&workspace, &session.sources, &repo, &selected)?;
+        // The matrix does not need the history: a history that does not
+        // read (a shallow clone) leaves the section out, with a warning.
+        match history(&workspace, &session.sources, &repo, &selected) {
+            Ok(history) => page.history = history,
+            Err(e) => session.warnings.push(e),
+        }
         if args.timestamp {
             page.stamp_now();
         }
@@ -136,6 +141,7 @@ impl ReportCommand {
 }
 
 /// The history section: outside git, none (the page is still written).
+/// A reader of the history as `log` is, through the same cache.
 fn history(
     ws: &crate::load::Workspace,
     sources: &crate::error::sources::Sources,
