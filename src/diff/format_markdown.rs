@@ -15,7 +15,7 @@ use super::format_patch::{Style, write_hunk};
 use super::format_text::{env_headline, movement_phrase, summary_line, value_owner, value_phrase};
 use super::semantic::{Direction, ServiceChange, TrackChange, short};
 use super::{Diff, EnvDiff, FileDiff};
-use crate::text::markdown::{code, text as escape};
+use crate::text::markdown::{code, subject, text as escape};
 use crate::text::words::count;
 
 /// GitHub refuses comments over 65,536 characters; keep a margin.
@@ -37,7 +37,7 @@ fn render_within(diff: &Diff, limit: usize) -> String {
     let mut out = String::from("### snapset diff\n\n");
     let _ = writeln!(out, "{}\n", escape(&summary_line(diff)));
     for env in diff.environments.iter().filter(|e| !e.files.is_empty()) {
-        env_summary(&mut out, env);
+        env_summary(&mut out, env, diff.pr_url.as_deref());
         if diff.rollbacks.contains(&env.name) {
             let _ = writeln!(
                 out,
@@ -119,7 +119,7 @@ fn render_within(diff: &Diff, limit: usize) -> String {
     out
 }
 
-fn env_summary(out: &mut String, env: &EnvDiff) {
+fn env_summary(out: &mut String, env: &EnvDiff, pr_url: Option<&str>) {
     let _ = writeln!(out, "#### {}\n", escape(&env_headline(env)));
     // A canary's step in words, before the weights that say it in numbers.
     let steps: Vec<String> = env
@@ -201,7 +201,7 @@ fn env_summary(out: &mut String, env: &EnvDiff) {
                         commits,
                         "  - {prefix}{} {}",
                         code(short(&c.commit)),
-                        escape(&c.subject)
+                        subject(&c.subject, pr_url)
                     );
                 }
                 if list.len() > MAX_COMMITS {
@@ -402,6 +402,7 @@ mod tests {
             }],
             hotfixes: Vec::new(),
             rollbacks: Vec::new(),
+            pr_url: None,
         }
     }
 

@@ -42,6 +42,10 @@ pub struct Diff {
     /// their previous change (docs/history.md): the markdown marks them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rollbacks: Vec<String>,
+    /// `pr-url` of `snapset.kdl`: the markdown links the pull requests
+    /// commit subjects name. Not part of the JSON: it is configuration.
+    #[serde(skip)]
+    pub pr_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -216,6 +220,12 @@ impl Diff {
             environments,
             hotfixes: compiled.proofs.hotfixes.clone(),
             rollbacks: Vec::new(),
+            pr_url: compiled
+                .workspace
+                .config
+                .pr_url
+                .as_ref()
+                .map(|u| u.value.clone()),
         })
     }
 

@@ -25,6 +25,9 @@ pub struct Config {
     /// Where a browser shows a commit, `{commit}` (or `{short}`) replaced:
     /// the release page links every commit through it.
     pub commit_url: Option<Spanned<String>>,
+    /// Where a browser shows a pull request, `{number}` replaced: subjects
+    /// that name one (`(#123)`) link to it on the page and in comments.
+    pub pr_url: Option<Spanned<String>>,
     pub services: Vec<ServiceDecl>,
     pub environments: Vec<EnvironmentDecl>,
     /// Commits never to deploy again (`snapset reject`).
@@ -92,6 +95,7 @@ impl Config {
             repos: Vec::new(),
             image: None,
             commit_url: None,
+            pr_url: None,
             services: Vec::new(),
             environments: Vec::new(),
             rejects: Vec::new(),
@@ -127,6 +131,7 @@ impl Config {
                 }
                 "image" => config.image = errors.take(single_string(node)),
                 "commit-url" => config.commit_url = errors.take(commit_url(node)),
+                "pr-url" => config.pr_url = errors.take(pr_url(node)),
                 "service" => match errors.take(service(node)) {
                     Some(s) => config.services.push(s),
                     None => failed.extend(node.arg_string(0).ok().map(|n| n.value)),
@@ -152,6 +157,7 @@ impl Config {
                         "repo",
                         "image",
                         "commit-url",
+                        "pr-url",
                         "service",
                         "environment",
                         "reject",
@@ -231,6 +237,24 @@ fn commit_url(node: &Node) -> Result<Spanned<String>> {
             },
             &url.loc,
             if web { "names no commit" } else { "not an http(s) address" },
+        ));
+    }
+    Ok(url)
+}
+
+/// As `commit-url`: a web address (links on the page and in pull-request
+/// comments are followed by people who trust them), naming the number.
+fn pr_url(node: &Node) -> Result<Spanned<String>> {
+    let url = single_string(node)?;
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || !url.contains("{number}") {
+        return Err(Error::at(
+            ErrorKind::Invalid {
+                what: "pr-url".into(),
+                expected: "an http(s) address with {number} in it, such as \"https://git.example.com/shop/pull/{number}\"".into(),
+            },
+            &url.loc,
+            if web { "names no pull request" } else { "not an http(s) address" },
         ));
     }
     Ok(url)

@@ -5,7 +5,9 @@
 //! people and its addresses become links. `text` keeps it on one line and
 //! inert; `code` does the same inside a code span, for names and values.
 
-use super::terminal;
+use std::fmt::Write;
+
+use super::{pr_link, terminal};
 
 /// U+2060 WORD JOINER: invisible, and breaks what GitHub would link — an
 /// `@mention`, an e-mail address, `https://`, `www.`, `#123`.
@@ -17,13 +19,40 @@ const JOINER: char = '\u{2060}';
 /// broken by an invisible word joiner.
 pub fn text(text: &str) -> String {
     let line = terminal::visible(text);
+    escape(line.trim_start_matches(' '), true)
+}
+
+/// A commit subject as `text` writes it, except that the pull requests it
+/// names (`(#123)`, `Merge pull request #123`) link to `pr_url`.
+pub fn subject(subject: &str, pr_url: Option<&str>) -> String {
+    let Some(pr_url) = pr_url else {
+        return text(subject);
+    };
+    let line = terminal::visible(subject);
     let line = line.trim_start_matches(' ');
+    let mut out = String::with_capacity(line.len() + 40);
+    for (i, part) in pr_link::split(line).iter().enumerate() {
+        match part.number {
+            // Digits only: nothing in the link's text to escape.
+            Some(n) => {
+                let _ = write!(out, "[#{n}]({})", pr_link::url(pr_url, n));
+            }
+            None => out.push_str(&escape(part.text, i == 0)),
+        }
+    }
+    out
+}
+
+/// `line` (one line already) escaped; `at_start`: it begins the line, so
+/// a list marker or a rule at its start is escaped too.
+fn escape(line: &str, at_start: bool) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len() + 8);
     // A line that starts like a list item, a rule or a setext underline.
     let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
-    let leading = matches!(chars.first(), Some('-' | '+' | '='))
-        || (digits > 0 && matches!(chars.get(digits), Some('.' | ')')));
+    let leading = at_start
+        && (matches!(chars.first(), Some('-' | '+' | '='))
+            || (digits > 0 && matches!(chars.get(digits), Some('.' | ')'))));
     for (i, &c) in chars.iter().enumerate() {
         let next = chars.get(i + 1).copied();
         match c {
@@ -113,6 +142,26 @@ mod tests {
         for c in ['\n', '\r', '\u{85}', '\u{c}', '\u{2028}', '\u{2029}'] {
             assert!(!text(&format!("a{c}b")).contains(c));
         }
+    }
+
+    #[test]
+    fn subjects_link_their_pull_requests_and_nothing_else() {
+        let url = Some("https://git.example.com/pull/{number}");
+        assert_eq!(
+            subject("cart: fix `x` (#12)", url),
+            "cart: fix \\`x\\` ([#12](https://git.example.com/pull/12))"
+        );
+        assert_eq!(
+            subject("Merge pull request #7 from eve/x", url),
+            "Merge pull request [#7](https://git.example.com/pull/7) from eve/x"
+        );
+        assert_eq!(subject("- x (#1)", None), text("- x (#1)"));
+        // Text around a link stays inert; a hostile subject adds no link.
+        assert_eq!(
+            subject("<img src=x> [a](javascript:b) (#3)\n# h", url),
+            "&lt;img src=x&gt; \\[a\\](javascript:b) ([#3](https://git.example.com/pull/3))\\\\n\\# h"
+        );
+        assert_eq!(subject("- (#3)", url).get(..2), Some("\\-"));
     }
 
     #[test]

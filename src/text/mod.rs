@@ -8,7 +8,8 @@
 //! - `kdl::string` / `kdl::comment`: text written into a workspace file;
 //! - `markdown::text` / `markdown::code`: text in a pull-request comment;
 //! - `terminal::visible`: text printed on a terminal or into a CI log;
-//! - `html::escape` / `html::isolated`: text on the release page.
+//! - `html::escape` / `html::isolated`: text on the release page;
+//! - `pr_link`: the pull requests a commit subject names, as links.
 //!
 //! Beside them, how snapset itself words things: counts with their noun
 //! (`words`), dates from Unix seconds (`date`), aligned columns (`table`);
@@ -19,6 +20,7 @@ pub mod date;
 pub mod html;
 pub mod kdl;
 pub mod markdown;
+pub mod pr_link;
 pub mod table;
 pub mod terminal;
 pub mod words;

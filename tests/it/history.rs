@@ -18,7 +18,7 @@ const TAXE2_AT: i64 = T0 + 5 * 60;
 /// - h2 dev takes cart 2; h4 integration takes it; h30 prod takes it;
 /// - h32 prod goes back to cart 1 (a rollback, written by hand);
 /// - h40 prod takes taxe 2 with a hotfix; h50 cart 2 is rejected.
-fn story() -> Pipe {
+pub(crate) fn story() -> Pipe {
     let mut p = Pipe::new();
     let (cart1, cart2, taxe2) = (
         p.shop.cart1.clone(),
@@ -449,4 +449,169 @@ fn a_forged_cache_does_not_change_the_log() {
     let again = p.run_at(60, &["log", "--env", "prod", "--format", "json"]);
     ok(&again);
     assert_eq!(again.stdout, first.stdout);
+}
+
+/// `pr-url`: the pull requests commit subjects name link, in the markdown
+/// diff and on the release page; the rest of a hostile subject stays text.
+#[test]
+fn pr_url_links_pull_requests_in_markdown_and_on_the_page() {
+    let (mut ws, shop) = crate::common::workspace::TestWorkspace::shop();
+    let hostile = ws.git.commit(
+        "cart: <img src=x onerror=alert(1)> [x](javascript:y) @eve (#12)",
+        &[("services/cart/main.go", "package cart // 3\n")],
+    );
+    let merge = ws.git.commit(
+        "Merge pull request #34 from eve/cart",
+        &[("services/cart/main.go", "package cart // 4\n")],
+    );
+    let config = ws.read("snapset.kdl");
+    ws.write(
+        "snapset.kdl",
+        &format!("pr-url \"https://git.example.com/shop/pull/{{number}}\"\n{config}"),
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write(
+        "snapshots/s2.kdl",
+        &format!(
+            "snapshot \"s2\" {{\n    service \"cart\" commit=\"{merge}\"\n    service \"taxe\" commit=\"{}\"\n    service \"tower\" commit=\"{}\"\n}}\n",
+            shop.taxe1, shop.tower1
+        ),
+    );
+    let config = ws.read("snapset.kdl").replace(
+        "environment \"dev\"  snapshot=\"s1\"",
+        "environment \"dev\"  snapshot=\"s2\"",
+    );
+    ws.write("snapset.kdl", &config);
+
+    let run = ws.run(&["diff", "--env", "dev", "--format", "markdown"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let md = &run.stdout;
+    assert!(
+        md.contains(&format!(
+            "  - `{}` Merge pull request [#34](https://git.example.com/shop/pull/34) from eve/cart\n",
+            &merge[..8]
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "  - `{}` cart: &lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:y) @\u{2060}eve ([#12](https://git.example.com/shop/pull/12))\n",
+            &hostile[..8]
+        )),
+        "{md}"
+    );
+    assert!(!md.contains("<img"), "{md}");
+
+    let run = ws.run(&["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = ws.read("page.html");
+    assert!(
+        page.contains(
+            "<div class=\"subject\">Merge pull request <a class=\"pr\" href=\"https://git.example.com/shop/pull/34\">#34</a> from eve/cart</div>"
+        ),
+        "{page}"
+    );
+}
+
+#[test]
+fn pr_url_must_be_a_web_address_naming_the_number() {
+    let (ws, _) = crate::common::workspace::TestWorkspace::shop();
+    let config = ws.read("snapset.kdl");
+    let mut errors = Vec::new();
+    for url in [
+        "\"javascript:alert(1)//{number}\"",
+        "\"https://git.example.com/shop/pulls\"",
+    ] {
+        ws.write("snapset.kdl", &format!("{config}pr-url {url}\n"));
+        let run = ws.run(&["render"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(!ws.path("out").exists(), "out/ stays untouched");
+        errors.push(crate::common::workspace::redact(&run.stderr, &ws));
+    }
+    insta::assert_snapshot!(errors.join("\n----\n"));
+}
+
+/// The release page's history section: per environment, the timeline of
+/// its changes and its lead times as SVG the template draws from numbers,
+/// the latest changes in words, their subjects escaped.
+#[test]
+fn the_release_page_shows_each_environments_history() {
+    let mut p = story();
+    let taxe2 = p.shop.taxe2.clone();
+    p.set("dev", "taxe", &taxe2);
+    p.commit(55, "<img src=x onerror=alert(1)> dev: taxe 2 (#9)");
+    let run = p.run_at(60, &["report", "-o", "page.html"]);
+    ok(&run);
+    let page = p.ws.read("page.html");
+    let start = page
+        .find("<section id=\"history\"")
+        .expect("a history section");
+    let section = &page[start..page[start..].find("</section>").unwrap() + start];
+    for env in ["dev", "integration", "prod"] {
+        assert!(section.contains(&format!(
+            "<article class=\"env-history\" id=\"history-{env}\""
+        )));
+    }
+    let prod = &section[section.find("id=\"history-prod\"").unwrap()..];
+    let prod = &prod[..prod.find("</article>").unwrap()];
+    // prod: h0 (first binding), h30 cart 2, h32 back to cart 1, h40 taxe 2.
+    assert_eq!(prod.matches("<circle class=\"tick").count(), 4, "{prod}");
+    assert!(prod.contains("class=\"tick tick-rollback\""), "{prod}");
+    assert!(prod.contains("class=\"tick tick-hotfix\""), "{prod}");
+    assert!(prod.contains("4 changes"), "{prod}");
+    // Lead times: the first binding's three commits (their dates are
+    // T0 + minutes, the change T0: none), cart 2 at h30 and taxe 2 at h40.
+    assert!(prod.contains("<title>3 &lt;1h</title>"), "{prod}");
+    assert!(prod.contains("<title>2 1–3d</title>"), "{prod}");
+    assert!(prod.contains("<li><time datetime="), "{prod}");
+    assert!(prod.contains("prod: taxe 2, hotfix"), "{prod}");
+    assert!(
+        prod.contains("<span class=\"mark mark-rollback\">rollback</span>"),
+        "{prod}"
+    );
+    // The window ends at the latest change shown (dev's, h55): drawn at
+    // the end. Its subject, hostile, stays text; the pull request it
+    // names is not linked without `pr-url`.
+    let dev = &section[section.find("id=\"history-dev\"").unwrap()..];
+    assert!(dev.contains("cx=\"600.0\""), "{dev}");
+    assert!(
+        dev.contains("&lt;img src=x onerror=alert(1)&gt; dev: taxe 2 (#9)"),
+        "{dev}"
+    );
+    assert!(!section.contains("<img"), "{section}");
+    assert!(!section.contains("<a "), "{section}");
+    assert!(!section.contains("<script"), "{section}");
+}
+
+/// A shallow clone cannot tell its history: the release page (whose
+/// matrix needs none without `from=`) is written without the history
+/// section, and says why.
+#[test]
+fn a_shallow_clone_gets_its_page_without_the_history_section() {
+    let mut p = Pipe::declaring(crate::pipeline::PLAIN);
+    let cart2 = p.shop.cart2.clone();
+    p.set("dev", "cart", &cart2);
+    p.commit(2, "dev: cart 2");
+    let clone = p.ws.root.parent().unwrap().join("shallow");
+    let out = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1"])
+        .arg(format!("file://{}", p.ws.root.display()))
+        .arg(&clone)
+        .output()
+        .expect("git clone");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = p.ws.run_in(&clone, &["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("is a shallow clone"), "{}", run.stderr);
+    let page = std::fs::read_to_string(clone.join("page.html")).unwrap();
+    assert!(page.contains("<table id=\"matrix\""));
+    assert!(!page.contains("<section id=\"history\""));
+    // The full repository draws it.
+    let full = p.run_at(3, &["report", "-o", "page.html"]);
+    ok(&full);
+    assert!(p.ws.read("page.html").contains("<section id=\"history\""));
 }

@@ -196,7 +196,7 @@ fn a_reader_writes_only_its_page() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "wrote snapset-report.html: 5 rows × 2 environments, 21 KiB\n"
+        "wrote snapset-report.html: 5 rows × 2 environments, 22 KiB\n"
     );
     let mut after = ws.tree("");
     assert!(after.remove("snapset-report.html").is_some());
@@ -319,4 +319,14 @@ fn the_page_counts_services_and_hides_the_live_folder() {
     // As given when relative.
     let relative = report(&ws, &["--live", "dev=live/dev.json"]);
     assert!(relative.contains("<code>live/dev.json</code>: "));
+}
+
+/// Outside git there is no history to draw: the page has no history
+/// section, and is written all the same (tests/it/history.rs draws one).
+#[test]
+fn a_workspace_outside_git_has_no_history_section() {
+    let (ws, _) = workspace();
+    let html = report(&ws, &[]);
+    assert!(html.contains("<table id=\"matrix\""));
+    assert!(!html.contains("<section id=\"history\""), "{}", body(&html));
 }

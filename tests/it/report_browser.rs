@@ -314,3 +314,41 @@ fn hashes_are_never_broken_across_lines() {
     }
     assert_eq!(browser.errors(), Vec::<String>::new(), "console errors");
 }
+
+/// The history section is SVG drawn from numbers: with JavaScript off, the
+/// timeline's marks and the lead-time bars are laid out and visible (their
+/// boxes are not empty), and the script did not run (the controls stay
+/// hidden).
+#[test]
+fn the_history_section_reads_with_javascript_off() {
+    let p = crate::history::story();
+    let run = p.run_at(60, &["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut browser = Browser::launch();
+    browser.viewport(1000, 2400, false);
+    browser.call(
+        "Emulation.setScriptExecutionDisabled",
+        serde_json::json!({"value": true}),
+    );
+    browser.open(&url(&p.ws.path("page.html")));
+    let shown = browser.eval(
+        "(() => { const box = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }; \
+           const prod = document.querySelector('#history-prod'); \
+           return { controls: document.querySelector('#controls').hidden, \
+             svgs: [...prod.querySelectorAll('svg')].map(box), \
+             ticks: [...prod.querySelectorAll('circle.tick')].map(box), \
+             bars: [...prod.querySelectorAll('rect.lead')].filter(r => r.getAttribute('height') !== '0.0').map(box), \
+             recent: prod.querySelectorAll('ol.recent > li').length }; })()",
+    );
+    assert_eq!(shown["controls"], true, "the page's script ran: {shown}");
+    assert_eq!(shown["svgs"], serde_json::json!([true, true]), "{shown}");
+    assert_eq!(
+        shown["ticks"],
+        serde_json::json!([true, true, true, true]),
+        "{shown}"
+    );
+    assert_eq!(shown["bars"], serde_json::json!([true, true]), "{shown}");
+    assert_eq!(shown["recent"], 4, "{shown}");
+    assert!(browser.errors().is_empty(), "{:?}", browser.errors());
+    std::fs::write(p.ws.path("history.png"), browser.screenshot()).expect("screenshot");
+}

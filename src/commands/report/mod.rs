@@ -115,6 +115,12 @@ impl ReportCommand {
             &selected,
             &mut page,
         )?;
+        // The matrix does not need the history: a history that does not
+        // read (a shallow clone) leaves the section out, with a warning.
+        match history(&workspace, &session.sources, &repo, &selected) {
+            Ok(history) => page.history = history,
+            Err(e) => session.warnings.push(e),
+        }
         if args.timestamp {
             page.stamp_now();
         }
@@ -132,6 +138,27 @@ impl ReportCommand {
         ))?;
         Ok(crate::EXIT_OK)
     }
+}
+
+/// The history section: outside git, none (the page is still written).
+/// A reader of the history as `log` is, through the same cache.
+fn history(
+    ws: &crate::load::Workspace,
+    sources: &crate::error::sources::Sources,
+    repos: &Repos,
+    selected: &[&crate::load::EnvironmentDecl],
+) -> Result<Vec<page::history::EnvHistory>> {
+    let Some(timeline) =
+        crate::promotion::history::read(ws, sources, crate::promotion::history::now())?
+    else {
+        return Ok(Vec::new());
+    };
+    let rejected =
+        crate::resolve::Rejected::resolve(ws, &mut crate::resolve::CommitCache::new(repos))?;
+    let names: Vec<&str> = selected.iter().map(|e| e.name.value.as_str()).collect();
+    Ok(page::history::build(
+        ws, repos, &timeline, &rejected, &names,
+    ))
 }
 
 /// The path to production on the page: what each environment could take,

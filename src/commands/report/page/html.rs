@@ -129,7 +129,7 @@ mod tests {
             pin: Some(Pin {
                 commit: git2::Oid::from_str(&"b".repeat(40)).unwrap(),
                 facts: Some(CommitFacts {
-                    subject: format!("subject{HOSTILE}"),
+                    subject: format!("subject{HOSTILE} (#42)"),
                     author: "Eve \u{202e}evil".into(),
                     when: Moment {
                         seconds: 0,
@@ -153,12 +153,35 @@ mod tests {
         Page {
             repos: vec![format!("repo{HOSTILE}"), crate::git::WORKSPACE_REPO.into()],
             commit_url: Some(format!("https://git.example.com/{{commit}}?{HOSTILE}")),
+            pr_url: Some(format!("https://git.example.com/pull/{{number}}?{HOSTILE}")),
             columns: vec![column("dev"), column("prod")],
             rows: vec![Row {
                 service: format!("svc{HOSTILE}"),
                 track: format!("track{HOSTILE}"),
                 split: true,
                 cells: vec![Cell::default(), cell],
+            }],
+            history: vec![super::super::history::EnvHistory {
+                env: "dev".into(),
+                since: "2026-01-01".into(),
+                until: "2026-01-02".into(),
+                summary: "1 change (0 failed)".into(),
+                lead_time: "median <1m".into(),
+                marks: vec![super::super::history::TimeMark {
+                    x: 600.0,
+                    class: "change",
+                    title: format!("title{HOSTILE}"),
+                }],
+                bars: Vec::new(),
+                recent: vec![super::super::history::RecentChange {
+                    iso: "2026-01-02T00:00:00+00:00".into(),
+                    day: "2026-01-02".into(),
+                    commit: Some("01234567".into()),
+                    subject: format!("change{HOSTILE} (#5)"),
+                    author: format!("author{HOSTILE}"),
+                    services: vec![format!("cart{HOSTILE}")],
+                    marks: vec!["rollback"],
+                }],
             }],
             timestamp: Some(format!("2026{HOSTILE}")),
         }
@@ -188,6 +211,10 @@ mod tests {
             "svc",
             "track",
             "2026",
+            "title",
+            "change",
+            "author",
+            "cart",
         ] {
             assert!(body.contains(&format!("{text}{escaped}")), "{text}: {body}");
         }
@@ -195,6 +222,12 @@ mod tests {
             "href=\"https://git.example.com/{}?{escaped}\"",
             "b".repeat(40)
         )));
+        // The pull request a subject names links, through an address whose
+        // characters cannot leave the attribute.
+        assert!(body.contains(&format!(
+            "subject{escaped} (<a class=\"pr\" href=\"https://git.example.com/pull/42?%3Cimg%20src=x%20onerror=alert%281%29%3E%22%27&amp;\">#42</a>)"
+        )), "{body}");
+        assert!(body.contains("(<a class=\"pr\" href=\"https://git.example.com/pull/5?"));
         assert!(body.contains("<code>&lt;script&gt;alert(1)&lt;/script&gt;xxxxxxxxxxxxxxx</code>"));
         assert!(body.contains(r#"<span class="ready">1/2 ready</span>"#));
         // Right-to-left text is isolated, the rest is not.

@@ -25,8 +25,13 @@ pub struct Page {
     pub repos: Vec<String>,
     /// `commit-url` of `snapset.kdl`.
     pub commit_url: Option<String>,
+    /// `pr-url` of `snapset.kdl`.
+    pub pr_url: Option<String>,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
+    /// The history section: per environment, its changes and lead times
+    /// (empty outside git).
+    pub history: Vec<super::history::EnvHistory>,
     /// `--timestamp`: when the page was written (UTC), else nothing, so the
     /// same input gives the same bytes.
     pub timestamp: Option<String>,
@@ -151,8 +156,10 @@ impl Page {
         Ok(Page {
             repos: repos.all().iter().map(|r| r.display.clone()).collect(),
             commit_url: ws.config.commit_url.as_ref().map(|u| u.value.clone()),
+            pr_url: ws.config.pr_url.as_ref().map(|u| u.value.clone()),
             columns,
             rows,
+            history: Vec::new(),
             timestamp: None,
         })
     }

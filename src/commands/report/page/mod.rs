@@ -10,6 +10,7 @@ mod arg_sources;
 mod cell;
 mod column;
 mod commit;
+pub mod history;
 mod html;
 mod live_arg;
 mod marks;

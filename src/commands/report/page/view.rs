@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use super::cell::{Cell, Pin, Route};
 use super::column::Column;
+use super::history::{EnvHistory, RecentChange};
 use super::matrix::Page;
 use super::row::Row;
 use crate::status::{self, State};
+use crate::text::pr_link;
 use crate::text::words::count;
 
 #[derive(Serialize)]
@@ -25,7 +27,24 @@ pub struct PageView<'a> {
     /// The live states the legend explains (none without `--live`).
     live_legend: Vec<LegendState>,
     rows: Vec<RowView<'a>>,
+    history: Vec<HistoryView<'a>>,
     timestamp: Option<&'a str>,
+}
+
+/// An environment's history section (`history`), its recent changes with
+/// the links their subjects name.
+#[derive(Serialize)]
+struct HistoryView<'a> {
+    #[serde(flatten)]
+    env: &'a EnvHistory,
+    recent: Vec<RecentView<'a>>,
+}
+
+#[derive(Serialize)]
+struct RecentView<'a> {
+    #[serde(flatten)]
+    change: &'a RecentChange,
+    parts: Vec<SubjectPart<'a>>,
 }
 
 #[derive(Serialize)]
@@ -128,10 +147,32 @@ struct HeaderView<'a> {
 #[derive(Serialize)]
 struct FactsView<'a> {
     subject: &'a str,
+    /// `subject` cut into text and the pull requests it names (`pr-url`).
+    parts: Vec<SubjectPart<'a>>,
     author: &'a str,
     /// `2026-11-26T10:01:00+01:00`, for `<time datetime>`.
     iso: String,
     day: String,
+}
+
+/// Text of a subject, or a pull request it names with its address.
+#[derive(Serialize)]
+pub struct SubjectPart<'a> {
+    text: &'a str,
+    href: Option<String>,
+}
+
+impl<'a> SubjectPart<'a> {
+    /// `subject` in parts; without `pr-url`, one part of text.
+    pub fn split(subject: &'a str, pr_url: Option<&str>) -> Vec<SubjectPart<'a>> {
+        pr_link::split(subject)
+            .into_iter()
+            .map(|p| SubjectPart {
+                text: p.text,
+                href: pr_url.zip(p.number).map(|(u, n)| pr_link::url(u, n)),
+            })
+            .collect()
+    }
 }
 
 #[derive(Serialize)]
@@ -199,6 +240,21 @@ impl<'a> PageView<'a> {
                 .rows
                 .iter()
                 .map(|row| RowView::new(page, row))
+                .collect(),
+            history: page
+                .history
+                .iter()
+                .map(|env| HistoryView {
+                    env,
+                    recent: env
+                        .recent
+                        .iter()
+                        .map(|change| RecentView {
+                            change,
+                            parts: SubjectPart::split(&change.subject, page.pr_url.as_deref()),
+                        })
+                        .collect(),
+                })
                 .collect(),
             timestamp: page.timestamp.as_deref(),
         }
@@ -334,6 +390,7 @@ impl<'a> PinView<'a> {
             },
             facts: pin.facts.as_ref().map(|f| FactsView {
                 subject: &f.subject,
+                parts: SubjectPart::split(&f.subject, page.pr_url.as_deref()),
                 author: &f.author,
                 iso: f.when.iso(),
                 day: f.when.day(),
