@@ -25,16 +25,7 @@ impl RejectCommand {
         let root = pipeline::root(dir)?;
         let ws = pipeline::load(&root, session)?;
         if ws.config.service(&args.service).is_none() {
-            return Err(Error::new(ErrorKind::Unknown {
-                kind: "service",
-                name: args.service.clone(),
-                known: ws
-                    .config
-                    .services
-                    .iter()
-                    .map(|s| s.name.value.clone())
-                    .collect(),
-            }));
+            return Err(ws.config.unknown_service_arg(&args.service));
         }
         let reason = args.reason.trim();
         if crate::text::blank::is_blank(reason) {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::Session;
 use crate::cli::{TableFormat, WhereArgs};
 use crate::commands::edit;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::git::{PinError, Repo};
 use crate::load::when::{Duration, Timestamp};
 use crate::pipeline;
@@ -48,16 +48,7 @@ impl WhereCommand {
         let root = pipeline::root(dir)?;
         let ws = pipeline::load(&root, session)?;
         if ws.config.service(&args.service).is_none() {
-            return Err(Error::new(ErrorKind::Unknown {
-                kind: "service",
-                name: args.service.clone(),
-                known: ws
-                    .config
-                    .services
-                    .iter()
-                    .map(|s| s.name.value.clone())
-                    .collect(),
-            }));
+            return Err(ws.config.unknown_service_arg(&args.service));
         }
         let repos = Repos::open(&ws)?;
         let repo = repos.of_declared(&args.service);

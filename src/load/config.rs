@@ -69,15 +69,18 @@ impl Config {
 
     /// A service name that `snapset.kdl` does not declare, with the names it does.
     pub fn unknown_service(&self, name: &Spanned<String>) -> Error {
-        Error::at(
-            ErrorKind::Unknown {
-                kind: "service",
-                name: name.value.clone(),
-                known: self.services.iter().map(|s| s.name.value.clone()).collect(),
-            },
-            &name.loc,
-            "not declared in snapset.kdl",
-        )
+        let Error { kind, .. } = self.unknown_service_arg(&name.value);
+        Error::at(*kind, &name.loc, "not declared in snapset.kdl")
+    }
+
+    /// `unknown_service` for a name given on the command line (no place in
+    /// a file to point at).
+    pub fn unknown_service_arg(&self, name: &str) -> Error {
+        Error::new(ErrorKind::Unknown {
+            kind: "service",
+            name: name.to_string(),
+            known: self.services.iter().map(|s| s.name.value.clone()).collect(),
+        })
     }
 
     pub fn environment(&self, name: &str) -> Option<&EnvironmentDecl> {
