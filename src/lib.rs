@@ -51,6 +51,9 @@ pub struct Session {
     pub warnings: Vec<error::Error>,
     /// How much work templates may do (`--limit`).
     pub limits: render::Limits,
+    /// What `dryrun` policies would refuse: listed by `check --format
+    /// json` only.
+    pub policy_dryrun: Vec<error::Error>,
 }
 
 pub fn run() -> i32 {

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::load::{EnvironmentDecl, Loader, Workspace, find_root};
 use crate::promotion::history;
 use crate::promotion::{self, Proofs};
+use crate::render::policy::Policies;
 use crate::render::schema::Schemas;
 use crate::render::{RenderedEnvironment, Renderer, Templates};
 use crate::resolve::Repos;
@@ -72,9 +73,12 @@ fn compile_with(
     let mut templates = Templates::new(&workspace.templates, &mut session.sources)?;
     templates.limit(&session.limits);
     let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
+    let policies = Policies::load(&workspace.root, &mut session.sources, &session.limits)?;
     session.warnings.append(&mut schemas.warnings);
     let sources = &session.sources;
-    let renderer = Renderer::new(&templates, &schemas, sources).with_limits(session.limits);
+    let renderer = Renderer::new(&templates, &schemas, sources)
+        .with_limits(session.limits)
+        .with_policies(policies.as_ref());
     let renderer = if keep_bytes {
         renderer
     } else {
@@ -105,6 +109,7 @@ fn compile_with(
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let whole = renderer.warnings(&release);
+    session.policy_dryrun.extend(renderer.policy_dryrun());
     session.warnings.extend(warnings?);
     session.warnings.extend(unpinned(&workspace, &release));
     session.warnings.extend(whole);

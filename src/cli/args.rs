@@ -171,6 +171,9 @@ pub enum MessageFormat {
     Human,
     Github,
     Gitlab,
+    /// Every error, warning and dryrun policy verdict as one JSON document
+    /// on stdout (`check` only).
+    Json,
 }
 
 impl Cli {

@@ -20,6 +20,10 @@ impl CheckCommand {
             session.warnings.extend(unused_lock_entries(&compiled));
         }
         deny_warnings(args.deny_warnings, session)?;
+        // With `--format json`, stdout is the JSON document alone.
+        if args.format == Some(crate::cli::MessageFormat::Json) {
+            return Ok(crate::EXIT_OK);
+        }
         let files: usize = compiled.rendered.iter().map(|e| e.files.len()).sum();
         println!(
             "ok: {}, {}",

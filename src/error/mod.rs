@@ -531,6 +531,20 @@ pub enum ErrorKind {
     NoHistory { command: String, root: String },
     #[error("`{env}` ran nothing earlier to roll back to{detail}")]
     NothingEarlier { env: String, detail: String },
+    /// A policy of `policies/` judged a rendered object (render/policy).
+    #[error("{policy} {verb} {object}{}: {message}", targets.phrase())]
+    PolicyViolation {
+        policy: String,
+        /// `refuses`, `warns about`, `would refuse (dryrun)`.
+        verb: &'static str,
+        object: String,
+        message: String,
+        targets: Targets,
+    },
+    /// A policy that cannot be evaluated: not compiling, over a limit,
+    /// calling a refused builtin, of an unknown shape.
+    #[error("policy {file}: {problem}")]
+    PolicyBroken { file: String, problem: String },
 }
 
 fn environments_phrase(environments: &[String]) -> String {

@@ -28,6 +28,10 @@ pub struct Limits {
     pub environment_fuel: u64,
     /// Bytes all the template renders of one environment may write.
     pub environment_output: u64,
+    /// Milliseconds one policy evaluation may take (render/policy).
+    pub policy_time: u64,
+    /// Bytes policy evaluation may add to the process's memory.
+    pub policy_memory: u64,
 }
 
 /// The names of the limits, as `--limit NAME=VALUE` takes them and the
@@ -36,13 +40,17 @@ pub const TEMPLATE_FUEL: &str = "template-fuel";
 pub const TEMPLATE_OUTPUT: &str = "template-output";
 pub const ENVIRONMENT_FUEL: &str = "environment-fuel";
 pub const ENVIRONMENT_OUTPUT: &str = "environment-output";
+pub const POLICY_TIME: &str = "policy-time";
+pub const POLICY_MEMORY: &str = "policy-memory";
 
 /// The names `--limit` takes, in the order the docs list them.
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 6] = [
     TEMPLATE_FUEL,
     TEMPLATE_OUTPUT,
     ENVIRONMENT_FUEL,
     ENVIRONMENT_OUTPUT,
+    POLICY_TIME,
+    POLICY_MEMORY,
 ];
 
 impl Default for Limits {
@@ -59,6 +67,9 @@ impl Default for Limits {
             template_output: 16 << 20,
             environment_fuel: 40_000_000,
             environment_output: 128 << 20,
+            // A policy's evaluation of one object takes microseconds.
+            policy_time: 2_000,
+            policy_memory: 256 << 20,
         }
     }
 }
@@ -67,7 +78,9 @@ impl Limits {
     /// The defaults with each `NAME=VALUE` of `--limit` applied.
     pub fn parse(args: &[String]) -> Result<Limits> {
         let mut limits = Limits::default();
-        for arg in args {
+        // `--limit policy-time=5s,policy-memory=1GiB` as well as one
+        // `--limit` per name.
+        for arg in args.iter().flat_map(|a| a.split(',')) {
             let invalid = |expected: String| {
                 Error::new(ErrorKind::Invalid {
                     what: format!("--limit {arg}"),
@@ -82,10 +95,14 @@ impl Limits {
                 ENVIRONMENT_FUEL => (&mut limits.environment_fuel, fuel(value)),
                 TEMPLATE_OUTPUT => (&mut limits.template_output, size(value)),
                 ENVIRONMENT_OUTPUT => (&mut limits.environment_output, size(value)),
+                POLICY_TIME => (&mut limits.policy_time, millis(value)),
+                POLICY_MEMORY => (&mut limits.policy_memory, size(value)),
                 _ => return Err(invalid(names_expected())),
             };
             *slot = parsed.filter(|n| *n > 0).ok_or_else(|| {
-                invalid(if name.ends_with("fuel") {
+                invalid(if name.trim() == POLICY_TIME {
+                    "a positive duration, such as 5s or 500ms".into()
+                } else if name.ends_with("fuel") {
                     "a positive number of fuel units, such as 50000000 or 50M".into()
                 } else {
                     "a positive size in bytes, or with KiB, MiB or GiB, such as 64MiB".into()
@@ -100,6 +117,8 @@ impl Limits {
             TEMPLATE_FUEL => self.template_fuel,
             TEMPLATE_OUTPUT => self.template_output,
             ENVIRONMENT_FUEL => self.environment_fuel,
+            POLICY_TIME => self.policy_time,
+            POLICY_MEMORY => self.policy_memory,
             _ => self.environment_output,
         }
     }
@@ -124,6 +143,22 @@ fn fuel(value: &str) -> Option<u64> {
         _ => return None,
     };
     digits.parse::<u64>().ok()?.checked_mul(unit)
+}
+
+/// `5s`, `500ms`, `1m` in milliseconds (a bare number is seconds).
+fn millis(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let (digits, unit) = match value.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => value.split_at(at),
+        None => (value, "s"),
+    };
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(factor)
 }
 
 /// `1048576`, `64KiB`, `16MiB`, `1GiB` (and `K`, `M`, `G` for the same).

@@ -10,6 +10,7 @@ pub mod context;
 mod documents;
 mod inject;
 pub mod limits;
+pub mod policy;
 mod probes;
 pub mod reads;
 pub mod schema;
@@ -85,6 +86,10 @@ pub struct Renderer<'a> {
     keep_bytes: bool,
     /// What user templates wrote that may bypass a canary's split.
     bypasses: bypass::Bypasses,
+    /// The workspace's `policies/`, when it has them.
+    policies: Option<&'a policy::Policies>,
+    /// What the policies warned about, and their dryrun verdicts.
+    policy_notes: std::sync::Mutex<(Vec<Error>, Vec<Error>)>,
 }
 
 impl<'a> Renderer<'a> {
@@ -96,7 +101,36 @@ impl<'a> Renderer<'a> {
             limits: Limits::default(),
             keep_bytes: true,
             bypasses: bypass::Bypasses::default(),
+            policies: None,
+            policy_notes: Default::default(),
         }
+    }
+
+    /// Judges every rendered object by `policies` before the render
+    /// succeeds.
+    pub fn with_policies(mut self, policies: Option<&'a policy::Policies>) -> Self {
+        self.policies = policies;
+        self
+    }
+
+    /// The dryrun verdicts of the policies: for `check --format json` only.
+    pub fn policy_dryrun(&self) -> Vec<Error> {
+        match self.policy_notes.lock() {
+            Ok(mut notes) => std::mem::take(&mut notes.1),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// `object` with its document, when policies will judge it.
+    fn with_doc(
+        &self,
+        mut object: whole::Object,
+        doc: impl FnOnce() -> Option<Value>,
+    ) -> whole::Object {
+        if self.policies.is_some() {
+            object.doc = doc().map(std::sync::Arc::new);
+        }
+        object
     }
 
     /// A renderer whose `RenderedEnvironment`s list every file with empty
@@ -194,6 +228,20 @@ impl<'a> Renderer<'a> {
                 .flat_map_iter(|(env, documents)| whole::check(env, documents, self.sources))
                 .collect();
         }
+        if errors.is_empty()
+            && let Some(policies) = self.policies
+        {
+            match policy::check(policies, release, &documents, self.sources) {
+                Ok(verdicts) => {
+                    errors = verdicts.errors;
+                    if let Ok(mut notes) = self.policy_notes.lock() {
+                        notes.0.extend(verdicts.warnings);
+                        notes.1.extend(verdicts.dryrun);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
         drop(documents);
         if !errors.is_empty() {
             return Err(Error::many(targets::merge(errors)));
@@ -228,6 +276,9 @@ impl<'a> Renderer<'a> {
     pub fn warnings(&self, release: &Release) -> Vec<Error> {
         let mut out = unused::unused_vars(self.templates, release);
         out.extend(self.bypasses.warnings(release));
+        if let Ok(mut notes) = self.policy_notes.lock() {
+            out.append(&mut notes.0);
+        }
         out
     }
 
@@ -336,7 +387,7 @@ impl<'a> Renderer<'a> {
                             self.schemas,
                             ctx.environment.namespace,
                         );
-                        objects.push(object);
+                        objects.push(self.with_doc(object, || read_back(&bytes)));
                         Some(bytes)
                     }
                     None => {
@@ -385,7 +436,7 @@ impl<'a> Renderer<'a> {
                             self.schemas,
                             ctx.environment.namespace,
                         );
-                        objects.push(object);
+                        objects.push(self.with_doc(object, || read_back(bytes)));
                     }
                     compiled
                 }
@@ -434,6 +485,7 @@ impl<'a> Renderer<'a> {
                 template_output: u64::MAX,
                 environment_fuel: u64::MAX,
                 environment_output: u64::MAX,
+                ..Limits::default()
             };
             let budgets = Budgets::new(unlimited, 1);
             let meter = Meter {
@@ -525,7 +577,10 @@ impl<'a> Renderer<'a> {
                 .check(&doc)
                 .map_err(|problem| self.invalid(t, &doc, problem, index, scene))?;
             let namespace = scene.env.namespace.effective();
-            objects.extend(whole::Object::read(&doc, index, self.schemas, namespace));
+            objects.extend(
+                whole::Object::read(&doc, index, self.schemas, namespace)
+                    .map(|o| self.with_doc(o, || Some(doc.clone()))),
+            );
             let yaml = yaml::to_yaml(&doc);
             if out.is_empty() {
                 out = yaml;
@@ -667,6 +722,12 @@ impl<'a> Renderer<'a> {
 
 /// One rendered document read back, `line` being where it starts in the
 /// template's output.
+/// A compiled built-in's bytes read back, for the policies to judge.
+fn read_back(bytes: &[u8]) -> Option<Value> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    yaml_read::parse(text).or_else(|| serde_norway::from_str(text).ok())
+}
+
 fn read(t: &Template, document: &str, line: usize) -> Result<Value> {
     let doc = match yaml_read::parse(document) {
         Some(doc) => {

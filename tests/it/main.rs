@@ -19,6 +19,7 @@ mod hostile_limits;
 mod images;
 mod init;
 mod pipeline;
+mod policies;
 mod random_workspaces;
 mod real_services;
 mod release;

@@ -1,5 +1,5 @@
 //! Errors and warnings for machines: GitHub workflow commands and GitLab
-//! Code Quality reports, beside the human report `crate::cli::diagnostics` prints.
+//! Code Quality reports (and `check --format json`), beside the human report `crate::cli::diagnostics` prints.
 //! Both need the same thing from an `Error` tree — one flat item per
 //! problem, with a path from the repository root and a line — so the tree
 //! is flattened once here (`Annotation::collect`) and each format only
@@ -8,6 +8,7 @@
 mod annotation;
 pub mod github;
 pub mod gitlab;
+pub mod json;
 mod output;
 
 pub use annotation::{Annotation, Severity};

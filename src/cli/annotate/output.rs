@@ -18,6 +18,14 @@ impl Output {
                 expected: "--report FILE, the Code Quality report to write (`-` for stdout)".into(),
             }));
         }
+        if format == crate::cli::MessageFormat::Json
+            && !matches!(cli.command, crate::cli::Command::Check(_))
+        {
+            return Err(crate::error::Error::new(crate::error::ErrorKind::Invalid {
+                what: "--message-format json".into(),
+                expected: "`check --format json`: only check lists its findings as JSON".into(),
+            }));
+        }
         let prefix = match format {
             crate::cli::MessageFormat::Human => String::new(),
             _ => super::repository_prefix(cli.directory.as_deref()),
@@ -51,6 +59,19 @@ impl Output {
         }
         if let Err(e) = result {
             Annotation::collect(e, Severity::Error, &session.sources, &self.prefix, &mut all);
+        }
+        if self.format == crate::cli::MessageFormat::Json {
+            let mut dryrun = Vec::new();
+            for note in &session.policy_dryrun {
+                Annotation::collect(
+                    note,
+                    Severity::Warning,
+                    &session.sources,
+                    &self.prefix,
+                    &mut dryrun,
+                );
+            }
+            return crate::cli::diagnostics::print_stdout(&super::json::render(&all, &dryrun));
         }
         match self.format {
             // On stderr: stdout is the command's result (a markdown diff

@@ -46,6 +46,7 @@ pub fn deployment(ctx: &Context) -> Option<Object> {
         pods: Some(pods),
         references,
         provides: Vec::new(),
+        doc: None,
     })
 }
 
@@ -68,6 +69,7 @@ pub fn service(ctx: &Context) -> Object {
             optional: false,
         }],
         provides: Vec::new(),
+        doc: None,
     }
 }
 

@@ -17,7 +17,7 @@ pub mod builtin;
 mod host;
 mod identity;
 mod index;
-mod locate;
+pub mod locate;
 pub mod object;
 mod references;
 

@@ -25,6 +25,8 @@ pub struct Object {
     pub pods: Option<Vec<(String, String)>>,
     pub references: Vec<Reference>,
     pub provides: Vec<Provided>,
+    /// The document itself, kept only when `policies/` will judge it.
+    pub doc: Option<std::sync::Arc<Value>>,
 }
 
 /// What an object makes exist besides itself.
@@ -152,6 +154,7 @@ impl Object {
             pods: None,
             references: Vec::new(),
             provides: Vec::new(),
+            doc: None,
         };
         let spec = doc.get("spec");
         match (group, kind) {

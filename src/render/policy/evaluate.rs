@@ -1,0 +1,410 @@
+//! The policies judging one release: per environment, every rendered
+//! object (and what ExpansionTemplates make of it) against every
+//! constraint that matches it and every conftest rule, in parallel, each
+//! verdict taken from the cache when the same policy saw the same input.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+
+use crate::error::Result;
+use crate::error::sources::Sources;
+use crate::render::whole::Rendered;
+use crate::resolve::{Release, ResolvedEnvironment};
+
+use super::Policies;
+use super::engine::{Failure, Rego};
+use super::matcher::Subject;
+use super::report::{Finding, Verdicts};
+use super::watchdog::{self, Watchdog};
+
+/// Which policy judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PolicyId {
+    Constraint(usize),
+    /// A rule of `conftest::RULES` the conftest files declare.
+    Conftest(usize),
+}
+
+/// One object judged: a rendered document, or what an expansion made of it.
+struct Judged<'d> {
+    /// Index of the document in the environment's.
+    document: usize,
+    value: std::borrow::Cow<'d, Value>,
+    /// The ExpansionTemplate that made it.
+    expansion: Option<usize>,
+    group: String,
+    kind: String,
+    name: String,
+    namespace: Option<String>,
+}
+
+/// One evaluation to run.
+struct Task {
+    judged: usize,
+    policy: PolicyId,
+}
+
+/// Every verdict of the policies on the rendered `documents` of each
+/// environment of `release`.
+pub fn check(
+    policies: &Policies,
+    release: &Release,
+    documents: &[Vec<Rendered>],
+    sources: &Sources,
+) -> Result<Verdicts> {
+    let mut verdicts = Verdicts::default();
+    let mut cache = policies.cache.as_ref().map(|c| c.load());
+    watchdog::watch(policies, sources, |watchdog| -> Result<()> {
+        for (env, documents) in release.environments.iter().zip(documents) {
+            let found = environment(policies, env, documents, sources, cache.as_mut(), watchdog)?;
+            verdicts.add(policies, env, documents, found, sources);
+        }
+        Ok(())
+    })?;
+    if let (Some(c), Some(entries)) = (&policies.cache, cache) {
+        c.store(entries);
+    }
+    Ok(verdicts)
+}
+
+fn environment<'d>(
+    policies: &Policies,
+    env: &ResolvedEnvironment,
+    documents: &'d [Rendered],
+    sources: &Sources,
+    cache: Option<&mut super::cache::Entries>,
+    watchdog: &Watchdog,
+) -> Result<Vec<Finding>> {
+    let namespace = env.namespace.effective();
+    let mut judged: Vec<Judged<'d>> = Vec::new();
+    for (i, d) in documents.iter().enumerate() {
+        let Some(doc) = d.object.doc.as_deref() else {
+            continue;
+        };
+        let ns = (!d.object.namespace.is_empty()).then(|| d.object.namespace.clone());
+        let name = d.object.name.clone().unwrap_or_default();
+        for (x, expansion) in policies.expansions.iter().enumerate() {
+            if let Some(made) = expansion.expand(&d.object.group, &d.object.kind, doc) {
+                let (group, kind) = group_kind(&made);
+                let name = made
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&name)
+                    .to_string();
+                judged.push(Judged {
+                    document: i,
+                    value: std::borrow::Cow::Owned(made),
+                    expansion: Some(x),
+                    group,
+                    kind,
+                    name,
+                    namespace: ns.clone(),
+                });
+            }
+        }
+        judged.push(Judged {
+            document: i,
+            value: std::borrow::Cow::Borrowed(doc),
+            expansion: None,
+            group: d.object.group.clone(),
+            kind: d.object.kind.clone(),
+            name,
+            namespace: ns,
+        });
+    }
+    // The labels of the environment's own Namespaces, for
+    // `namespaceSelector`.
+    let namespaces: HashMap<String, Map<String, Value>> = judged
+        .iter()
+        .filter(|j| j.expansion.is_none() && j.group.is_empty() && j.kind == "Namespace")
+        .map(|j| {
+            let labels = j
+                .value
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            (j.name.clone(), labels)
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for (i, j) in judged.iter().enumerate() {
+        let subject = Subject {
+            group: &j.group,
+            kind: &j.kind,
+            name: &j.name,
+            namespace: j.namespace.as_deref(),
+            labels: j
+                .value
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object),
+        };
+        for (c, constraint) in policies.constraints.iter().enumerate() {
+            if constraint.matcher.matches(&subject, &namespaces) {
+                tasks.push(Task {
+                    judged: i,
+                    policy: PolicyId::Constraint(c),
+                });
+            }
+        }
+        // conftest judges the rendered objects themselves.
+        if j.expansion.is_none()
+            && let Some(conftest) = &policies.conftest
+        {
+            for r in 0..conftest.rules.len() {
+                tasks.push(Task {
+                    judged: i,
+                    policy: PolicyId::Conftest(r),
+                });
+            }
+        }
+    }
+    if tasks.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Templates that read `data.inventory` see this environment's objects.
+    let mut regos: Vec<Rego> = policies.templates.iter().map(|(_, r)| r.clone()).collect();
+    if policies.templates.iter().any(|(t, _)| t.inventory) {
+        let inventory = inventory(&judged, namespace);
+        for (r, (t, _)) in regos.iter_mut().zip(&policies.templates) {
+            if t.inventory {
+                r.add_data(json!({ "inventory": inventory }))
+                    .map_err(|problem| {
+                        Failure {
+                            loc: Some(t.loc.clone()),
+                            problem,
+                        }
+                        .error(sources, &t.file)
+                    })?;
+            }
+        }
+    }
+    let limits = policies.limits;
+    let cached = cache.as_deref();
+    type Outcome = std::result::Result<([u8; 32], Value), (PolicyId, Failure)>;
+    let results: Vec<Outcome> = tasks
+        .par_iter()
+        .map_init(
+            || {
+                (
+                    regos.clone(),
+                    policies.conftest.as_ref().map(|c| c.rego.clone()),
+                )
+            },
+            |(regos, conftest), task| {
+                let j = &judged[task.judged];
+                let (rule, input, data) = input(
+                    policies,
+                    env,
+                    &documents[j.document],
+                    j,
+                    namespace,
+                    task.policy,
+                );
+                let key =
+                    super::cache::key(&policies.digest, task.policy, &rule, &input, data.as_ref());
+                if let Some(v) = cached.and_then(|c| c.get(&key)) {
+                    return Ok((key, v.clone()));
+                }
+                let rego = match task.policy {
+                    PolicyId::Constraint(c) => &mut regos[policies.constraints[c].template],
+                    PolicyId::Conftest(_) => match conftest.as_mut() {
+                        Some(r) => r,
+                        None => return Ok((key, Value::Null)),
+                    },
+                };
+                let _running = watchdog.running(task.policy);
+                rego.eval(&rule, input, data, limits.time, sources)
+                    .map(|v| (key, v))
+                    .map_err(|f| (task.policy, f))
+            },
+        )
+        .collect();
+    let mut findings = Vec::new();
+    let mut fresh = Vec::new();
+    for (task, result) in tasks.iter().zip(results) {
+        let (key, value) = match result {
+            Ok(v) => v,
+            // The first failure stops the run, naming the policy once.
+            Err((policy, failure)) => {
+                return Err(failure.error(sources, &policies.file_of(policy)));
+            }
+        };
+        fresh.push((key, value.clone()));
+        let j = &judged[task.judged];
+        for (message, field) in messages(&value) {
+            findings.push(Finding {
+                document: j.document,
+                expansion: j.expansion,
+                policy: task.policy,
+                message,
+                field,
+            });
+        }
+    }
+    if let Some(c) = cache {
+        c.extend(fresh);
+    }
+    Ok(findings)
+}
+
+fn group_kind(v: &Value) -> (String, String) {
+    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+    let kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    (group, kind)
+}
+
+/// The rule to evaluate and the input of `policy` on `j`.
+fn input(
+    policies: &Policies,
+    env: &ResolvedEnvironment,
+    d: &Rendered,
+    j: &Judged,
+    namespace: &str,
+    policy: PolicyId,
+) -> (String, Value, Option<Value>) {
+    match policy {
+        PolicyId::Constraint(c) => {
+            let constraint = &policies.constraints[c];
+            let rule = policies.templates[constraint.template].0.rule.clone();
+            let (group, version) = {
+                let api = j
+                    .value
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                match api.rsplit_once('/') {
+                    Some((g, v)) => (g.to_string(), v.to_string()),
+                    None => (String::new(), api.to_string()),
+                }
+            };
+            let review = json!({
+                "kind": {"group": group, "version": version, "kind": j.kind},
+                "name": j.name,
+                "namespace": j.namespace.clone().unwrap_or_default(),
+                "operation": "CREATE",
+                "uid": "",
+                "userInfo": {"username": "snapset"},
+                "object": j.value.as_ref(),
+                "dryRun": false,
+            });
+            (
+                rule,
+                json!({"review": review, "parameters": constraint.parameters}),
+                None,
+            )
+        }
+        PolicyId::Conftest(r) => {
+            let rule = policies
+                .conftest
+                .as_ref()
+                .map_or("deny", |c| c.rules[r].name);
+            let service = d.written.service;
+            let track = d.written.track.and_then(|t| service.map(|s| &s.tracks[t]));
+            let commit = track.map(|t| t.commit.clone()).or_else(|| {
+                let s = service?;
+                let first = s.tracks.first()?;
+                s.tracks
+                    .iter()
+                    .all(|t| t.commit == first.commit)
+                    .then(|| first.commit.clone())
+            });
+            let snapset = json!({
+                "environment": env.name,
+                "service": service.map(|s| s.name.clone()),
+                "track": track.map(|t| t.name.clone()),
+                "commit": commit,
+                "snapshot": env.snapshot.name,
+                "namespace": namespace,
+            });
+            (
+                format!("data.main.{rule}"),
+                j.value.as_ref().clone(),
+                Some(json!({ "snapset": snapset })),
+            )
+        }
+    }
+}
+
+/// The environment's objects as Gatekeeper's sync fills `data.inventory`:
+/// `namespace.<ns>.<apiVersion>.<kind>.<name>` and
+/// `cluster.<apiVersion>.<kind>.<name>`.
+fn inventory(judged: &[Judged], _namespace: &str) -> Value {
+    let mut cluster = Map::new();
+    let mut namespaced = Map::new();
+    for j in judged.iter().filter(|j| j.expansion.is_none()) {
+        let api = j
+            .value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let at = match &j.namespace {
+            Some(ns) => namespaced
+                .entry(ns.clone())
+                .or_insert_with(|| Value::Object(Map::new())),
+            None => {
+                cluster.entry("\0".to_string()).or_insert(Value::Null);
+                cluster.remove("\0");
+                // Cluster-scoped objects sit at the top of `cluster`.
+                let entry = cluster
+                    .entry(api.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                insert(entry, &[&j.kind, &j.name], j.value.as_ref().clone());
+                continue;
+            }
+        };
+        insert(at, &[api, &j.kind, &j.name], j.value.as_ref().clone());
+    }
+    json!({"cluster": cluster, "namespace": namespaced})
+}
+
+fn insert(at: &mut Value, path: &[&str], value: Value) {
+    let mut at = at;
+    for key in path {
+        if !at.is_object() {
+            *at = Value::Object(Map::new());
+        }
+        let Value::Object(map) = at else { return };
+        at = map
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    *at = value;
+}
+
+/// The messages of a rule's value: a set (JSON array) of strings, or of
+/// objects with `msg` and a field path in `field` or `details.field`.
+fn messages(value: &Value) -> Vec<(String, Option<String>)> {
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null | Value::Bool(false) => Vec::new(),
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(s) => (s.clone(), None),
+            Value::Object(o) => {
+                let msg = o
+                    .get("msg")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| item.to_string());
+                let field = o
+                    .get("field")
+                    .or_else(|| o.get("details").and_then(|d| d.get("field")))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                (msg, field)
+            }
+            other => (other.to_string(), None),
+        })
+        .collect()
+}

@@ -1,0 +1,120 @@
+//! Gatekeeper's `ExpansionTemplate`: a workload judged as the resources it
+//! makes the cluster create (a Deployment's Pods), so that the library's
+//! Pod policies judge Deployments before any Pod exists. A violation of
+//! the expanded Pod is the workload's, reported at its template line.
+
+use serde_json::{Map, Value};
+
+use crate::error::sources::Sources;
+use crate::error::{Error, ErrorKind, Result};
+
+use super::source::{self, Document};
+
+pub const GROUP: &str = "expansion.gatekeeper.sh";
+
+pub struct Expansion {
+    pub name: String,
+    /// `(groups, kinds)` of `applyTo`.
+    apply_to: Vec<(Vec<String>, Vec<String>)>,
+    /// `spec.template`, dotted: where the generated resource is written
+    /// in the workload.
+    pub source: String,
+    group: String,
+    version: String,
+    kind: String,
+}
+
+pub fn read(doc: &Document, sources: &Sources) -> Result<Expansion> {
+    let file = sources.get(doc.file);
+    let name = doc
+        .value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let spec = doc.value.get("spec");
+    let text = |p: &str| {
+        spec.and_then(|s| s.pointer(p))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let list = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let apply_to = spec
+        .and_then(|s| s.get("applyTo"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|a| (list(a.get("groups")), list(a.get("kinds"))))
+        .collect();
+    let (Some(template_source), Some(kind)) = (text("/templateSource"), text("/generatedGVK/kind"))
+    else {
+        return Err(Error::at(
+            ErrorKind::PolicyBroken {
+                file: file.name.clone(),
+                problem: format!(
+                    "ExpansionTemplate `{name}` needs `spec.templateSource` and `spec.generatedGVK.kind`"
+                ),
+            },
+            &source::key_loc(doc.file, &file.text, doc.start, "name"),
+            "here",
+        ));
+    };
+    Ok(Expansion {
+        name,
+        apply_to,
+        source: template_source,
+        group: text("/generatedGVK/group").unwrap_or_default(),
+        version: text("/generatedGVK/version").unwrap_or_else(|| "v1".into()),
+        kind,
+    })
+}
+
+impl Expansion {
+    /// The resource `workload` (of `group`/`kind`) makes, when this
+    /// template applies to it.
+    pub fn expand(&self, group: &str, kind: &str, workload: &Value) -> Option<Value> {
+        let applies = self.apply_to.iter().any(|(groups, kinds)| {
+            groups.iter().any(|g| g == "*" || g == group)
+                && kinds.iter().any(|k| k == "*" || k == kind)
+        });
+        if !applies {
+            return None;
+        }
+        let mut at = workload;
+        for key in self.source.split('.') {
+            at = at.get(key)?;
+        }
+        let mut made = at.as_object()?.clone();
+        let api_version = match self.group.as_str() {
+            "" => self.version.clone(),
+            g => format!("{g}/{}", self.version),
+        };
+        made.insert("apiVersion".into(), Value::from(api_version));
+        made.insert("kind".into(), Value::from(self.kind.clone()));
+        let metadata = made
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(m) = metadata.as_object_mut() {
+            let parent = workload.get("metadata");
+            if let Some(ns) = parent.and_then(|p| p.get("namespace")) {
+                m.insert("namespace".into(), ns.clone());
+            }
+            if !m.contains_key("name")
+                && let Some(name) = parent.and_then(|p| p.get("name")).and_then(Value::as_str)
+            {
+                m.insert(
+                    "name".into(),
+                    Value::from(format!("{name}-{}", self.kind.to_lowercase())),
+                );
+            }
+        }
+        Some(Value::Object(made))
+    }
+}

@@ -1,0 +1,456 @@
+//! Issue 29: the cluster's admission policies (`policies/`: Gatekeeper
+//! ConstraintTemplates and constraints, ExpansionTemplates, conftest
+//! `.rego`) judge every rendered object in `check`, `render` and `diff`,
+//! at the template line that wrote it and the varset line that set the
+//! field; hostile policies stop the run with exit 2; `snapset policies
+//! test` runs their suites and samples.
+
+use crate::common;
+
+use common::workspace::{TestWorkspace, redact};
+
+const REQUIRED_LABELS: &str =
+    include_str!("../policies/gatekeeper-library/requiredlabels/template.yaml");
+
+/// A conftest rule refusing fewer than two replicas, naming the field.
+const REPLICAS_REGO: &str = r#"package main
+
+deny contains {"msg": sprintf("%s runs %d replicas; production needs 2", [input.metadata.name, input.spec.replicas]), "field": "spec.replicas"} if {
+  input.kind == "Deployment"
+  input.spec.replicas < 2
+}
+"#;
+
+fn constraint(kind: &str, name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n{spec}"
+    )
+}
+
+/// `team` required on Deployments, with `extra` added to its spec.
+fn team_label(extra: &str) -> String {
+    constraint(
+        "K8sRequiredLabels",
+        "deployments-need-team",
+        &format!(
+            "  match:\n    kinds:\n      - apiGroups: [\"apps\"]\n        kinds: [\"Deployment\"]\n{extra}  parameters:\n    labels:\n      - key: team\n"
+        ),
+    )
+}
+
+/// The shop with `files` written; render then insists on exit 2 with out/
+/// untouched (check too), and gives render's stderr.
+fn refused(files: &[(&str, &str)], args: &[&str]) -> (TestWorkspace, String) {
+    let (ws, _) = TestWorkspace::shop();
+    let first = ws.run(&["render"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let before = ws.tree("out");
+    for (path, text) in files {
+        ws.write(path, text);
+    }
+    let mut render = vec!["render"];
+    render.extend(args);
+    let run = ws.run(&render);
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(
+        ws.tree("out"),
+        before,
+        "a refused render leaves out/ untouched"
+    );
+    let mut check = vec!["check"];
+    check.extend(args);
+    let checked = ws.run(&check);
+    assert_eq!(
+        checked.code, 2,
+        "check refuses like render: {}",
+        checked.stderr
+    );
+    let stderr = redact(&run.stderr, &ws);
+    (ws, stderr)
+}
+
+/// A report's headlines on one line each (miette wraps them).
+fn flat(text: &str) -> String {
+    text.replace("\n  │ ", " ")
+}
+
+fn passes(files: &[(&str, &str)]) -> (TestWorkspace, common::workspace::Run) {
+    let (ws, _) = TestWorkspace::shop();
+    for (path, text) in files {
+        ws.write(path, text);
+    }
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (ws, run)
+}
+
+/// A template of the shop writing a var, and the varset line that sets it.
+const SETTINGS: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ service.name ~ \"-settings\" }}\ndata:\n  level: {{ vars.level }}\n";
+const BASE: &str = "varset \"base\" {\n    vars {\n        replicas 1\n        level \"debug\"\n    }\n    env {\n        LOG_LEVEL \"info\"\n    }\n}\n";
+
+#[test]
+fn a_violation_is_reported_at_the_template_line_and_the_varset_line() {
+    let rego = r#"package main
+
+deny contains {"msg": sprintf("%s logs at debug level", [input.metadata.name]), "field": "data.level"} if {
+  input.kind == "ConfigMap"
+  input.data.level == "debug"
+}
+"#;
+    let (_, stderr) = refused(
+        &[
+            ("templates/service/settings.yaml.j2", SETTINGS),
+            ("varsets/base.kdl", BASE),
+            ("policies/level.rego", rego),
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(stderr);
+    let stderr = flat(&stderr);
+    assert!(
+        stderr.contains("rule `deny` of policies/level.rego refuses ConfigMap `cart-settings`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("in environments `dev` and `prod`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cart-settings logs at debug level"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("varsets/base.kdl:4"),
+        "the varset line: {stderr}"
+    );
+    assert!(
+        stderr.contains("templates/service/settings.yaml.j2:6"),
+        "the template line: {stderr}"
+    );
+    assert!(
+        stderr.contains("policies/level.rego:3"),
+        "the rule's line: {stderr}"
+    );
+}
+
+#[test]
+fn a_field_not_set_by_a_var_is_reported_at_the_template_line() {
+    let (_, stderr) = refused(&[("policies/replicas.rego", REPLICAS_REGO)], &[]);
+    let stderr = flat(&stderr);
+    assert!(
+        stderr.contains("rule `deny` of policies/replicas.rego refuses Deployment `cart`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("in environment `dev`") && !stderr.contains("`prod`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("<built-in>/track/deployment.yaml.j2:19"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_gatekeeper_constraint_names_its_file_line_and_template() {
+    let (_, stderr) = refused(
+        &[
+            ("policies/requiredlabels.yaml", REQUIRED_LABELS),
+            ("policies/team.yaml", &team_label("")),
+        ],
+        &[],
+    );
+    let stderr = flat(&stderr);
+    assert!(
+        stderr.contains(
+            "constraint `K8sRequiredLabels/deployments-need-team` refuses Deployment `cart`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("you must provide labels: {\"team\"}"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("policies/team.yaml:4"), "{stderr}");
+    assert!(
+        stderr.contains("ConstraintTemplate in policies/requiredlabels.yaml"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("environments `dev` and `prod`"),
+        "merged: {stderr}"
+    );
+}
+
+#[test]
+fn match_selects_kinds_namespaces_and_labels() {
+    let template = ("policies/requiredlabels.yaml", REQUIRED_LABELS);
+    // Only prod's namespace.
+    let (_, stderr) = refused(
+        &[
+            template,
+            (
+                "policies/team.yaml",
+                &team_label("    namespaces: [\"shop-prod\"]\n"),
+            ),
+        ],
+        &[],
+    );
+    let stderr = flat(&stderr);
+    assert!(
+        stderr.contains("in environment `prod`") && !stderr.contains("`dev`"),
+        "{stderr}"
+    );
+    // Every namespace excluded, a kind never rendered, a label no object has.
+    for extra in [
+        "    excludedNamespaces: [\"shop-*\"]\n",
+        "    labelSelector:\n      matchLabels:\n        tier: none\n",
+        "    scope: Cluster\n",
+        "    namespaceSelector:\n      matchLabels:\n        env: prod\n",
+    ] {
+        passes(&[template, ("policies/team.yaml", &team_label(extra))]);
+    }
+    let other_kind = constraint(
+        "K8sRequiredLabels",
+        "jobs-need-team",
+        "  match:\n    kinds:\n      - apiGroups: [\"batch\"]\n        kinds: [\"Job\"]\n  parameters:\n    labels:\n      - key: team\n",
+    );
+    passes(&[template, ("policies/team.yaml", &other_kind)]);
+}
+
+#[test]
+fn warn_is_a_warning_and_dryrun_is_only_in_json() {
+    let template = ("policies/requiredlabels.yaml", REQUIRED_LABELS);
+    let warn = team_label("").replace("spec:\n", "spec:\n  enforcementAction: warn\n");
+    let (_, run) = passes(&[template, ("policies/team.yaml", &warn)]);
+    assert!(
+        run.stderr.contains("warns about Deployment `cart`"),
+        "{}",
+        run.stderr
+    );
+    let dryrun = team_label("").replace("spec:\n", "spec:\n  enforcementAction: dryrun\n");
+    let (ws, run) = passes(&[template, ("policies/team.yaml", &dryrun)]);
+    assert!(!run.stderr.contains("team"), "{}", run.stderr);
+    let json = ws.run(&["check", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON on stdout");
+    assert_eq!(doc["ok"], true);
+    let dry = doc["dryrun"].as_array().unwrap();
+    assert!(
+        dry.iter().any(|d| d["message"]
+            .as_str()
+            .unwrap()
+            .contains("would refuse (dryrun) Deployment `cart`")),
+        "{doc}"
+    );
+    assert_eq!(dry[0]["check"], "snapset/policy-violation");
+    // An error is listed too, with exit 2.
+    ws.write("policies/team.yaml", &team_label(""));
+    let json = ws.run(&["check", "--format", "json"]);
+    assert_eq!(json.code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON on stdout");
+    assert_eq!(doc["ok"], false);
+    assert!(
+        doc["errors"][0]["path"]
+            .as_str()
+            .unwrap()
+            .contains("deployment"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn inventory_holds_the_environments_objects() {
+    // Refuses a Deployment that has a Service of its name: true of every
+    // shop service, which proves the Services are in `data.inventory`.
+    let template = r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: noservice
+spec:
+  crd:
+    spec:
+      names:
+        kind: NoService
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package noservice
+
+        violation[{"msg": msg}] {
+          ns := input.review.namespace
+          name := input.review.object.metadata.name
+          data.inventory.namespace[ns]["v1"]["Service"][name]
+          msg := sprintf("%v has a Service in %v", [name, ns])
+        }
+"#;
+    let c = constraint(
+        "NoService",
+        "no-service",
+        "  match:\n    kinds:\n      - apiGroups: [\"apps\"]\n        kinds: [\"Deployment\"]\n",
+    );
+    let (_, stderr) = refused(
+        &[("policies/t.yaml", template), ("policies/c.yaml", &c)],
+        &[],
+    );
+    let stderr = flat(&stderr);
+    assert!(
+        stderr.contains("cart has a Service in shop-dev"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cart has a Service in shop-prod"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn conftest_rules_see_where_the_object_is_deployed() {
+    let (ws, shop) = TestWorkspace::shop();
+    let rego = r#"package main
+
+deny contains msg if {
+  data.snapset.service == "cart"
+  data.snapset.environment == "prod"
+  input.kind == "Deployment"
+  msg := sprintf("%s %s %s %s", [data.snapset.snapshot, data.snapset.track, data.snapset.commit, input.metadata.namespace])
+}
+
+warn contains msg if {
+  data.snapset.service == null
+  msg := sprintf("env-scope %s", [input.kind])
+}
+"#;
+    ws.write("policies/where.rego", rego);
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = common::workspace::Run {
+        stderr: flat(&run.stderr),
+        ..run
+    };
+    assert!(
+        run.stderr
+            .contains(&format!("s1 stable {} shop-prod", shop.cart1))
+            || run
+                .stderr
+                .contains(&format!("s1 main {} shop-prod", shop.cart1)),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn files_that_are_not_policies_are_ignored() {
+    let template = ("policies/lib/requiredlabels.yaml", REQUIRED_LABELS);
+    passes(&[
+        template,
+        ("policies/lib/samples/x/constraint.yaml", &team_label("")),
+        ("policies/lib/suite.yaml", "kind: Suite\n"),
+        ("policies/lib/kustomization.yaml", "resources: [x]\n"),
+        ("policies/README.md", "not read\n"),
+    ]);
+}
+
+fn hostile(files: &[(&str, &str)], args: &[&str], expect: &[&str]) {
+    let (_, stderr) = refused(files, args);
+    let stderr = flat(&stderr);
+    for e in expect {
+        assert!(stderr.contains(e), "expected `{e}` in:\n{stderr}");
+    }
+    // Once, not per object.
+    assert_eq!(stderr.matches("× policy ").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_policy_that_does_not_compile_names_its_line() {
+    hostile(
+        &[(
+            "policies/bad.rego",
+            "package main\n\ndeny contains msg if {\n  msg := \n}\n",
+        )],
+        &[],
+        &["policy policies/bad.rego", "does not compile", "bad.rego:"],
+    );
+    // A template's Rego: the line in the YAML file.
+    let broken = REQUIRED_LABELS.replace("count(missing) > 0", "count(missing > 0");
+    hostile(
+        &[
+            ("policies/t.yaml", &broken),
+            ("policies/c.yaml", &team_label("")),
+        ],
+        &[],
+        &["policy policies/t.yaml", "t.yaml:"],
+    );
+}
+
+#[test]
+fn network_builtins_are_refused() {
+    hostile(
+        &[(
+            "policies/net.rego",
+            "package main\n\ndeny contains msg if {\n  r := http.send({\"method\": \"get\", \"url\": \"http://example.com\"})\n  msg := r.body\n}\n",
+        )],
+        &[],
+        &["policy policies/net.rego", "`http.send`", "net.rego:4"],
+    );
+}
+
+#[test]
+fn a_policy_over_its_time_limit_stops_the_run() {
+    let slow = "package main\n\ndeny contains \"never\" if {\n  some i in numbers.range(1, 100000)\n  some j in numbers.range(1, 100000)\n  i * j == -1\n}\n";
+    hostile(
+        &[("policies/slow.rego", slow)],
+        &["--limit", "policy-time=200ms"],
+        &["policy policies/slow.rego", "policy-time"],
+    );
+}
+
+#[test]
+fn a_policy_over_its_memory_limit_stops_the_run() {
+    let big = "package main\n\ndeny contains \"never\" if {\n  x := numbers.range(1, 400000000)\n  count(x) == -1\n}\n";
+    hostile(
+        &[("policies/big.rego", big)],
+        &["--limit", "policy-memory=64MiB,policy-time=60s"],
+        &["policy policies/big.rego", "policy-memory"],
+    );
+}
+
+#[test]
+fn a_cel_only_template_is_an_error_naming_its_file() {
+    let cel = "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: celonly\nspec:\n  crd:\n    spec:\n      names:\n        kind: CelOnly\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      code:\n        - engine: K8sNativeValidation\n          source:\n            validations: []\n";
+    hostile(
+        &[("policies/cel.yaml", cel)],
+        &[],
+        &["policy policies/cel.yaml", "only CEL"],
+    );
+}
+
+#[test]
+fn a_constraint_of_an_unknown_kind_and_a_bad_limit() {
+    hostile(
+        &[("policies/c.yaml", &team_label(""))],
+        &[],
+        &[
+            "policy policies/c.yaml",
+            "no ConstraintTemplate of policies/ defines kind `K8sRequiredLabels`",
+        ],
+    );
+    let (ws, _) = TestWorkspace::shop();
+    let run = ws.run(&["check", "--limit", "policy-time=soon"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("a positive duration"), "{}", run.stderr);
+}
+
+#[test]
+fn a_workspace_without_policies_is_unchanged() {
+    let (ws, _) = TestWorkspace::shop();
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["dryrun"], serde_json::json!([]));
+}
