@@ -83,6 +83,9 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Bind an environment back to what it ran before its last change (or at a workspace revision).
     Rollback(RollbackArgs),
+    /// The admission policies of policies/: run their own tests.
+    #[command(subcommand)]
+    Policies(PoliciesCommand),
 }
 
 impl Command {
@@ -109,7 +112,7 @@ impl Command {
             // `init` creates the workspace, so it locks it itself once the
             // folder is claimed (`commands::init`); the others write no workspace.
             Command::Init(_) | Command::Completions(_) | Command::Man(_) => false,
-            Command::Templates(_) => false,
+            Command::Templates(_) | Command::Policies(_) => false,
         }
     }
 }
@@ -365,6 +368,21 @@ pub enum TemplatesCommand {
     List,
     /// Print a built-in template, to start a replacement or a new template from it.
     Show(TemplatesShowArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PoliciesCommand {
+    /// Run each folder's suite.yaml as `gator verify` does, the samples of
+    /// folders without one, and conftest `test_*` rules; exit 1 when one fails.
+    Test(PoliciesTestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PoliciesTestArgs {
+    /// The folder of policies (default: the workspace's policies/).
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Args, Debug)]

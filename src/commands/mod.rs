@@ -19,6 +19,7 @@ mod lock;
 mod log;
 mod man;
 mod metrics;
+mod policies;
 mod promote;
 mod ready;
 mod reject;
@@ -68,5 +69,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Where(args) => where_::WhereCommand::run(args, dir, session),
         Command::Metrics(args) => metrics::MetricsCommand::run(args, dir, session),
         Command::Rollback(args) => rollback::RollbackCommand::run(args, dir, session),
+        Command::Policies(command) => policies::PoliciesCommandRunner::run(command, dir, session),
     }
 }

@@ -454,3 +454,82 @@ fn a_workspace_without_policies_is_unchanged() {
     assert_eq!(doc["ok"], true);
     assert_eq!(doc["dryrun"], serde_json::json!([]));
 }
+
+const LIBRARY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/policies/gatekeeper-library"
+);
+
+#[test]
+fn every_gatekeeper_library_sample_agrees_with_upstream() {
+    let ws = TestWorkspace::empty();
+    let run = ws.run(&["policies", "test", LIBRARY]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let stdout = run
+        .stdout
+        .replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn samples_are_run_by_file_name_without_a_suite() {
+    let ws = TestWorkspace::empty();
+    common::workspace::copy_dir(
+        std::path::Path::new(&format!("{LIBRARY}/requiredlabels")),
+        &ws.path("policies/requiredlabels"),
+    );
+    ws.remove("policies/requiredlabels/suite.yaml");
+    let run = ws.run(&["policies", "test", "policies"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("ok   policies/requiredlabels/samples/all-must-have-owner/example_disallowed_label_value.yaml"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("5 of 5 policy tests hold"),
+        "{}",
+        run.stdout
+    );
+    // A sample that no longer holds: exit 1, named.
+    ws.write(
+        "policies/requiredlabels/samples/all-must-have-owner/example_allowed.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: no-labels\n",
+    );
+    let run = ws.run(&["policies", "test", "policies"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("FAIL policies/requiredlabels/samples/all-must-have-owner/example_allowed.yaml: expected no violation, found 1"), "{}", run.stdout);
+}
+
+#[test]
+fn a_suite_case_that_fails_and_conftest_tests() {
+    let (ws, _) = TestWorkspace::shop();
+    common::workspace::copy_dir(
+        std::path::Path::new(&format!("{LIBRARY}/allowedrepos")),
+        &ws.path("policies/allowedrepos"),
+    );
+    let suite = ws
+        .read("policies/allowedrepos/suite.yaml")
+        .replace("- violations: 3", "- violations: 4");
+    ws.write("policies/allowedrepos/suite.yaml", &suite);
+    ws.write(
+        "policies/replicas.rego",
+        &format!("{REPLICAS_REGO}\ntest_one_replica_is_denied if {{\n  count(deny) == 1 with input as {{\"kind\": \"Deployment\", \"metadata\": {{\"name\": \"a\"}}, \"spec\": {{\"replicas\": 1}}}}\n}}\n\ntest_wrong if {{\n  count(deny) == 1 with input as {{\"kind\": \"Deployment\", \"metadata\": {{\"name\": \"a\"}}, \"spec\": {{\"replicas\": 3}}}}\n}}\n"),
+    );
+    let run = ws.run(&["policies", "test"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("FAIL policies/allowedrepos: allowed-repos/all-disallowed: expected 4 violation(s), found 3"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("ok   policies/replicas.rego: main.test_one_replica_is_denied"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("FAIL policies/replicas.rego: main.test_wrong: it is undefined"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("5 of 7 policy tests hold"),
+        "{}",
+        run.stdout
+    );
+}

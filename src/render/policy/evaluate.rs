@@ -274,32 +274,15 @@ fn input(
         PolicyId::Constraint(c) => {
             let constraint = &policies.constraints[c];
             let rule = policies.templates[constraint.template].0.rule.clone();
-            let (group, version) = {
-                let api = j
-                    .value
-                    .get("apiVersion")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                match api.rsplit_once('/') {
-                    Some((g, v)) => (g.to_string(), v.to_string()),
-                    None => (String::new(), api.to_string()),
-                }
-            };
-            let review = json!({
-                "kind": {"group": group, "version": version, "kind": j.kind},
-                "name": j.name,
-                "namespace": j.namespace.clone().unwrap_or_default(),
-                "operation": "CREATE",
-                "uid": "",
-                "userInfo": {"username": "snapset"},
-                "object": j.value.as_ref(),
-                "dryRun": false,
-            });
-            (
-                rule,
-                json!({"review": review, "parameters": constraint.parameters}),
-                None,
-            )
+            let input = review(
+                j.value.as_ref(),
+                &j.kind,
+                &j.name,
+                j.namespace.as_deref(),
+                "CREATE",
+                &constraint.parameters,
+            );
+            (rule, input, None)
         }
         PolicyId::Conftest(r) => {
             let rule = policies
@@ -333,34 +316,73 @@ fn input(
     }
 }
 
+/// The input Gatekeeper gives a template's Rego for `object`.
+pub fn review(
+    object: &Value,
+    kind: &str,
+    name: &str,
+    namespace: Option<&str>,
+    operation: &str,
+    parameters: &Value,
+) -> Value {
+    let api = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let (group, version) = match api.rsplit_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", api),
+    };
+    let review = json!({
+        "kind": {"group": group, "version": version, "kind": kind},
+        "name": name,
+        "namespace": namespace.unwrap_or_default(),
+        "operation": operation,
+        "uid": "",
+        "userInfo": {"username": "snapset"},
+        "object": object,
+        "dryRun": false,
+    });
+    json!({"review": review, "parameters": parameters})
+}
+
 /// The environment's objects as Gatekeeper's sync fills `data.inventory`:
 /// `namespace.<ns>.<apiVersion>.<kind>.<name>` and
 /// `cluster.<apiVersion>.<kind>.<name>`.
 fn inventory(judged: &[Judged], _namespace: &str) -> Value {
+    inventory_of(
+        judged
+            .iter()
+            .filter(|j| j.expansion.is_none())
+            .map(|j| (j.value.as_ref(), &j.kind, &j.name, j.namespace.as_deref())),
+    )
+}
+
+/// `data.inventory` of `(object, kind, name, namespace)`s.
+pub fn inventory_of<'v>(
+    objects: impl Iterator<Item = (&'v Value, &'v String, &'v String, Option<&'v str>)>,
+) -> Value {
     let mut cluster = Map::new();
     let mut namespaced = Map::new();
-    for j in judged.iter().filter(|j| j.expansion.is_none()) {
-        let api = j
-            .value
+    for (object, kind, name, namespace) in objects {
+        let api = object
             .get("apiVersion")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let at = match &j.namespace {
-            Some(ns) => namespaced
-                .entry(ns.clone())
-                .or_insert_with(|| Value::Object(Map::new())),
+        match namespace {
+            Some(ns) => {
+                let at = namespaced
+                    .entry(ns.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                insert(at, &[api, kind, name], object.clone());
+            }
             None => {
-                cluster.entry("\0".to_string()).or_insert(Value::Null);
-                cluster.remove("\0");
-                // Cluster-scoped objects sit at the top of `cluster`.
-                let entry = cluster
+                let at = cluster
                     .entry(api.to_string())
                     .or_insert_with(|| Value::Object(Map::new()));
-                insert(entry, &[&j.kind, &j.name], j.value.as_ref().clone());
-                continue;
+                insert(at, &[kind, name], object.clone());
             }
-        };
-        insert(at, &[api, &j.kind, &j.name], j.value.as_ref().clone());
+        }
     }
     json!({"cluster": cluster, "namespace": namespaced})
 }

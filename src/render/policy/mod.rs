@@ -23,6 +23,7 @@ mod matcher;
 mod module;
 mod report;
 mod source;
+pub mod suite;
 
 mod watchdog;
 
