@@ -533,3 +533,52 @@ fn a_suite_case_that_fails_and_conftest_tests() {
         run.stdout
     );
 }
+
+const EXPAND_DEPLOYMENTS: &str = "apiVersion: expansion.gatekeeper.sh/v1beta1
+kind: ExpansionTemplate
+metadata:
+  name: expand-deployments
+spec:
+  applyTo:
+    - groups: [\"apps\"]
+      kinds: [\"Deployment\"]
+      versions: [\"v1\"]
+  templateSource: \"spec.template\"
+  generatedGVK:
+    kind: \"Pod\"
+    group: \"\"
+    version: \"v1\"
+";
+
+#[test]
+fn expansion_templates_let_pod_policies_judge_deployments() {
+    let limits = (
+        "policies/containerlimits.yaml",
+        include_str!("../policies/gatekeeper-library/containerlimits/template.yaml"),
+    );
+    let pods_only = constraint(
+        "K8sContainerLimits",
+        "pods-need-limits",
+        "  match:\n    kinds:\n      - apiGroups: [\"\"]\n        kinds: [\"Pod\"]\n  parameters:\n    cpu: \"200m\"\n    memory: \"1Gi\"\n",
+    );
+    let constraint_file = ("policies/limits.yaml", pods_only.as_str());
+    // Without the expansion no Pod is rendered: nothing to judge.
+    passes(&[limits, constraint_file]);
+    let (_, stderr) = refused(
+        &[
+            limits,
+            constraint_file,
+            ("policies/expansion.yaml", EXPAND_DEPLOYMENTS),
+        ],
+        &[],
+    );
+    let stderr = flat(&stderr);
+    assert!(
+        stderr.contains("constraint `K8sContainerLimits/pods-need-limits` refuses the Pod of Deployment `cart` (expanded by `expand-deployments`)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("<built-in>/track/deployment.yaml.j2:"),
+        "at the workload's template: {stderr}"
+    );
+}
