@@ -159,7 +159,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     /// Print errors and warnings also as GitHub annotations (`github`) or a
-    /// GitLab Code Quality report (`gitlab`); the same as --message-format.
+    /// GitLab Code Quality report (`gitlab`), or every finding as JSON on
+    /// stdout (`json`, dryrun policies included); the same as --message-format.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<MessageFormat>,
     /// Fail (exit 2) when there is any warning, as CI should.
@@ -174,8 +175,9 @@ pub enum MessageFormat {
     Human,
     Github,
     Gitlab,
-    /// Every error, warning and dryrun policy verdict as one JSON document
-    /// on stdout (`check` only).
+    // Every error, warning and dryrun policy verdict as one JSON document
+    // on stdout (`check` only). Not a doc comment: clap would list the
+    // formats one per line in every command's help.
     Json,
 }
 

@@ -176,6 +176,15 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "snapset man | man -l -                          # the top page\n\
          snapset man --dir /usr/local/share/man/man1     # every page",
     ),
+    (
+        "policies",
+        "snapset policies test                           # the suites and samples of policies/",
+    ),
+    (
+        "policies test",
+        "snapset policies test                           # the workspace's policies/\n\
+         snapset policies test ../gatekeeper-library/library/general",
+    ),
 ];
 
 /// What `snapset` with no command prints (on stderr, exit 2: a command was
