@@ -304,6 +304,7 @@ mod tests {
             "template-output=64MiB".into(),
             "environment-fuel=2_000_000_000".into(),
             "environment-output=1GiB".into(),
+            "policy-time=500ms,policy-memory=1GiB".into(),
         ])
         .unwrap();
         assert_eq!(
@@ -313,10 +314,20 @@ mod tests {
                 template_output: 64 << 20,
                 environment_fuel: 2_000_000_000,
                 environment_output: 1 << 30,
+                policy_time: 500,
+                policy_memory: 1 << 30,
             }
+        );
+        assert_eq!(
+            Limits::parse(&["policy-time=3".into()])
+                .unwrap()
+                .policy_time,
+            3_000
         );
         for bad in [
             "speed=3",
+            "policy-time=soon",
+            "policy-time=0s",
             "template-fuel",
             "template-fuel=0",
             "template-output=3 parsecs",

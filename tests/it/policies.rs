@@ -582,3 +582,38 @@ fn expansion_templates_let_pod_policies_judge_deployments() {
         "at the workload's template: {stderr}"
     );
 }
+
+#[test]
+fn verdicts_are_cached_outside_the_work_tree_and_a_planted_cache_is_not_trusted() {
+    let (ws, _) = TestWorkspace::shop();
+    ws.write("policies/replicas.rego", REPLICAS_REGO);
+    let first = ws.run(&["check"]);
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    let cache = ws
+        .cache_file("policy-verdicts.json")
+        .expect("the verdicts are cached");
+    assert!(!cache.starts_with(&ws.root) || cache.components().any(|c| c.as_os_str() == ".git"));
+    // The cached run says the same.
+    let second = ws.run(&["check"]);
+    assert_eq!(second.code, 2);
+    assert_eq!(second.stderr, first.stderr);
+    // A cache written by anyone but snapset (every verdict "no
+    // violation") is not read: its MAC does not hold.
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let (_, body) = text.split_once('\n').unwrap();
+    let emptied: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| (k, serde_json::Value::Null))
+            .collect();
+    let planted = format!("{}\n{}", "0".repeat(64), serde_json::Value::Object(emptied));
+    std::fs::write(&cache, planted).unwrap();
+    let third = ws.run(&["check"]);
+    assert_eq!(
+        third.code, 2,
+        "a planted cache is ignored: {}",
+        third.stderr
+    );
+    assert_eq!(third.stderr, first.stderr);
+}

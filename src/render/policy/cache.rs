@@ -38,21 +38,22 @@ impl Digest {
     }
 }
 
-/// The key of one verdict.
-pub fn key(
-    digest: &[u8; 32],
-    policy: PolicyId,
-    rule: &str,
-    input: &Value,
-    data: Option<&Value>,
-) -> [u8; 32] {
+/// The hash of an object, as serde_json writes it (maps in key order:
+/// the same value, the same bytes).
+pub fn object_hash(value: &Value) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let _ = serde_json::to_writer(Hasher(&mut h), value);
+    h.finalize().into()
+}
+
+/// The key of one verdict: the policies, the policy, and what its input
+/// and data are made of.
+pub fn key(digest: &[u8; 32], policy: PolicyId, parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new().chain_update(digest);
-    h.update(format!("{policy:?}\0{rule}\0").as_bytes());
-    // serde_json writes maps in key order: the same value, the same bytes.
-    let _ = serde_json::to_writer(Hasher(&mut h), input);
-    h.update([0]);
-    if let Some(data) = data {
-        let _ = serde_json::to_writer(Hasher(&mut h), data);
+    h.update(format!("{policy:?}").as_bytes());
+    for part in parts {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
     }
     h.finalize().into()
 }

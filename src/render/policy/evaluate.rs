@@ -183,6 +183,24 @@ fn environment<'d>(
     }
     let limits = policies.limits;
     let cached = cache.as_deref();
+    let hashes: Vec<[u8; 32]> = match cached {
+        Some(_) => judged
+            .par_iter()
+            .map(|j| super::cache::object_hash(&j.value))
+            .collect(),
+        None => Vec::new(),
+    };
+    let inventory_hash =
+        match cached.is_some() && policies.templates.iter().any(|(t, _)| t.inventory) {
+            true => super::cache::object_hash(&Value::from(
+                hashes
+                    .iter()
+                    .map(|h| Value::from(h.to_vec()))
+                    .collect::<Vec<_>>(),
+            ))
+            .to_vec(),
+            false => Vec::new(),
+        };
     type Outcome = std::result::Result<([u8; 32], Value), (PolicyId, Failure)>;
     let results: Vec<Outcome> = tasks
         .par_iter()
@@ -195,19 +213,43 @@ fn environment<'d>(
             },
             |(regos, conftest), task| {
                 let j = &judged[task.judged];
-                let (rule, input, data) = input(
-                    policies,
-                    env,
-                    &documents[j.document],
-                    j,
-                    namespace,
-                    task.policy,
-                );
-                let key =
-                    super::cache::key(&policies.digest, task.policy, &rule, &input, data.as_ref());
+                let d = &documents[j.document];
+                let data = match task.policy {
+                    PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
+                    PolicyId::Constraint(_) => None,
+                };
+                // The key is made of the object's hash, not of the input:
+                // a cached verdict costs no input built nor serialised.
+                let key = match cached {
+                    Some(_) => {
+                        let inventory = match task.policy {
+                            PolicyId::Constraint(c)
+                                if policies.templates[policies.constraints[c].template]
+                                    .0
+                                    .inventory =>
+                            {
+                                inventory_hash.as_slice()
+                            }
+                            _ => &[],
+                        };
+                        let data = data.as_ref().map(Value::to_string).unwrap_or_default();
+                        super::cache::key(
+                            &policies.digest,
+                            task.policy,
+                            &[
+                                &hashes[task.judged],
+                                namespace.as_bytes(),
+                                inventory,
+                                data.as_bytes(),
+                            ],
+                        )
+                    }
+                    None => [0; 32],
+                };
                 if let Some(v) = cached.and_then(|c| c.get(&key)) {
                     return Ok((key, v.clone()));
                 }
+                let (rule, input) = input(policies, j, task.policy);
                 let rego = match task.policy {
                     PolicyId::Constraint(c) => &mut regos[policies.constraints[c].template],
                     PolicyId::Conftest(_) => match conftest.as_mut() {
@@ -262,14 +304,7 @@ fn group_kind(v: &Value) -> (String, String) {
 }
 
 /// The rule to evaluate and the input of `policy` on `j`.
-fn input(
-    policies: &Policies,
-    env: &ResolvedEnvironment,
-    d: &Rendered,
-    j: &Judged,
-    namespace: &str,
-    policy: PolicyId,
-) -> (String, Value, Option<Value>) {
+fn input(policies: &Policies, j: &Judged, policy: PolicyId) -> (String, Value) {
     match policy {
         PolicyId::Constraint(c) => {
             let constraint = &policies.constraints[c];
@@ -282,38 +317,38 @@ fn input(
                 "CREATE",
                 &constraint.parameters,
             );
-            (rule, input, None)
+            (rule, input)
         }
         PolicyId::Conftest(r) => {
             let rule = policies
                 .conftest
                 .as_ref()
                 .map_or("deny", |c| c.rules[r].name);
-            let service = d.written.service;
-            let track = d.written.track.and_then(|t| service.map(|s| &s.tracks[t]));
-            let commit = track.map(|t| t.commit.clone()).or_else(|| {
-                let s = service?;
-                let first = s.tracks.first()?;
-                s.tracks
-                    .iter()
-                    .all(|t| t.commit == first.commit)
-                    .then(|| first.commit.clone())
-            });
-            let snapset = json!({
-                "environment": env.name,
-                "service": service.map(|s| s.name.clone()),
-                "track": track.map(|t| t.name.clone()),
-                "commit": commit,
-                "snapshot": env.snapshot.name,
-                "namespace": namespace,
-            });
-            (
-                format!("data.main.{rule}"),
-                j.value.as_ref().clone(),
-                Some(json!({ "snapset": snapset })),
-            )
+            (format!("data.main.{rule}"), j.value.as_ref().clone())
         }
     }
+}
+
+/// `data` of a conftest rule: where the object is deployed.
+fn snapset_data(env: &ResolvedEnvironment, d: &Rendered, namespace: &str) -> Value {
+    let service = d.written.service;
+    let track = d.written.track.and_then(|t| service.map(|s| &s.tracks[t]));
+    let commit = track.map(|t| t.commit.clone()).or_else(|| {
+        let s = service?;
+        let first = s.tracks.first()?;
+        s.tracks
+            .iter()
+            .all(|t| t.commit == first.commit)
+            .then(|| first.commit.clone())
+    });
+    json!({"snapset": {
+        "environment": env.name,
+        "service": service.map(|s| s.name.clone()),
+        "track": track.map(|t| t.name.clone()),
+        "commit": commit,
+        "snapshot": env.snapshot.name,
+        "namespace": namespace,
+    }})
 }
 
 /// The input Gatekeeper gives a template's Rego for `object`.
