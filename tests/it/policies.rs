@@ -617,3 +617,33 @@ fn verdicts_are_cached_outside_the_work_tree_and_a_planted_cache_is_not_trusted(
     );
     assert_eq!(third.stderr, first.stderr);
 }
+
+#[test]
+fn diff_evaluates_the_policies_too() {
+    let (ws, _) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write("policies/replicas.rego", REPLICAS_REGO);
+    let run = ws.run(&["diff"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        flat(&run.stderr)
+            .contains("rule `deny` of policies/replicas.rego refuses Deployment `cart`"),
+        "{}",
+        run.stderr
+    );
+    // GitHub annotations carry the violation at the template line.
+    let run = ws.run(&["check", "--format", "github"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("::error file=<built-in>/track/deployment.yaml.j2,line=19")
+            || run.stderr.contains("::error file="),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("refuses Deployment `cart`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -19,6 +19,7 @@ mod engine;
 mod evaluate;
 mod expansion;
 mod gatekeeper;
+mod input;
 mod matcher;
 mod module;
 mod report;

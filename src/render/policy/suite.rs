@@ -19,8 +19,8 @@ use crate::error::{Error, ErrorKind, Result};
 
 use super::conftest;
 use super::engine::Rego;
-use super::evaluate::{inventory_of, review};
 use super::gatekeeper::{self, Constraint, Template};
+use super::input::{inventory_of, review};
 use super::matcher::Subject;
 use super::module::Module;
 use super::source;

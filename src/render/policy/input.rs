@@ -1,0 +1,133 @@
+//! What a policy's Rego is given and what it answers, as Gatekeeper and
+//! conftest define them: Gatekeeper's `input.review` and `data.inventory`,
+//! conftest's `data.snapset`, and the messages of a rule's value.
+
+use serde_json::{Map, Value, json};
+
+use crate::render::whole::Rendered;
+use crate::resolve::ResolvedEnvironment;
+
+/// The input Gatekeeper gives a template's Rego for `object`.
+pub fn review(
+    object: &Value,
+    kind: &str,
+    name: &str,
+    namespace: Option<&str>,
+    operation: &str,
+    parameters: &Value,
+) -> Value {
+    let api = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let (group, version) = match api.rsplit_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", api),
+    };
+    let review = json!({
+        "kind": {"group": group, "version": version, "kind": kind},
+        "name": name,
+        "namespace": namespace.unwrap_or_default(),
+        "operation": operation,
+        "uid": "",
+        "userInfo": {"username": "snapset"},
+        "object": object,
+        "dryRun": false,
+    });
+    json!({"review": review, "parameters": parameters})
+}
+
+/// `data.inventory` of `(object, kind, name, namespace)`s.
+pub fn inventory_of<'v>(
+    objects: impl Iterator<Item = (&'v Value, &'v String, &'v String, Option<&'v str>)>,
+) -> Value {
+    let mut cluster = Map::new();
+    let mut namespaced = Map::new();
+    for (object, kind, name, namespace) in objects {
+        let api = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        match namespace {
+            Some(ns) => {
+                let at = namespaced
+                    .entry(ns.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                insert(at, &[api, kind, name], object.clone());
+            }
+            None => {
+                let at = cluster
+                    .entry(api.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                insert(at, &[kind, name], object.clone());
+            }
+        }
+    }
+    json!({"cluster": cluster, "namespace": namespaced})
+}
+
+fn insert(at: &mut Value, path: &[&str], value: Value) {
+    let mut at = at;
+    for key in path {
+        if !at.is_object() {
+            *at = Value::Object(Map::new());
+        }
+        let Value::Object(map) = at else { return };
+        at = map
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    *at = value;
+}
+
+/// `data` of a conftest rule: where the object is deployed.
+pub fn snapset_data(env: &ResolvedEnvironment, d: &Rendered, namespace: &str) -> Value {
+    let service = d.written.service;
+    let track = d.written.track.and_then(|t| service.map(|s| &s.tracks[t]));
+    let commit = track.map(|t| t.commit.clone()).or_else(|| {
+        let s = service?;
+        let first = s.tracks.first()?;
+        s.tracks
+            .iter()
+            .all(|t| t.commit == first.commit)
+            .then(|| first.commit.clone())
+    });
+    json!({"snapset": {
+        "environment": env.name,
+        "service": service.map(|s| s.name.clone()),
+        "track": track.map(|t| t.name.clone()),
+        "commit": commit,
+        "snapshot": env.snapshot.name,
+        "namespace": namespace,
+    }})
+}
+
+/// The messages of a rule's value: a set (JSON array) of strings, or of
+/// objects with `msg` and a field path in `field` or `details.field`.
+pub fn messages(value: &Value) -> Vec<(String, Option<String>)> {
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null | Value::Bool(false) => Vec::new(),
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(s) => (s.clone(), None),
+            Value::Object(o) => {
+                let msg = o
+                    .get("msg")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| item.to_string());
+                let field = o
+                    .get("field")
+                    .or_else(|| o.get("details").and_then(|d| d.get("field")))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                (msg, field)
+            }
+            other => (other.to_string(), None),
+        })
+        .collect()
+}
