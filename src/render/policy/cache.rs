@@ -143,7 +143,13 @@ impl Cache {
     /// Writes this run's verdicts; a cache that cannot be written is no
     /// cache, not an error.
     pub fn store(&self, entries: Entries) {
-        if entries.used.is_empty() && entries.read.is_empty() {
+        // Nothing new, nothing dropped: the file already says it all.
+        let same = entries.used.len() == entries.read.len()
+            && entries
+                .used
+                .iter()
+                .all(|(k, _)| entries.read.contains_key(k));
+        if same {
             return;
         }
         let Some(key) = self.dir.key() else {

@@ -119,9 +119,9 @@ impl Rego {
             self.data = Some(data);
         }
         self.engine.set_input(regorus::Value::from(input));
-        let results = self
+        let value = self
             .engine
-            .eval_query(rule.to_string(), false)
+            .eval_rule(rule.to_string())
             .map_err(|e| match e.downcast_ref::<regorus::LimitError>() {
                 Some(limit) => Failure {
                     loc: self.modules.first().map(|m| m.loc(sources, 1)),
@@ -132,13 +132,6 @@ impl Rego {
                 },
                 None => failure(&self.modules, sources, &e.to_string()),
             })?;
-        let value = results
-            .result
-            .into_iter()
-            .next()
-            .and_then(|r| r.expressions.into_iter().next())
-            .map(|e| e.value)
-            .unwrap_or(regorus::Value::Undefined);
         if value == regorus::Value::Undefined {
             return Ok(serde_json::Value::Null);
         }

@@ -207,13 +207,10 @@ fn environment<'d>(
     let results: Vec<Outcome> = tasks
         .par_iter()
         .map_init(
-            || {
-                (
-                    regos.clone(),
-                    policies.conftest.as_ref().map(|c| c.rego.clone()),
-                )
-            },
-            |(regos, conftest), task| {
+            // Engines are cloned when a job first needs one: rayon makes
+            // many jobs, and a run whose verdicts are all cached needs none.
+            || (vec![None; regos.len()], None),
+            |(mine, conftest), task| {
                 let j = &judged[task.judged];
                 let d = &documents[j.document];
                 let data = match task.policy {
@@ -252,10 +249,13 @@ fn environment<'d>(
                     return Ok((key, v.clone()));
                 }
                 let (rule, input) = input(policies, j, task.policy);
-                let rego = match task.policy {
-                    PolicyId::Constraint(c) => &mut regos[policies.constraints[c].template],
-                    PolicyId::Conftest(_) => match conftest.as_mut() {
-                        Some(r) => r,
+                let rego: &mut Rego = match task.policy {
+                    PolicyId::Constraint(c) => {
+                        let t = policies.constraints[c].template;
+                        mine[t].get_or_insert_with(|| regos[t].clone())
+                    }
+                    PolicyId::Conftest(_) => match &policies.conftest {
+                        Some(c) => conftest.get_or_insert_with(|| c.rego.clone()),
                         None => return Ok((key, Value::Null)),
                     },
                 };

@@ -63,3 +63,24 @@ impl Module {
         source::line_loc(self.file, text, self.first_line + line.saturating_sub(1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_of_yaml_is_found_at_its_file_line() {
+        let yaml = "kind: ConstraintTemplate\nspec:\n  targets:\n    - rego: |\n        package x\n\n        violation[{\"msg\": m}] { m := \"no\" }\n";
+        let rego = "package x\n\nviolation[{\"msg\": m}] { m := \"no\" }\n".to_string();
+        let mut sources = Sources::default();
+        let file = sources.add("t.yaml".into(), std::path::Path::new("t.yaml"), yaml.into());
+        let m = Module::in_file(file, yaml, 0, rego);
+        assert_eq!(m.first_line, 5);
+        assert_eq!(m.package().as_deref(), Some("x"));
+        let loc = m.loc(&sources, 3);
+        assert_eq!(
+            &yaml[loc.span],
+            "        violation[{\"msg\": m}] { m := \"no\" }"
+        );
+    }
+}
