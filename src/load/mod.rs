@@ -11,6 +11,8 @@ pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;
 pub mod kdl_parse;
+#[cfg(test)]
+mod kdl_spec_tests;
 mod kdl_syntax;
 mod reject_decl;
 mod repo_decl;
