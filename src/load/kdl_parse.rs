@@ -15,6 +15,7 @@
 use std::ops::Range;
 
 use super::kdl_ast::{self, Document, Literal, Node, Property, Radix, TypeName, Value};
+use super::kdl_lex::{self, is_ws_char};
 
 /// Reads a KDL file: the fast reader when it can, knus otherwise (for its
 /// error messages, or for what the fast reader refuses).
@@ -112,15 +113,6 @@ fn is_id_sans_sign_dig(c: char) -> bool {
     is_id_sans_dig(c) && c != '+' && c != '-'
 }
 
-/// KDL v1 whitespace (knus's `ws_char`); U+FEFF makes a BOM whitespace.
-fn is_ws_char(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | ' ' | '\u{00a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
-    )
-}
-
 impl<'t> Parser<'t> {
     fn byte(&self, at: usize) -> Option<u8> {
         self.bytes.get(at).copied()
@@ -144,12 +136,7 @@ impl<'t> Parser<'t> {
 
     /// `\r\n`, `\r`, `\n`, form feed, NEL, LS, PS.
     fn newline(&self, at: usize) -> Option<usize> {
-        let c = self.char_at(at)?;
-        match c {
-            '\r' if self.byte(at + 1) == Some(b'\n') => Some(at + 2),
-            '\r' | '\n' | '\x0C' | '\u{0085}' | '\u{2028}' | '\u{2029}' => Some(at + c.len_utf8()),
-            _ => None,
-        }
+        kdl_lex::newline_end(self.text, at)
     }
 
     /// knus's `ws`: a run of whitespace characters, or one `/* */` comment.
@@ -175,30 +162,12 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// A nested `/* */` comment starting at `at`. Counting depth gives knus's
-    /// result whenever every opening is closed; an unclosed one (where knus
-    /// backtracks and reads the `/` as text) goes to knus.
+    /// A nested `/* */` comment starting at `at`. An unclosed one (where
+    /// knus backtracks and reads the `/` as text) goes to knus.
     fn ml_comment(&mut self, at: usize) -> Option<usize> {
-        let mut depth = 0usize;
-        let mut i = at;
-        // Stepping bytewise is safe: `/` and `*` never occur inside a
-        // multi-byte UTF-8 sequence.
-        while i < self.bytes.len() {
-            if self.starts_with(i, "/*") {
-                depth += 1;
-                i += 2;
-            } else if self.starts_with(i, "*/") {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return Some(i);
-                }
-            } else {
-                i += 1;
-            }
-        }
-        self.bail = true;
-        None
+        let end = kdl_lex::block_comment_end(self.bytes, at);
+        self.bail |= end.is_none();
+        end
     }
 
     /// `// …` up to and including the newline (or the end of the text).
@@ -206,18 +175,8 @@ impl<'t> Parser<'t> {
         if !self.starts_with(at, "//") {
             return None;
         }
-        let mut i = at + 2;
-        while let Some(&b) = self.bytes.get(i) {
-            // Newlines start with one of these bytes; 0xC2 and 0xE2 are lead
-            // bytes, so `i` is on a character boundary when they match.
-            if matches!(b, b'\n' | b'\r' | 0x0C | 0xC2 | 0xE2)
-                && let Some(end) = self.newline(i)
-            {
-                return Some(end);
-            }
-            i += 1;
-        }
-        Some(i)
+        let end = kdl_lex::line_comment_end(self.text, at);
+        Some(self.newline(end).unwrap_or(end))
     }
 
     /// A line continuation: `\`, whitespace, then a line comment or newline.
@@ -329,29 +288,15 @@ impl<'t> Parser<'t> {
     }
 
     fn raw_string(&mut self, at: usize) -> Option<(Box<str>, usize)> {
-        let mut i = at + 1;
-        while self.byte(i) == Some(b'#') {
-            i += 1;
-        }
-        if self.byte(i) != Some(b'"') {
-            return None;
-        }
-        let hashes = i - at - 1;
-        let body = i + 1;
-        let mut j = body;
-        while j < self.bytes.len() {
-            if self.bytes[j] == b'"'
-                && self.bytes.len() >= j + 1 + hashes
-                && self.bytes[j + 1..j + 1 + hashes].iter().all(|&b| b == b'#')
-            {
-                let text = self.text.get(body..j)?;
-                return Some((text.into(), j + 1 + hashes));
+        let hashes = kdl_lex::raw_string_hashes(self.bytes, at)?;
+        match kdl_lex::raw_string_body(self.bytes, at + 1 + hashes, hashes) {
+            Some((body, end)) => Some((self.text.get(body)?.into(), end)),
+            None => {
+                // Unclosed: knus reports it.
+                self.bail = true;
+                None
             }
-            j += 1;
         }
-        // Unclosed: knus reports it.
-        self.bail = true;
-        None
     }
 
     fn escaped_string(&mut self, at: usize) -> Option<(Box<str>, usize)> {
