@@ -164,6 +164,31 @@ pub fn tokens(text: &str) -> Tokens<'_> {
     Tokens { text, at: 0 }
 }
 
+/// The tokens of `text` from byte `at` (a token's start).
+pub fn tokens_from(text: &str, at: usize) -> Tokens<'_> {
+    Tokens { text, at }
+}
+
+/// After the argument or property (type annotation included) that a `/-`
+/// ending at `at` comments out, spaces before it skipped; `None` when what
+/// follows is not one (a children block, a line end, nothing).
+pub fn slashdashed_entry_end(text: &str, at: usize) -> Option<usize> {
+    let mut end = None;
+    for token in tokens_from(text, at) {
+        match token.kind {
+            Kind::Word
+            | Kind::String
+            | Kind::RawString
+            | Kind::Equals
+            | Kind::OpenParen
+            | Kind::CloseParen => end = Some(token.span.end),
+            Kind::Space if end.is_none() => {}
+            _ => break,
+        }
+    }
+    end
+}
+
 pub struct Tokens<'t> {
     text: &'t str,
     at: usize,
@@ -291,6 +316,9 @@ mod tests {
             vec![(SlashDash, "/-"), (Word, "x"), (Equals, "="), (Word, "r")]
         );
         assert_eq!(kinds("/* open")[0].0, Unclosed);
+        let text = "a /-  (t)k=r#\"x\"# /-{ }";
+        assert_eq!(slashdashed_entry_end(text, 4), Some(17));
+        assert_eq!(slashdashed_entry_end(text, 20), None);
         assert_eq!(block_comment_end("/* é".as_bytes(), 0), None);
         assert_eq!(line_comment_end("// x\u{2028}y", 0), 4);
     }

@@ -80,7 +80,8 @@ pub(super) fn node_removal(text: &str, node: &Node) -> Range<usize> {
 /// `/* */` comments (`content_end` is after the last of those comments),
 /// the spaces before a `//` comment (`gap`), that comment without its line
 /// end, and the terminator (a line end, `;`, or nothing at the end of the
-/// file). `None` for what this does not read (`/-`, a line continuation).
+/// file). A `/-` commented-out entry counts as a `/* */` comment. `None` for
+/// what this does not read (a `/-` block, a line continuation).
 pub(super) struct Tail {
     pub content_end: usize,
     pub gap: Range<usize>,
@@ -105,6 +106,11 @@ pub(super) fn tail(text: &str, from: usize, to: usize) -> Option<Tail> {
             b' ' | b'\t' => i += 1,
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 i = block_comment_end(text, i)?.min(to);
+                content_end = i;
+            }
+            // A commented-out entry (`/-replicas=3`) reads as a comment.
+            b'/' if bytes.get(i + 1) == Some(&b'-') => {
+                i = kdl_lex::slashdashed_entry_end(&text[..to], i + 2)?;
                 content_end = i;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
