@@ -246,7 +246,9 @@ impl<'s> Loader<'s> {
     fn snapshot(&mut self, file_name: &str) -> Result<Snapshot> {
         let rel = format!("snapshots/{file_name}");
         let (file, text) = self.read(&rel)?;
-        let snapshot = Snapshot::decode(file, &nodes(&parse(&text, &rel, file)?, file))?;
+        let syntax = std::sync::Arc::new(parse(&text, &rel, file)?);
+        let mut snapshot = Snapshot::decode(file, &nodes(&syntax, file))?;
+        snapshot.syntax = syntax;
         let stem = file_name.trim_end_matches(".kdl");
         if snapshot.name.value != stem {
             return Err(Error::at(
