@@ -83,6 +83,8 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Bind an environment back to what it ran before its last change (or at a workspace revision).
     Rollback(RollbackArgs),
+    /// Lay out every KDL file of the workspace the one canonical way, comments kept.
+    Fmt(FmtArgs),
 }
 
 impl Command {
@@ -110,6 +112,7 @@ impl Command {
             // folder is claimed (`commands::init`); the others write no workspace.
             Command::Init(_) | Command::Completions(_) | Command::Man(_) => false,
             Command::Templates(_) => false,
+            Command::Fmt(args) => !args.check,
         }
     }
 }
@@ -574,6 +577,13 @@ pub struct ImagesArgs {
     pub refresh: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Write nothing; exit 1 listing the files that would change (for CI).
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Args, Debug)]

@@ -129,6 +129,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset rollback --env prod --to HEAD~3",
     ),
     (
+        "fmt",
+        "snapset fmt                         # every KDL file of the workspace, laid out the one way\n\
+         snapset fmt --check                 # CI: exit 1 listing the files that would change",
+    ),
+    (
         "reject",
         "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
     ),

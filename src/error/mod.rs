@@ -531,6 +531,10 @@ pub enum ErrorKind {
     NoHistory { command: String, root: String },
     #[error("`{env}` ran nothing earlier to roll back to{detail}")]
     NothingEarlier { env: String, detail: String },
+    /// A guard of `snapset fmt`: its layout of a file would read back as
+    /// another tree (a bug of the formatter; nothing is written).
+    #[error("`snapset fmt` would change what {file} means, so it leaves the file as it is")]
+    FmtChangesMeaning { file: String },
 }
 
 fn environments_phrase(environments: &[String]) -> String {

@@ -10,6 +10,7 @@ pub(crate) mod input;
 pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;
+pub mod kdl_fmt;
 pub(crate) mod kdl_lex;
 pub mod kdl_parse;
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod edit;
 mod edit_syntax;
 mod errors;
 mod explain;
+mod fmt;
 mod gate;
 mod history;
 mod hostile;
