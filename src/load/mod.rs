@@ -13,6 +13,7 @@ mod kdl_depth;
 pub mod kdl_fmt;
 pub(crate) mod kdl_lex;
 pub mod kdl_parse;
+pub mod kdl_parse_v2;
 #[cfg(test)]
 mod kdl_spec_tests;
 mod kdl_syntax;
