@@ -121,6 +121,26 @@ pub fn raw_string_body(bytes: &[u8], quote: usize, hashes: usize) -> Option<(Ran
     None
 }
 
+/// The number of `#`s when a KDL 2.0 raw string (`#"`, `##"`, …) opens at
+/// `at`.
+fn v2_raw_hashes(bytes: &[u8], at: usize) -> Option<usize> {
+    let hashes = bytes[at..].iter().take_while(|&&b| b == b'#').count();
+    (hashes > 0 && bytes.get(at + hashes) == Some(&b'"')).then_some(hashes)
+}
+
+/// After the `"""` closing the KDL 2.0 multi-line string opened at `at`.
+fn multi_line_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 3;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => return Some(i + 3),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -223,6 +243,27 @@ impl Iterator for Tokens<'_> {
                 },
                 b'/' if two == Some(b'-') => (Kind::SlashDash, at + 2),
                 b'\\' => (Kind::Backslash, at + 1),
+                // KDL 2.0's `"""` (in 1.0, `""` then `"`, never valid).
+                b'"' if text[at..].starts_with("\"\"\"") => match multi_line_end(bytes, at) {
+                    Some(end) => (Kind::String, end),
+                    None => (Kind::Unclosed, bytes.len()),
+                },
+                // KDL 2.0's `#"…"#` (in 1.0, `#` then a string, never valid).
+                b'#' if let Some(hashes) = v2_raw_hashes(bytes, at) => {
+                    let quote = at + hashes;
+                    let end = if text[quote..].starts_with("\"\"\"") {
+                        let close = format!("\"\"\"{}", "#".repeat(hashes));
+                        text[quote + 3..]
+                            .find(&close)
+                            .map(|n| quote + 3 + n + close.len())
+                    } else {
+                        raw_string_body(bytes, quote, hashes).map(|(_, end)| end)
+                    };
+                    match end {
+                        Some(end) => (Kind::RawString, end),
+                        None => (Kind::Unclosed, bytes.len()),
+                    }
+                }
                 b'"' => match escaped_string_end(bytes, at) {
                     Some(end) => (Kind::String, end.min(bytes.len())),
                     None => (Kind::Unclosed, bytes.len()),

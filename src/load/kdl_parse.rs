@@ -16,14 +16,56 @@ use std::ops::Range;
 
 use super::kdl_ast::{self, Document, Literal, Node, Property, Radix, TypeName, Value};
 use super::kdl_lex::{self, is_ws_char};
+use super::kdl_parse_v2;
 
-/// Reads a KDL file: the fast reader when it can, knus otherwise (for its
-/// error messages, or for what the fast reader refuses).
-pub fn parse_document(text: &str, file_name: &str) -> Result<Document, knus::Error> {
+/// Why a file does not read, in the KDL version it was read as.
+#[derive(Debug)]
+pub enum ReadError {
+    /// KDL 1.0, as knus reports it.
+    V1(knus::Error),
+    /// KDL 2.0: the file is marked `/- kdl-version 2` or written in 2.0's
+    /// syntax (`#true`, `#"raw"#`, `"""`).
+    V2(kdl_parse_v2::Failure),
+}
+
+/// Reads a KDL file as the version it is written in (DESIGN, "The
+/// workspace"): 2.0 when marked `/- kdl-version 2`, 1.0 when marked 1;
+/// unmarked, 1.0 when it reads as 1.0, else 2.0 when it reads as 2.0. The
+/// fast reader reads 1.0 when it can, knus otherwise (for its error
+/// messages, or for what the fast reader refuses).
+pub fn parse_document(text: &str, file_name: &str) -> Result<Document, ReadError> {
+    let marked = kdl_parse_v2::marked_version(text);
+    if marked == Some(2) {
+        return kdl_parse_v2::parse(text).map_err(ReadError::V2);
+    }
     if let Some(doc) = parse(text) {
         return Ok(doc);
     }
-    knus::parse_ast::<knus::span::Span>(file_name, text).map(|doc| kdl_ast::from_knus(&doc))
+    let v2 = match marked {
+        None => Some(kdl_parse_v2::parse(text)),
+        _ => None,
+    };
+    if let Some(Ok(doc)) = v2 {
+        return Ok(doc);
+    }
+    match knus::parse_ast::<knus::span::Span>(file_name, text) {
+        Ok(doc) => Ok(kdl_ast::from_knus(&doc)),
+        Err(e) => match v2 {
+            Some(Err(failure)) if looks_like_v2(text) => Err(ReadError::V2(failure)),
+            _ => Err(ReadError::V1(e)),
+        },
+    }
+}
+
+/// Whether a file that reads in neither version uses 2.0's syntax: a
+/// `#keyword` or `#"raw"#` string, or a `"""` string.
+fn looks_like_v2(text: &str) -> bool {
+    kdl_lex::tokens(text).any(|t| {
+        let written = &text[t.span];
+        (t.kind == kdl_lex::Kind::Word && written.starts_with('#'))
+            || (t.kind == kdl_lex::Kind::RawString && written.starts_with('#'))
+            || written.starts_with("\"\"\"")
+    })
 }
 
 /// The fast path alone: `None` when the text is invalid or uses something it
@@ -945,8 +987,9 @@ mod tests {
 
     #[test]
     fn errors_still_come_from_knus() {
-        let Err(error) = parse_document("vars { a 1 }", "x.kdl") else {
-            panic!("`vars {{ a 1 }}` must be an error");
+        // Invalid in both versions (`vars { a 1 }` reads as KDL 2.0).
+        let Err(ReadError::V1(error)) = parse_document("vars {\n a 1\n}}", "x.kdl") else {
+            panic!("an extra `}}` must be a KDL 1.0 error");
         };
         let report = format!("{:?}", miette::Report::new(error));
         assert!(report.contains("x.kdl"), "{report}");

@@ -18,6 +18,7 @@
 use miette::Diagnostic;
 
 use super::kdl_lex::{self, Kind};
+use super::kdl_parse::ReadError;
 use crate::error::sources::{FileId, Loc};
 use crate::error::{Error, ErrorKind};
 
@@ -30,8 +31,27 @@ struct Found {
     help: Option<String>,
 }
 
+/// The error for a file that does not read: knus's for KDL 1.0, the 2.0
+/// reader's (which says it read the file as 2.0) otherwise.
+pub fn error(e: ReadError, text: &str, file: FileId) -> Error {
+    match e {
+        ReadError::V1(e) => v1_error(e, text, file),
+        ReadError::V2(failure) => {
+            let at = failure.at.min(text.len());
+            let len = text[at..].chars().next().map_or(0, char::len_utf8);
+            syntax(
+                file,
+                at..at + len,
+                format!("expected {} (the file was read as KDL 2.0)", failure.expected),
+                "here",
+                "a file that begins with `/- kdl-version 2`, or uses `#true`, `#null` or `#\"raw\"#`, is read as KDL 2.0 (docs/formats.md)".into(),
+            )
+        }
+    }
+}
+
 /// The error for knus's `e` about `text` (the content of `file`).
-pub fn error(e: knus::Error, text: &str, file: FileId) -> Error {
+fn v1_error(e: knus::Error, text: &str, file: FileId) -> Error {
     let found: Vec<Found> = e
         .related()
         .into_iter()
