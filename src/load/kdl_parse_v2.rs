@@ -272,9 +272,14 @@ impl<'t> Parser<'t> {
                 None => break,
             }
         }
-        // Children blocks: `/-` ones anywhere, one real one.
+        // Children blocks: `/-` ones anywhere, one real one; `{` may
+        // follow the node without a space (as kdl-org's `kdl` crate reads
+        // it), a `/-` may not.
         loop {
             let start = self.node_spaces(pos);
+            if start == pos && self.byte(pos) != Some(b'{') {
+                break;
+            }
             let (commented, block_at) = if self.starts(start, "/-") {
                 (true, self.line_spaces(start + 2))
             } else {

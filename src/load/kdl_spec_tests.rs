@@ -12,13 +12,22 @@ use super::kdl_parse_v2;
 
 /// A value as the suite compares it.
 #[derive(Debug, PartialEq)]
-enum Meaning {
+pub(super) enum Meaning {
     Null,
     Bool(bool),
     Int(i128),
     /// The bits of the `f64`, or the text when it does not fit one.
     Float(u64),
     Text(String),
+}
+
+/// A float's bits, every NaN the same.
+pub(super) fn float_bits(f: f64) -> u64 {
+    if f.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        f.to_bits()
+    }
 }
 
 fn meaning(value: &Value) -> (Option<String>, Meaning) {
@@ -33,7 +42,7 @@ fn meaning(value: &Value) -> (Option<String>, Meaning) {
             Err(_) => Meaning::Text(format!("{radix:?}{text}")),
         },
         Literal::Decimal(text) => match text.parse::<f64>() {
-            Ok(f) => Meaning::Float(f.to_bits()),
+            Ok(f) => Meaning::Float(float_bits(f)),
             Err(_) => Meaning::Text(text.to_string()),
         },
     };
@@ -41,12 +50,12 @@ fn meaning(value: &Value) -> (Option<String>, Meaning) {
 }
 
 #[derive(Debug, PartialEq)]
-struct NodeMeaning {
-    ty: Option<String>,
-    name: String,
-    args: Vec<(Option<String>, Meaning)>,
-    props: Vec<(String, (Option<String>, Meaning))>,
-    children: Vec<NodeMeaning>,
+pub(super) struct NodeMeaning {
+    pub(super) ty: Option<String>,
+    pub(super) name: String,
+    pub(super) args: Vec<(Option<String>, Meaning)>,
+    pub(super) props: Vec<(String, (Option<String>, Meaning))>,
+    pub(super) children: Vec<NodeMeaning>,
 }
 
 fn node_meaning(node: &Node) -> NodeMeaning {
@@ -65,7 +74,7 @@ fn node_meaning(node: &Node) -> NodeMeaning {
     }
 }
 
-fn doc_meaning(doc: &Document) -> Vec<NodeMeaning> {
+pub(super) fn doc_meaning(doc: &Document) -> Vec<NodeMeaning> {
     doc.nodes.iter().map(node_meaning).collect()
 }
 

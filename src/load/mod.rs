@@ -10,6 +10,8 @@ pub(crate) mod input;
 pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;
+#[cfg(test)]
+mod kdl_differential_tests;
 pub mod kdl_fmt;
 pub(crate) mod kdl_lex;
 pub mod kdl_parse;
