@@ -186,6 +186,17 @@ impl Reader<'_> {
                     return (line, ended);
                 }
                 Kind::Close | Kind::Unclosed => return (line, false),
+                // KDL 2.0 allows spaces around `=`: the property is written
+                // whole, `key=value`.
+                Kind::Equals => {
+                    match line.entries.last_mut() {
+                        Some(last) => last.push('='),
+                        None => line.entries.push("=".into()),
+                    }
+                    self.at += 1;
+                    self.skip_spaces();
+                    glued = true;
+                }
                 _ => {
                     let written = self.written();
                     match line.entries.last_mut() {
@@ -377,7 +388,9 @@ fn emit_items(items: &[Item], depth: usize, out: &mut String) {
 fn head(line: &Line, starts: &[usize]) -> String {
     let mut head = String::new();
     if line.slashdash {
-        head.push_str("/-");
+        // The version marker is written as the specification writes it.
+        let marker = line.entries.first().is_some_and(|e| e == "kdl-version");
+        head.push_str(if marker { "/- " } else { "/-" });
     }
     let base = width(&head);
     for (k, entry) in line.entries.iter().enumerate() {
@@ -485,5 +498,15 @@ mod tests {
             "service \"cart\"    path=\"c\"  port=1\nservice \"invoice\" repo=\"b\" path=\".\"\nservice \"tower\"   path=\"tw\" templates=\"w\"\n",
         );
         formats("a\r\nb // c\r\n", "a\r\nb   // c\r\n");
+        // KDL 2.0: spaces around `=`, a last node ended by `}`, raw and
+        // multi-line strings kept whole.
+        let v2 = "/- kdl-version 2\nnode key = #\"a  \"b\"#  s=\"\"\"\n  x  y\n  \"\"\" { child #true }\n";
+        let got = format(v2);
+        assert_eq!(
+            got,
+            "/- kdl-version 2\nnode key=#\"a  \"b\"# s=\"\"\"\n  x  y\n  \"\"\" {\n    child #true\n}\n"
+        );
+        let read = |t: &str| crate::load::kdl_parse::parse_document(t, "t.kdl").ok();
+        assert!(same_meaning(&read(v2).unwrap(), &read(&got).unwrap()));
     }
 }
