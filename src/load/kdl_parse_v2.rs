@@ -333,23 +333,23 @@ impl<'t> Parser<'t> {
     }
 
     fn prop_or_arg(&mut self, at: usize) -> Option<(Entry, usize)> {
-        if self.byte(at) != Some(b'(') {
-            if let Some((key, key_end)) = self.string(at) {
-                let eq = self.node_spaces(key_end);
-                if self.byte(eq) == Some(b'=') {
-                    let value_at = self.node_spaces(eq + 1);
-                    let Some((value, end)) = self.value(value_at) else {
-                        return self.fail(value_at, "a value after `=`");
-                    };
-                    return Some((Entry::Prop(key, at..key_end, value), end));
-                }
-                let value = Value {
-                    type_name: None,
-                    literal: Literal::String(key),
-                    span: at..key_end,
+        if self.byte(at) != Some(b'(')
+            && let Some((key, key_end)) = self.string(at)
+        {
+            let eq = self.node_spaces(key_end);
+            if self.byte(eq) == Some(b'=') {
+                let value_at = self.node_spaces(eq + 1);
+                let Some((value, end)) = self.value(value_at) else {
+                    return self.fail(value_at, "a value after `=`");
                 };
-                return Some((Entry::Arg(value), key_end));
+                return Some((Entry::Prop(key, at..key_end, value), end));
             }
+            let value = Value {
+                type_name: None,
+                literal: Literal::String(key),
+                span: at..key_end,
+            };
+            return Some((Entry::Arg(value), key_end));
         }
         let (value, end) = self.value(at)?;
         Some((Entry::Arg(value), end))
