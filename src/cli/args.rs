@@ -584,6 +584,9 @@ pub struct FmtArgs {
     /// Write nothing; exit 1 listing the files that would change (for CI).
     #[arg(long)]
     pub check: bool,
+    /// Write every file in this KDL version (1 or 2), converting those written in the other.
+    #[arg(long, value_name = "1|2", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub kdl_version: Option<u8>,
 }
 
 #[derive(Args, Debug)]

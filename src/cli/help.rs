@@ -131,7 +131,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "fmt",
         "snapset fmt                         # every KDL file of the workspace, laid out the one way\n\
-         snapset fmt --check                 # CI: exit 1 listing the files that would change",
+         snapset fmt --check                 # CI: exit 1 listing the files that would change\n\
+         snapset fmt --kdl-version 2         # convert every file to KDL 2.0 (#true, #\"raw\"#)",
     ),
     (
         "reject",

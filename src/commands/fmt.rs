@@ -1,10 +1,11 @@
-//! `snapset fmt [--check]`: lays out every KDL file of the workspace
+//! `snapset fmt [--check] [--kdl-version 1|2]`: lays out every KDL file of the workspace
 //! (snapset.kdl, snapshots/, varsets/) the one canonical way
 //! (`load::kdl_fmt`), as `cargo fmt` and `terraform fmt` do, so that
 //! reviews show changes of meaning, not of spacing. Comments stay; what a
 //! file means does not change (each file is read again and compared before
 //! it is written, and the workspace must load with it). `--check` writes
 //! nothing and exits 1 listing the files that would change, for CI.
+//! `--kdl-version` converts the files written in the other KDL version.
 
 use std::path::Path;
 
@@ -27,7 +28,17 @@ impl FmtCommand {
         let mut edits = Vec::new();
         for id in files {
             let file = session.sources.get(id);
-            let after = kdl_fmt::format(&file.text);
+            let after = match args.kdl_version {
+                Some(to) => {
+                    let from = kdl_parse::version_of(&file.text);
+                    kdl_fmt::convert(&file.text, from, to).map_err(|why| {
+                        Error::new(ErrorKind::FmtChangesMeaning {
+                            file: format!("{} ({why})", file.name),
+                        })
+                    })?
+                }
+                None => kdl_fmt::format(&file.text),
+            };
             if after == *file.text {
                 continue;
             }

@@ -533,7 +533,7 @@ pub enum ErrorKind {
     NothingEarlier { env: String, detail: String },
     /// A guard of `snapset fmt`: its layout of a file would read back as
     /// another tree (a bug of the formatter; nothing is written).
-    #[error("`snapset fmt` would change what {file} means, so it leaves the file as it is")]
+    #[error("`snapset fmt` would change what {file} means, so it leaves it as it is")]
     FmtChangesMeaning { file: String },
 }
 

@@ -19,19 +19,175 @@ use super::kdl_lex::{self, Kind, Token};
 
 /// `text` laid out canonically. `text` must be valid KDL (read first).
 pub fn format(text: &str) -> String {
+    layout(text, None).unwrap_or_else(|_| text.to_string())
+}
+
+/// `text` (written in KDL `from`) laid out canonically in KDL `to`: its
+/// keywords, strings and bare words rewritten where the versions differ
+/// (`true` ↔ `#true`, `r#"…"#` ↔ `#"…"#`, a 2.0 bare word as a value
+/// quoted for 1.0), the 2.0 marker `/- kdl-version 2` added or removed.
+/// `Err` names what 1.0 cannot write (`#inf`, `#nan`).
+pub fn convert(text: &str, from: u8, to: u8) -> Result<String, String> {
+    layout(text, (from != to).then_some((from, to)))
+}
+
+fn layout(text: &str, versions: Option<(u8, u8)>) -> Result<String, String> {
     let tokens: Vec<Token> = kdl_lex::tokens(text).collect();
     let mut reader = Reader {
         text,
         tokens: &tokens,
         at: 0,
     };
-    let items = reader.items();
+    let mut items = reader.items();
+    if let Some((from, to)) = versions {
+        convert_items(&mut items, from, to)?;
+        let marker = |item: &Item| matches!(item, Item::Node(l) if l.slashdash && l.entries.first().is_some_and(|e| e == "kdl-version"));
+        items.retain(|item| !marker(item));
+        if to == 2 {
+            items.insert(
+                0,
+                Item::Node(Line {
+                    slashdash: true,
+                    entries: vec!["kdl-version".into(), "2".into()],
+                    ..Line::default()
+                }),
+            );
+        }
+    }
     let mut out = String::with_capacity(text.len());
     emit_items(&items, 0, &mut out);
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     if newline != "\n" {
         out = out.replace('\n', newline);
     }
+    Ok(out)
+}
+
+fn convert_items(items: &mut [Item], from: u8, to: u8) -> Result<(), String> {
+    for item in items {
+        if let Item::Node(line) = item {
+            for (k, entry) in line.entries.iter_mut().enumerate() {
+                *entry = convert_entry(entry, k == 0, from, to)?;
+            }
+            for block in &mut line.blocks {
+                convert_items(&mut block.items, from, to)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a token of an entry is.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    /// A node's name, a property's key, a type: an identifier.
+    Name,
+    Value,
+}
+
+fn convert_entry(entry: &str, is_name: bool, from: u8, to: u8) -> Result<String, String> {
+    if entry.starts_with("/*") {
+        return Ok(entry.to_string());
+    }
+    let tokens: Vec<Token> = kdl_lex::tokens(entry).collect();
+    let has_equals = tokens.iter().any(|t| t.kind == Kind::Equals);
+    let mut out = String::new();
+    let mut in_type = false;
+    let mut after_equals = false;
+    for token in &tokens {
+        let written = &entry[token.span.clone()];
+        match token.kind {
+            Kind::OpenParen => in_type = true,
+            Kind::CloseParen => in_type = false,
+            Kind::Equals => after_equals = true,
+            _ => {}
+        }
+        let role = if in_type || is_name || (has_equals && !after_equals) {
+            Role::Name
+        } else {
+            Role::Value
+        };
+        match token.kind {
+            Kind::Word | Kind::String | Kind::RawString => {
+                out.push_str(&convert_token(written, role, from, to)?)
+            }
+            _ => out.push_str(written),
+        }
+    }
+    Ok(out)
+}
+
+/// One word, string or raw string, as `to` writes what `from` meant.
+fn convert_token(written: &str, role: Role, from: u8, to: u8) -> Result<String, String> {
+    let read = |version: u8, text: &str| -> Option<Document> {
+        match version {
+            1 => super::kdl_parse::parse(text),
+            _ => super::kdl_parse_v2::parse(text).ok(),
+        }
+    };
+    // What it means: read as an argument (a value) of a node `n`.
+    let literal = read(from, &format!("n {written}\n"))
+        .and_then(|doc| doc.nodes.into_iter().next())
+        .and_then(|node| node.arguments.into_iter().next())
+        .map(|value| value.literal);
+    let literal = match literal {
+        Some(literal) => literal,
+        // A bare word (a name, or a 1.0 identifier that is no value).
+        None => super::kdl_ast::Literal::String(written.into()),
+    };
+    use super::kdl_ast::Literal;
+    Ok(match literal {
+        Literal::Null => if to == 2 { "#null" } else { "null" }.into(),
+        Literal::Bool(b) => match (to, b) {
+            (2, true) => "#true".into(),
+            (2, false) => "#false".into(),
+            (_, true) => "true".into(),
+            (_, false) => "false".into(),
+        },
+        Literal::Decimal(d) if matches!(&*d, "inf" | "-inf" | "nan") => {
+            if to == 1 {
+                return Err(format!("KDL 1.0 has no `#{d}`"));
+            }
+            written.into()
+        }
+        Literal::Int(..) | Literal::Decimal(_) => written.into(),
+        Literal::String(s) => {
+            // A bare name stays bare where `to` reads it as that name.
+            let bare_ok = role == Role::Name
+                && read(to, &format!("{written}\n")).is_some_and(|d| {
+                    d.nodes.len() == 1 && *d.nodes[0].name == *s && d.nodes[0].arguments.is_empty()
+                });
+            if bare_ok {
+                written.into()
+            } else {
+                quote(&s, to)
+            }
+        }
+    })
+}
+
+/// `s` as a quoted string of KDL `version`.
+fn quote(s: &str, version: u8) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{C}' => out.push_str("\\f"),
+            c if c.is_control()
+                || (version == 2
+                    && matches!(c, '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')) =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -508,5 +664,24 @@ mod tests {
         );
         let read = |t: &str| crate::load::kdl_parse::parse_document(t, "t.kdl").ok();
         assert!(same_meaning(&read(v2).unwrap(), &read(&got).unwrap()));
+    }
+
+    #[test]
+    fn converts_between_versions() {
+        let read = |t: &str| crate::load::kdl_parse::parse_document(t, "t.kdl").unwrap();
+        let v1 = "// c\nnode true null r#\"a \"q\"\"# \"x\\/y\" k=false (t)\"s\" 1.5 \"multi\nline\" {\n    child r\"raw\"\n}\n";
+        let v2 = convert(v1, 1, 2).unwrap();
+        assert_eq!(
+            v2,
+            "/- kdl-version 2\n// c\nnode #true #null \"a \\\"q\\\"\" \"x/y\" k=#false (t)\"s\" 1.5 \"multi\\nline\" {\n    child \"raw\"\n}\n"
+        );
+        assert!(same_meaning(&read(v1), &read(&v2)));
+        let back = convert(&v2, 2, 1).unwrap();
+        assert!(same_meaning(&read(v1), &read(&back)), "{back}");
+        assert_eq!(crate::load::kdl_parse::version_of(&back), 1, "{back}");
+        let bare = "/- kdl-version 2\nnode bare key=word #\"raw\"# \"\"\"\n  two\n  \"\"\"\n";
+        let v1 = convert(bare, 2, 1).unwrap();
+        assert_eq!(v1, "node \"bare\" key=\"word\" \"raw\" \"two\"\n");
+        assert!(convert("node #inf", 2, 1).is_err());
     }
 }

@@ -57,6 +57,16 @@ pub fn parse_document(text: &str, file_name: &str) -> Result<Document, ReadError
     }
 }
 
+/// The KDL version `text` is read as (by `parse_document`'s rule).
+pub fn version_of(text: &str) -> u8 {
+    match kdl_parse_v2::marked_version(text) {
+        Some(version) => version,
+        None if parse(text).is_some() => 1,
+        None if kdl_parse_v2::parse(text).is_ok() => 2,
+        None => 1,
+    }
+}
+
 /// Whether a file that reads in neither version uses 2.0's syntax: a
 /// `#keyword` or `#"raw"#` string, or a `"""` string.
 fn looks_like_v2(text: &str) -> bool {

@@ -79,3 +79,40 @@ fn fmt_of_a_file_that_does_not_read_is_exit_2_and_writes_nothing() {
         assert_eq!(ws.read("snapshots/s1.kdl"), snapshot);
     }
 }
+
+/// `--kdl-version 2` converts every file to KDL 2.0 (marked), and back with
+/// `--kdl-version 1`: the workspace means the same, out/ renders the same.
+#[test]
+fn fmt_converts_between_kdl_versions_and_out_stays_byte_identical() {
+    let (ws, shop) = TestWorkspace::shop();
+    messy(&ws, &shop);
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let out = ws.tree("out");
+
+    let run = ws.run(&["fmt", "--kdl-version", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config = ws.read("snapset.kdl");
+    assert!(config.starts_with("/- kdl-version 2\n"), "{config}");
+    assert!(config.contains("snapshot=\"s1\""), "{config}");
+    let varset = ws.read("varsets/dev.kdl");
+    assert!(varset.starts_with("/- kdl-version 2\n"), "{varset}");
+    let render = ws.run(&["render", "--check"]);
+    assert_eq!(render.code, 0, "{}{}", render.stdout, render.stderr);
+    assert_eq!(ws.run(&["fmt", "--check"]).code, 0);
+
+    let run = ws.run(&["fmt", "--kdl-version", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.read("snapset.kdl").contains("kdl-version"));
+    // The raw string comes back quoted, and the columns close up.
+    assert_eq!(
+        ws.read("snapset.kdl"),
+        CONFIG_FORMATTED
+            .replace("r#\"s1\"#", "\"s1\"")
+            .replace("snapshot=\"s1\"    varset", "snapshot=\"s1\" varset")
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert_eq!(ws.tree("out"), out);
+
+    let bad = ws.run(&["fmt", "--kdl-version", "3"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
