@@ -465,6 +465,10 @@ pub struct ExplainArgs {
     /// varset with the varsets that varset extends.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
+    /// The cluster of an environment declared with clusters: its varset is
+    /// the last layer.
+    #[arg(long, value_name = "C")]
+    pub cluster: Option<String>,
     /// A service of the environment's snapshot.
     pub service: String,
     /// A variable (`replicas`, or a dotted path such as

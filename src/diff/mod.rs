@@ -76,6 +76,10 @@ pub struct EnvDiff {
     /// Files whose bytes are the same on both sides.
     pub unchanged_files: usize,
     pub services: Vec<ServiceChange>,
+    /// The clusters of an environment declared with clusters (its files
+    /// are under `<cluster>/`); left out otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<String>,
     pub files: Vec<FileDiff>,
     #[serde(skip)]
     masker: Masker,
@@ -88,6 +92,10 @@ pub struct FileDiff {
     pub path: String,
     /// Relative to `out/<env>/`.
     pub file: String,
+    /// The cluster whose folder holds the file, for an environment on
+    /// clusters; left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub change: ChangeKind,
     /// Not UTF-8 on one side: no hunks.
     pub binary: bool,
@@ -251,8 +259,7 @@ impl Diff {
         let compared = base.compare(&envs, listing)?;
         for ((resolved, rendered), compared) in compiled
             .release
-            .environments
-            .iter()
+            .each_environment()
             .zip(&compiled.rendered)
             .zip(compared)
         {
@@ -265,6 +272,7 @@ impl Diff {
                     new_snapshot: Some(resolved.snapshot.name.clone()),
                     unchanged_files: rendered.files.len(),
                     services: Vec::new(),
+                    clusters: compiled.release.clusters_of(&rendered.name),
                     files: Vec::new(),
                     masker: Masker::default(),
                 })?;
@@ -276,7 +284,7 @@ impl Diff {
                 None => base.read_env(&rendered.name)?,
             };
             let new_json = SnapshotJson::new(resolved);
-            let env = env_diff(
+            let mut env = env_diff(
                 &rendered.name,
                 &old,
                 &rendered.files,
@@ -284,6 +292,7 @@ impl Diff {
                 prefix,
                 &mut history,
             )?;
+            env.set_clusters(compiled.release.clusters_of(&rendered.name));
             drop(old);
             each(env)?;
         }
@@ -325,6 +334,19 @@ impl Diff {
 }
 
 impl EnvDiff {
+    /// Names the cluster of each file, for an environment on clusters.
+    fn set_clusters(&mut self, clusters: Vec<String>) {
+        for file in &mut self.files {
+            file.cluster = file
+                .file
+                .split_once('/')
+                .map(|(c, _)| c)
+                .filter(|c| clusters.iter().any(|k| k == c))
+                .map(str::to_string);
+        }
+        self.clusters = clusters;
+    }
+
     /// `Diff::mask_files`, for one environment.
     pub fn mask_files(&mut self) {
         for file in &mut self.files {
@@ -345,6 +367,30 @@ impl EnvDiff {
     }
 }
 
+/// The `snapshot.json` of an environment's folder: its own, or its first
+/// cluster's.
+fn snapshot_json(tree: &Tree) -> Option<&Vec<u8>> {
+    tree.get("snapshot.json").or_else(|| {
+        tree.iter()
+            .find(|(k, _)| {
+                k.strip_suffix("/snapshot.json")
+                    .is_some_and(|c| !c.contains('/'))
+            })
+            .map(|(_, v)| v)
+    })
+}
+
+/// The `snapshot.json` of every cluster of an environment on clusters.
+fn other_clusters(tree: &Tree) -> Vec<SnapshotJson> {
+    tree.iter()
+        .filter(|(k, _)| {
+            k.strip_suffix("/snapshot.json")
+                .is_some_and(|c| !c.contains('/'))
+        })
+        .filter_map(|(_, v)| serde_json::from_slice(v).ok())
+        .collect()
+}
+
 fn env_diff(
     name: &str,
     old: &Tree,
@@ -354,9 +400,11 @@ fn env_diff(
     history: &mut History,
 ) -> Result<EnvDiff> {
     let changes = compare(name, new, old);
-    let old_bytes = old.get("snapshot.json");
+    // An environment on clusters has one per cluster, with the same pins:
+    // the first one tells which services moved.
+    let old_bytes = snapshot_json(old);
     let old_json: Option<SnapshotJson> = old_bytes.and_then(|b| serde_json::from_slice(b).ok());
-    let services = if old_bytes.is_some() && old_bytes == new.get("snapshot.json") {
+    let services = if old_bytes.is_some() && old_bytes == snapshot_json(new) {
         Vec::new()
     } else {
         history.compare(old_json.as_ref(), new_json.as_ref())?
@@ -393,8 +441,16 @@ fn env_diff(
                 .filter(|c| c.kind != ChangeKind::Removed)
                 .count(),
         services,
+        clusters: Vec::new(),
         files,
-        masker: Masker::new(old_json.iter().chain(new_json.iter())),
+        // Every cluster's values are masked, not only the first's.
+        masker: Masker::new(
+            old_json
+                .iter()
+                .chain(new_json.iter())
+                .chain(other_clusters(old).iter())
+                .chain(other_clusters(new).iter()),
+        ),
     })
 }
 
@@ -422,6 +478,7 @@ fn file_diff(
     FileDiff {
         path,
         file: file.to_string(),
+        cluster: None,
         change,
         binary,
         added_lines: count(LineKind::Added),

@@ -531,6 +531,12 @@ pub enum ErrorKind {
     NoHistory { command: String, root: String },
     #[error("`{env}` ran nothing earlier to roll back to{detail}")]
     NothingEarlier { env: String, detail: String },
+    #[error(
+        "services require each other in a cycle: {chain}; no order rolls them out (each would wait for the other)"
+    )]
+    RequiresCycle { chain: String },
+    #[error("environment `{env}` runs on clusters {clusters}: say which with `--cluster`")]
+    ClusterNeeded { env: String, clusters: String },
 }
 
 fn environments_phrase(environments: &[String]) -> String {

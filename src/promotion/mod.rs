@@ -92,7 +92,7 @@ pub fn judge_release(
 ) -> (Proofs, Collector) {
     let mut errors = Collector::default();
     let mut proofs = Proofs::default();
-    for env in &release.environments {
+    for env in release.each_environment() {
         let decl = ws
             .config
             .environment(&env.name)

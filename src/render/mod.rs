@@ -172,7 +172,8 @@ impl<'a> Renderer<'a> {
                             errors.push(Error::new(ErrorKind::OutputClash {
                                 path: format!(
                                     "out/{}/{}",
-                                    release.environments[*i].name, output.path
+                                    release.environments[*i].folder(),
+                                    output.path
                                 ),
                                 first: first.1.clone(),
                                 second: output.template,
@@ -198,7 +199,7 @@ impl<'a> Renderer<'a> {
         if !errors.is_empty() {
             return Err(Error::many(targets::merge(errors)));
         }
-        Ok(release
+        let folders: Vec<RenderedEnvironment> = release
             .environments
             .par_iter()
             .zip(files)
@@ -215,12 +216,28 @@ impl<'a> Renderer<'a> {
                     Vec::new()
                 };
                 files.insert("snapshot.json".into(), snapshot);
+                if let Some(cluster) = env.cluster_name() {
+                    files = files
+                        .into_iter()
+                        .map(|(k, v)| (format!("{cluster}/{k}"), v))
+                        .collect();
+                }
                 RenderedEnvironment {
                     name: env.name.clone(),
                     files,
                 }
             })
-            .collect())
+            .collect();
+        // The clusters of an environment are one folder of `out/`, written
+        // whole like any environment: they take the same pins at once.
+        let mut out: Vec<RenderedEnvironment> = Vec::with_capacity(folders.len());
+        for folder in folders {
+            match out.last_mut() {
+                Some(last) if last.name == folder.name => last.files.extend(folder.files),
+                _ => out.push(folder),
+            }
+        }
+        Ok(out)
     }
 
     /// The warnings about the environments as wholes, once `render` has

@@ -12,6 +12,7 @@ mod diff;
 mod edit;
 mod errors;
 mod explain;
+mod fleet;
 mod gate;
 mod history;
 mod hostile;

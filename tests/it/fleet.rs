@@ -1,0 +1,341 @@
+//! A fleet (DESIGN "A fleet: environments on several clusters, rolled out
+//! in order"): `cluster` children of an environment, each with a varset
+//! layered last and a folder `out/<env>/<cluster>/`; `requires` cycles; the
+//! GitOps agent's objects in `out/_agent/` and the rollout order they carry;
+//! `status` and `report` per cluster.
+
+use crate::common;
+
+use common::workspace::{Shop, TestWorkspace, redact};
+
+/// The shop with prod on two clusters. prod's varset gives cart 4 replicas
+/// in its service section; eu-1's varset sets `replicas 2` globally (the
+/// last layer: it wins over that section), us-1's extends a shared varset.
+fn fleet() -> (TestWorkspace, Shop) {
+    let (ws, shop) = TestWorkspace::shop();
+    let config = ws.read("snapset.kdl").replace(
+        "environment \"prod\" snapshot=\"s1\" varset=\"prod\"\n",
+        "environment \"prod\" snapshot=\"s1\" varset=\"prod\" {\n    cluster \"eu-1\" varset=\"prod-eu\"\n    cluster \"us-1\" varset=\"prod-us\"\n}\n",
+    );
+    ws.write("snapset.kdl", &config);
+    ws.write(
+        "varsets/prod.kdl",
+        "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars {\n        replicas 3\n    }\n    service \"cart\" {\n        vars {\n            replicas 4\n        }\n    }\n}\n",
+    );
+    ws.write(
+        "varsets/prod-eu.kdl",
+        "varset \"prod-eu\" {\n    vars {\n        replicas 2\n    }\n    env {\n        REGION \"eu\"\n    }\n}\n",
+    );
+    ws.write(
+        "varsets/regions.kdl",
+        "varset \"regions\" {\n    extends \"base\"\n    env {\n        REGION \"any\"\n    }\n}\n",
+    );
+    ws.write(
+        "varsets/prod-us.kdl",
+        "varset \"prod-us\" {\n    extends \"regions\"\n    env {\n        REGION \"us\"\n    }\n}\n",
+    );
+    (ws, shop)
+}
+
+fn text(ws: &TestWorkspace, rel: &str) -> String {
+    ws.read(rel)
+}
+
+fn replicas(yaml: &str) -> Option<&str> {
+    yaml.lines()
+        .find_map(|l| l.trim().strip_prefix("replicas: "))
+}
+
+#[test]
+fn each_cluster_renders_its_own_folder_with_its_varset_last() {
+    let (ws, _) = fleet();
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = ws.tree("out");
+    // An environment without clusters is unchanged.
+    assert!(out.contains_key("dev/kustomization.yaml"));
+    assert!(out.contains_key("dev/cart/deployment.yaml"));
+    // prod: one folder per cluster, each a kustomization of its own.
+    for cluster in ["eu-1", "us-1"] {
+        for file in [
+            "kustomization.yaml",
+            "snapshot.json",
+            "cart/deployment.yaml",
+        ] {
+            let key = format!("prod/{cluster}/{file}");
+            assert!(out.contains_key(&key), "{key} missing: {:?}", out.keys());
+        }
+        let kustomization = text(&ws, &format!("out/prod/{cluster}/kustomization.yaml"));
+        assert!(kustomization.contains("\"cart/deployment.yaml\""));
+        assert!(!kustomization.contains(cluster), "paths are relative");
+    }
+    assert!(!out.contains_key("prod/kustomization.yaml"));
+    assert!(!out.contains_key("prod/cart/deployment.yaml"));
+    // The cluster's global `vars` beat the environment's service section.
+    let eu = text(&ws, "out/prod/eu-1/cart/deployment.yaml");
+    let us = text(&ws, "out/prod/us-1/cart/deployment.yaml");
+    assert_eq!(replicas(&eu), Some("2"), "{eu}");
+    assert_eq!(replicas(&us), Some("4"), "{us}");
+    assert_eq!(
+        replicas(&text(&ws, "out/prod/us-1/taxe/deployment.yaml")),
+        Some("3")
+    );
+    // A cluster varset may extend a shared one; its own values win.
+    assert!(eu.contains("\"eu\""), "{eu}");
+    assert!(us.contains("\"us\"") && !us.contains("\"any\""), "{us}");
+    // snapshot.json names the cluster and its varset.
+    let json: serde_json::Value =
+        serde_json::from_str(&text(&ws, "out/prod/eu-1/snapshot.json")).unwrap();
+    assert_eq!(json["environment"], "prod");
+    assert_eq!(json["varset"], "prod");
+    assert_eq!(json["cluster"]["name"], "eu-1");
+    assert_eq!(json["cluster"]["varset"], "prod-eu");
+    let dev: serde_json::Value = serde_json::from_str(&text(&ws, "out/dev/snapshot.json")).unwrap();
+    assert!(dev.get("cluster").is_none());
+    // Both clusters take the same pins.
+    let us_json: serde_json::Value =
+        serde_json::from_str(&text(&ws, "out/prod/us-1/snapshot.json")).unwrap();
+    assert_eq!(
+        json["services"][0]["tracks"][0]["commit"],
+        us_json["services"][0]["tracks"][0]["commit"]
+    );
+    let again = ws.run(&["render", "--check"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert_eq!(again.stdout, "out/ is up to date\n");
+    let check = ws.run(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+}
+
+#[test]
+fn an_environment_that_gains_clusters_loses_its_old_files() {
+    let (ws, _) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert!(ws.path("out/prod/cart/deployment.yaml").exists());
+    let (fleet, _) = fleet();
+    for file in [
+        "snapset.kdl",
+        "varsets/prod.kdl",
+        "varsets/prod-eu.kdl",
+        "varsets/prod-us.kdl",
+        "varsets/regions.kdl",
+    ] {
+        ws.write(file, &fleet.read(file));
+    }
+    let check = ws.run(&["render", "--check"]);
+    assert_eq!(check.code, 1);
+    assert!(
+        check
+            .stdout
+            .contains("would remove out/prod/cart/deployment.yaml"),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check
+            .stdout
+            .contains("would add    out/prod/eu-1/cart/deployment.yaml"),
+        "{}",
+        check.stdout
+    );
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.path("out/prod/cart").exists());
+    assert!(!ws.path("out/prod/snapshot.json").exists());
+    // Back to one cluster: the cluster folders go.
+    let (plain, _) = TestWorkspace::shop();
+    ws.write("snapset.kdl", &plain.read("snapset.kdl"));
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert!(!ws.path("out/prod/eu-1").exists());
+    assert!(ws.path("out/prod/cart/deployment.yaml").exists());
+    assert_eq!(
+        ws.run(&["render", "--check"]).stdout,
+        "out/ is up to date\n"
+    );
+}
+
+#[test]
+fn a_removed_environment_on_clusters_is_removed_whole() {
+    let (ws, _) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let config = ws.read("snapset.kdl");
+    let without: String = config
+        .split("environment \"prod\"")
+        .next()
+        .unwrap()
+        .to_string();
+    ws.write("snapset.kdl", &without);
+    let check = ws.run(&["render", "--check"]);
+    assert_eq!(check.code, 1);
+    assert!(
+        check
+            .stdout
+            .contains("would remove out/prod/eu-1/snapshot.json"),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert!(!ws.path("out/prod").exists());
+}
+
+#[test]
+fn explain_shows_the_cluster_layer() {
+    let (ws, _) = fleet();
+    let run = ws.run(&[
+        "explain",
+        "--env",
+        "prod",
+        "--cluster",
+        "eu-1",
+        "cart",
+        "replicas",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("explain_cluster", run.stdout);
+    let us = ws.run(&[
+        "explain",
+        "--env",
+        "prod",
+        "--cluster",
+        "us-1",
+        "cart",
+        "replicas",
+    ]);
+    assert!(us.stdout.starts_with("var replicas: 4\n"), "{}", us.stdout);
+    let json = ws.run(&[
+        "explain",
+        "--env",
+        "prod",
+        "--cluster",
+        "eu-1",
+        "cart",
+        "REGION",
+        "--format",
+        "json",
+    ]);
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(rows[0]["cluster"], "eu-1");
+    assert_eq!(rows[0]["value"], "eu");
+    // Which cluster must be said; an unknown one is named.
+    let vague = ws.run(&["explain", "--env", "prod", "cart", "replicas"]);
+    assert_eq!(vague.code, 2);
+    assert!(
+        vague.stderr.contains("runs on clusters eu-1, us-1"),
+        "{}",
+        vague.stderr
+    );
+    let unknown = ws.run(&[
+        "explain",
+        "--env",
+        "prod",
+        "--cluster",
+        "eu-2",
+        "cart",
+        "replicas",
+    ]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown cluster `eu-2`"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(unknown.stderr.contains("eu-1"), "{}", unknown.stderr);
+}
+
+#[test]
+fn diff_names_the_cluster_of_each_change() {
+    let (ws, _) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write(
+        "varsets/prod-us.kdl",
+        "varset \"prod-us\" {\n    extends \"regions\"\n    vars {\n        replicas 5\n    }\n    env {\n        REGION \"us\"\n    }\n}\n",
+    );
+    let run = ws.run(&["diff"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("+++ b/out/prod/us-1/cart/deployment.yaml"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("eu-1/cart"), "{}", run.stdout);
+    let json = ws.run(&["diff", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let prod = doc["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "prod")
+        .unwrap();
+    assert_eq!(prod["clusters"], serde_json::json!(["eu-1", "us-1"]));
+    assert_eq!(prod["files"][0]["cluster"], "us-1");
+    assert_eq!(prod["files"][0]["file"], "us-1/cart/deployment.yaml");
+    let dev = &doc["environments"][0];
+    assert!(dev.get("clusters").is_none(), "{dev}");
+}
+
+/// Renders the fleet, breaks it with `edit`: exit 2 naming the file and
+/// line, and `out/` as it was.
+fn broken(edit: impl FnOnce(&TestWorkspace)) -> String {
+    let (ws, _) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let before = ws.tree("out");
+    edit(&ws);
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(ws.tree("out"), before, "out/ untouched");
+    assert_eq!(ws.run(&["check"]).code, 2);
+    redact(&run.stderr, &ws)
+}
+
+fn with_clusters(ws: &TestWorkspace, clusters: &str) {
+    let config = ws.read("snapset.kdl");
+    let start = config.find("environment \"prod\"").unwrap();
+    ws.write(
+        "snapset.kdl",
+        &format!(
+            "{}environment \"prod\" snapshot=\"s1\" varset=\"prod\" {{\n{clusters}}}\n",
+            &config[..start]
+        ),
+    );
+}
+
+#[test]
+fn a_cluster_with_an_unknown_varset_is_an_error_at_its_line() {
+    let stderr = broken(|ws| {
+        with_clusters(
+            ws,
+            "    cluster \"eu-1\" varset=\"prod-eu\"\n    cluster \"us-1\" varset=\"prod-uss\"\n",
+        )
+    });
+    assert!(stderr.contains("unknown varset `prod-uss`"), "{stderr}");
+    assert!(stderr.contains("snapset.kdl:11:"), "{stderr}");
+}
+
+#[test]
+fn a_cluster_named_twice_is_an_error_at_both_lines() {
+    let stderr = broken(|ws| {
+        with_clusters(
+            ws,
+            "    cluster \"eu-1\" varset=\"prod-eu\"\n    cluster \"eu-1\" varset=\"prod-us\"\n",
+        )
+    });
+    insta::assert_snapshot!("duplicate_cluster", stderr);
+}
+
+#[test]
+fn a_cluster_name_that_is_no_folder_name_is_an_error() {
+    for (name, bad) in [("../x", "`../x`"), ("EU", "`EU`"), ("_agent", "`_agent`")] {
+        let stderr =
+            broken(|ws| with_clusters(ws, &format!("    cluster \"{name}\" varset=\"prod-eu\"\n")));
+        assert!(
+            stderr.contains(&format!("cluster name {bad} is not a DNS-1123 label")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("snapset.kdl:10:"), "{stderr}");
+    }
+    let stderr = broken(|ws| with_clusters(ws, "    region \"eu-1\"\n"));
+    assert!(stderr.contains("region"), "{stderr}");
+    assert!(stderr.contains("snapset.kdl:10:"), "{stderr}");
+    let stderr = broken(|ws| with_clusters(ws, "    cluster \"eu-1\"\n"));
+    assert!(stderr.contains("varset="), "{stderr}");
+}
