@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::load::{EnvironmentDecl, Loader, Workspace, find_root};
 use crate::promotion::history;
 use crate::promotion::{self, Proofs};
+use crate::render::agent::Rollout;
 use crate::render::schema::Schemas;
 use crate::render::{RenderedEnvironment, Renderer, Templates};
 use crate::resolve::Repos;
@@ -74,7 +75,9 @@ fn compile_with(
     let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
     session.warnings.append(&mut schemas.warnings);
     let sources = &session.sources;
-    let renderer = Renderer::new(&templates, &schemas, sources).with_limits(session.limits);
+    let renderer = Renderer::new(&templates, &schemas, sources)
+        .with_limits(session.limits)
+        .with_rollout(Rollout::of(workspace.config.agent.as_ref()));
     let renderer = if keep_bytes {
         renderer
     } else {
@@ -104,6 +107,12 @@ fn compile_with(
         (Err(a), Err(b)) => return Err(Error::many(vec![a, b])),
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
+    let mut rendered = rendered;
+    // The agent's objects cover every environment: they are written when
+    // every environment is.
+    if let (Some(agent), true) = (&workspace.config.agent, envs.is_empty()) {
+        rendered.push(crate::render::agent::render(&workspace, agent, &release)?);
+    }
     let whole = renderer.warnings(&release);
     session.warnings.extend(warnings?);
     session.warnings.extend(unpinned(&workspace, &release));

@@ -135,7 +135,8 @@ impl Committed<'_> {
                         && self.repo.find_tree(e.id()).is_ok_and(|t| holds(&t))
                 })
             };
-            if !name.starts_with('.') && (holds(&tree) || clustered()) {
+            let agent = name == crate::render::agent::FOLDER;
+            if !name.starts_with('.') && (agent || holds(&tree) || clustered()) {
                 names.push(name.to_string());
             }
         }

@@ -257,12 +257,19 @@ impl Diff {
             .map(|r| (r.name.as_str(), &r.files))
             .collect();
         let compared = base.compare(&envs, listing)?;
-        for ((resolved, rendered), compared) in compiled
-            .release
-            .each_environment()
-            .zip(&compiled.rendered)
-            .zip(compared)
-        {
+        let mut resolved_envs = compiled.release.each_environment();
+        for (rendered, compared) in compiled.rendered.iter().zip(compared) {
+            // `out/_agent/` (the agent's objects) comes last and belongs to
+            // no environment.
+            let Some(resolved) = resolved_envs.next() else {
+                let old = match compared {
+                    Compared::Differs(Some(old)) => old,
+                    Compared::Differs(None) => base.read_env(&rendered.name)?,
+                    _ => rendered.files.clone(),
+                };
+                each(agent_diff(&rendered.name, &old, &rendered.files, prefix)?)?;
+                continue;
+            };
             let Compared::Differs(old) = compared else {
                 // Equal bytes: nothing to read back, diff or mask.
                 each(EnvDiff {
@@ -378,6 +385,51 @@ fn snapshot_json(tree: &Tree) -> Option<&Vec<u8>> {
             })
             .map(|(_, v)| v)
     })
+}
+
+/// The diff of `out/_agent/`: files only, no services or snapshots.
+fn agent_diff(name: &str, old: &Tree, new: &Tree, prefix: &str) -> Result<EnvDiff> {
+    let mut history_free = env_diff_files(name, old, new, prefix);
+    history_free.status = if old.is_empty() {
+        EnvStatus::Added
+    } else if history_free.files.is_empty() {
+        EnvStatus::Unchanged
+    } else {
+        EnvStatus::Modified
+    };
+    Ok(history_free)
+}
+
+/// The file diffs of a folder, with nothing read from its snapshot.
+fn env_diff_files(name: &str, old: &Tree, new: &Tree, prefix: &str) -> EnvDiff {
+    let changes = compare(name, new, old);
+    let files: Vec<FileDiff> = changes
+        .iter()
+        .map(|c| {
+            file_diff(
+                format!("{prefix}out/{name}/{}", c.file),
+                &c.file,
+                c.kind,
+                old.get(&c.file),
+                new.get(&c.file),
+            )
+        })
+        .collect();
+    EnvDiff {
+        name: name.to_string(),
+        status: EnvStatus::Unchanged,
+        old_snapshot: None,
+        new_snapshot: None,
+        unchanged_files: new.len()
+            - changes
+                .iter()
+                .filter(|c| c.kind != ChangeKind::Removed)
+                .count(),
+        services: Vec::new(),
+        clusters: Vec::new(),
+        files,
+        masker: Masker::default(),
+    }
 }
 
 /// The `snapshot.json` of every cluster of an environment on clusters.

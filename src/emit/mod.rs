@@ -267,7 +267,7 @@ impl Emitter {
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter(|e| rendered_here(&e.path()))
+            .filter(|e| e.file_name() == crate::render::agent::FOLDER || rendered_here(&e.path()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| !n.starts_with('.') && !environments.contains(n))
             .collect();

@@ -3,6 +3,7 @@
 //! read back, checked against its type and written out by snapset's own
 //! YAML writer, so the bytes depend only on the input.
 
+pub mod agent;
 mod blame;
 mod builtin;
 mod bypass;
@@ -17,6 +18,7 @@ mod snapshot_json;
 pub mod templates;
 mod undefined;
 mod unused;
+mod waves;
 mod whole;
 pub mod yaml;
 mod yaml_depth;
@@ -85,6 +87,8 @@ pub struct Renderer<'a> {
     keep_bytes: bool,
     /// What user templates wrote that may bypass a canary's split.
     bypasses: bypass::Bypasses,
+    /// How `requires` orders the rollout (the agent of snapset.kdl).
+    rollout: agent::Rollout,
 }
 
 impl<'a> Renderer<'a> {
@@ -96,7 +100,16 @@ impl<'a> Renderer<'a> {
             limits: Limits::default(),
             keep_bytes: true,
             bypasses: bypass::Bypasses::default(),
+            rollout: agent::Rollout::None,
         }
+    }
+
+    /// Orders the rollout for the agent of snapset.kdl: Argo CD's sync
+    /// waves on every object of a service, or Flux's Kustomization per
+    /// service folder.
+    pub fn with_rollout(mut self, rollout: agent::Rollout) -> Self {
+        self.rollout = rollout;
+        self
     }
 
     /// A renderer whose `RenderedEnvironment`s list every file with empty
@@ -128,6 +141,16 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let budgets = Budgets::new(self.limits, release.environments.len());
+        // The sync wave of each service, per snapshot: environments and
+        // clusters of one snapshot share it.
+        let mut waves: BTreeMap<&str, std::collections::HashMap<&str, usize>> = BTreeMap::new();
+        if self.rollout == agent::Rollout::Waves && self.keep_bytes {
+            for env in &release.environments {
+                waves
+                    .entry(env.snapshot.name.as_str())
+                    .or_insert_with(|| env.snapshot.waves());
+            }
+        }
         let results: Vec<Result<Vec<Output>>> = jobs
             .par_iter()
             .map(|(i, job)| {
@@ -145,6 +168,14 @@ impl<'a> Renderer<'a> {
                     Job::Environment => self.environment(env, &meter),
                     Job::Service(service) => self.service(env, service, &meter),
                 }?;
+                if let (Job::Service(service), Some(waves)) =
+                    (job, waves.get(env.snapshot.name.as_str()))
+                {
+                    let wave = waves.get(service.name.as_str()).copied().unwrap_or(0);
+                    for output in &mut outputs {
+                        output.bytes = waves::annotate(&output.bytes, wave);
+                    }
+                }
                 if !self.keep_bytes {
                     for output in &mut outputs {
                         output.bytes = Vec::new();
@@ -208,8 +239,36 @@ impl<'a> Renderer<'a> {
                     .into_iter()
                     .map(|(k, (bytes, _))| (k, bytes))
                     .collect();
-                let kustomization = kustomization(&files);
-                files.insert("kustomization.yaml".into(), kustomization);
+                if self.rollout == agent::Rollout::Split {
+                    // Flux applies each service folder as a Kustomization
+                    // of its own; the environment's lists only its own
+                    // objects, so nothing is applied twice.
+                    let mut by_service: BTreeMap<String, BTreeMap<String, Vec<u8>>> =
+                        BTreeMap::new();
+                    for (path, bytes) in &files {
+                        if let Some((service, rest)) = path.split_once('/') {
+                            by_service
+                                .entry(service.to_string())
+                                .or_default()
+                                .insert(rest.to_string(), bytes.clone());
+                        }
+                    }
+                    let own: BTreeMap<String, Vec<u8>> = files
+                        .iter()
+                        .filter(|(k, _)| !k.contains('/'))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    for (service, service_files) in by_service {
+                        files.insert(
+                            format!("{service}/kustomization.yaml"),
+                            kustomization(&service_files),
+                        );
+                    }
+                    files.insert("kustomization.yaml".into(), kustomization(&own));
+                } else {
+                    let kustomization = kustomization(&files);
+                    files.insert("kustomization.yaml".into(), kustomization);
+                }
                 let snapshot = if self.keep_bytes {
                     SnapshotJson::bytes_of(env)
                 } else {

@@ -339,3 +339,93 @@ fn a_cluster_name_that_is_no_folder_name_is_an_error() {
     let stderr = broken(|ws| with_clusters(ws, "    cluster \"eu-1\"\n"));
     assert!(stderr.contains("varset="), "{stderr}");
 }
+
+/// s1 with `requires` lines: (service, [required services]).
+fn requiring(ws: &TestWorkspace, shop: &Shop, requires: &[(&str, &[&str])]) {
+    let commit = |s: &str| match s {
+        "cart" => shop.cart1.clone(),
+        "taxe" => shop.taxe1.clone(),
+        _ => shop.tower1.clone(),
+    };
+    let mut body = String::new();
+    for service in ["cart", "taxe", "tower"] {
+        let needs = requires
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map_or(&[][..], |(_, r)| r);
+        body.push_str(&format!(
+            "    service \"{service}\" commit=\"{}\"",
+            &commit(service)[..10]
+        ));
+        if needs.is_empty() {
+            body.push('\n');
+            continue;
+        }
+        body.push_str(" {\n");
+        for r in needs {
+            body.push_str(&format!(
+                "        requires \"{r}\" since=\"{}\"\n",
+                &commit(r)[..10]
+            ));
+        }
+        body.push_str("    }\n");
+    }
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!("snapshot \"s1\" {{\n{body}}}\n"),
+    );
+}
+
+#[test]
+fn a_requires_cycle_names_every_service_at_its_requires_line() {
+    let (ws, shop) = TestWorkspace::shop();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    let before = ws.tree("out");
+    requiring(
+        &ws,
+        &shop,
+        &[
+            ("cart", &["taxe"]),
+            ("taxe", &["tower"]),
+            ("tower", &["cart"]),
+        ],
+    );
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(ws.tree("out"), before);
+    insta::assert_snapshot!("requires_cycle", redact(&run.stderr, &ws));
+    assert_eq!(ws.run(&["check"]).code, 2);
+    // A service that requires itself is a cycle of one.
+    requiring(&ws, &shop, &[("cart", &["cart"])]);
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cycle: cart → cart"), "{}", run.stderr);
+    assert!(run.stderr.contains("snapshots/s1.kdl:3:"), "{}", run.stderr);
+    // Two services in a cycle and one that only requires them: the message
+    // names the cycle's members, not the service outside it.
+    requiring(
+        &ws,
+        &shop,
+        &[
+            ("cart", &["taxe"]),
+            ("taxe", &["cart"]),
+            ("tower", &["cart"]),
+        ],
+    );
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cycle: cart → taxe → cart;"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("`tower` requires"), "{}", run.stderr);
+    // A chain is no cycle.
+    requiring(
+        &ws,
+        &shop,
+        &[("cart", &["taxe"]), ("tower", &["cart", "taxe"])],
+    );
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
