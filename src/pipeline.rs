@@ -36,6 +36,14 @@ pub fn load(root: &Path, session: &mut Session) -> Result<Workspace> {
 }
 
 impl Compiled {
+    /// The environments rendered (`out/_agent/` is none).
+    pub fn environment_count(&self) -> usize {
+        self.rendered
+            .iter()
+            .filter(|r| r.name != crate::render::agent::FOLDER)
+            .count()
+    }
+
     /// For a command that ends the process soon after (`render`, `check`,
     /// `diff`): the result is never freed, as the process's exit frees it
     /// at once, whereas freeing a release item by item (tens of thousands

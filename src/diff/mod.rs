@@ -364,8 +364,11 @@ impl EnvDiff {
     pub fn totals(&self) -> Totals {
         let count = |kind| self.files.iter().filter(|f| f.change == kind).count();
         Totals {
-            environments: 1,
-            changed_environments: usize::from(!self.files.is_empty()),
+            // `out/_agent/` is a folder of the render, not an environment.
+            environments: usize::from(self.name != crate::render::agent::FOLDER),
+            changed_environments: usize::from(
+                !self.files.is_empty() && self.name != crate::render::agent::FOLDER,
+            ),
             added: count(ChangeKind::Added),
             removed: count(ChangeKind::Removed),
             modified: count(ChangeKind::Modified),

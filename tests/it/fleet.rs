@@ -429,3 +429,419 @@ fn a_requires_cycle_names_every_service_at_its_requires_line() {
     let run = ws.run(&["check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+fn yaml_documents(text: &str) -> Vec<serde_json::Value> {
+    use serde::Deserialize;
+    serde_norway::Deserializer::from_str(text)
+        .map(|doc| serde_json::Value::deserialize(doc).expect("YAML"))
+        .collect()
+}
+
+/// The agents' published CRDs (tests/crds/README.md), as snapset's own
+/// structural-schema checker reads them.
+fn agent_schemas(files: &[&str]) -> snapset::render::schema::Schemas {
+    let source = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crds"));
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("crds")).unwrap();
+    for file in files {
+        std::fs::copy(source.join(file), tmp.path().join("crds").join(file)).unwrap();
+    }
+    let mut sources = snapset::error::sources::Sources::default();
+    snapset::render::schema::Schemas::load(tmp.path(), &mut sources).expect("the CRDs load")
+}
+
+const ARGOCD: &str = "agent \"argocd\" repo=\"https://git.example.com/shop/deploy.git\" path-prefix=\"out\" project=\"default\" namespace=\"argocd\"\n";
+const FLUX: &str = "agent \"flux\" source=\"GitRepository/flux-system/shop\" namespace=\"flux-system\" interval=\"5m\"\n";
+
+/// The fleet with an agent, taxe ← cart ← tower in `requires`.
+fn with_agent(agent: &str) -> TestWorkspace {
+    let (ws, shop) = fleet();
+    ws.write("snapset.kdl", &format!("{}{agent}", ws.read("snapset.kdl")));
+    requiring(&ws, &shop, &[("cart", &["taxe"]), ("tower", &["cart"])]);
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("rendered 2 environments"),
+        "{}",
+        run.stdout
+    );
+    ws
+}
+
+/// Every document of every file under `out/<folder>/`, with its file.
+fn documents_under(ws: &TestWorkspace, folder: &str) -> Vec<(String, serde_json::Value)> {
+    ws.tree(&format!("out/{folder}"))
+        .into_iter()
+        .filter(|(k, _)| k.ends_with(".yaml"))
+        .flat_map(|(k, v)| {
+            yaml_documents(&String::from_utf8(v).unwrap())
+                .into_iter()
+                .map(move |d| (k.clone(), d))
+        })
+        .collect()
+}
+
+#[test]
+fn argocd_gets_an_application_per_environment_and_cluster() {
+    let ws = with_agent(ARGOCD);
+    let files: Vec<String> = ws.tree("out/_agent").into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "dev.yaml",
+            "kustomization.yaml",
+            "prod-eu-1.yaml",
+            "prod-us-1.yaml"
+        ]
+    );
+    let schemas = agent_schemas(&["argocd-application.yaml"]);
+    let mut seen = Vec::new();
+    for (file, doc) in documents_under(&ws, "_agent") {
+        if file == "kustomization.yaml" {
+            assert_eq!(doc["resources"].as_array().unwrap().len(), 3);
+            continue;
+        }
+        assert_eq!(doc["kind"], "Application");
+        if let Err(problem) = schemas.check(&doc) {
+            panic!("{file}: {}", problem.detail);
+        }
+        seen.push((
+            doc["metadata"]["name"].as_str().unwrap().to_string(),
+            doc["spec"]["destination"]["name"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            doc["spec"]["source"]["path"].as_str().unwrap().to_string(),
+        ));
+        assert_eq!(doc["metadata"]["namespace"], "argocd");
+        assert_eq!(doc["spec"]["project"], "default");
+        assert_eq!(
+            doc["spec"]["source"]["repoURL"],
+            "https://git.example.com/shop/deploy.git"
+        );
+    }
+    let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        seen,
+        [
+            s("dev", "in-cluster", "out/dev"),
+            s("prod-eu-1", "eu-1", "out/prod/eu-1"),
+            s("prod-us-1", "us-1", "out/prod/us-1"),
+        ]
+    );
+    // The checker is no no-op for this kind.
+    let mut bad = documents_under(&ws, "_agent").remove(0).1;
+    bad["spec"]["destination"]["name"] = serde_json::json!(3);
+    assert!(schemas.check(&bad).is_err());
+    insta::assert_snapshot!("argocd_application", ws.read("out/_agent/prod-eu-1.yaml"));
+}
+
+/// Each service's wave: `requires` said taxe ← cart ← tower.
+#[test]
+fn argocd_sync_waves_follow_the_requires_chain() {
+    let ws = with_agent(ARGOCD);
+    for folder in ["dev", "prod/eu-1", "prod/us-1"] {
+        let docs = documents_under(&ws, folder);
+        let mut objects = 0;
+        for (file, doc) in docs {
+            let Some((service, _)) = file.split_once('/') else {
+                // Environment scope: no service, no wave.
+                continue;
+            };
+            let want = match service {
+                "taxe" => "0",
+                "cart" => "1",
+                "tower" => "2",
+                other => panic!("{other}"),
+            };
+            if file.ends_with("kustomization.yaml") {
+                continue;
+            }
+            objects += 1;
+            assert_eq!(
+                doc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], want,
+                "{folder}/{file}"
+            );
+        }
+        assert!(objects >= 6, "{folder}: {objects}");
+    }
+    // Without an agent, no wave is written.
+    let (plain, _) = fleet();
+    assert_eq!(plain.run(&["render"]).code, 0);
+    assert!(
+        !plain
+            .read("out/dev/cart/deployment.yaml")
+            .contains("sync-wave")
+    );
+    assert!(!plain.path("out/_agent").exists());
+}
+
+#[test]
+fn flux_gets_a_kustomization_per_service_with_depends_on() {
+    let ws = with_agent(FLUX);
+    let schemas = agent_schemas(&["flux-kustomization.yaml"]);
+    let mut names = Vec::new();
+    for (file, doc) in documents_under(&ws, "_agent") {
+        if file == "kustomization.yaml" {
+            continue;
+        }
+        if let Err(problem) = schemas.check(&doc) {
+            panic!("{file}: {}", problem.detail);
+        }
+        let name = doc["metadata"]["name"].as_str().unwrap().to_string();
+        let spec = &doc["spec"];
+        assert_eq!(spec["sourceRef"]["kind"], "GitRepository");
+        assert_eq!(spec["sourceRef"]["name"], "shop");
+        assert_eq!(spec["interval"], "5m");
+        match name.strip_prefix("prod-") {
+            Some(rest) => {
+                let cluster = &rest[..4];
+                assert_eq!(
+                    spec["kubeConfig"]["secretRef"]["name"],
+                    format!("{cluster}-kubeconfig"),
+                    "{name}"
+                );
+            }
+            None => assert!(spec.get("kubeConfig").is_none(), "{name}"),
+        }
+        // Each path is a folder that builds on its own.
+        let path = spec["path"].as_str().unwrap().strip_prefix("./").unwrap();
+        assert!(ws.path(path).join("kustomization.yaml").is_file(), "{path}");
+        names.push(name);
+    }
+    assert_eq!(
+        names,
+        [
+            "dev",
+            "dev-cart",
+            "dev-taxe",
+            "dev-tower",
+            "prod-eu-1",
+            "prod-eu-1-cart",
+            "prod-eu-1-taxe",
+            "prod-eu-1-tower",
+            "prod-us-1",
+            "prod-us-1-cart",
+            "prod-us-1-taxe",
+            "prod-us-1-tower"
+        ]
+    );
+    insta::assert_snapshot!("flux_kustomizations", ws.read("out/_agent/prod-eu-1.yaml"));
+    // A service folder lists its own files; the environment's, only its
+    // environment-scope objects, so nothing is applied twice.
+    let service = ws.read("out/prod/eu-1/cart/kustomization.yaml");
+    assert!(service.contains("\"deployment.yaml\""), "{service}");
+    let env = ws.read("out/prod/eu-1/kustomization.yaml");
+    assert!(!env.contains("cart/"), "{env}");
+    assert!(
+        !ws.read("out/dev/cart/deployment.yaml")
+            .contains("sync-wave")
+    );
+}
+
+/// The order the agent will roll out in, read back from what it reads, is
+/// a topological order of `requires`: every service after those it requires.
+#[test]
+fn the_agents_order_is_a_topological_order_of_requires() {
+    let requires = [("cart", "taxe"), ("tower", "cart")];
+    // Argo CD: waves.
+    let ws = with_agent(ARGOCD);
+    let mut wave = std::collections::BTreeMap::new();
+    for (file, doc) in documents_under(&ws, "prod/us-1") {
+        if let Some((service, _)) = file.split_once('/')
+            && !file.ends_with("kustomization.yaml")
+        {
+            let w: u32 = doc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(*wave.entry(service.to_string()).or_insert(w), w, "{file}");
+        }
+    }
+    for (service, required) in requires {
+        assert!(wave[service] > wave[required], "{wave:?}");
+    }
+    // Flux: a topological sort of the dependsOn graph.
+    let ws = with_agent(FLUX);
+    let mut depends: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (_, doc) in documents_under(&ws, "_agent") {
+        let Some(name) = doc["metadata"]["name"].as_str() else {
+            continue;
+        };
+        let on = doc["spec"]["dependsOn"].as_array().map_or(Vec::new(), |d| {
+            d.iter()
+                .map(|n| n["name"].as_str().unwrap().to_string())
+                .collect()
+        });
+        depends.insert(name.to_string(), on);
+    }
+    let mut order: Vec<String> = Vec::new();
+    while order.len() < depends.len() {
+        let ready: Vec<String> = depends
+            .iter()
+            .filter(|(n, on)| !order.contains(n) && on.iter().all(|d| order.contains(d)))
+            .map(|(n, _)| n.clone())
+            .collect();
+        assert!(
+            !ready.is_empty(),
+            "dependsOn has a cycle or a dangling name: {depends:?}"
+        );
+        order.extend(ready);
+    }
+    let at = |n: &str| order.iter().position(|o| o == n).unwrap();
+    for prefix in ["dev", "prod-eu-1", "prod-us-1"] {
+        for (service, required) in requires {
+            assert!(
+                at(&format!("{prefix}-{service}")) > at(&format!("{prefix}-{required}")),
+                "{order:?}"
+            );
+        }
+        assert!(at(&format!("{prefix}-taxe")) > at(prefix));
+    }
+}
+
+#[test]
+fn render_check_and_diff_cover_the_agents_folder() {
+    let ws = with_agent(ARGOCD);
+    assert_eq!(
+        ws.run(&["render", "--check"]).stdout,
+        "out/ is up to date\n"
+    );
+    // A hand edit of a generated object is seen and undone.
+    let file = "out/_agent/prod-us-1.yaml";
+    ws.write(file, &ws.read(file).replace("us-1", "us-2"));
+    let check = ws.run(&["render", "--check"]);
+    assert_eq!(check.code, 1);
+    assert!(
+        check
+            .stdout
+            .contains("would change out/_agent/prod-us-1.yaml"),
+        "{}",
+        check.stdout
+    );
+    let diff = ws.run(&["diff"]);
+    assert_eq!(diff.code, 1);
+    assert!(
+        diff.stdout.contains("+++ b/out/_agent/prod-us-1.yaml"),
+        "{}",
+        diff.stdout
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert_eq!(ws.run(&["diff"]).code, 0);
+    // A new cluster gets its Application.
+    ws.write(
+        "snapset.kdl",
+        &ws.read("snapset.kdl").replace(
+            "    cluster \"us-1\" varset=\"prod-us\"\n",
+            "    cluster \"us-1\" varset=\"prod-us\"\n    cluster \"ap-1\" varset=\"prod-us\"\n",
+        ),
+    );
+    let diff = ws.run(&["diff", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&diff.stdout).unwrap();
+    let agent = doc["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "_agent")
+        .unwrap();
+    let added: Vec<&str> = agent["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, ["kustomization.yaml", "prod-ap-1.yaml"]);
+    assert_eq!(doc["summary"]["environments"], 2);
+    // Without the agent, its folder goes.
+    ws.write("snapset.kdl", &ws.read("snapset.kdl").replace(ARGOCD, ""));
+    let check = ws.run(&["render", "--check"]);
+    assert!(
+        check.stdout.contains("would remove out/_agent/dev.yaml"),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(ws.run(&["render"]).code, 0);
+    assert!(!ws.path("out/_agent").exists());
+}
+
+#[test]
+fn a_wrong_agent_is_an_error_at_its_line() {
+    for (agent, message) in [
+        (
+            "agent \"spinnaker\" repo=\"x\"\n",
+            "unknown agent `spinnaker`",
+        ),
+        (
+            "agent \"argocd\" project=\"default\"\n",
+            "needs the property `repo=`",
+        ),
+        (
+            "agent \"argocd\" repo=\"https://x\" namespace=\"Argo CD\"\n",
+            "namespace name `Argo CD`",
+        ),
+        (
+            "agent \"argocd\" repo=\"https://x\" path-prefix=\"../out\"\n",
+            "`path-prefix=`",
+        ),
+        ("agent \"flux\" source=\"GitRepo/shop\"\n", "`source=`"),
+        (
+            "agent \"flux\" source=\"GitRepository/shop\" interval=\"5 minutes\"\n",
+            "`interval=`",
+        ),
+        (&format!("{ARGOCD}{FLUX}"), "duplicate agent"),
+    ] {
+        let stderr = broken(|ws| {
+            ws.write("snapset.kdl", &format!("{}{agent}", ws.read("snapset.kdl")));
+        });
+        assert!(stderr.contains(message), "{agent}: {stderr}");
+        assert!(stderr.contains("snapset.kdl:1"), "{agent}: {stderr}");
+    }
+}
+
+#[test]
+fn two_folders_one_agent_name_is_an_error() {
+    let stderr = broken(|ws| {
+        ws.write(
+            "snapset.kdl",
+            &format!(
+                "{}environment \"prod-eu-1\" snapshot=\"s1\" varset=\"prod\"\n{ARGOCD}",
+                ws.read("snapset.kdl")
+            ),
+        );
+    });
+    insta::assert_snapshot!("agent_name_clash", stderr);
+}
+
+#[test]
+fn a_requires_cycle_is_refused_with_an_agent_too() {
+    let ws = with_agent(FLUX);
+    let before = ws.tree("out");
+    let s1 = ws.read("snapshots/s1.kdl");
+    // taxe requires tower, which requires cart, which requires taxe.
+    let commit = |service: &str| {
+        let line = s1
+            .lines()
+            .find(|l| l.contains(&format!("service \"{service}\"")))
+            .unwrap();
+        line.split("commit=\"").nth(1).unwrap()[..10].to_string()
+    };
+    let cyclic = s1.replace(
+        &format!("    service \"taxe\" commit=\"{}\"\n", commit("taxe")),
+        &format!(
+            "    service \"taxe\" commit=\"{}\" {{\n        requires \"tower\" since=\"{}\"\n    }}\n",
+            commit("taxe"),
+            commit("tower")
+        ),
+    );
+    assert_ne!(cyclic, s1);
+    ws.write("snapshots/s1.kdl", &cyclic);
+    let run = ws.run(&["render"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cart → taxe → tower → cart"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ws.tree("out"), before);
+}
