@@ -845,3 +845,151 @@ fn a_requires_cycle_is_refused_with_an_agent_too() {
     );
     assert_eq!(ws.tree("out"), before);
 }
+
+/// What `kubectl get deploy -o json` would answer on a cluster that runs
+/// the cluster's rendered Deployments, with cart at `cart` instead.
+fn live_of(ws: &TestWorkspace, folder: &str, cart: Option<&str>) -> String {
+    let mut items = Vec::new();
+    for (file, mut doc) in documents_under(ws, folder) {
+        if !file.ends_with("deployment.yaml") {
+            continue;
+        }
+        if let (Some(commit), true) = (cart, file.starts_with("cart/")) {
+            doc["metadata"]["annotations"]["snapset.dev/commit"] = serde_json::json!(commit);
+        }
+        items.push(doc);
+    }
+    serde_json::to_string(&serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}))
+        .unwrap()
+}
+
+#[test]
+fn status_compares_each_cluster_with_its_own_answer() {
+    let (ws, shop) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write("eu.json", &live_of(&ws, "prod/eu-1", None));
+    ws.write("us.json", &live_of(&ws, "prod/us-1", Some(&shop.cart2)));
+    let both = [
+        "status",
+        "--env",
+        "prod",
+        "--live",
+        "eu-1=eu.json",
+        "--live",
+        "us-1=us.json",
+    ];
+    let run = ws.run(&[&both[..], &["--format", "json"]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let states: Vec<(String, String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["cluster"].as_str().unwrap().to_string(),
+                r["service"].as_str().unwrap().to_string(),
+                r["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let s = |c: &str, sv: &str, st: &str| (c.to_string(), sv.to_string(), st.to_string());
+    assert_eq!(
+        states,
+        [
+            s("eu-1", "cart", "same"),
+            s("eu-1", "taxe", "same"),
+            s("eu-1", "tower", "same"),
+            s("us-1", "cart", "live-newer"),
+            s("us-1", "taxe", "same"),
+            s("us-1", "tower", "same"),
+        ]
+    );
+    // One cluster alone, as a table titled with it.
+    let run = ws.run(&["status", "--env", "prod", "--live", "eu-1=eu.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("prod/eu-1: snapshot s1 against 3 workloads of eu.json"),
+        "{}",
+        run.stdout
+    );
+    // Each cluster against its own rendered objects: eu-1's answer given as
+    // us-1's differs where the clusters' varsets do (cart's replicas).
+    let table = ws.run(&["status", "--env", "prod", "--live", "us-1=eu.json"]);
+    assert_eq!(
+        table.code, 0,
+        "workloads compare by commit: {}",
+        table.stdout
+    );
+    // An environment without clusters keeps its one plain FILE; json rows
+    // carry no cluster.
+    ws.write("dev.json", &live_of(&ws, "dev", None));
+    let dev = ws.run(&[
+        "status", "--env", "dev", "--live", "dev.json", "--format", "json",
+    ]);
+    assert_eq!(dev.code, 0, "{}", dev.stderr);
+    assert!(!dev.stdout.contains("\"cluster\""), "{}", dev.stdout);
+}
+
+#[test]
+fn status_of_an_environment_on_clusters_needs_the_cluster() {
+    let (ws, _) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write("eu.json", &live_of(&ws, "prod/eu-1", None));
+    let plain = ws.run(&["status", "--env", "prod", "--live", "eu.json"]);
+    assert_eq!(plain.code, 2);
+    assert!(
+        plain
+            .stderr
+            .contains("runs on clusters eu-1, us-1: say which"),
+        "{}",
+        plain.stderr
+    );
+    let unknown = ws.run(&["status", "--env", "prod", "--live", "eu-2=eu.json"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown cluster `eu-2`"),
+        "{}",
+        unknown.stderr
+    );
+    let twice = ws.run(&[
+        "status",
+        "--env",
+        "prod",
+        "--live",
+        "eu-1=eu.json",
+        "--live",
+        "eu-1=eu.json",
+    ]);
+    assert_eq!(twice.code, 2);
+    assert!(twice.stderr.contains("given twice"), "{}", twice.stderr);
+    let two = ws.run(&[
+        "status", "--env", "dev", "--live", "eu.json", "--live", "eu.json",
+    ]);
+    assert_eq!(two.code, 2);
+}
+
+#[test]
+fn the_release_page_has_a_column_per_cluster() {
+    let (ws, shop) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write("us.json", &live_of(&ws, "prod/us-1", Some(&shop.cart2)));
+    let run = ws.run(&["report", "--live", "prod/us-1=us.json", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("× 3 environments"), "{}", run.stdout);
+    let html = ws.read("page.html");
+    assert!(html.contains("prod/eu-1") && html.contains("prod/us-1"));
+    assert!(html.contains("us.json"));
+    // Which cluster must be said.
+    let vague = ws.run(&["report", "--live", "prod=us.json", "-o", "page.html"]);
+    assert_eq!(vague.code, 2);
+    assert!(vague.stderr.contains("say which"), "{}", vague.stderr);
+    let unknown = ws.run(&["report", "--live", "prod/ap-1=us.json", "-o", "page.html"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown cluster `ap-1`"),
+        "{}",
+        unknown.stderr
+    );
+}
