@@ -24,7 +24,7 @@ use crate::render::SnapshotJson;
 
 use git_tree::{Base, Compared};
 use mask::Masker;
-use semantic::{History, ServiceChange};
+use semantic::{History, ServiceChange, ValueChange};
 
 /// Lines of context around each change, as `diff -u` has them.
 const CONTEXT: usize = 3;
@@ -435,6 +435,105 @@ fn env_diff_files(name: &str, old: &Tree, new: &Tree, prefix: &str) -> EnvDiff {
     }
 }
 
+/// The clusters of an environment folder, old or new (`<c>/snapshot.json`).
+fn cluster_names(old: &Tree, new: &Tree) -> Vec<String> {
+    let mut names: Vec<String> = old
+        .keys()
+        .chain(new.keys())
+        .filter_map(|k| k.strip_suffix("/snapshot.json"))
+        .filter(|c| !c.contains('/'))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The services that moved in an environment on clusters: the pins are
+/// the same in every cluster, the values may not be. A value change every
+/// cluster shares is said once; one that only some clusters have is said
+/// per cluster.
+fn cluster_changes(
+    old: &Tree,
+    new: &Tree,
+    clusters: &[String],
+    history: &mut History,
+) -> Result<Vec<ServiceChange>> {
+    let read = |tree: &Tree, key: &str| -> Option<SnapshotJson> {
+        tree.get(key).and_then(|b| serde_json::from_slice(b).ok())
+    };
+    let mut merged: Vec<ServiceChange> = Vec::new();
+    for cluster in clusters {
+        let key = format!("{cluster}/snapshot.json");
+        if old.get(&key).is_some() && old.get(&key) == new.get(&key) {
+            continue;
+        }
+        let changes = history.compare(read(old, &key).as_ref(), read(new, &key).as_ref())?;
+        for mut change in changes {
+            let values = [
+                std::mem::take(&mut change.vars),
+                std::mem::take(&mut change.env),
+                std::mem::take(&mut change.features),
+            ];
+            let at = match merged.iter().position(|m| m.name == change.name) {
+                Some(at) => at,
+                None => {
+                    merged.push(change);
+                    merged.len() - 1
+                }
+            };
+            let into = &mut merged[at];
+            for (list, values) in [&mut into.vars, &mut into.env, &mut into.features]
+                .into_iter()
+                .zip(values)
+            {
+                list.extend(values.into_iter().map(|mut v| {
+                    v.cluster = Some(cluster.clone());
+                    v
+                }));
+            }
+        }
+    }
+    // What every cluster changed alike is one change of the environment.
+    for change in &mut merged {
+        for list in [&mut change.vars, &mut change.env, &mut change.features] {
+            let mut out: Vec<ValueChange> = Vec::new();
+            for v in list.drain(..) {
+                let same = |o: &ValueChange| {
+                    o.name == v.name && o.track == v.track && o.old == v.old && o.new == v.new
+                };
+                if out.iter().any(|o| same(o) && o.cluster.is_none()) {
+                    continue;
+                }
+                out.push(v);
+            }
+            for v in out.clone() {
+                let alike = out
+                    .iter()
+                    .filter(|o| {
+                        o.name == v.name && o.track == v.track && o.old == v.old && o.new == v.new
+                    })
+                    .count();
+                if alike == clusters.len() && v.cluster.is_some() {
+                    out.retain(|o| {
+                        !(o.name == v.name
+                            && o.track == v.track
+                            && o.old == v.old
+                            && o.new == v.new)
+                    });
+                    out.push(ValueChange { cluster: None, ..v });
+                }
+            }
+            out.sort_by(|a, b| {
+                (&a.name, &a.track, &a.cluster).cmp(&(&b.name, &b.track, &b.cluster))
+            });
+            *list = out;
+        }
+    }
+    merged.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(merged)
+}
+
 /// The `snapshot.json` of every cluster of an environment on clusters.
 fn other_clusters(tree: &Tree) -> Vec<SnapshotJson> {
     tree.iter()
@@ -459,7 +558,10 @@ fn env_diff(
     // the first one tells which services moved.
     let old_bytes = snapshot_json(old);
     let old_json: Option<SnapshotJson> = old_bytes.and_then(|b| serde_json::from_slice(b).ok());
-    let services = if old_bytes.is_some() && old_bytes == snapshot_json(new) {
+    let clusters = cluster_names(old, new);
+    let services = if !clusters.is_empty() && new_json.is_some() {
+        cluster_changes(old, new, &clusters, history)?
+    } else if old_bytes.is_some() && old_bytes == snapshot_json(new) {
         Vec::new()
     } else {
         history.compare(old_json.as_ref(), new_json.as_ref())?

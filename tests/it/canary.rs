@@ -84,7 +84,9 @@ fn story(ws: &Path, snapshot: &str, env: &str, service: &str, steps: &[(&[&str],
         for kind in ["destinationrule", "virtualservice"] {
             let path = ws.join(format!("out/{folder}/{service}/{kind}.yaml"));
             match std::fs::read_to_string(&path) {
-                Ok(yaml) => out.push_str(&format!("--- out/{folder}/{service}/{kind}.yaml\n{yaml}")),
+                Ok(yaml) => {
+                    out.push_str(&format!("--- out/{folder}/{service}/{kind}.yaml\n{yaml}"))
+                }
                 Err(_) => out.push_str(&format!("--- out/{folder}/{service}/{kind}.yaml: none\n")),
             }
         }

@@ -993,3 +993,74 @@ fn the_release_page_has_a_column_per_cluster() {
         unknown.stderr
     );
 }
+
+#[test]
+fn diff_says_which_cluster_a_value_changed_in() {
+    let (ws, _) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    // us-1 alone: said per cluster.
+    ws.write(
+        "varsets/prod-us.kdl",
+        "varset \"prod-us\" {\n    extends \"regions\"\n    vars {\n        replicas 5\n    }\n    env {\n        REGION \"us\"\n    }\n}\n",
+    );
+    // Every cluster alike (prod's own varset): said once.
+    ws.write(
+        "varsets/prod.kdl",
+        &ws.read("varsets/prod.kdl").replace(
+            "    namespace \"shop-prod\"\n",
+            "    namespace \"shop-prod\"\n    env {\n        TIER \"gold\"\n    }\n",
+        ),
+    );
+    let run = ws.run(&["diff"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let summary: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("=== prod"))
+        .take_while(|l| !l.starts_with("--- "))
+        .filter(|l| l.trim_start().starts_with('~'))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "  ~ cart (us-1): var replicas 4 → 5",
+            "  ~ cart: env TIER (unset) → \"gold\"",
+            "  ~ taxe (us-1): var replicas 3 → 5",
+            "  ~ taxe: env TIER (unset) → \"gold\"",
+            "  ~ tower (us-1): var replicas 3 → 5",
+            "  ~ tower: env TIER (unset) → \"gold\"",
+        ],
+        "{}",
+        run.stdout
+    );
+    let json = ws.run(&["diff", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let cart = &doc["environments"][1]["services"][0];
+    assert_eq!(cart["name"], "cart");
+    assert_eq!(cart["vars"][0]["cluster"], "us-1");
+    assert!(cart["env"][0].get("cluster").is_none(), "{cart}");
+}
+
+#[test]
+fn changelog_reads_the_clusters_snapshot() {
+    let (ws, shop) = fleet();
+    assert_eq!(ws.run(&["render"]).code, 0);
+    ws.write(
+        "snapshots/s1.kdl",
+        &ws.read("snapshots/s1.kdl")
+            .replace(&shop.cart1[..10], &shop.cart2[..10]),
+    );
+    let run = ws.run(&["changelog", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("prod: out/prod/eu-1 (snapshot s1) → snapshot s1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("cart: compute taxes through taxe"),
+        "{}",
+        run.stdout
+    );
+}
