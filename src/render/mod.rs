@@ -52,7 +52,7 @@ struct Output<'r> {
     bytes: Vec<u8>,
     template: String,
     written: whole::Written<'r>,
-    objects: Vec<whole::Object>,
+    objects: Vec<whole::Object<'r>>,
 }
 
 /// What renders in one job: an environment's own templates, or a service.
@@ -471,7 +471,7 @@ impl<'a> Renderer<'a> {
         stamp: Option<&inject::TrackStamp>,
         scene: Scene,
         meter: &Meter,
-        objects: &mut Vec<whole::Object>,
+        objects: &mut Vec<whole::Object<'_>>,
     ) -> Result<Option<Vec<u8>>> {
         let text = self
             .templates
