@@ -93,8 +93,12 @@ fn compile_with(
     };
     // Reading the workspace's history is one thread's work; the
     // untouched-path check reads two trees per pin: both overlap the render.
-    let (history, (warnings, rendered)) = rayon::join(
-        || read_history(&workspace, sources, &selected),
+    // Unread vars need only the templates and the release: beside them.
+    let ((history, unused), (warnings, rendered)) = rayon::join(
+        || {
+            let history = read_history(&workspace, sources, &selected);
+            (history, renderer.unused_vars(&release))
+        },
         || {
             rayon::join(
                 || untouched(&workspace, &release),
@@ -121,10 +125,10 @@ fn compile_with(
     if let (Some(agent), true) = (&workspace.config.agent, envs.is_empty()) {
         rendered.push(crate::render::agent::render(&workspace, agent, &release)?);
     }
-    let whole = renderer.warnings(&release);
     session.warnings.extend(warnings?);
     session.warnings.extend(unpinned(&workspace, &release));
-    session.warnings.extend(whole);
+    session.warnings.extend(unused);
+    session.warnings.extend(renderer.bypass_warnings(&release));
     session.warnings.append(&mut proofs.warnings);
     Ok(Compiled {
         workspace,

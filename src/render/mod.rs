@@ -54,8 +54,11 @@ struct Output<'r> {
     bytes: Vec<u8>,
     template: String,
     written: whole::Written<'r>,
-    objects: Vec<whole::Object>,
+    objects: Vec<whole::Object<'r>>,
 }
+
+/// An environment's files by path: bytes, and the template that wrote it.
+type Files = BTreeMap<String, (Vec<u8>, String)>;
 
 /// What renders in one job: an environment's own templates, or a service.
 enum Job<'r> {
@@ -131,15 +134,6 @@ impl<'a> Renderer<'a> {
     /// Renders every environment; services render in parallel, and the
     /// output order never depends on which finishes first.
     pub fn render(&self, release: &Release) -> Result<Vec<RenderedEnvironment>> {
-        let jobs: Vec<(usize, Job)> = release
-            .environments
-            .iter()
-            .enumerate()
-            .flat_map(|(i, e)| {
-                std::iter::once((i, Job::Environment))
-                    .chain(e.services.iter().map(move |s| (i, Job::Service(s))))
-            })
-            .collect();
         let budgets = Budgets::new(self.limits, release.environments.len());
         // The sync wave of each service, per snapshot: environments and
         // clusters of one snapshot share it.
@@ -151,89 +145,39 @@ impl<'a> Renderer<'a> {
                     .or_insert_with(|| env.snapshot.waves());
             }
         }
-        let results: Vec<Result<Vec<Output>>> = jobs
+        // Each environment is judged whole as soon as its own documents
+        // are rendered, while the other threads render the next one's: no
+        // environment's check waits for the slowest, and its facts are
+        // dropped then.
+        let judged: Vec<(Files, Vec<Error>, Vec<Error>)> = release
+            .environments
             .par_iter()
-            .map(|(i, job)| {
-                // Past a limit the run fails: what is left is not rendered.
-                if budgets.stopped() {
-                    return Ok(Vec::new());
-                }
-                let env = &release.environments[*i];
-                let meter = Meter {
-                    budgets: &budgets,
-                    env: *i,
-                    environment: &env.name,
-                };
-                let mut outputs = match job {
-                    Job::Environment => self.environment(env, &meter),
-                    Job::Service(service) => self.service(env, service, &meter),
-                }?;
-                if let (Job::Service(service), Some(waves)) =
-                    (job, waves.get(env.snapshot.name.as_str()))
-                {
-                    let wave = waves.get(service.name.as_str()).copied().unwrap_or(0);
-                    for output in &mut outputs {
-                        output.bytes = waves::annotate(&output.bytes, wave);
-                    }
-                }
-                if !self.keep_bytes {
-                    for output in &mut outputs {
-                        output.bytes = Vec::new();
-                    }
-                }
-                Ok(outputs)
+            .enumerate()
+            .map(|(i, env)| {
+                let waves = waves.get(env.snapshot.name.as_str());
+                self.render_environment(i, env, &budgets, waves)
             })
             .collect();
-        let mut files: Vec<BTreeMap<String, (Vec<u8>, String)>> =
-            vec![BTreeMap::new(); release.environments.len()];
-        let mut documents: Vec<Vec<whole::Rendered>> =
-            release.environments.iter().map(|_| Vec::new()).collect();
         let mut errors = Vec::new();
-        for ((i, _), result) in jobs.iter().zip(results) {
-            match result {
-                Ok(outputs) => {
-                    for mut output in outputs {
-                        let written = output.written;
-                        documents[*i].extend(
-                            std::mem::take(&mut output.objects)
-                                .into_iter()
-                                .map(|object| whole::Rendered { written, object }),
-                        );
-                        if let Some(first) = files[*i].get(&output.path) {
-                            errors.push(Error::new(ErrorKind::OutputClash {
-                                path: format!(
-                                    "out/{}/{}",
-                                    release.environments[*i].folder(),
-                                    output.path
-                                ),
-                                first: first.1.clone(),
-                                second: output.template,
-                            }));
-                        } else {
-                            files[*i].insert(output.path, (output.bytes, output.template));
-                        }
-                    }
-                }
-                Err(e) => errors.push(e),
-            }
+        let mut whole = Vec::new();
+        let mut all_files = Vec::with_capacity(judged.len());
+        for (files, mut e, mut w) in judged {
+            errors.append(&mut e);
+            whole.append(&mut w);
+            all_files.push(files);
         }
+        // The environment as a whole is reported once each of its
+        // documents, in every environment, passed.
         if errors.is_empty() {
-            // The environment as a whole, once each of its documents passed.
-            errors = release
-                .environments
-                .par_iter()
-                .zip(&documents)
-                .flat_map_iter(|(env, documents)| whole::check(env, documents, self.sources))
-                .collect();
+            errors = whole;
         }
-        drop(documents);
         if !errors.is_empty() {
             return Err(Error::many(targets::merge(errors)));
         }
         let folders: Vec<RenderedEnvironment> = release
             .environments
             .par_iter()
-            .zip(files)
+            .zip(all_files)
             .map(|(env, files)| {
                 let mut files: BTreeMap<String, Vec<u8>> = files
                     .into_iter()
@@ -299,12 +243,92 @@ impl<'a> Renderer<'a> {
         Ok(out)
     }
 
-    /// The warnings about the environments as wholes, once `render` has
-    /// run: var keys no template reads, traffic that bypasses a split.
-    pub fn warnings(&self, release: &Release) -> Vec<Error> {
-        let mut out = unused::unused_vars(self.templates, release);
-        out.extend(self.bypasses.warnings(release));
-        out
+    /// One environment's files (with the template that wrote each), the
+    /// errors of its documents, and, when there are none, those of the
+    /// environment as a whole.
+    fn render_environment(
+        &self,
+        i: usize,
+        env: &ResolvedEnvironment,
+        budgets: &Budgets,
+        waves: Option<&std::collections::HashMap<&str, usize>>,
+    ) -> (Files, Vec<Error>, Vec<Error>) {
+        let jobs: Vec<Job> = std::iter::once(Job::Environment)
+            .chain(env.services.iter().map(Job::Service))
+            .collect();
+        let results: Vec<Result<Vec<Output>>> = jobs
+            .par_iter()
+            .map(|job| {
+                // Past a limit the run fails: what is left is not rendered.
+                if budgets.stopped() {
+                    return Ok(Vec::new());
+                }
+                let meter = Meter {
+                    budgets,
+                    env: i,
+                    environment: &env.name,
+                };
+                let mut outputs = match job {
+                    Job::Environment => self.environment(env, &meter),
+                    Job::Service(service) => self.service(env, service, &meter),
+                }?;
+                if let (Job::Service(service), Some(waves)) = (job, waves) {
+                    let wave = waves.get(service.name.as_str()).copied().unwrap_or(0);
+                    for output in &mut outputs {
+                        output.bytes = waves::annotate(&output.bytes, wave);
+                    }
+                }
+                if !self.keep_bytes {
+                    for output in &mut outputs {
+                        output.bytes = Vec::new();
+                    }
+                }
+                Ok(outputs)
+            })
+            .collect();
+        let mut files: Files = BTreeMap::new();
+        let mut documents: Vec<whole::Rendered> = Vec::with_capacity(2 * jobs.len());
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(outputs) => {
+                    for mut output in outputs {
+                        let written = output.written;
+                        documents.extend(
+                            std::mem::take(&mut output.objects)
+                                .into_iter()
+                                .map(|object| whole::Rendered { written, object }),
+                        );
+                        if let Some(first) = files.get(&output.path) {
+                            errors.push(Error::new(ErrorKind::OutputClash {
+                                path: format!("out/{}/{}", env.folder(), output.path),
+                                first: first.1.clone(),
+                                second: output.template,
+                            }));
+                        } else {
+                            files.insert(output.path, (output.bytes, output.template));
+                        }
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        let whole = match errors.is_empty() {
+            true => whole::check(env, &documents, self.sources),
+            false => Vec::new(),
+        };
+        (files, errors, whole)
+    }
+
+    /// Var keys no template reads, per environment: they depend on the
+    /// templates and the release only, so they may run beside `render`.
+    pub fn unused_vars(&self, release: &Release) -> Vec<Error> {
+        unused::unused_vars(self.templates, release)
+    }
+
+    /// Traffic that bypasses a split, as `render` found it.
+    pub fn bypass_warnings(&self, release: &Release) -> Vec<Error> {
+        self.bypasses.warnings(release)
     }
 
     /// The environment-scope templates of the default set.
@@ -547,7 +571,7 @@ impl<'a> Renderer<'a> {
         stamp: Option<&inject::TrackStamp>,
         scene: Scene,
         meter: &Meter,
-        objects: &mut Vec<whole::Object>,
+        objects: &mut Vec<whole::Object<'_>>,
     ) -> Result<Option<Vec<u8>>> {
         let text = self
             .templates

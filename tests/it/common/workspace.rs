@@ -25,6 +25,7 @@ pub struct Run {
 }
 
 /// The commits of the standard fixture history.
+#[derive(Clone)]
 pub struct Shop {
     pub cart1: String,
     pub taxe1: String,
