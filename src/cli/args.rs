@@ -224,8 +224,9 @@ pub struct StatusArgs {
     pub env: String,
     /// `kubectl get KINDS -n NS -o json` output (any kinds: `deploy,sts,ds,cronjob`
     /// for the workloads, plus `ns,cm,svc …` for the rest): a file, or - for stdin.
-    #[arg(long, value_name = "FILE")]
-    pub live: String,
+    /// For an environment on clusters, `CLUSTER=FILE`, once per cluster compared.
+    #[arg(long, value_name = "[CLUSTER=]FILE", required = true)]
+    pub live: Vec<String>,
     /// `table` for people; `json` for scripts (keys in docs/status.md).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
@@ -468,6 +469,10 @@ pub struct ExplainArgs {
     /// varset with the varsets that varset extends.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
+    /// The cluster of an environment declared with clusters: its varset is
+    /// the last layer.
+    #[arg(long, value_name = "C")]
+    pub cluster: Option<String>,
     /// A service of the environment's snapshot.
     pub service: String,
     /// A variable (`replicas`, or a dotted path such as

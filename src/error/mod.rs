@@ -535,6 +535,12 @@ pub enum ErrorKind {
     /// another tree (a bug of the formatter; nothing is written).
     #[error("`snapset fmt` would change what {file} means, so it leaves it as it is")]
     FmtChangesMeaning { file: String },
+    #[error(
+        "services require each other in a cycle: {chain}; no order rolls them out (each would wait for the other)"
+    )]
+    RequiresCycle { chain: String },
+    #[error("environment `{env}` runs on clusters {clusters}: say which with `--cluster`")]
+    ClusterNeeded { env: String, clusters: String },
 }
 
 fn environments_phrase(environments: &[String]) -> String {

@@ -2,6 +2,8 @@
 //! the span of every value. Nothing here touches git; names are checked for
 //! shape, not for existence (that is `resolve`'s job).
 
+mod agent_decl;
+mod cluster_decl;
 mod config;
 mod external;
 mod freeze_decl;
@@ -33,7 +35,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use config::{
-    Config, EnvironmentDecl, FreezeDecl, RejectDecl, RepoDecl, ServiceDecl, upstream_names,
+    AgentDecl, ArgoCdAgent, ClusterDecl, Config, EnvironmentDecl, FluxAgent, FreezeDecl,
+    RejectDecl, RepoDecl, ServiceDecl, upstream_names,
 };
 pub use image_lock::ImageLock;
 pub use kdl::Scalar;

@@ -14,6 +14,7 @@ mod edit_syntax;
 mod errors;
 mod explain;
 mod fmt;
+mod fleet;
 mod gate;
 mod history;
 mod hostile;
