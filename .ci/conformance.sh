@@ -105,12 +105,12 @@ check_kubernetes_validate() {
     # The files of Kubernetes built-in kinds, read from each file's apiVersion/kind (not
     # its name); kinds.py fails on an object that no check owns (see .ci/kinds.py).
     local files=() out krc=0 vrc=0
-    K8S_VERSION=$K8S_VERSION "$VENV/bin/python" "$HERE/kinds.py" kubernetes "$OUTDIR" "$CRDDIR" \
+    K8S_VERSION=$K8S_VERSION "$VENV/bin/python" "$HERE/kinds.py" kubernetes "$CHECKED" "$CRDDIR" \
         >"$TMPD/k8s-files" 2>"$TMPD/kinds-err" || krc=$?
     sed 's/^/kubernetes-validate: /' "$TMPD/kinds-err" >&2
     mapfile -d '' files <"$TMPD/k8s-files"
     if [[ ${#files[@]} -eq 0 ]]; then
-        echo "kubernetes-validate: no file of a Kubernetes built-in kind under $OUTDIR" >&2
+        echo "kubernetes-validate: no file of a Kubernetes built-in kind under $CHECKED" >&2
         return 1
     fi
     out=$("$VENV/bin/kubernetes-validate" --strict -k "$K8S_VERSION" "${files[@]}" 2>&1) || vrc=$?
@@ -123,14 +123,37 @@ check_kubernetes_validate() {
     echo "kubernetes-validate: ${#files[@]} files of Kubernetes kinds OK (Kubernetes $K8S_VERSION schema, --strict)"
 }
 
+# out/_agent/ (the GitOps agent's Applications or Kustomizations, `agent` in snapset.kdl)
+# deploys the folders; it is checked on its own, against the agents' published CRDs that
+# tests/crds/ vendors, and left out of the checks of what the clusters run.
+check_agent() {
+    local crds=$TMPD/agent-crds
+    mkdir -p "$crds"
+    cp "$HERE/../tests/crds/argocd-application.yaml" "$HERE/../tests/crds/flux-kustomization.yaml" "$crds/"
+    "$VENV/bin/python" "$HERE/agent_check.py" "$OUTDIR/_agent" || return 1
+    "$VENV/bin/python" "$HERE/crd_check.py" "$OUTDIR/_agent" "$crds"
+}
+
 TMPD=$(mktemp -d)
 trap 'rm -rf "$TMPD"' EXIT
+CHECKED=$OUTDIR
+if [[ -d $OUTDIR/_agent ]]; then
+    CHECKED=$TMPD/out
+    mkdir -p "$CHECKED"
+    for d in "$OUTDIR"/*/; do
+        d=${d%/}
+        [[ $(basename "$d") == _agent ]] || cp -r "$d" "$CHECKED/"
+    done
+fi
 
 run_check kubernetes-validate check_kubernetes_validate
-run_check istio env SNAPSET_CI_NPM="$NPM_PREFIX" node "$HERE/validate-istio.mjs" "$OUTDIR"
-run_check crds "$VENV/bin/python" "$HERE/crd_check.py" "$OUTDIR" "$CRDDIR"
+run_check istio env SNAPSET_CI_NPM="$NPM_PREFIX" node "$HERE/validate-istio.mjs" "$CHECKED"
+run_check crds "$VENV/bin/python" "$HERE/crd_check.py" "$CHECKED" "$CRDDIR"
 run_check yaml-1.1 "$VENV/bin/python" "$HERE/yaml11_check.py" "$OUTDIR"
-run_check kustomize "$VENV/bin/python" "$HERE/kustomize_check.py" "$VENV/bin/kubectl" "$OUTDIR"
+run_check kustomize "$VENV/bin/python" "$HERE/kustomize_check.py" "$VENV/bin/kubectl" "$CHECKED"
+if [[ -d $OUTDIR/_agent ]]; then
+    run_check agent check_agent
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -11,6 +11,7 @@ use crate::load::{EnvironmentDecl, Loader, Workspace, find_root};
 use crate::promotion::history;
 use crate::promotion::{self, Proofs};
 use crate::render::policy::Policies;
+use crate::render::agent::Rollout;
 use crate::render::schema::Schemas;
 use crate::render::{RenderedEnvironment, Renderer, Templates};
 use crate::resolve::Repos;
@@ -36,6 +37,14 @@ pub fn load(root: &Path, session: &mut Session) -> Result<Workspace> {
 }
 
 impl Compiled {
+    /// The environments rendered (`out/_agent/` is none).
+    pub fn environment_count(&self) -> usize {
+        self.rendered
+            .iter()
+            .filter(|r| r.name != crate::render::agent::FOLDER)
+            .count()
+    }
+
     /// For a command that ends the process soon after (`render`, `check`,
     /// `diff`): the result is never freed, as the process's exit frees it
     /// at once, whereas freeing a release item by item (tens of thousands
@@ -78,7 +87,8 @@ fn compile_with(
     let sources = &session.sources;
     let renderer = Renderer::new(&templates, &schemas, sources)
         .with_limits(session.limits)
-        .with_policies(policies.as_ref());
+        .with_policies(policies.as_ref())
+        .with_rollout(Rollout::of(workspace.config.agent.as_ref()));
     let renderer = if keep_bytes {
         renderer
     } else {
@@ -86,8 +96,12 @@ fn compile_with(
     };
     // Reading the workspace's history is one thread's work; the
     // untouched-path check reads two trees per pin: both overlap the render.
-    let (history, (warnings, rendered)) = rayon::join(
-        || read_history(&workspace, sources, &selected),
+    // Unread vars need only the templates and the release: beside them.
+    let ((history, unused), (warnings, rendered)) = rayon::join(
+        || {
+            let history = read_history(&workspace, sources, &selected);
+            (history, renderer.unused_vars(&release))
+        },
         || {
             rayon::join(
                 || untouched(&workspace, &release),
@@ -108,11 +122,18 @@ fn compile_with(
         (Err(a), Err(b)) => return Err(Error::many(vec![a, b])),
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    let whole = renderer.warnings(&release);
+    let mut rendered = rendered;
+    // The agent's objects cover every environment: they are written when
+    // every environment is.
+    if let (Some(agent), true) = (&workspace.config.agent, envs.is_empty()) {
+        rendered.push(crate::render::agent::render(&workspace, agent, &release)?);
+    }
     session.policy_dryrun.extend(renderer.policy_dryrun());
     session.warnings.extend(warnings?);
     session.warnings.extend(unpinned(&workspace, &release));
-    session.warnings.extend(whole);
+    session.warnings.extend(unused);
+    session.warnings.extend(renderer.bypass_warnings(&release));
+    session.warnings.extend(renderer.policy_warnings());
     session.warnings.append(&mut proofs.warnings);
     Ok(Compiled {
         workspace,

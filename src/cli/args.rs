@@ -86,6 +86,8 @@ pub enum Command {
     /// The admission policies of policies/: run their own tests.
     #[command(subcommand)]
     Policies(PoliciesCommand),
+    /// Lay out every KDL file of the workspace the one canonical way, comments kept.
+    Fmt(FmtArgs),
 }
 
 impl Command {
@@ -113,6 +115,7 @@ impl Command {
             // folder is claimed (`commands::init`); the others write no workspace.
             Command::Init(_) | Command::Completions(_) | Command::Man(_) => false,
             Command::Templates(_) | Command::Policies(_) => false,
+            Command::Fmt(args) => !args.check,
         }
     }
 }
@@ -229,8 +232,9 @@ pub struct StatusArgs {
     pub env: String,
     /// `kubectl get KINDS -n NS -o json` output (any kinds: `deploy,sts,ds,cronjob`
     /// for the workloads, plus `ns,cm,svc …` for the rest): a file, or - for stdin.
-    #[arg(long, value_name = "FILE")]
-    pub live: String,
+    /// For an environment on clusters, `CLUSTER=FILE`, once per cluster compared.
+    #[arg(long, value_name = "[CLUSTER=]FILE", required = true)]
+    pub live: Vec<String>,
     /// `table` for people; `json` for scripts (keys in docs/status.md).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableFormat,
@@ -488,6 +492,10 @@ pub struct ExplainArgs {
     /// varset with the varsets that varset extends.
     #[arg(long = "env", value_name = "E")]
     pub env: String,
+    /// The cluster of an environment declared with clusters: its varset is
+    /// the last layer.
+    #[arg(long, value_name = "C")]
+    pub cluster: Option<String>,
     /// A service of the environment's snapshot.
     pub service: String,
     /// A variable (`replicas`, or a dotted path such as
@@ -597,6 +605,16 @@ pub struct ImagesArgs {
     pub refresh: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Write nothing; exit 1 listing the files that would change (for CI).
+    #[arg(long)]
+    pub check: bool,
+    /// Write every file in this KDL version (1 or 2), converting those written in the other.
+    #[arg(long, value_name = "1|2", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub kdl_version: Option<u8>,
 }
 
 #[derive(Args, Debug)]

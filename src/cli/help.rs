@@ -129,6 +129,12 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          snapset rollback --env prod --to HEAD~3",
     ),
     (
+        "fmt",
+        "snapset fmt                         # every KDL file of the workspace, laid out the one way\n\
+         snapset fmt --check                 # CI: exit 1 listing the files that would change\n\
+         snapset fmt --kdl-version 2         # convert every file to KDL 2.0 (#true, #\"raw\"#)",
+    ),
+    (
         "reject",
         "snapset reject cart 9c2cba1a5d --reason \"leaks carts between sessions (INC-42)\"",
     ),

@@ -56,13 +56,13 @@ pub fn run(
     let pin = edit::pin_text(repo, new, width);
     let file = session.sources.get(snapshot.file);
     let (rel, before) = (file.name.clone(), file.text.clone());
-    let doc = crate::load::kdl_parse::parse_document(&before, &rel)
-        .map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))?;
-    let root_node = doc
-        .nodes
-        .iter()
-        .find(|n| &*n.name == "snapshot")
-        .expect("the loader read a snapshot node");
+    // The tree the loader read the file into (its one node is `snapshot`).
+    let Some(root_node) = snapshot.syntax.nodes.first() else {
+        return Err(Error::new(ErrorKind::Shape {
+            node: "snapshot".into(),
+            problem: "is missing: the file is empty".into(),
+        }));
+    };
     let subject = repo.subject(new);
     let line = aligned(
         &before,

@@ -19,7 +19,6 @@ use crate::error::Collector;
 use crate::error::sources::Loc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::touched;
-use crate::load::kdl_parse::parse_document;
 use crate::load::{Snapshot, SnapshotService, Track, Workspace};
 use crate::pipeline;
 use crate::resolve::Repos;
@@ -98,16 +97,17 @@ impl Edit {
     }
 }
 
-/// The snapshot file's text and syntax tree, for `edit::tracks`.
+/// The snapshot file's text and the syntax tree the loader read from it,
+/// for `edit::tracks`.
 fn parse(
     snapshot: &Snapshot,
     session: &Session,
-) -> Result<(std::sync::Arc<str>, crate::load::kdl_ast::Document)> {
+) -> Result<(
+    std::sync::Arc<str>,
+    std::sync::Arc<crate::load::kdl_ast::Document>,
+)> {
     let file = session.sources.get(snapshot.file);
-    let text = file.text.clone();
-    let doc =
-        parse_document(&text, &file.name).map_err(|e| Error::new(ErrorKind::Kdl(Box::new(e))))?;
-    Ok((text, doc))
+    Ok((file.text.clone(), snapshot.syntax.clone()))
 }
 
 fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Result<i32> {
@@ -205,9 +205,7 @@ fn start(args: CanaryStartArgs, dir: Option<&Path>, session: &mut Session) -> Re
         text: &text,
         doc: &doc,
     };
-    let node = file
-        .service(&service.name.value)
-        .expect("the loader read it");
+    let node = file.node(service)?;
     let edits = file.start(node, &pin, weight)?;
     let expected = vec![Expected {
         service: service.name.value.clone(),
@@ -324,10 +322,8 @@ fn weight(args: CanaryWeightArgs, dir: Option<&Path>, session: &mut Session) -> 
             ));
             continue;
         }
-        let node = file
-            .service(&service.name.value)
-            .expect("the loader read it");
-        edits.extend(file.set_weight(node, weight));
+        let node = file.node(service)?;
+        edits.extend(file.set_weight(node, weight)?);
         expected.push(Expected {
             service: service.name.value.clone(),
             tracks: vec![
@@ -392,9 +388,7 @@ fn end(args: CanaryEndArgs, keep: Keep, dir: Option<&Path>, session: &mut Sessio
             Keep::Canary => canary,
             Keep::Stable => stable,
         };
-        let node = file
-            .service(&service.name.value)
-            .expect("the loader read it");
+        let node = file.node(service)?;
         let Some(mine) = errors.take(file.end(node, keep)) else {
             continue;
         };

@@ -39,15 +39,21 @@ impl ChangelogCommand {
         let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
         let env = &release.environments[0];
         let new = SnapshotJson::new(env);
+        // An environment on clusters: its clusters take the same pins, the
+        // first one's snapshot.json says which.
+        let file = match env.cluster_name() {
+            Some(cluster) => format!("{cluster}/snapshot.json"),
+            None => "snapshot.json".to_string(),
+        };
         let old: Option<SnapshotJson> = base
-            .file(&env.name, "snapshot.json")?
+            .file(&env.name, &file)?
             .and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let changes = History::new(&repo).compare(old.as_ref(), Some(&new))?;
 
         let mut out = String::new();
         let from = match &args.against {
-            Some(rev) => format!("out/{} at {rev}", env.name),
-            None => format!("out/{}", env.name),
+            Some(rev) => format!("out/{} at {rev}", env.folder()),
+            None => format!("out/{}", env.folder()),
         };
         match &old {
             Some(old) => {

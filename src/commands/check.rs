@@ -27,7 +27,7 @@ impl CheckCommand {
         let files: usize = compiled.rendered.iter().map(|e| e.files.len()).sum();
         println!(
             "ok: {}, {}",
-            count(compiled.rendered.len(), "environment", "environments"),
+            count(compiled.environment_count(), "environment", "environments"),
             count(files, "file", "files")
         );
         Ok(crate::EXIT_OK)

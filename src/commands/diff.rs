@@ -65,7 +65,7 @@ impl DiffCommand {
                     summary.push('\n');
                     parts.push(summary);
                 }
-                (parts, totals.changed_environments > 0)
+                (parts, totals.added + totals.removed + totals.modified > 0)
             }
             DiffFormat::Markdown | DiffFormat::Json => {
                 let base_commit = match &base {

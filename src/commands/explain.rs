@@ -16,7 +16,8 @@ use crate::pipeline;
 use crate::resolve::Repos;
 use crate::resolve::layers::Setting;
 use crate::resolve::{
-    Layered, Origin, ResolvedEnvironment, Resolver, Settings, VarEntry, VarPath, Vars, select,
+    Layered, Origin, Release, ResolvedEnvironment, Resolver, Settings, VarEntry, VarPath, Vars,
+    select,
 };
 
 pub struct ExplainCommand;
@@ -46,7 +47,7 @@ impl ExplainCommand {
         let selected = select(&ws, std::slice::from_ref(&args.env))?;
         let repo = Repos::open(&ws)?;
         let release = Resolver::new(&ws, &repo).resolve(&selected)?;
-        let env = &release.environments[0];
+        let env = cluster(&release, &args)?;
         let findings = find(&ws, env, &args.service, &args.key)?;
         let out = match args.format {
             // Values and names are the workspace's: shown, never acted on.
@@ -67,6 +68,32 @@ impl ExplainCommand {
         print!("{out}");
         Ok(crate::EXIT_OK)
     }
+}
+
+/// The resolved environment `explain` looks at: the one of `--env`, or,
+/// for an environment on clusters, its cluster `--cluster`.
+fn cluster<'r>(release: &'r Release, args: &ExplainArgs) -> Result<&'r ResolvedEnvironment> {
+    let clusters = release.clusters_of(&args.env);
+    let found = match &args.cluster {
+        None if clusters.is_empty() => release.environments.first(),
+        None => {
+            return Err(Error::new(ErrorKind::ClusterNeeded {
+                env: args.env.clone(),
+                clusters: clusters.join(", "),
+            }));
+        }
+        Some(name) => release
+            .environments
+            .iter()
+            .find(|e| e.cluster_name() == Some(name.as_str())),
+    };
+    found.ok_or_else(|| {
+        Error::new(ErrorKind::Unknown {
+            kind: "cluster",
+            name: args.cluster.clone().unwrap_or_default(),
+            known: clusters,
+        })
+    })
 }
 
 fn layered<V>(layered: &Layered<V>, show: impl Fn(&V) -> (String, Value)) -> Vec<Shown> {
@@ -412,6 +439,9 @@ fn to_json(f: &Finding, args: &ExplainArgs, sources: &Sources) -> Value {
     }
     if let Some(track) = &f.track {
         row["track"] = Value::String(track.clone());
+    }
+    if let Some(cluster) = &args.cluster {
+        row["cluster"] = Value::String(cluster.clone());
     }
     row
 }

@@ -157,9 +157,14 @@ fn table(env: &str, rows: &[Row]) -> String {
             ]
         })
         .collect();
+    // A change is a workspace commit (as `metrics` counts them); a row is
+    // one service it moved.
+    let mut commits: Vec<Option<&str>> = rows.iter().map(|r| r.commit.as_deref()).collect();
+    commits.dedup();
     let mut out = format!(
-        "{env}: {}, newest first\n",
-        crate::text::words::count(rows.len(), "change", "changes")
+        "{env}: {}, {}, newest first\n",
+        crate::text::words::count(commits.len(), "change", "changes"),
+        crate::text::words::count(rows.len(), "service move", "service moves")
     );
     out.push_str(&crate::text::table::aligned(
         &["COMMIT", "DATE", "AUTHOR", "SERVICE", "OLD → NEW", "MARKS"],

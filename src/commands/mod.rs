@@ -13,6 +13,7 @@ mod completions;
 mod diff;
 pub mod edit;
 mod explain;
+mod fmt;
 mod images;
 pub mod init;
 mod lock;
@@ -70,5 +71,6 @@ pub fn run(cli: Cli, session: &mut Session) -> Result<i32> {
         Command::Metrics(args) => metrics::MetricsCommand::run(args, dir, session),
         Command::Rollback(args) => rollback::RollbackCommand::run(args, dir, session),
         Command::Policies(command) => policies::PoliciesCommandRunner::run(command, dir, session),
+        Command::Fmt(args) => fmt::FmtCommand::run(args, dir, session),
     }
 }

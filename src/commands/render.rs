@@ -92,7 +92,7 @@ impl RenderCommand {
         let files: usize = compiled.rendered.iter().map(|r| r.files.len()).sum();
         println!(
             "rendered {} ({}): {} changed",
-            count(compiled.rendered.len(), "environment", "environments"),
+            count(compiled.environment_count(), "environment", "environments"),
             count(files, "file", "files"),
             changes.len()
         );

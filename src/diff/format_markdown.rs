@@ -370,6 +370,7 @@ mod tests {
         let file = |i: usize| FileDiff {
             path: format!("out/dev/s{i}/deployment.yaml"),
             file: format!("s{i}/deployment.yaml"),
+            cluster: None,
             change: ChangeKind::Added,
             binary: false,
             added_lines: lines,
@@ -397,6 +398,7 @@ mod tests {
                 new_snapshot: Some("s1".into()),
                 unchanged_files: 0,
                 services: Vec::new(),
+                clusters: Vec::new(),
                 files: (0..files).map(file).collect(),
                 masker: Default::default(),
             }],

@@ -281,11 +281,17 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or("none".to_string(), |v| v.to_string())
 }
 
-/// `cart`, or `tower/canary` for a value of a track's own block.
+/// `cart`, or `tower/canary` for a value of a track's own block, with
+/// ` (us-1)` for a value of one cluster.
 pub fn value_owner(service: &ServiceChange, v: &ValueChange) -> String {
-    match &v.track {
+    let owner = match &v.track {
         Some(track) => format!("{}/{track}", service.name),
         None => service.name.clone(),
+    };
+    // A value of one cluster of an environment on clusters.
+    match &v.cluster {
+        Some(cluster) => format!("{owner} ({cluster})"),
+        None => owner,
     }
 }
 

@@ -124,11 +124,19 @@ impl Committed<'_> {
                 continue;
             };
             let tree = self.repo.find_tree(entry.id()).map_err(git_error)?;
-            if !name.starts_with('.')
-                && tree
-                    .get_name("snapshot.json")
+            let holds = |tree: &git2::Tree| {
+                tree.get_name("snapshot.json")
                     .is_some_and(|e| e.kind() == Some(ObjectType::Blob))
-            {
+            };
+            // An environment on clusters holds one per cluster folder.
+            let clustered = || {
+                tree.iter().any(|e| {
+                    e.kind() == Some(ObjectType::Tree)
+                        && self.repo.find_tree(e.id()).is_ok_and(|t| holds(&t))
+                })
+            };
+            let agent = name == crate::render::agent::FOLDER;
+            if !name.starts_with('.') && (agent || holds(&tree) || clustered()) {
                 names.push(name.to_string());
             }
         }

@@ -24,7 +24,7 @@ use crate::render::SnapshotJson;
 
 use git_tree::{Base, Compared};
 use mask::Masker;
-use semantic::{History, ServiceChange};
+use semantic::{History, ServiceChange, ValueChange};
 
 /// Lines of context around each change, as `diff -u` has them.
 const CONTEXT: usize = 3;
@@ -76,6 +76,10 @@ pub struct EnvDiff {
     /// Files whose bytes are the same on both sides.
     pub unchanged_files: usize,
     pub services: Vec<ServiceChange>,
+    /// The clusters of an environment declared with clusters (its files
+    /// are under `<cluster>/`); left out otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<String>,
     pub files: Vec<FileDiff>,
     #[serde(skip)]
     masker: Masker,
@@ -88,6 +92,10 @@ pub struct FileDiff {
     pub path: String,
     /// Relative to `out/<env>/`.
     pub file: String,
+    /// The cluster whose folder holds the file, for an environment on
+    /// clusters; left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub change: ChangeKind,
     /// Not UTF-8 on one side: no hunks.
     pub binary: bool,
@@ -249,13 +257,19 @@ impl Diff {
             .map(|r| (r.name.as_str(), &r.files))
             .collect();
         let compared = base.compare(&envs, listing)?;
-        for ((resolved, rendered), compared) in compiled
-            .release
-            .environments
-            .iter()
-            .zip(&compiled.rendered)
-            .zip(compared)
-        {
+        let mut resolved_envs = compiled.release.each_environment();
+        for (rendered, compared) in compiled.rendered.iter().zip(compared) {
+            // `out/_agent/` (the agent's objects) comes last and belongs to
+            // no environment.
+            let Some(resolved) = resolved_envs.next() else {
+                let old = match compared {
+                    Compared::Differs(Some(old)) => old,
+                    Compared::Differs(None) => base.read_env(&rendered.name)?,
+                    _ => rendered.files.clone(),
+                };
+                each(agent_diff(&rendered.name, &old, &rendered.files, prefix)?)?;
+                continue;
+            };
             let Compared::Differs(old) = compared else {
                 // Equal bytes: nothing to read back, diff or mask.
                 each(EnvDiff {
@@ -265,6 +279,7 @@ impl Diff {
                     new_snapshot: Some(resolved.snapshot.name.clone()),
                     unchanged_files: rendered.files.len(),
                     services: Vec::new(),
+                    clusters: compiled.release.clusters_of(&rendered.name),
                     files: Vec::new(),
                     masker: Masker::default(),
                 })?;
@@ -276,7 +291,7 @@ impl Diff {
                 None => base.read_env(&rendered.name)?,
             };
             let new_json = SnapshotJson::new(resolved);
-            let env = env_diff(
+            let mut env = env_diff(
                 &rendered.name,
                 &old,
                 &rendered.files,
@@ -284,6 +299,7 @@ impl Diff {
                 prefix,
                 &mut history,
             )?;
+            env.set_clusters(compiled.release.clusters_of(&rendered.name));
             drop(old);
             each(env)?;
         }
@@ -325,6 +341,19 @@ impl Diff {
 }
 
 impl EnvDiff {
+    /// Names the cluster of each file, for an environment on clusters.
+    fn set_clusters(&mut self, clusters: Vec<String>) {
+        for file in &mut self.files {
+            file.cluster = file
+                .file
+                .split_once('/')
+                .map(|(c, _)| c)
+                .filter(|c| clusters.iter().any(|k| k == c))
+                .map(str::to_string);
+        }
+        self.clusters = clusters;
+    }
+
     /// `Diff::mask_files`, for one environment.
     pub fn mask_files(&mut self) {
         for file in &mut self.files {
@@ -335,14 +364,185 @@ impl EnvDiff {
     pub fn totals(&self) -> Totals {
         let count = |kind| self.files.iter().filter(|f| f.change == kind).count();
         Totals {
-            environments: 1,
-            changed_environments: usize::from(!self.files.is_empty()),
+            // `out/_agent/` is a folder of the render, not an environment.
+            environments: usize::from(self.name != crate::render::agent::FOLDER),
+            changed_environments: usize::from(
+                !self.files.is_empty() && self.name != crate::render::agent::FOLDER,
+            ),
             added: count(ChangeKind::Added),
             removed: count(ChangeKind::Removed),
             modified: count(ChangeKind::Modified),
             unchanged: self.unchanged_files,
         }
     }
+}
+
+/// The `snapshot.json` of an environment's folder: its own, or its first
+/// cluster's.
+fn snapshot_json(tree: &Tree) -> Option<&Vec<u8>> {
+    tree.get("snapshot.json").or_else(|| {
+        tree.iter()
+            .find(|(k, _)| {
+                k.strip_suffix("/snapshot.json")
+                    .is_some_and(|c| !c.contains('/'))
+            })
+            .map(|(_, v)| v)
+    })
+}
+
+/// The diff of `out/_agent/`: files only, no services or snapshots.
+fn agent_diff(name: &str, old: &Tree, new: &Tree, prefix: &str) -> Result<EnvDiff> {
+    let mut history_free = env_diff_files(name, old, new, prefix);
+    history_free.status = if old.is_empty() {
+        EnvStatus::Added
+    } else if history_free.files.is_empty() {
+        EnvStatus::Unchanged
+    } else {
+        EnvStatus::Modified
+    };
+    Ok(history_free)
+}
+
+/// The file diffs of a folder, with nothing read from its snapshot.
+fn env_diff_files(name: &str, old: &Tree, new: &Tree, prefix: &str) -> EnvDiff {
+    let changes = compare(name, new, old);
+    let files: Vec<FileDiff> = changes
+        .iter()
+        .map(|c| {
+            file_diff(
+                format!("{prefix}out/{name}/{}", c.file),
+                &c.file,
+                c.kind,
+                old.get(&c.file),
+                new.get(&c.file),
+            )
+        })
+        .collect();
+    EnvDiff {
+        name: name.to_string(),
+        status: EnvStatus::Unchanged,
+        old_snapshot: None,
+        new_snapshot: None,
+        unchanged_files: new.len()
+            - changes
+                .iter()
+                .filter(|c| c.kind != ChangeKind::Removed)
+                .count(),
+        services: Vec::new(),
+        clusters: Vec::new(),
+        files,
+        masker: Masker::default(),
+    }
+}
+
+/// The clusters of an environment folder, old or new (`<c>/snapshot.json`).
+fn cluster_names(old: &Tree, new: &Tree) -> Vec<String> {
+    let mut names: Vec<String> = old
+        .keys()
+        .chain(new.keys())
+        .filter_map(|k| k.strip_suffix("/snapshot.json"))
+        .filter(|c| !c.contains('/'))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The services that moved in an environment on clusters: the pins are
+/// the same in every cluster, the values may not be. A value change every
+/// cluster shares is said once; one that only some clusters have is said
+/// per cluster.
+fn cluster_changes(
+    old: &Tree,
+    new: &Tree,
+    clusters: &[String],
+    history: &mut History,
+) -> Result<Vec<ServiceChange>> {
+    let read = |tree: &Tree, key: &str| -> Option<SnapshotJson> {
+        tree.get(key).and_then(|b| serde_json::from_slice(b).ok())
+    };
+    let mut merged: Vec<ServiceChange> = Vec::new();
+    for cluster in clusters {
+        let key = format!("{cluster}/snapshot.json");
+        if old.get(&key).is_some() && old.get(&key) == new.get(&key) {
+            continue;
+        }
+        let changes = history.compare(read(old, &key).as_ref(), read(new, &key).as_ref())?;
+        for mut change in changes {
+            let values = [
+                std::mem::take(&mut change.vars),
+                std::mem::take(&mut change.env),
+                std::mem::take(&mut change.features),
+            ];
+            let at = match merged.iter().position(|m| m.name == change.name) {
+                Some(at) => at,
+                None => {
+                    merged.push(change);
+                    merged.len() - 1
+                }
+            };
+            let into = &mut merged[at];
+            for (list, values) in [&mut into.vars, &mut into.env, &mut into.features]
+                .into_iter()
+                .zip(values)
+            {
+                list.extend(values.into_iter().map(|mut v| {
+                    v.cluster = Some(cluster.clone());
+                    v
+                }));
+            }
+        }
+    }
+    // What every cluster changed alike is one change of the environment.
+    for change in &mut merged {
+        for list in [&mut change.vars, &mut change.env, &mut change.features] {
+            let mut out: Vec<ValueChange> = Vec::new();
+            for v in list.drain(..) {
+                let same = |o: &ValueChange| {
+                    o.name == v.name && o.track == v.track && o.old == v.old && o.new == v.new
+                };
+                if out.iter().any(|o| same(o) && o.cluster.is_none()) {
+                    continue;
+                }
+                out.push(v);
+            }
+            for v in out.clone() {
+                let alike = out
+                    .iter()
+                    .filter(|o| {
+                        o.name == v.name && o.track == v.track && o.old == v.old && o.new == v.new
+                    })
+                    .count();
+                if alike == clusters.len() && v.cluster.is_some() {
+                    out.retain(|o| {
+                        !(o.name == v.name
+                            && o.track == v.track
+                            && o.old == v.old
+                            && o.new == v.new)
+                    });
+                    out.push(ValueChange { cluster: None, ..v });
+                }
+            }
+            out.sort_by(|a, b| {
+                (&a.name, &a.track, &a.cluster).cmp(&(&b.name, &b.track, &b.cluster))
+            });
+            *list = out;
+        }
+    }
+    merged.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(merged)
+}
+
+/// The `snapshot.json` of every cluster of an environment on clusters.
+fn other_clusters(tree: &Tree) -> Vec<SnapshotJson> {
+    tree.iter()
+        .filter(|(k, _)| {
+            k.strip_suffix("/snapshot.json")
+                .is_some_and(|c| !c.contains('/'))
+        })
+        .filter_map(|(_, v)| serde_json::from_slice(v).ok())
+        .collect()
 }
 
 fn env_diff(
@@ -354,9 +554,14 @@ fn env_diff(
     history: &mut History,
 ) -> Result<EnvDiff> {
     let changes = compare(name, new, old);
-    let old_bytes = old.get("snapshot.json");
+    // An environment on clusters has one per cluster, with the same pins:
+    // the first one tells which services moved.
+    let old_bytes = snapshot_json(old);
     let old_json: Option<SnapshotJson> = old_bytes.and_then(|b| serde_json::from_slice(b).ok());
-    let services = if old_bytes.is_some() && old_bytes == new.get("snapshot.json") {
+    let clusters = cluster_names(old, new);
+    let services = if !clusters.is_empty() && new_json.is_some() {
+        cluster_changes(old, new, &clusters, history)?
+    } else if old_bytes.is_some() && old_bytes == snapshot_json(new) {
         Vec::new()
     } else {
         history.compare(old_json.as_ref(), new_json.as_ref())?
@@ -393,8 +598,16 @@ fn env_diff(
                 .filter(|c| c.kind != ChangeKind::Removed)
                 .count(),
         services,
+        clusters: Vec::new(),
         files,
-        masker: Masker::new(old_json.iter().chain(new_json.iter())),
+        // Every cluster's values are masked, not only the first's.
+        masker: Masker::new(
+            old_json
+                .iter()
+                .chain(new_json.iter())
+                .chain(other_clusters(old).iter())
+                .chain(other_clusters(new).iter()),
+        ),
     })
 }
 
@@ -422,6 +635,7 @@ fn file_diff(
     FileDiff {
         path,
         file: file.to_string(),
+        cluster: None,
         change,
         binary,
         added_lines: count(LineKind::Added),

@@ -202,6 +202,10 @@ pub struct ValueChange {
     pub new: Option<serde_json::Value>,
     /// The name looks secret: `old` and `new` hold the mask, not the values.
     pub masked: bool,
+    /// For an environment on clusters, the cluster whose value changed,
+    /// when not every cluster's did alike; left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 /// Compares snapshots and walks the commits between them, remembering the
@@ -595,6 +599,7 @@ fn values<V: PartialEq>(
                 old: show(old.get(name)),
                 new: show(new.get(name)),
                 masked,
+                cluster: None,
             }
         })
         .collect()

@@ -180,6 +180,20 @@ pub fn compare(env: &str, rendered: &Tree, existing: &Tree) -> Vec<Change> {
     changes
 }
 
+/// Whether snapset rendered the folder `dir`: it holds a real
+/// `snapshot.json`, or (an environment on clusters) one of its folders does.
+fn rendered_here(dir: &Path) -> bool {
+    let holds =
+        |d: &Path| std::fs::symlink_metadata(d.join("snapshot.json")).is_ok_and(|m| m.is_file());
+    holds(dir)
+        || std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .any(|e| holds(&e.path()))
+        })
+}
+
 /// The plan for one environment: its rendered files and how they differ
 /// from its folder.
 pub struct EnvPlan<'r> {
@@ -253,9 +267,7 @@ impl Emitter {
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter(|e| {
-                std::fs::symlink_metadata(e.path().join("snapshot.json")).is_ok_and(|m| m.is_file())
-            })
+            .filter(|e| e.file_name() == crate::render::agent::FOLDER || rendered_here(&e.path()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| !n.starts_with('.') && !environments.contains(n))
             .collect();

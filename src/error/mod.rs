@@ -545,6 +545,16 @@ pub enum ErrorKind {
     /// calling a refused builtin, of an unknown shape.
     #[error("policy {file}: {problem}")]
     PolicyBroken { file: String, problem: String },
+    /// A guard of `snapset fmt`: its layout of a file would read back as
+    /// another tree (a bug of the formatter; nothing is written).
+    #[error("`snapset fmt` would change what {file} means, so it leaves it as it is")]
+    FmtChangesMeaning { file: String },
+    #[error(
+        "services require each other in a cycle: {chain}; no order rolls them out (each would wait for the other)"
+    )]
+    RequiresCycle { chain: String },
+    #[error("environment `{env}` runs on clusters {clusters}: say which with `--cluster`")]
+    ClusterNeeded { env: String, clusters: String },
 }
 
 fn environments_phrase(environments: &[String]) -> String {

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use crate::error::sources::{FileId, Spanned};
 use crate::error::{Error, ErrorKind, Result};
 
+pub use super::agent_decl::{AgentDecl, ArgoCdAgent, FluxAgent};
+pub use super::cluster_decl::ClusterDecl;
 pub use super::freeze_decl::FreezeDecl;
 use super::kdl::{Node, check_dns_label, check_unique, unknown_node};
 pub use super::reject_decl::RejectDecl;
@@ -34,6 +36,8 @@ pub struct Config {
     pub rejects: Vec<RejectDecl>,
     /// Windows in which an environment takes no new pin.
     pub freezes: Vec<FreezeDecl>,
+    /// The GitOps agent that applies `out/`, when snapset writes its objects.
+    pub agent: Option<AgentDecl>,
     /// Service name → index, so that lookups stay O(1) with thousands of services.
     index: HashMap<String, usize>,
 }
@@ -60,6 +64,8 @@ pub struct EnvironmentDecl {
     pub from: Vec<Spanned<String>>,
     /// `soak="24h"`: how long they must have run it, continuously.
     pub soak: Option<Spanned<Duration>>,
+    /// The clusters the environment runs on (none: one, `out/<env>/`).
+    pub clusters: Vec<ClusterDecl>,
 }
 
 impl Config {
@@ -103,6 +109,7 @@ impl Config {
             environments: Vec::new(),
             rejects: Vec::new(),
             freezes: Vec::new(),
+            agent: None,
             index: HashMap::new(),
         };
         for node in nodes {
@@ -153,6 +160,24 @@ impl Config {
                         config.freezes.push(f);
                     }
                 }
+                "agent" => {
+                    if let Some(agent) = errors.take(AgentDecl::decode(node)) {
+                        match &config.agent {
+                            Some(first) => errors.push(
+                                Error::at(
+                                    ErrorKind::Duplicate {
+                                        kind: "agent",
+                                        name: node.name().to_string(),
+                                    },
+                                    agent.loc(),
+                                    "declared again here",
+                                )
+                                .label(first.loc(), "first declared here"),
+                            ),
+                            None => config.agent = Some(agent),
+                        }
+                    }
+                }
                 _ => errors.push(unknown_node(
                     node,
                     "snapset.kdl",
@@ -165,6 +190,7 @@ impl Config {
                         "environment",
                         "reject",
                         "freeze",
+                        "agent",
                     ],
                 )),
             }
@@ -295,7 +321,7 @@ fn service(node: &Node) -> Result<ServiceDecl> {
 }
 
 fn environment(node: &Node) -> Result<EnvironmentDecl> {
-    node.expect(1, &["snapshot", "varset", "from", "soak"], false)?;
+    node.expect(1, &["snapshot", "varset", "from", "soak"], true)?;
     let name = node.arg_string(0)?;
     check_dns_label("environment", &name)?;
     let from = match node.prop_string("from")? {
@@ -330,13 +356,24 @@ fn environment(node: &Node) -> Result<EnvironmentDecl> {
             "soak in which environment?",
         ));
     }
-    Ok(EnvironmentDecl {
+    let mut clusters: Vec<ClusterDecl> = Vec::new();
+    let mut errors = Collector::default();
+    for child in node.children() {
+        match child.name() {
+            "cluster" => clusters.extend(errors.take(ClusterDecl::decode(&child))),
+            _ => errors.push(unknown_node(&child, "an environment", &["cluster"])),
+        }
+    }
+    check_unique("cluster", clusters.iter().map(|c| &c.name), &mut errors);
+    let decl = EnvironmentDecl {
         name,
         snapshot: node.required_string("snapshot")?,
         varset: node.required_string("varset")?,
         from,
         soak,
-    })
+        clusters,
+    };
+    errors.finish(decl)
 }
 
 /// The names of a `from=` value, as the loader and the history read it.

@@ -17,6 +17,8 @@
 
 use miette::Diagnostic;
 
+use super::kdl_lex::{self, Kind};
+use super::kdl_parse::ReadError;
 use crate::error::sources::{FileId, Loc};
 use crate::error::{Error, ErrorKind};
 
@@ -29,8 +31,27 @@ struct Found {
     help: Option<String>,
 }
 
+/// The error for a file that does not read: knus's for KDL 1.0, the 2.0
+/// reader's (which says it read the file as 2.0) otherwise.
+pub fn error(e: ReadError, text: &str, file: FileId) -> Error {
+    match e {
+        ReadError::V1(e) => v1_error(e, text, file),
+        ReadError::V2(failure) => {
+            let at = failure.at.min(text.len());
+            let len = text[at..].chars().next().map_or(0, char::len_utf8);
+            syntax(
+                file,
+                at..at + len,
+                format!("expected {} (the file was read as KDL 2.0)", failure.expected),
+                "here",
+                "a file that begins with `/- kdl-version 2`, or uses `#true`, `#null` or `#\"raw\"#`, is read as KDL 2.0 (docs/formats.md)".into(),
+            )
+        }
+    }
+}
+
 /// The error for knus's `e` about `text` (the content of `file`).
-pub fn error(e: knus::Error, text: &str, file: FileId) -> Error {
+fn v1_error(e: knus::Error, text: &str, file: FileId) -> Error {
     let found: Vec<Found> = e
         .related()
         .into_iter()
@@ -127,44 +148,13 @@ fn line_at(text: &str, at: usize) -> (usize, usize) {
 /// The quoted strings of `text` as a KDL v1 reader sees them, `(opening
 /// quote, one past the closing quote)`; comments and raw strings skipped.
 fn strings(text: &str) -> Vec<(usize, usize)> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
-            }
-            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
-                && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) =>
-            {
-                let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
-                if b.get(i + 1 + hashes) != Some(&b'"') {
-                    i += 1;
-                    continue;
-                }
-                let close = format!("\"{}", "#".repeat(hashes));
-                let from = i + 2 + hashes;
-                i = text[from..]
-                    .find(&close)
-                    .map_or(b.len(), |n| from + n + close.len());
-            }
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i = (i + 1).min(b.len());
-                out.push((start, i));
-            }
-            _ => i += 1,
-        }
-    }
-    out
+    kdl_lex::tokens(text)
+        .filter(|t| {
+            t.kind == Kind::String
+                || (t.kind == Kind::Unclosed && text[t.span.clone()].starts_with('"'))
+        })
+        .map(|t| (t.span.start, t.span.end))
+        .collect()
 }
 
 /// knus stopped on the line where a string that began lines above ends:
@@ -369,53 +359,29 @@ pub fn end_nodes(line: &str) -> String {
     // The open node's children block has just closed: anything but `}`,
     // `;` or a comment that follows starts another node.
     let mut closed = false;
-    let mut rest = line;
-    while let Some(c) = rest.chars().next() {
-        if c.is_whitespace() {
-            out.push(c);
-            rest = &rest[c.len_utf8()..];
-            continue;
+    for token in kdl_lex::tokens(line) {
+        let written = &line[token.span.clone()];
+        match token.kind {
+            Kind::Space | Kind::Newline | Kind::LineComment | Kind::BlockComment => {
+                out.push_str(written);
+                continue;
+            }
+            Kind::Unclosed if written.starts_with("/*") => {
+                out.push_str(written);
+                continue;
+            }
+            _ => {}
         }
-        if rest.starts_with("//") {
-            out.push_str(rest);
-            break;
-        }
-        if rest.starts_with("/*") {
-            let len = rest.find("*/").map_or(rest.len(), |i| i + 2);
-            out.push_str(&rest[..len]);
-            rest = &rest[len..];
-            continue;
-        }
-        if (c == '}' && open) || (closed && c != '}' && c != ';') {
+        let brace = token.kind == Kind::Close;
+        if (brace && open) || (closed && !brace && token.kind != Kind::Semicolon) {
             end_after_last(&mut out);
         }
-        match c {
-            '{' => {
-                open = false;
-                closed = false;
-                out.push(c);
-                rest = &rest[1..];
-            }
-            '}' => {
-                open = true;
-                closed = true;
-                out.push(c);
-                rest = &rest[1..];
-            }
-            ';' => {
-                open = false;
-                closed = false;
-                out.push(c);
-                rest = &rest[1..];
-            }
-            _ => {
-                open = true;
-                closed = false;
-                let len = token_len(rest);
-                out.push_str(&rest[..len]);
-                rest = &rest[len..];
-            }
-        }
+        (open, closed) = match token.kind {
+            Kind::Open | Kind::Semicolon => (false, false),
+            Kind::Close => (true, true),
+            _ => (true, false),
+        };
+        out.push_str(written);
     }
     out
 }
@@ -426,51 +392,17 @@ fn end_after_last(out: &mut String) {
     out.insert(end, ';');
 }
 
-/// The length of the word, string or raw string at the start of `rest`.
-fn token_len(rest: &str) -> usize {
-    let bytes = rest.as_bytes();
-    if bytes[0] == b'"' {
-        let mut i = 1;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\\' => i += 2,
-                b'"' => return i + 1,
-                _ => i += 1,
-            }
-        }
-        return rest.len();
-    }
-    if bytes[0] == b'r' {
-        let hashes = rest[1..].bytes().take_while(|b| *b == b'#').count();
-        if rest[1 + hashes..].starts_with('"') {
-            let close = format!("\"{}", "#".repeat(hashes));
-            let from = 2 + hashes;
-            return rest[from..]
-                .find(&close)
-                .map_or(rest.len(), |i| from + i + close.len());
-        }
-    }
-    // A word: up to whitespace, a brace, `;`, a quote (a property's value
-    // follows `=`) or a comment.
-    let mut len = 0;
-    for (i, c) in rest.char_indices() {
-        if i > 0 && (c.is_whitespace() || matches!(c, '{' | '}' | ';')) {
-            break;
-        }
-        if c == '=' && rest[i + 1..].starts_with(|c: char| !c.is_whitespace()) {
-            return i + 1 + token_len(&rest[i + 1..]);
-        }
-        if c == '"' && i > 0 {
-            return i + token_len(&rest[i..]);
-        }
-        len = i + c.len_utf8();
-    }
-    len.max(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Comments nest: a quote inside a nested comment opens no string.
+    #[test]
+    fn finds_strings_past_nested_comments() {
+        let text = "a /* x /* y */ \" */ \"s\" r#\"\"\"# \"t\\\"\"";
+        let found: Vec<&str> = strings(text).iter().map(|&(a, b)| &text[a..b]).collect();
+        assert_eq!(found, ["\"s\"", "\"t\\\"\""]);
+    }
 
     #[test]
     fn ends_every_node_of_a_line() {

@@ -2,6 +2,8 @@
 //! the span of every value. Nothing here touches git; names are checked for
 //! shape, not for existence (that is `resolve`'s job).
 
+mod agent_decl;
+mod cluster_decl;
 mod config;
 mod external;
 mod freeze_decl;
@@ -10,7 +12,14 @@ pub(crate) mod input;
 pub mod kdl;
 pub mod kdl_ast;
 mod kdl_depth;
+#[cfg(test)]
+mod kdl_differential_tests;
+pub mod kdl_fmt;
+pub(crate) mod kdl_lex;
 pub mod kdl_parse;
+pub mod kdl_parse_v2;
+#[cfg(test)]
+mod kdl_spec_tests;
 mod kdl_syntax;
 mod reject_decl;
 mod repo_decl;
@@ -26,7 +35,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use config::{
-    Config, EnvironmentDecl, FreezeDecl, RejectDecl, RepoDecl, ServiceDecl, upstream_names,
+    AgentDecl, ArgoCdAgent, ClusterDecl, Config, EnvironmentDecl, FluxAgent, FreezeDecl,
+    RejectDecl, RepoDecl, ServiceDecl, upstream_names,
 };
 pub use image_lock::ImageLock;
 pub use kdl::Scalar;
@@ -243,7 +253,9 @@ impl<'s> Loader<'s> {
     fn snapshot(&mut self, file_name: &str) -> Result<Snapshot> {
         let rel = format!("snapshots/{file_name}");
         let (file, text) = self.read(&rel)?;
-        let snapshot = Snapshot::decode(file, &nodes(&parse(&text, &rel, file)?, file))?;
+        let syntax = std::sync::Arc::new(parse(&text, &rel, file)?);
+        let mut snapshot = Snapshot::decode(file, &nodes(&syntax, file))?;
+        snapshot.syntax = syntax;
         let stem = file_name.trim_end_matches(".kdl");
         if snapshot.name.value != stem {
             return Err(Error::at(

@@ -12,6 +12,9 @@ use crate::error::Collector;
 #[derive(Debug)]
 pub struct Snapshot {
     pub file: FileId,
+    /// The file's syntax tree as the loader read it: edits splice at its
+    /// spans rather than reading the file a second time.
+    pub syntax: std::sync::Arc<super::kdl_ast::Document>,
     pub name: Spanned<String>,
     pub description: Option<Spanned<String>>,
     pub services: Vec<SnapshotService>,
@@ -98,6 +101,7 @@ impl Snapshot {
         root.expect(1, &[], true)?;
         let mut snapshot = Snapshot {
             file,
+            syntax: Default::default(),
             name: root.arg_string(0)?,
             description: None,
             services: Vec::new(),

@@ -69,6 +69,16 @@ impl<'t> Judge<'t> {
             .map_or(self.timeline.now(), |s| s.start)
     }
 
+    /// Where `env`'s earlier stretches of `commit` began, before `take`:
+    /// a pin it ran before, and takes again (a rollback).
+    pub fn earlier_takes(&self, env: &str, service: &str, commit: Oid, take: usize) -> Vec<usize> {
+        self.runs_of(env, service, commit)
+            .iter()
+            .map(|s| s.start)
+            .filter(|&start| start < take)
+            .collect()
+    }
+
     /// The rule a pin `env` took at `take` is judged by: the one it was
     /// under then, so that what ran before `from=` was declared, or under
     /// a shorter soak, stays as it was. But a pin taken while the rule was

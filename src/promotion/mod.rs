@@ -92,7 +92,7 @@ pub fn judge_release(
 ) -> (Proofs, Collector) {
     let mut errors = Collector::default();
     let mut proofs = Proofs::default();
-    for env in &release.environments {
+    for env in release.each_environment() {
         let decl = ws
             .config
             .environment(&env.name)
@@ -180,6 +180,30 @@ pub fn judge_pin(
 ) -> Vec<(ErrorKind, String)> {
     let env = decl.name.value.as_str();
     let take = judge.take(env, service, commit);
+    let out = judge_take(judge, env, service, commit, take);
+    // A pin the environment ran before was proven when it took it (or
+    // came with its `hotfix`, which a rollback restores with it): taking
+    // it again, a rollback, needs no new proof. An earlier stretch taken
+    // under a hotfix does not count, as it failed the rule then.
+    if !out.is_empty()
+        && judge
+            .earlier_takes(env, service, commit, take)
+            .into_iter()
+            .any(|earlier| judge_take(judge, env, service, commit, earlier).is_empty())
+    {
+        return Vec::new();
+    }
+    out
+}
+
+/// The rule's errors for `env` taking `commit` at history entry `take`.
+fn judge_take(
+    judge: &Judge,
+    env: &str,
+    service: &str,
+    commit: git2::Oid,
+    take: usize,
+) -> Vec<(ErrorKind, String)> {
     let Some(rule) = judge.rule(env, take) else {
         return Vec::new();
     };

@@ -29,7 +29,7 @@ pub struct ReleaseImage {
 /// Every distinct image of `release`, sorted by image.
 pub fn images(release: &Release) -> Vec<ReleaseImage> {
     let mut by_image: BTreeMap<String, Vec<ImageUse>> = BTreeMap::new();
-    for env in &release.environments {
+    for env in release.each_environment() {
         let pins: BTreeMap<(&str, &str), &Loc> = env
             .snapshot
             .services

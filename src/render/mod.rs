@@ -3,6 +3,7 @@
 //! read back, checked against its type and written out by snapset's own
 //! YAML writer, so the bytes depend only on the input.
 
+pub mod agent;
 mod blame;
 mod builtin;
 mod bypass;
@@ -18,6 +19,7 @@ mod snapshot_json;
 pub mod templates;
 mod undefined;
 mod unused;
+mod waves;
 mod whole;
 pub mod yaml;
 mod yaml_depth;
@@ -53,8 +55,11 @@ struct Output<'r> {
     bytes: Vec<u8>,
     template: String,
     written: whole::Written<'r>,
-    objects: Vec<whole::Object>,
+    objects: Vec<whole::Object<'r>>,
 }
+
+/// An environment's files by path: bytes, and the template that wrote it.
+type Files = BTreeMap<String, (Vec<u8>, String)>;
 
 /// What renders in one job: an environment's own templates, or a service.
 enum Job<'r> {
@@ -90,6 +95,8 @@ pub struct Renderer<'a> {
     policies: Option<&'a policy::Policies>,
     /// What the policies warned about, and their dryrun verdicts.
     policy_notes: std::sync::Mutex<(Vec<Error>, Vec<Error>)>,
+    /// How `requires` orders the rollout (the agent of snapset.kdl).
+    rollout: agent::Rollout,
 }
 
 impl<'a> Renderer<'a> {
@@ -103,6 +110,7 @@ impl<'a> Renderer<'a> {
             bypasses: bypass::Bypasses::default(),
             policies: None,
             policy_notes: Default::default(),
+            rollout: agent::Rollout::None,
         }
     }
 
@@ -122,15 +130,23 @@ impl<'a> Renderer<'a> {
     }
 
     /// `object` with its document, when policies will judge it.
-    fn with_doc(
+    fn with_doc<'o>(
         &self,
-        mut object: whole::Object,
+        mut object: whole::Object<'o>,
         doc: impl FnOnce() -> Option<Value>,
-    ) -> whole::Object {
+    ) -> whole::Object<'o> {
         if self.policies.is_some() {
             object.doc = doc().map(std::sync::Arc::new);
         }
         object
+    }
+
+    /// Orders the rollout for the agent of snapset.kdl: Argo CD's sync
+    /// waves on every object of a service, or Flux's Kustomization per
+    /// service folder.
+    pub fn with_rollout(mut self, rollout: agent::Rollout) -> Self {
+        self.rollout = rollout;
+        self
     }
 
     /// A renderer whose `RenderedEnvironment`s list every file with empty
@@ -152,81 +168,44 @@ impl<'a> Renderer<'a> {
     /// Renders every environment; services render in parallel, and the
     /// output order never depends on which finishes first.
     pub fn render(&self, release: &Release) -> Result<Vec<RenderedEnvironment>> {
-        let jobs: Vec<(usize, Job)> = release
-            .environments
-            .iter()
-            .enumerate()
-            .flat_map(|(i, e)| {
-                std::iter::once((i, Job::Environment))
-                    .chain(e.services.iter().map(move |s| (i, Job::Service(s))))
-            })
-            .collect();
         let budgets = Budgets::new(self.limits, release.environments.len());
-        let results: Vec<Result<Vec<Output>>> = jobs
-            .par_iter()
-            .map(|(i, job)| {
-                // Past a limit the run fails: what is left is not rendered.
-                if budgets.stopped() {
-                    return Ok(Vec::new());
-                }
-                let env = &release.environments[*i];
-                let meter = Meter {
-                    budgets: &budgets,
-                    env: *i,
-                    environment: &env.name,
-                };
-                let mut outputs = match job {
-                    Job::Environment => self.environment(env, &meter),
-                    Job::Service(service) => self.service(env, service, &meter),
-                }?;
-                if !self.keep_bytes {
-                    for output in &mut outputs {
-                        output.bytes = Vec::new();
-                    }
-                }
-                Ok(outputs)
-            })
-            .collect();
-        let mut files: Vec<BTreeMap<String, (Vec<u8>, String)>> =
-            vec![BTreeMap::new(); release.environments.len()];
-        let mut documents: Vec<Vec<whole::Rendered>> =
-            release.environments.iter().map(|_| Vec::new()).collect();
-        let mut errors = Vec::new();
-        for ((i, _), result) in jobs.iter().zip(results) {
-            match result {
-                Ok(outputs) => {
-                    for mut output in outputs {
-                        let written = output.written;
-                        documents[*i].extend(
-                            std::mem::take(&mut output.objects)
-                                .into_iter()
-                                .map(|object| whole::Rendered { written, object }),
-                        );
-                        if let Some(first) = files[*i].get(&output.path) {
-                            errors.push(Error::new(ErrorKind::OutputClash {
-                                path: format!(
-                                    "out/{}/{}",
-                                    release.environments[*i].name, output.path
-                                ),
-                                first: first.1.clone(),
-                                second: output.template,
-                            }));
-                        } else {
-                            files[*i].insert(output.path, (output.bytes, output.template));
-                        }
-                    }
-                }
-                Err(e) => errors.push(e),
+        // The sync wave of each service, per snapshot: environments and
+        // clusters of one snapshot share it.
+        let mut waves: BTreeMap<&str, std::collections::HashMap<&str, usize>> = BTreeMap::new();
+        if self.rollout == agent::Rollout::Waves && self.keep_bytes {
+            for env in &release.environments {
+                waves
+                    .entry(env.snapshot.name.as_str())
+                    .or_insert_with(|| env.snapshot.waves());
             }
         }
+        // Each environment is judged whole as soon as its own documents
+        // are rendered, while the other threads render the next one's: no
+        // environment's check waits for the slowest, and its facts are
+        // dropped then.
+        let judged: Vec<(Files, Vec<Error>, Vec<Error>, Vec<whole::Rendered>)> = release
+            .environments
+            .par_iter()
+            .enumerate()
+            .map(|(i, env)| {
+                let waves = waves.get(env.snapshot.name.as_str());
+                self.render_environment(i, env, &budgets, waves)
+            })
+            .collect();
+        let mut errors = Vec::new();
+        let mut whole = Vec::new();
+        let mut all_files = Vec::with_capacity(judged.len());
+        let mut documents = Vec::with_capacity(judged.len());
+        for (files, mut e, mut w, d) in judged {
+            errors.append(&mut e);
+            whole.append(&mut w);
+            all_files.push(files);
+            documents.push(d);
+        }
+        // The environment as a whole is reported once each of its
+        // documents, in every environment, passed.
         if errors.is_empty() {
-            // The environment as a whole, once each of its documents passed.
-            errors = release
-                .environments
-                .par_iter()
-                .zip(&documents)
-                .flat_map_iter(|(env, documents)| whole::check(env, documents, self.sources))
-                .collect();
+            errors = whole;
         }
         if errors.is_empty()
             && let Some(policies) = self.policies
@@ -246,40 +225,177 @@ impl<'a> Renderer<'a> {
         if !errors.is_empty() {
             return Err(Error::many(targets::merge(errors)));
         }
-        Ok(release
+        let folders: Vec<RenderedEnvironment> = release
             .environments
             .par_iter()
-            .zip(files)
+            .zip(all_files)
             .map(|(env, files)| {
                 let mut files: BTreeMap<String, Vec<u8>> = files
                     .into_iter()
                     .map(|(k, (bytes, _))| (k, bytes))
                     .collect();
-                let kustomization = kustomization(&files);
-                files.insert("kustomization.yaml".into(), kustomization);
+                if self.rollout == agent::Rollout::Split {
+                    // Flux applies each service folder as a Kustomization
+                    // of its own; the environment's lists only its own
+                    // objects, so nothing is applied twice.
+                    let mut by_service: BTreeMap<String, BTreeMap<String, Vec<u8>>> =
+                        BTreeMap::new();
+                    for (path, bytes) in &files {
+                        if let Some((service, rest)) = path.split_once('/') {
+                            by_service
+                                .entry(service.to_string())
+                                .or_default()
+                                .insert(rest.to_string(), bytes.clone());
+                        }
+                    }
+                    let own: BTreeMap<String, Vec<u8>> = files
+                        .iter()
+                        .filter(|(k, _)| !k.contains('/'))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    for (service, service_files) in by_service {
+                        files.insert(
+                            format!("{service}/kustomization.yaml"),
+                            kustomization(&service_files),
+                        );
+                    }
+                    files.insert("kustomization.yaml".into(), kustomization(&own));
+                } else {
+                    let kustomization = kustomization(&files);
+                    files.insert("kustomization.yaml".into(), kustomization);
+                }
                 let snapshot = if self.keep_bytes {
                     SnapshotJson::bytes_of(env)
                 } else {
                     Vec::new()
                 };
                 files.insert("snapshot.json".into(), snapshot);
+                if let Some(cluster) = env.cluster_name() {
+                    files = files
+                        .into_iter()
+                        .map(|(k, v)| (format!("{cluster}/{k}"), v))
+                        .collect();
+                }
                 RenderedEnvironment {
                     name: env.name.clone(),
                     files,
                 }
             })
-            .collect())
+            .collect();
+        // The clusters of an environment are one folder of `out/`, written
+        // whole like any environment: they take the same pins at once.
+        let mut out: Vec<RenderedEnvironment> = Vec::with_capacity(folders.len());
+        for folder in folders {
+            match out.last_mut() {
+                Some(last) if last.name == folder.name => last.files.extend(folder.files),
+                _ => out.push(folder),
+            }
+        }
+        Ok(out)
     }
 
-    /// The warnings about the environments as wholes, once `render` has
-    /// run: var keys no template reads, traffic that bypasses a split.
-    pub fn warnings(&self, release: &Release) -> Vec<Error> {
-        let mut out = unused::unused_vars(self.templates, release);
-        out.extend(self.bypasses.warnings(release));
-        if let Ok(mut notes) = self.policy_notes.lock() {
-            out.append(&mut notes.0);
+    /// One environment's files (with the template that wrote each), the
+    /// errors of its documents, and, when there are none, those of the
+    /// environment as a whole.
+    fn render_environment<'r>(
+        &self,
+        i: usize,
+        env: &'r ResolvedEnvironment,
+        budgets: &Budgets,
+        waves: Option<&std::collections::HashMap<&str, usize>>,
+    ) -> (Files, Vec<Error>, Vec<Error>, Vec<whole::Rendered<'r>>)
+    where
+        'a: 'r,
+    {
+        let jobs: Vec<Job> = std::iter::once(Job::Environment)
+            .chain(env.services.iter().map(Job::Service))
+            .collect();
+        let results: Vec<Result<Vec<Output>>> = jobs
+            .par_iter()
+            .map(|job| {
+                // Past a limit the run fails: what is left is not rendered.
+                if budgets.stopped() {
+                    return Ok(Vec::new());
+                }
+                let meter = Meter {
+                    budgets,
+                    env: i,
+                    environment: &env.name,
+                };
+                let mut outputs = match job {
+                    Job::Environment => self.environment(env, &meter),
+                    Job::Service(service) => self.service(env, service, &meter),
+                }?;
+                if let (Job::Service(service), Some(waves)) = (job, waves) {
+                    let wave = waves.get(service.name.as_str()).copied().unwrap_or(0);
+                    for output in &mut outputs {
+                        output.bytes = waves::annotate(&output.bytes, wave);
+                    }
+                }
+                if !self.keep_bytes {
+                    for output in &mut outputs {
+                        output.bytes = Vec::new();
+                    }
+                }
+                Ok(outputs)
+            })
+            .collect();
+        let mut files: Files = BTreeMap::new();
+        let mut documents: Vec<whole::Rendered<'r>> = Vec::with_capacity(2 * jobs.len());
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(outputs) => {
+                    for mut output in outputs {
+                        let written = output.written;
+                        documents.extend(
+                            std::mem::take(&mut output.objects)
+                                .into_iter()
+                                .map(|object| whole::Rendered { written, object }),
+                        );
+                        if let Some(first) = files.get(&output.path) {
+                            errors.push(Error::new(ErrorKind::OutputClash {
+                                path: format!("out/{}/{}", env.folder(), output.path),
+                                first: first.1.clone(),
+                                second: output.template,
+                            }));
+                        } else {
+                            files.insert(output.path, (output.bytes, output.template));
+                        }
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
         }
-        out
+        let whole = match errors.is_empty() {
+            true => whole::check(env, &documents, self.sources),
+            false => Vec::new(),
+        };
+        // The policies judge every environment's documents at once, after
+        // the whole-environment checks: kept only for them.
+        if self.policies.is_none() {
+            documents = Vec::new();
+        }
+        (files, errors, whole, documents)
+    }
+
+    /// Var keys no template reads, per environment: they depend on the
+    /// templates and the release only, so they may run beside `render`.
+    pub fn unused_vars(&self, release: &Release) -> Vec<Error> {
+        unused::unused_vars(self.templates, release)
+    }
+
+    /// Traffic that bypasses a split, as `render` found it.
+    pub fn bypass_warnings(&self, release: &Release) -> Vec<Error> {
+        self.bypasses.warnings(release)
+    }
+
+    /// What the policies warned about.
+    pub fn policy_warnings(&self) -> Vec<Error> {
+        match self.policy_notes.lock() {
+            Ok(mut notes) => std::mem::take(&mut notes.0),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// The environment-scope templates of the default set.
@@ -523,7 +639,7 @@ impl<'a> Renderer<'a> {
         stamp: Option<&inject::TrackStamp>,
         scene: Scene,
         meter: &Meter,
-        objects: &mut Vec<whole::Object>,
+        objects: &mut Vec<whole::Object<'_>>,
     ) -> Result<Option<Vec<u8>>> {
         let text = self
             .templates

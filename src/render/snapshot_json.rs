@@ -18,7 +18,17 @@ pub struct SnapshotJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub varset: String,
+    /// The cluster of an environment declared with clusters, and its
+    /// varset (layered over `varset`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterJson>,
     pub services: Vec<SnapshotJsonService>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterJson {
+    pub name: String,
+    pub varset: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +99,10 @@ impl SnapshotJson {
             snapshot: env.snapshot.name.clone(),
             description: env.snapshot.description.clone(),
             varset: env.varset.clone(),
+            cluster: env.cluster.as_ref().map(|c| ClusterJson {
+                name: c.name.clone(),
+                varset: c.varset.clone(),
+            }),
             services: env.services.iter().map(SnapshotJsonService::of).collect(),
         }
     }
@@ -178,7 +192,7 @@ struct Streamed<'a>(&'a ResolvedEnvironment);
 impl Serialize for Streamed<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let env = self.0;
-        let mut out = serializer.serialize_struct("SnapshotJson", 6)?;
+        let mut out = serializer.serialize_struct("SnapshotJson", 7)?;
         out.serialize_field("environment", &env.name)?;
         out.serialize_field("namespace", env.namespace.effective())?;
         out.serialize_field("snapshot", &env.snapshot.name)?;
@@ -187,6 +201,16 @@ impl Serialize for Streamed<'_> {
             None => out.skip_field("description")?,
         }
         out.serialize_field("varset", &env.varset)?;
+        match &env.cluster {
+            Some(c) => out.serialize_field(
+                "cluster",
+                &ClusterJson {
+                    name: c.name.clone(),
+                    varset: c.varset.clone(),
+                },
+            )?,
+            None => out.skip_field("cluster")?,
+        }
         out.serialize_field("services", &Services(&env.services))?;
         out.end()
     }

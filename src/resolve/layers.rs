@@ -104,6 +104,21 @@ pub fn chain<'w>(ws: &'w Workspace, name: &Spanned<String>) -> Result<Vec<&'w Va
     Ok(out)
 }
 
+/// The chain of a cluster of an environment: the environment's, then the
+/// cluster varset's own chain, last. A varset both extend (a shared base)
+/// stays where the environment's chain put it: it does not come back over
+/// the environment's values.
+pub fn cluster_chain<'w>(
+    ws: &'w Workspace,
+    env: &Spanned<String>,
+    cluster: &Spanned<String>,
+) -> Result<Vec<&'w Varset>> {
+    let mut out = chain(ws, env)?;
+    let mut stack: Vec<String> = Vec::new();
+    visit(ws, cluster, &mut stack, &mut out)?;
+    Ok(out)
+}
+
 /// How many varsets an `extends` chain may stack (snapset's own use two or
 /// three): the walk is recursive, and a chain of 20,000 one-line varsets
 /// overflowed the stack.

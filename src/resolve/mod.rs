@@ -7,6 +7,7 @@ pub mod layers;
 pub mod pins;
 mod rejected;
 mod repos;
+pub mod rollout;
 mod touch_cache;
 pub mod vars;
 
@@ -15,7 +16,7 @@ use std::collections::BTreeMap;
 use crate::error::Collector;
 use crate::error::sources::Loc;
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::{EnvironmentDecl, Workspace};
+use crate::load::{ClusterDecl, EnvironmentDecl, Workspace};
 use git2::Oid;
 use rayon::prelude::*;
 
@@ -31,9 +32,14 @@ pub struct Release {
     pub environments: Vec<ResolvedEnvironment>,
 }
 
+/// One environment on one cluster: the unit that renders into one folder
+/// (`out/<env>/` or `out/<env>/<cluster>/`). The clusters of an environment
+/// are consecutive in `Release::environments` and share its snapshot.
 #[derive(Debug)]
 pub struct ResolvedEnvironment {
     pub name: String,
+    /// The cluster, for an environment declared with `cluster` children.
+    pub cluster: Option<ResolvedCluster>,
     pub snapshot: PinnedSnapshot,
     pub varset: String,
     pub namespace: Layered<String>,
@@ -45,6 +51,65 @@ pub struct ResolvedEnvironment {
     /// already (`external { … }`), base first: each varset adds to those
     /// it extends.
     pub external: Vec<crate::load::External>,
+}
+
+/// `cluster "eu-1" varset="prod-eu"`: its varset is the last layer.
+#[derive(Debug, Clone)]
+pub struct ResolvedCluster {
+    pub name: String,
+    pub varset: String,
+}
+
+impl ResolvedEnvironment {
+    /// The folder under `out/`: `prod`, or `prod/eu-1`.
+    pub fn folder(&self) -> String {
+        match &self.cluster {
+            Some(c) => format!("{}/{}", self.name, c.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The cluster's name, when the environment has clusters.
+    pub fn cluster_name(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.name.as_str())
+    }
+}
+
+impl PinnedSnapshot {
+    /// Each service's rollout wave: the longest `requires` chain below it.
+    pub fn waves(&self) -> std::collections::HashMap<&str, usize> {
+        let requires = self
+            .services
+            .iter()
+            .map(|s| {
+                let below = s.requires.iter().map(String::as_str).collect();
+                (s.name.as_str(), below)
+            })
+            .collect();
+        rollout::depths(&requires)
+    }
+}
+
+impl Release {
+    /// The clusters of environment `name`, in declaration order (none for
+    /// an environment without clusters).
+    pub fn clusters_of(&self, name: &str) -> Vec<String> {
+        self.environments
+            .iter()
+            .filter(|e| e.name == name)
+            .filter_map(|e| e.cluster_name().map(str::to_string))
+            .collect()
+    }
+
+    /// Each environment once (its first cluster): for what holds for the
+    /// environment whatever its cluster (its pins, their proofs).
+    pub fn each_environment(&self) -> impl Iterator<Item = &ResolvedEnvironment> {
+        self.environments
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| *i == 0 || self.environments[i - 1].name != e.name)
+            .map(|(_, e)| e)
+    }
 }
 
 #[derive(Debug)]
@@ -150,15 +215,23 @@ impl<'w> Resolver<'w> {
             }
             bound.push((*env, name));
         }
-        let bound: Vec<(&EnvironmentDecl, &PinnedSnapshot)> = bound
+        // One unit per environment and cluster, in declaration order.
+        let bound: Vec<(&EnvironmentDecl, Option<&ClusterDecl>, &PinnedSnapshot)> = bound
             .into_iter()
             .filter_map(|(env, name)| pinned.get(name).and_then(Option::as_ref).map(|s| (env, s)))
+            .flat_map(|(env, s)| {
+                let clusters: Vec<Option<&ClusterDecl>> = match env.clusters.is_empty() {
+                    true => vec![None],
+                    false => env.clusters.iter().map(Some).collect(),
+                };
+                clusters.into_iter().map(move |c| (env, c, s))
+            })
             .collect();
         // Layering needs no git: environments resolve in parallel.
         let ws = self.ws;
         let resolved: Vec<Result<ResolvedEnvironment>> = bound
             .into_par_iter()
-            .map(|(env, snapshot)| environment(ws, env, snapshot.clone()))
+            .map(|(env, cluster, snapshot)| environment(ws, env, cluster, snapshot.clone()))
             .collect();
         for env in resolved {
             if let Some(e) = errors.take(env) {
@@ -200,10 +273,14 @@ pub fn split_tag(image: &str) -> (&str, &str) {
 fn environment(
     ws: &Workspace,
     env: &EnvironmentDecl,
+    cluster: Option<&ClusterDecl>,
     snapshot: PinnedSnapshot,
 ) -> Result<ResolvedEnvironment> {
     {
-        let chain = layers::chain(ws, &env.varset)?;
+        let chain = match cluster {
+            None => layers::chain(ws, &env.varset)?,
+            Some(c) => layers::cluster_chain(ws, &env.varset, &c.varset)?,
+        };
         let mut errors = Collector::default();
         for set in &chain {
             for section in &set.services {
@@ -286,6 +363,10 @@ fn environment(
         let vars = layers::global_vars(&chain)?;
         errors.finish(ResolvedEnvironment {
             name: env.name.value.clone(),
+            cluster: cluster.map(|c| ResolvedCluster {
+                name: c.name.value.clone(),
+                varset: c.varset.value.clone(),
+            }),
             vars,
             namespace: layers::namespace(&chain, &env.name.value),
             varset: env.varset.value.clone(),
@@ -343,7 +424,7 @@ fn replicas(settings: &Settings) -> Result<Option<i64>> {
 /// does not pin: it is silently not deployed there.
 pub fn unpinned(ws: &Workspace, release: &Release) -> Vec<Error> {
     let mut out = Vec::new();
-    for env in &release.environments {
+    for env in release.each_environment() {
         let pinned: std::collections::HashSet<&str> = env
             .snapshot
             .services

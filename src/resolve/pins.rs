@@ -25,6 +25,8 @@ pub struct PinnedSnapshot {
 pub struct PinnedService {
     pub name: String,
     pub tracks: Vec<PinnedTrack>,
+    /// The services it `requires`: it rolls out after them.
+    pub requires: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +106,9 @@ pub fn pin(
         description: snapshot.description.as_ref().map(|d| d.value.clone()),
         services,
     };
+    for cycle in super::rollout::cycles(snapshot) {
+        errors.push(cycle);
+    }
     if errors.is_empty() {
         for service in &snapshot.services {
             for req in &service.requires {
@@ -158,6 +163,11 @@ fn pin_service(service: &SnapshotService, commits: &mut CommitCache) -> Result<P
     errors.finish(PinnedService {
         name: service.name.value.clone(),
         tracks,
+        requires: service
+            .requires
+            .iter()
+            .map(|r| r.service.value.clone())
+            .collect(),
     })
 }
 

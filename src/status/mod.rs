@@ -107,6 +107,10 @@ pub struct Row {
     pub image: Option<String>,
     pub ready: Option<i32>,
     pub desired: Option<i32>,
+    /// The cluster compared, for an environment on clusters; left out
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 impl Row {
@@ -165,6 +169,7 @@ pub fn compare(
                     image: None,
                     ready: None,
                     desired: None,
+                    cluster: None,
                 });
                 continue;
             };
@@ -255,6 +260,7 @@ fn live_row(
         image: d.image(service).map(str::to_string),
         ready: d.replicas.map(|r| r.ready),
         desired: d.replicas.map(|r| r.desired),
+        cluster: None,
     };
     Ok((row, found))
 }
@@ -382,6 +388,7 @@ mod tests {
             image: None,
             ready: Some(1),
             desired: Some(2),
+            cluster: None,
         }
     }
 

@@ -55,10 +55,18 @@ fn identity(value: &Value) -> Option<Identity> {
 /// The objects of a rendered environment that are not workloads, read
 /// back from snapset's own YAML (`kustomization.yaml` and `snapshot.json`
 /// are not applied to the cluster).
-pub fn rendered(env: &RenderedEnvironment) -> Vec<RenderedObject> {
+pub fn rendered(env: &RenderedEnvironment, cluster: Option<&str>) -> Vec<RenderedObject> {
     let mut out = Vec::new();
     for (path, bytes) in &env.files {
-        if !path.ends_with(".yaml") || path == "kustomization.yaml" {
+        // An environment on clusters: the folder of the cluster compared.
+        let path = match cluster {
+            Some(c) => match path.strip_prefix(c).and_then(|p| p.strip_prefix('/')) {
+                Some(p) => p,
+                None => continue,
+            },
+            None => path.as_str(),
+        };
+        if !path.ends_with(".yaml") || path.ends_with("kustomization.yaml") {
             continue;
         }
         let service = path.split_once('/').map(|(dir, _)| dir.to_string());
@@ -178,6 +186,7 @@ fn row(
         image: None,
         ready: None,
         desired: None,
+        cluster: None,
     }
 }
 

@@ -76,11 +76,18 @@ fn story(ws: &Path, snapshot: &str, env: &str, service: &str, steps: &[(&[&str],
         out.push_str(&format!("json: {step}\n"));
         let render = run_at(ws, &["render"]);
         assert_eq!(render.code, 0, "{}", render.stderr);
+        // The example's prod runs on clusters: its first one's folder.
+        let folder = match ws.join(format!("out/{env}/snapshot.json")).is_file() {
+            true => env.to_string(),
+            false => format!("{env}/eu-1"),
+        };
         for kind in ["destinationrule", "virtualservice"] {
-            let path = ws.join(format!("out/{env}/{service}/{kind}.yaml"));
+            let path = ws.join(format!("out/{folder}/{service}/{kind}.yaml"));
             match std::fs::read_to_string(&path) {
-                Ok(yaml) => out.push_str(&format!("--- out/{env}/{service}/{kind}.yaml\n{yaml}")),
-                Err(_) => out.push_str(&format!("--- out/{env}/{service}/{kind}.yaml: none\n")),
+                Ok(yaml) => {
+                    out.push_str(&format!("--- out/{folder}/{service}/{kind}.yaml\n{yaml}"))
+                }
+                Err(_) => out.push_str(&format!("--- out/{folder}/{service}/{kind}.yaml: none\n")),
             }
         }
         out.push('\n');

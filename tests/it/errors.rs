@@ -878,7 +878,9 @@ fn a_block_on_one_line_needs_its_semicolons() {
     insta::assert_snapshot!(broken(|ws, _| {
         ws.write(
             "varsets/prod.kdl",
-            "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars { resources { limits { memory \"1Gi\" } } }\n}\n",
+            // `r"prod"` is KDL 1.0 only: the one-line block (valid KDL 2.0)
+            // is then a 1.0 slip.
+            "varset r\"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars { resources { limits { memory \"1Gi\" } } }\n}\n",
         );
         annotations = github(ws);
     }));
@@ -1080,7 +1082,9 @@ fn kdl_slips_say_what_to_write() {
         slip("varsets/base.kdl", "LOG_LEVEL \"info\"", "LOG_LEVEL \"info"),
         slip("varsets/dev.kdl", "extends \"base\"", "extends \"base"),
         slip("snapshots/s1.kdl", "commit=\"CART\"", "commit=1a2b3c4d"),
-        slip("snapshots/s1.kdl", "commit=\"CART\"", "commit=abc1234"),
+        // `true` alone is KDL 1.0 only; without it the file reads as 2.0,
+        // where a bare word is a string (`a_bare_word_reads_as_kdl_2`).
+        slip("snapshots/s1.kdl", "commit=\"CART\"", "commit=abc1234 true"),
         slip("snapshots/s1.kdl", "commit=\"CART\"", "commit=0123456"),
     ];
     for (report, help) in reports.iter().zip([
@@ -1095,6 +1099,31 @@ fn kdl_slips_say_what_to_write() {
         assert!(!report.contains("error parsing KDL"), "{report}");
     }
     insta::assert_snapshot!(reports.join("\n=====\n"));
+}
+
+/// A file that reads as KDL 2.0 and not as 1.0 is 2.0 (DESIGN, "The
+/// workspace"): there `snapshot s1` names snapshot "s1"; a file marked
+/// `/- kdl-version 2` that does not read says it was read as 2.0.
+#[test]
+fn a_bare_word_reads_as_kdl_2() {
+    let (ws, shop) = TestWorkspace::shop();
+    let text = ws.read("snapshots/s1.kdl");
+    let pin = format!("commit=\"{}\"", &shop.cart1[..10]);
+    assert!(text.contains(&pin), "{text}");
+    ws.write(
+        "snapshots/s1.kdl",
+        &text.replace("snapshot \"s1\"", "snapshot s1"),
+    );
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    ws.write(
+        "snapshots/s1.kdl",
+        &format!("/- kdl-version 2\n{}", text.replace(&pin, "commit=true")),
+    );
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("read as KDL 2.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("snapshots/s1.kdl:3:"), "{}", run.stderr);
 }
 
 /// Issue 28: `vars.readiness-path` is `vars.readiness - path` to minijinja;

@@ -656,7 +656,7 @@ fn the_example_workspace_against_a_registry() {
     assert_eq!(locked.code, 0, "{locked:?}");
     let rendered = run_at(&root, &["render"], &[]);
     assert_eq!(rendered.code, 0, "{rendered:?}");
-    for env in ["dev", "integration", "prod"] {
+    for env in ["dev", "integration", "prod/eu-1", "prod/us-1"] {
         let json: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(root.join(format!("out/{env}/snapshot.json"))).unwrap(),
         )

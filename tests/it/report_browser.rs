@@ -45,14 +45,30 @@ fn url(path: &Path) -> String {
 /// Per (service, track), the commit of each environment (`None`: absent).
 type Pins = BTreeMap<(String, String), Vec<Option<String>>>;
 
-/// Environment names in snapset.kdl order, and for each (service, track)
+/// Environment (or cluster) columns in snapset.kdl order, and for each (service, track)
 /// the commit each environment pins, read from out/<env>/snapshot.json.
 fn expected() -> (Vec<String>, Pins) {
     let config = std::fs::read_to_string(example().join("snapset.kdl")).expect("snapset.kdl");
+    // A column per environment, or per cluster of an environment on
+    // clusters (`prod/eu-1`: out/prod/eu-1/snapshot.json).
     let envs: Vec<String> = config
         .lines()
         .filter_map(|l| l.strip_prefix("environment \""))
         .map(|l| l[..l.find('"').expect("quote")].to_string())
+        .flat_map(|env| {
+            let folder = example().join("out").join(&env);
+            if folder.join("snapshot.json").is_file() {
+                return vec![env];
+            }
+            let mut clusters: Vec<String> = std::fs::read_dir(&folder)
+                .expect("out/<env>")
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().join("snapshot.json").is_file())
+                .map(|e| format!("{env}/{}", e.file_name().to_string_lossy()))
+                .collect();
+            clusters.sort();
+            clusters
+        })
         .collect();
     let mut pins: Pins = BTreeMap::new();
     for (i, env) in envs.iter().enumerate() {

@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use crate::load::kdl_ast::{Node, Property};
+use crate::load::kdl_lex;
 
 pub(super) fn prop<'n>(node: &'n Node, name: &str) -> Option<&'n Property> {
     node.properties.iter().find(|p| &*p.name == name)
@@ -79,7 +80,8 @@ pub(super) fn node_removal(text: &str, node: &Node) -> Range<usize> {
 /// `/* */` comments (`content_end` is after the last of those comments),
 /// the spaces before a `//` comment (`gap`), that comment without its line
 /// end, and the terminator (a line end, `;`, or nothing at the end of the
-/// file). `None` for what this does not read (`/-`, a line continuation).
+/// file). A `/-` commented-out entry counts as a `/* */` comment. `None` for
+/// what this does not read (a `/-` block, a line continuation).
 pub(super) struct Tail {
     pub content_end: usize,
     pub gap: Range<usize>,
@@ -106,8 +108,13 @@ pub(super) fn tail(text: &str, from: usize, to: usize) -> Option<Tail> {
                 i = block_comment_end(text, i)?.min(to);
                 content_end = i;
             }
+            // A commented-out entry (`/-replicas=3`) reads as a comment.
+            b'/' if bytes.get(i + 1) == Some(&b'-') => {
+                i = kdl_lex::slashdashed_entry_end(&text[..to], i + 2)?;
+                content_end = i;
+            }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..to].find(['\n', '\r']).map_or(to, |k| i + k);
+                let end = kdl_lex::line_comment_end(&text[..to], i);
                 return Some(Tail {
                     content_end,
                     gap: content_end..i,
@@ -130,26 +137,7 @@ pub(super) fn tail(text: &str, from: usize, to: usize) -> Option<Tail> {
 
 /// The end of the (nested) `/* */` comment starting at `at`.
 pub(super) fn block_comment_end(text: &str, at: usize) -> Option<usize> {
-    // Bytewise: `/` and `*` never occur inside a multi-byte character, and
-    // a comment may hold any text.
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = at;
-    while i < bytes.len() {
-        if bytes[i..].starts_with(b"/*") {
-            depth += 1;
-            i += 2;
-        } else if bytes[i..].starts_with(b"*/") {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return Some(i);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    None
+    kdl_lex::block_comment_end(text.as_bytes(), at)
 }
 
 /// The inside of a children block as lines at `indent`: a one-line block

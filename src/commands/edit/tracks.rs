@@ -45,7 +45,31 @@ pub enum Keep {
 }
 
 impl<'t> FileText<'t> {
-    /// The `service` node named `name` in the snapshot.
+    /// The node the loader read `service` from: the one whose name is at
+    /// the loaded name's span (a `/-` twin or a comment naming it is not in
+    /// the tree).
+    pub fn node(&self, service: &crate::load::SnapshotService) -> Result<&'t Node> {
+        let at = &service.name.loc.span;
+        self.services()
+            .into_iter()
+            .find(|n| n.arguments.first().is_some_and(|a| a.span == *at))
+            .ok_or_else(|| {
+                Error::at(
+                    ErrorKind::Canary {
+                        service: service.name.value.clone(),
+                        problem: "is not where the loader read it".into(),
+                        help: "the snapshot file changed while snapset ran; run the command again"
+                            .into(),
+                    },
+                    &service.name.loc,
+                    "this service",
+                )
+            })
+    }
+
+    /// The `service` node named `name` in the snapshot (the unit tests'
+    /// way in; commands take the loaded service's node, `node`).
+    #[cfg(test)]
     pub fn service(&self, name: &str) -> Option<&'t Node> {
         self.services()
             .into_iter()
@@ -96,7 +120,7 @@ impl<'t> FileText<'t> {
     pub fn start(&self, service: &Node, new_hex: &str, weight: u32) -> Result<Vec<Replace>> {
         match prop(service, "commit") {
             Some(commit) => self.start_from_commit(service, commit, new_hex, weight),
-            None => Ok(self.start_beside_stable(service, new_hex, weight)),
+            None => self.start_beside_stable(service, new_hex, weight),
         }
     }
 
@@ -197,10 +221,15 @@ impl<'t> FileText<'t> {
 
     /// A `canary` line after the `stable` track, written like it (same
     /// spacing, raw or quoted strings, `replicas=`).
-    fn start_beside_stable(&self, service: &Node, new_hex: &str, weight: u32) -> Vec<Replace> {
+    fn start_beside_stable(
+        &self,
+        service: &Node,
+        new_hex: &str,
+        weight: u32,
+    ) -> Result<Vec<Replace>> {
         let text = self.text;
         let nl = self.newline();
-        let stable = track(service, Track::STABLE).expect("the caller found the stable track");
+        let stable = self.track(service, Track::STABLE)?;
         let mut line = text[stable.name_span.clone()].to_string();
         let mut prev = stable.name_span.end;
         let mut wrote_weight = false;
@@ -250,23 +279,30 @@ impl<'t> FileText<'t> {
             span: stable.span.end..stable.span.end,
             with,
         });
-        edits
+        Ok(edits)
     }
 
     /// `weight=` of the canary and of the stable track (added where missing).
-    pub fn set_weight(&self, service: &Node, weight: u32) -> Vec<Replace> {
-        let stable = track(service, Track::STABLE).expect("the caller found the stable track");
-        let canary = track(service, Track::CANARY).expect("the caller found the canary track");
+    pub fn set_weight(&self, service: &Node, weight: u32) -> Result<Vec<Replace>> {
+        let stable = self.track(service, Track::STABLE)?;
+        let canary = self.track(service, Track::CANARY)?;
         let mut edits = weight_edits(self.text, stable, 100 - weight);
         edits.extend(weight_edits(self.text, canary, weight));
-        edits
+        Ok(edits)
+    }
+
+    /// The track `name` of the service's node. The loader found it in the
+    /// same tree, so missing is a tree the edits do not know.
+    fn track(&self, service: &'t Node, name: &str) -> Result<&'t Node> {
+        track(service, name)
+            .ok_or_else(|| self.layout_error(service, &format!("no `{name}` track in its block")))
     }
 
     /// The edits that end `service`'s canary, keeping one of its tracks.
     pub fn end(&self, service: &Node, keep: Keep) -> Result<Vec<Replace>> {
         let text = self.text;
-        let stable = track(service, Track::STABLE).expect("the caller found the stable track");
-        let canary = track(service, Track::CANARY).expect("the caller found the canary track");
+        let stable = self.track(service, Track::STABLE)?;
+        let canary = self.track(service, Track::CANARY)?;
         let others =
             service.children.iter().flatten().any(|n| {
                 &*n.name == "track" && !std::ptr::eq(n, stable) && !std::ptr::eq(n, canary)
@@ -330,10 +366,9 @@ impl<'t> FileText<'t> {
         let Some(commit) = prop(kept, "commit") else {
             return Err(self.layout_error(service, "a track has no `commit=`"));
         };
-        let block = service
-            .block_span
-            .clone()
-            .expect("a service with tracks has a block");
+        let Some(block) = service.block_span.clone() else {
+            return Err(self.layout_error(service, "its tracks are not in a block"));
+        };
         let pin = format!(
             "commit={}{}",
             &text[commit.value.span.clone()],
@@ -537,7 +572,7 @@ mod tests {
             started,
             "snapshot \"s\" {\n    service \"cart\" {\n        track \"stable\" commit=\"35377a2b6e\" weight=90   // cart: persist\n        track \"canary\" commit=\"9c2cba1a5dffffffffffffffffffffffffffffff\" weight=10\n    }\n    service \"taxe\"    commit=\"4cbe5a59d8\"   // taxe: rates\n}\n"
         );
-        let moved = edit(&started, |f, s| f.set_weight(s, 50));
+        let moved = edit(&started, |f, s| f.set_weight(s, 50).unwrap());
         assert!(
             moved.contains("weight=50   // cart") && moved.contains("weight=50\n"),
             "{moved}"

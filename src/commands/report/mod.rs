@@ -52,11 +52,12 @@ impl ReportCommand {
             .map(|(arg, loc)| LiveArg::parse(arg, loc))
             .collect::<Result<Vec<_>>>()?;
         let selected = select(&workspace, &args.envs.envs)?;
-        let mut columns = Vec::new();
         for (i, live) in lives.iter().enumerate() {
-            let Some(column) = selected.iter().position(|e| e.name.value == *live.env) else {
-                let error = unknown(&live.env, &live.env.loc);
-                return Err(match workspace.config.environment(&live.env) {
+            // `prod/eu-1=FILE`: a cluster of an environment on clusters.
+            let env_name = live.env.split('/').next().unwrap_or_default();
+            if !selected.iter().any(|e| e.name.value == env_name) {
+                let error = unknown(env_name, &live.env.loc);
+                return Err(match workspace.config.environment(env_name) {
                     // Known, but left out by --env: say so rather than "unknown".
                     Some(_) => Error::at(
                         ErrorKind::Unknown {
@@ -69,7 +70,7 @@ impl ReportCommand {
                     ),
                     None => error,
                 });
-            };
+            }
             if let Some(first) = lives[..i].iter().find(|l| l.env.value == live.env.value) {
                 return Err(Error::at(
                     ErrorKind::Duplicate {
@@ -81,11 +82,35 @@ impl ReportCommand {
                 )
                 .label(&first.env.loc, "the first"));
             }
-            columns.push(column);
         }
 
         let repo = Repos::open(&workspace)?;
         let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
+        // A column per environment, or per cluster of one on clusters.
+        let mut columns = Vec::new();
+        for live in &lives {
+            let Some(column) = release
+                .environments
+                .iter()
+                .position(|e| e.folder() == live.env.value)
+            else {
+                let env_name = live.env.split('/').next().unwrap_or_default();
+                let clusters = release.clusters_of(env_name);
+                let kind = match live.env.split_once('/') {
+                    None => ErrorKind::ClusterNeeded {
+                        env: env_name.to_string(),
+                        clusters: clusters.join(", "),
+                    },
+                    Some((_, cluster)) => ErrorKind::Unknown {
+                        kind: "cluster",
+                        name: cluster.to_string(),
+                        known: clusters,
+                    },
+                };
+                return Err(Error::at(kind, &live.env.loc, "write ENV/CLUSTER=FILE"));
+            };
+            columns.push(column);
+        }
         let mut inputs = Vec::new();
         for (live, column) in lives.iter().zip(columns) {
             let (input, text) = live::read(&live.file, dir)?;

@@ -85,8 +85,8 @@ fn environment<'d>(
         let Some(doc) = d.object.doc.as_deref() else {
             continue;
         };
-        let ns = (!d.object.namespace.is_empty()).then(|| d.object.namespace.clone());
-        let name = d.object.name.clone().unwrap_or_default();
+        let ns = (!d.object.namespace.is_empty()).then(|| d.object.namespace.to_string());
+        let name = d.object.name.as_deref().unwrap_or_default().to_string();
         for (x, expansion) in policies.expansions.iter().enumerate() {
             if let Some(made) = expansion.expand(&d.object.group, &d.object.kind, doc) {
                 let (group, kind) = group_kind(&made);
@@ -110,8 +110,8 @@ fn environment<'d>(
             document: i,
             value: std::borrow::Cow::Borrowed(doc),
             expansion: None,
-            group: d.object.group.clone(),
-            kind: d.object.kind.clone(),
+            group: d.object.group.to_string(),
+            kind: d.object.kind.to_string(),
             name,
             namespace: ns,
         });

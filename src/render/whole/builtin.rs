@@ -3,16 +3,20 @@
 //! what compiling them saved. Debug builds (and so every test) read the
 //! bytes too and insist on the same facts (`same`).
 
+use std::borrow::Cow;
+
 use crate::render::context::Context;
 use crate::render::schema::Schemas;
 
 use super::object::{Object, Reference, Selector, Target};
 
-/// What `builtin::deployment` writes for `ctx`.
-pub fn deployment(ctx: &Context) -> Option<Object> {
+/// What `builtin::deployment` writes for `ctx`: strings borrowed from the
+/// resolved release, so a thousand Deployments allocate little.
+pub fn deployment<'a>(ctx: &Context<'a>) -> Option<Object<'a>> {
     let track = ctx.track.as_ref()?;
     let svc = ctx.service.name;
-    let label = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let label = |k: &'static str, v: &'a str| (Cow::Borrowed(k), Cow::Borrowed(v));
+    // Sorted by key, as `Object::pods` is.
     let pods = vec![
         label("app", svc),
         label("app.kubernetes.io/name", svc),
@@ -30,19 +34,24 @@ pub fn deployment(ctx: &Context) -> Option<Object> {
                     kind: "Secret".into(),
                     name: v.secret?.to_string(),
                 },
-                path: format!(
+                path: Cow::Owned(format!(
                     "spec.template.spec.containers[0].env[{i}].valueFrom.secretKeyRef.name"
-                ),
+                )),
                 optional: false,
             })
         })
         .collect();
+    // A single track's Deployment is named as its service.
+    let name = match ctx.name == svc {
+        true => Cow::Borrowed(svc),
+        false => Cow::Owned(ctx.name.clone()),
+    };
     Some(Object {
         index: 0,
-        group: "apps".into(),
-        kind: "Deployment".into(),
-        namespace: ctx.environment.namespace.to_string(),
-        name: Some(ctx.name.clone()),
+        group: Cow::Borrowed("apps"),
+        kind: Cow::Borrowed("Deployment"),
+        namespace: Cow::Borrowed(ctx.environment.namespace),
+        name: Some(name),
         pods: Some(pods),
         references,
         provides: Vec::new(),
@@ -51,21 +60,21 @@ pub fn deployment(ctx: &Context) -> Option<Object> {
 }
 
 /// What `builtin::service` writes for `ctx`.
-pub fn service(ctx: &Context) -> Object {
+pub fn service<'a>(ctx: &Context<'a>) -> Object<'a> {
     let svc = ctx.service.name;
     Object {
         index: 0,
-        group: String::new(),
-        kind: "Service".into(),
-        namespace: ctx.environment.namespace.to_string(),
-        name: Some(svc.to_string()),
+        group: Cow::Borrowed(""),
+        kind: Cow::Borrowed("Service"),
+        namespace: Cow::Borrowed(ctx.environment.namespace),
+        name: Some(Cow::Borrowed(svc)),
         pods: None,
         references: vec![Reference {
             target: Target::Selects(Selector {
-                labels: vec![("app".into(), svc.to_string())],
+                labels: vec![(Cow::Borrowed("app"), Cow::Borrowed(svc))],
                 expressions: Vec::new(),
             }),
-            path: "spec.selector".into(),
+            path: Cow::Borrowed("spec.selector"),
             optional: false,
         }],
         provides: Vec::new(),

@@ -46,7 +46,7 @@ fn duplicate(
 ) -> Error {
     let first = &documents[writers[0]].object;
     let name = first.name.as_deref().unwrap_or_default();
-    let name = match first.namespace.as_str() {
+    let name = match first.namespace.as_ref() {
         "" => name.to_string(),
         ns => format!("{ns}/{name}"),
     };
@@ -62,8 +62,8 @@ fn duplicate(
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => who.join(""),
     };
-    let kind = match first.group.as_str() {
-        "" => first.kind.clone(),
+    let kind = match first.group.as_ref() {
+        "" => first.kind.to_string(),
         group => format!("{} ({group})", first.kind),
     };
     let mut error = Error::new(ErrorKind::DuplicateObject {

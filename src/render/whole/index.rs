@@ -3,14 +3,14 @@
 //! template labels, and the varset's `external` entries. Built once per
 //! environment, so each reference costs a hash lookup, not a scan.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::load::ExternalKind;
 use crate::resolve::ResolvedEnvironment;
 
 use super::Rendered;
 use super::host::{self, Host};
-use super::object::{Provided, Selector};
+use super::object::{Labels, Provided, Selector};
 
 /// An object's identity: group, kind, namespace, name.
 pub type Key<'d> = (&'d str, &'d str, &'d str, &'d str);
@@ -31,11 +31,19 @@ pub struct Index<'d> {
     namespaces: HashSet<&'d str>,
     external: HashSet<(ExternalKind, &'d str, &'d str)>,
     /// Pod templates: namespace and sorted labels.
-    pods: Vec<(&'d str, &'d [(String, String)])>,
-    /// Pod templates by namespace, label and value.
-    by_label: HashMap<(&'d str, &'d str, &'d str), Vec<u32>>,
-    by_namespace: HashMap<&'d str, Vec<u32>>,
+    pods: Vec<(&'d str, &'d Labels<'d>)>,
+    /// Pod templates by namespace, label and value: the newest one and how
+    /// many (its `next` links the rest), a list without an allocation each.
+    by_label: HashMap<(&'d str, &'d str, &'d str), (u32, u32)>,
+    by_namespace: HashMap<&'d str, (u32, u32)>,
+    /// The pod template before each in its `by_label` list...
+    next_by_label: Vec<u32>,
+    /// ... and in its `by_namespace` list (`NONE` ends both).
+    next_by_namespace: Vec<u32>,
 }
+
+/// The end of a pod template list.
+const NONE: u32 = u32::MAX;
 
 impl<'d> Index<'d> {
     pub fn new(env: &'d ResolvedEnvironment, documents: &'d [Rendered]) -> Self {
@@ -47,12 +55,15 @@ impl<'d> Index<'d> {
             gateways: HashSet::new(),
             hosts: HashSet::new(),
             subsets: HashMap::new(),
-            namespaces: HashSet::from([own]),
+            namespaces: HashSet::new(),
             external: HashSet::new(),
             pods: Vec::new(),
             by_label: HashMap::new(),
             by_namespace: HashMap::new(),
+            next_by_label: Vec::new(),
+            next_by_namespace: Vec::new(),
         };
+        index.namespaces.insert(own);
         for e in &env.external {
             let (ns, name) = e.split();
             let ns = ns.unwrap_or(own);
@@ -61,12 +72,12 @@ impl<'d> Index<'d> {
         }
         for (i, d) in documents.iter().enumerate() {
             let o = &d.object;
-            let ns = o.namespace.as_str();
+            let ns = o.namespace.as_ref();
             if !ns.is_empty() {
                 index.namespaces.insert(ns);
             }
             if let Some(name) = &o.name {
-                let key = (o.group.as_str(), o.kind.as_str(), ns, name.as_str());
+                let key = (o.group.as_ref(), o.kind.as_ref(), ns, name.as_ref());
                 match index.objects.get(&key) {
                     Some(&first) => index.again.push((first, i)),
                     None => {
@@ -74,15 +85,19 @@ impl<'d> Index<'d> {
                     }
                 }
                 if o.kind == "Gateway" {
-                    index.gateways.insert((ns, name));
+                    index.gateways.insert((ns, name.as_ref()));
                 }
             }
             if let Some(labels) = &o.pods {
                 let at = index.pods.len() as u32;
                 index.pods.push((ns, labels));
-                index.by_namespace.entry(ns).or_default().push(at);
+                let (head, count) = index.by_namespace.entry(ns).or_insert((NONE, 0));
+                index.next_by_namespace.push(*head);
+                (*head, *count) = (at, *count + 1);
                 for (k, v) in labels {
-                    index.by_label.entry((ns, k, v)).or_default().push(at);
+                    let (head, count) = index.by_label.entry((ns, k, v)).or_insert((NONE, 0));
+                    index.next_by_label.push(*head);
+                    (*head, *count) = (at, *count + 1);
                 }
             }
             for p in &o.provides {
@@ -145,21 +160,26 @@ impl<'d> Index<'d> {
     /// Whether a pod template of namespace `ns` matches `selector`: the
     /// pods that have its rarest label are tried, not all.
     pub fn selects(&self, ns: &str, selector: &Selector) -> bool {
-        let candidates = match selector
+        let (head, next) = match selector
             .labels
             .iter()
-            .map(|(k, v)| self.by_label.get(&(ns, k.as_str(), v.as_str())))
-            .min_by_key(|list| list.map_or(0, Vec::len))
+            .map(|(k, v)| self.by_label.get(&(ns, k.as_ref(), v.as_ref())))
+            .min_by_key(|list| list.map_or(0, |&(_, count)| count))
         {
             Some(None) => return false,
-            Some(Some(list)) => list,
+            Some(Some(&(head, _))) => (head, &self.next_by_label),
             None => match self.by_namespace.get(ns) {
-                Some(list) => list,
+                Some(&(head, _)) => (head, &self.next_by_namespace),
                 None => return false,
             },
         };
-        candidates
-            .iter()
-            .any(|&i| selector.matches(self.pods[i as usize].1))
+        let mut at = head;
+        while at != NONE {
+            if selector.matches(self.pods[at as usize].1) {
+                return true;
+            }
+            at = next[at as usize];
+        }
+        false
     }
 }

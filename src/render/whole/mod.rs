@@ -41,7 +41,7 @@ pub struct Written<'r> {
 /// One rendered document of the environment.
 pub struct Rendered<'r> {
     pub written: Written<'r>,
-    pub object: Object,
+    pub object: Object<'r>,
 }
 
 /// Every whole-environment error of `env`, whose documents are

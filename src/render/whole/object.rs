@@ -3,27 +3,37 @@
 //! Read once per document while it is rendered (the document itself is
 //! then dropped), so the check works on these few strings, not on YAML.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::render::schema::Schemas;
 
+/// A string of the facts: borrowed from the resolved release for the
+/// compiled built-ins (thousands of objects, no allocation each), owned
+/// when read from a rendered document.
+pub type Text<'r> = Cow<'r, str>;
+
+/// Sorted label pairs.
+pub type Labels<'r> = Vec<(Text<'r>, Text<'r>)>;
+
 /// The facts of one rendered document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Object {
+pub struct Object<'r> {
     /// Its place among the documents of its template's output (as
     /// `documents::documents` cuts it), to find the template's lines.
     pub index: usize,
     /// The apiVersion's group: `` for `v1`, `apps` for `apps/v1`.
-    pub group: String,
-    pub kind: String,
+    pub group: Text<'r>,
+    pub kind: Text<'r>,
     /// Where it lands: its `metadata.namespace`, else the environment's
     /// for a namespaced kind; empty for a cluster-wide kind.
-    pub namespace: String,
+    pub namespace: Text<'r>,
     /// `None` for an object named by `generateName` alone.
-    pub name: Option<String>,
+    pub name: Option<Text<'r>>,
     /// The labels of its pod template, sorted, when it runs pods.
-    pub pods: Option<Vec<(String, String)>>,
-    pub references: Vec<Reference>,
+    pub pods: Option<Labels<'r>>,
+    pub references: Vec<Reference<'r>>,
     pub provides: Vec<Provided>,
     /// The document itself, kept only when `policies/` will judge it.
     pub doc: Option<std::sync::Arc<Value>>,
@@ -44,17 +54,17 @@ pub enum Provided {
 
 /// One object named by a rendered object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
-    pub target: Target,
+pub struct Reference<'r> {
+    pub target: Target<'r>,
     /// Where the name sits in the object: `spec.template.spec.volumes[0]
     /// .secret.secretName`.
-    pub path: String,
+    pub path: Text<'r>,
     /// `optional: true`: the workload starts without it.
     pub optional: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub enum Target<'r> {
     /// An object of the referring object's namespace.
     Object {
         group: String,
@@ -64,7 +74,7 @@ pub enum Target {
     /// An Istio Gateway: `name` or `namespace/name`.
     Gateway(String),
     /// Pods that a selector must find.
-    Selects(Selector),
+    Selects(Selector<'r>),
     /// A mesh destination.
     Host {
         host: String,
@@ -75,8 +85,8 @@ pub enum Target {
 /// A label selector: `matchLabels` (a Service's `selector` is one) and
 /// `matchExpressions`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selector {
-    pub labels: Vec<(String, String)>,
+pub struct Selector<'r> {
+    pub labels: Labels<'r>,
     pub expressions: Vec<Expression>,
 }
 
@@ -87,16 +97,16 @@ pub struct Expression {
     pub values: Vec<String>,
 }
 
-impl Selector {
+impl Selector<'_> {
     /// Whether pods with `labels` (sorted) match.
-    pub fn matches(&self, labels: &[(String, String)]) -> bool {
+    pub fn matches(&self, labels: &[(Text, Text)]) -> bool {
         let get = |key: &str| {
             labels
-                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .binary_search_by(|(k, _)| k.as_ref().cmp(key))
                 .ok()
-                .map(|i| labels[i].1.as_str())
+                .map(|i| labels[i].1.as_ref())
         };
-        self.labels.iter().all(|(k, v)| get(k) == Some(v.as_str()))
+        self.labels.iter().all(|(k, v)| get(k) == Some(v.as_ref()))
             && self.expressions.iter().all(|e| {
                 let value = get(&e.key);
                 match e.operator.as_str() {
@@ -119,7 +129,7 @@ impl Selector {
             .collect();
         for e in &self.expressions {
             parts.push(match e.operator.as_str() {
-                "Exists" => e.key.clone(),
+                "Exists" => e.key.to_string(),
                 "DoesNotExist" => format!("!{}", e.key),
                 op => format!("{} {} ({})", e.key, op.to_lowercase(), e.values.join(", ")),
             });
@@ -128,10 +138,10 @@ impl Selector {
     }
 }
 
-impl Object {
+impl Object<'static> {
     /// The facts of `doc`, an object the schema check accepted; `namespace`
     /// is the environment's.
-    pub fn read(doc: &Value, index: usize, schemas: &Schemas, namespace: &str) -> Option<Object> {
+    pub fn read(doc: &Value, index: usize, schemas: &Schemas, namespace: &str) -> Option<Object<'static>> {
         let api_version = doc.get("apiVersion")?.as_str()?;
         let kind = doc.get("kind")?.as_str()?;
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
@@ -147,10 +157,10 @@ impl Object {
         let name = text(metadata.and_then(|m| m.get("name")));
         let mut object = Object {
             index,
-            group: group.to_string(),
-            kind: kind.to_string(),
-            namespace,
-            name,
+            group: Cow::Owned(group.to_string()),
+            kind: Cow::Owned(kind.to_string()),
+            namespace: Cow::Owned(namespace),
+            name: name.map(Cow::Owned),
             pods: None,
             references: Vec::new(),
             provides: Vec::new(),
@@ -173,7 +183,7 @@ impl Object {
                     let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
                     object.refer(
                         Target::Object { group, kind, name },
-                        "spec.scaleTargetRef.name".into(),
+                        Cow::Borrowed("spec.scaleTargetRef.name"),
                         false,
                     );
                 }
@@ -183,7 +193,7 @@ impl Object {
                     .and_then(|s| s.get("selector"))
                     .and_then(label_selector)
                 {
-                    object.refer(Target::Selects(selector), "spec.selector".into(), false);
+                    object.refer(Target::Selects(selector), Cow::Borrowed("spec.selector"), false);
                 }
             }
             ("", "Service") => {
@@ -198,7 +208,7 @@ impl Object {
                         labels,
                         expressions: Vec::new(),
                     };
-                    object.refer(Target::Selects(selector), "spec.selector".into(), false);
+                    object.refer(Target::Selects(selector), Cow::Borrowed("spec.selector"), false);
                 }
             }
             ("networking.istio.io", "VirtualService") => object.virtual_service(spec),
@@ -219,17 +229,17 @@ impl Object {
             }
             ("external-secrets.io", "ExternalSecret") => {
                 let target = text(spec.and_then(|s| s.pointer("/target/name")));
-                if let Some(name) = target.or_else(|| object.name.clone()) {
+                if let Some(name) = target.or_else(|| object.name.as_deref().map(str::to_string)) {
                     object.provides.push(Provided::Secret(name));
                 }
             }
             ("bitnami.com", "SealedSecret") => {
-                if let Some(name) = object.name.clone() {
+                if let Some(name) = object.name.as_deref().map(str::to_string) {
                     object.provides.push(Provided::Secret(name));
                 }
             }
             ("", "Namespace") => {
-                if let Some(name) = object.name.clone() {
+                if let Some(name) = object.name.as_deref().map(str::to_string) {
                     object.provides.push(Provided::Namespace(name));
                 }
             }
@@ -248,7 +258,7 @@ impl Object {
         Some(object)
     }
 
-    fn refer(&mut self, target: Target, path: String, optional: bool) {
+    fn refer(&mut self, target: Target<'static>, path: Text<'static>, optional: bool) {
         self.references.push(Reference {
             target,
             path,
@@ -256,14 +266,14 @@ impl Object {
         });
     }
 
-    fn named(&mut self, kind: &str, name: Option<&Value>, path: String, optional: bool) {
+    fn named(&mut self, kind: &'static str, name: Option<&Value>, path: String, optional: bool) {
         if let Some(name) = name.and_then(Value::as_str) {
             let target = Target::Object {
                 group: String::new(),
                 kind: kind.to_string(),
                 name: name.to_string(),
             };
-            self.refer(target, path, optional);
+            self.refer(target, Cow::Owned(path), optional);
         }
     }
 
@@ -395,7 +405,7 @@ impl Object {
         let Some(spec) = spec else { return };
         let gateway = |this: &mut Self, name: &Value, path: String| {
             if let Some(name) = name.as_str().filter(|n| *n != "mesh") {
-                this.refer(Target::Gateway(name.to_string()), path, false);
+                this.refer(Target::Gateway(name.to_string()), Cow::Owned(path), false);
             }
         };
         for (i, g) in items(spec.get("gateways")) {
@@ -442,7 +452,7 @@ impl Object {
             host: host.to_string(),
             subset,
         };
-        self.refer(target, path, false);
+        self.refer(target, Cow::Owned(path), false);
     }
 }
 
@@ -455,16 +465,16 @@ fn items(list: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
 }
 
 /// The string values of a map (labels), sorted by key.
-fn string_map(map: &Value) -> Vec<(String, String)> {
+fn string_map(map: &Value) -> Labels<'static> {
     map.as_object()
         .into_iter()
         .flatten()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .filter_map(|(k, v)| Some((Cow::Owned(k.clone()), Cow::Owned(v.as_str()?.to_string()))))
         .collect()
 }
 
 /// A `LabelSelector`; `None` when it is not a map.
-fn label_selector(value: &Value) -> Option<Selector> {
+fn label_selector(value: &Value) -> Option<Selector<'static>> {
     value.as_object()?;
     let labels = value.get("matchLabels").map(string_map).unwrap_or_default();
     let expressions = items(value.get("matchExpressions"))

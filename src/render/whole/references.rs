@@ -41,7 +41,7 @@ pub fn check(
             };
             let error = Error::new(ErrorKind::Unresolved {
                 template: d.written.template.name.clone(),
-                kind: d.object.kind.clone(),
+                kind: d.object.kind.to_string(),
                 detail: missing.detail,
                 targets: Targets::one(&env.name, d.written.service.map(|s| s.name.as_str())),
                 help: missing.help,
@@ -61,7 +61,7 @@ fn value(r: &Reference) -> Value {
         Target::Selects(s) => Value::Object(
             s.labels
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .map(|(k, v)| (k.to_string(), Value::from(v.as_ref())))
                 .collect(),
         ),
     }

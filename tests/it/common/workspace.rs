@@ -25,6 +25,7 @@ pub struct Run {
 }
 
 /// The commits of the standard fixture history.
+#[derive(Clone)]
 pub struct Shop {
     pub cart1: String,
     pub taxe1: String,
@@ -299,8 +300,15 @@ pub fn without_path_to_production(config: &str) -> String {
         .lines()
         .filter(|line| !line.starts_with("freeze "))
         .map(|line| match line.strip_prefix("environment ") {
-            Some(_) => line.split(" from=").next().unwrap_or(line).trim_end(),
-            None => line,
+            // An environment with clusters keeps its block.
+            Some(_) => {
+                let kept = line.split(" from=").next().unwrap_or(line).trim_end();
+                match line.trim_end().ends_with('{') && !kept.ends_with('{') {
+                    true => format!("{kept} {{"),
+                    false => kept.to_string(),
+                }
+            }
+            None => line.to_string(),
         })
         .map(|line| format!("{line}\n"))
         .collect()

@@ -124,6 +124,7 @@ mod tests {
             image: None,
             ready: Some(1),
             desired: Some(2),
+            cluster: None,
         };
         let cell = Cell {
             pin: Some(Pin {

@@ -126,7 +126,8 @@ impl Page {
             .iter()
             .zip(live_summaries)
             .map(|(env, live)| Column {
-                name: env.name.clone(),
+                // An environment on clusters: a column per cluster.
+                name: env.folder(),
                 snapshot: env.snapshot.name.clone(),
                 description: env.snapshot.description.clone(),
                 varset: env.varset.clone(),
