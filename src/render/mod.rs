@@ -61,6 +61,15 @@ struct Output<'r> {
 /// An environment's files by path: bytes, and the template that wrote it.
 type Files = BTreeMap<String, (Vec<u8>, String)>;
 
+/// One environment rendered: its files, the errors of its documents, those
+/// of the environment as a whole, and its documents when policies judge them.
+struct Judged<'r> {
+    files: Files,
+    errors: Vec<Error>,
+    whole: Vec<Error>,
+    documents: Vec<whole::Rendered<'r>>,
+}
+
 /// What renders in one job: an environment's own templates, or a service.
 enum Job<'r> {
     Environment,
@@ -183,7 +192,7 @@ impl<'a> Renderer<'a> {
         // are rendered, while the other threads render the next one's: no
         // environment's check waits for the slowest, and its facts are
         // dropped then.
-        let judged: Vec<(Files, Vec<Error>, Vec<Error>, Vec<whole::Rendered>)> = release
+        let judged: Vec<Judged> = release
             .environments
             .par_iter()
             .enumerate()
@@ -196,11 +205,11 @@ impl<'a> Renderer<'a> {
         let mut whole = Vec::new();
         let mut all_files = Vec::with_capacity(judged.len());
         let mut documents = Vec::with_capacity(judged.len());
-        for (files, mut e, mut w, d) in judged {
-            errors.append(&mut e);
-            whole.append(&mut w);
-            all_files.push(files);
-            documents.push(d);
+        for mut j in judged {
+            errors.append(&mut j.errors);
+            whole.append(&mut j.whole);
+            all_files.push(j.files);
+            documents.push(j.documents);
         }
         // The environment as a whole is reported once each of its
         // documents, in every environment, passed.
@@ -303,7 +312,7 @@ impl<'a> Renderer<'a> {
         env: &'r ResolvedEnvironment,
         budgets: &Budgets,
         waves: Option<&std::collections::HashMap<&str, usize>>,
-    ) -> (Files, Vec<Error>, Vec<Error>, Vec<whole::Rendered<'r>>)
+    ) -> Judged<'r>
     where
         'a: 'r,
     {
@@ -376,7 +385,12 @@ impl<'a> Renderer<'a> {
         if self.policies.is_none() {
             documents = Vec::new();
         }
-        (files, errors, whole, documents)
+        Judged {
+            files,
+            errors,
+            whole,
+            documents,
+        }
     }
 
     /// Var keys no template reads, per environment: they depend on the

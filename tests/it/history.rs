@@ -166,7 +166,9 @@ fn log_lists_changes_newest_first_with_their_marks() {
     let table = p.run_at(60, &["log", "--env", "prod"]);
     ok(&table);
     assert!(
-        table.stdout.starts_with("prod: 4 changes, 6 service moves, newest first\n"),
+        table
+            .stdout
+            .starts_with("prod: 4 changes, 6 service moves, newest first\n"),
         "{}",
         table.stdout
     );

@@ -141,7 +141,12 @@ impl Selector<'_> {
 impl Object<'static> {
     /// The facts of `doc`, an object the schema check accepted; `namespace`
     /// is the environment's.
-    pub fn read(doc: &Value, index: usize, schemas: &Schemas, namespace: &str) -> Option<Object<'static>> {
+    pub fn read(
+        doc: &Value,
+        index: usize,
+        schemas: &Schemas,
+        namespace: &str,
+    ) -> Option<Object<'static>> {
         let api_version = doc.get("apiVersion")?.as_str()?;
         let kind = doc.get("kind")?.as_str()?;
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
@@ -193,7 +198,11 @@ impl Object<'static> {
                     .and_then(|s| s.get("selector"))
                     .and_then(label_selector)
                 {
-                    object.refer(Target::Selects(selector), Cow::Borrowed("spec.selector"), false);
+                    object.refer(
+                        Target::Selects(selector),
+                        Cow::Borrowed("spec.selector"),
+                        false,
+                    );
                 }
             }
             ("", "Service") => {
@@ -208,7 +217,11 @@ impl Object<'static> {
                         labels,
                         expressions: Vec::new(),
                     };
-                    object.refer(Target::Selects(selector), Cow::Borrowed("spec.selector"), false);
+                    object.refer(
+                        Target::Selects(selector),
+                        Cow::Borrowed("spec.selector"),
+                        false,
+                    );
                 }
             }
             ("networking.istio.io", "VirtualService") => object.virtual_service(spec),
