@@ -647,3 +647,43 @@ fn diff_evaluates_the_policies_too() {
         run.stderr
     );
 }
+
+#[test]
+fn the_release_page_shows_what_the_policies_say() {
+    let template = ("policies/requiredlabels.yaml", REQUIRED_LABELS);
+    // A refusal: the page is still written (it shows a release whatever
+    // its state), and says what `check` says.
+    let (ws, _) = TestWorkspace::shop();
+    ws.write(template.0, template.1);
+    ws.write("policies/team.yaml", &team_label(""));
+    let run = ws.run(&["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = ws.read("page.html");
+    assert!(
+        page.contains("<h2 id=\"policies-title\">Policies</h2>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"mark mark-error\">error</span>")
+            && page.contains("refuses Deployment `cart`"),
+        "{page}"
+    );
+    // A warning and a dryrun verdict are shown as such; the render's other
+    // warnings are not the page's to print.
+    let warn = team_label("").replace("spec:\n", "spec:\n  enforcementAction: dryrun\n");
+    ws.write("policies/team.yaml", &warn);
+    let run = ws.run(&["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = ws.read("page.html");
+    assert!(
+        page.contains("<span class=\"mark mark-dryrun\">dryrun</span>")
+            && page.contains("would refuse (dryrun) Deployment `cart`"),
+        "{page}"
+    );
+    // Without policies, no section.
+    ws.remove("policies/team.yaml");
+    ws.remove("policies/requiredlabels.yaml");
+    let run = ws.run(&["report", "-o", "page.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!ws.read("page.html").contains("policies-title"));
+}

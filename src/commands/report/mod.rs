@@ -15,6 +15,7 @@ use crate::pipeline;
 use crate::resolve::Repos;
 use crate::resolve::{Resolver, select};
 use crate::status::{self, live};
+use page::matrix::PolicyVerdict;
 use page::{ArgSources, LiveArg, Page, write_atomic};
 
 pub struct ReportCommand;
@@ -132,6 +133,7 @@ impl ReportCommand {
             inputs.push((column, input, deployments));
         }
         let mut page = Page::build(&workspace, &repo, &release, &inputs)?;
+        page.policies = policy_verdicts(&root, &args.envs.envs, session);
         mark_path(
             &workspace,
             &session.sources,
@@ -163,6 +165,43 @@ impl ReportCommand {
         ))?;
         Ok(crate::EXIT_OK)
     }
+}
+
+/// What the workspace's `policies/` say of the release, in `check`'s
+/// words: refusals, warnings and dryrun verdicts. The page shows a release
+/// whatever its state, so a release that does not render is no error here
+/// (`check` says why); only the policies' findings are kept, the other
+/// warnings of the render being `check`'s to print.
+fn policy_verdicts(root: &Path, envs: &[String], session: &mut Session) -> Vec<PolicyVerdict> {
+    if !root.join("policies").is_dir() {
+        return Vec::new();
+    }
+    let warned = session.warnings.len();
+    let dry = session.policy_dryrun.len();
+    let errors = match pipeline::compile_paths(root, envs, session) {
+        Ok(_) => Vec::new(),
+        Err(e) => match *e.kind {
+            ErrorKind::Many { .. } => e.others,
+            _ => vec![e],
+        },
+    };
+    let warnings = session.warnings.split_off(warned);
+    let dryrun = session.policy_dryrun.split_off(dry);
+    let mut out = Vec::new();
+    for (severity, list) in [("error", errors), ("warning", warnings), ("dryrun", dryrun)] {
+        for e in list {
+            if matches!(
+                *e.kind,
+                ErrorKind::PolicyViolation { .. } | ErrorKind::PolicyBroken { .. }
+            ) {
+                out.push(PolicyVerdict {
+                    severity,
+                    text: e.kind.to_string(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The history section: outside git, none (the page is still written).

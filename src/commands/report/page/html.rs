@@ -162,6 +162,10 @@ mod tests {
                 split: true,
                 cells: vec![Cell::default(), cell],
             }],
+            policies: vec![super::super::matrix::PolicyVerdict {
+                severity: "error",
+                text: format!("policy{HOSTILE}"),
+            }],
             history: vec![super::super::history::EnvHistory {
                 env: "dev".into(),
                 since: "2026-01-01".into(),
@@ -216,6 +220,7 @@ mod tests {
             "change",
             "author",
             "cart",
+            "policy",
         ] {
             assert!(body.contains(&format!("{text}{escaped}")), "{text}: {body}");
         }

@@ -32,9 +32,21 @@ pub struct Page {
     /// The history section: per environment, its changes and lead times
     /// (empty outside git).
     pub history: Vec<super::history::EnvHistory>,
+    /// What the workspace's `policies/` say of the rendered release, as
+    /// `check` says it (none without policies).
+    pub policies: Vec<PolicyVerdict>,
     /// `--timestamp`: when the page was written (UTC), else nothing, so the
     /// same input gives the same bytes.
     pub timestamp: Option<String>,
+}
+
+/// One verdict of a policy: `refuses`, `warns about` or `would refuse
+/// (dryrun)`, in `check`'s words.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PolicyVerdict {
+    /// `error`, `warning` or `dryrun`.
+    pub severity: &'static str,
+    pub text: String,
 }
 
 /// A live file for the environment of column `.0`: its name and workloads.
@@ -161,6 +173,7 @@ impl Page {
             columns,
             rows,
             history: Vec::new(),
+            policies: Vec::new(),
             timestamp: None,
         })
     }

@@ -14,7 +14,7 @@ pub mod history;
 mod html;
 mod live_arg;
 mod marks;
-mod matrix;
+pub mod matrix;
 mod output;
 mod relation;
 mod row;

@@ -28,6 +28,7 @@ pub struct PageView<'a> {
     live_legend: Vec<LegendState>,
     rows: Vec<RowView<'a>>,
     history: Vec<HistoryView<'a>>,
+    policies: &'a [super::matrix::PolicyVerdict],
     timestamp: Option<&'a str>,
 }
 
@@ -256,6 +257,7 @@ impl<'a> PageView<'a> {
                         .collect(),
                 })
                 .collect(),
+            policies: &page.policies,
             timestamp: page.timestamp.as_deref(),
         }
     }
