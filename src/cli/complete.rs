@@ -22,6 +22,7 @@ enum Names {
     Snapshots,
     Services,
     Tracks,
+    Clusters,
 }
 
 /// Which arguments complete which names: (subcommand, argument id).
@@ -38,6 +39,7 @@ const ARGS: &[(&str, &str, Names)] = &[
     ("new", "from", Names::Snapshots),
     ("bump", "service", Names::Services),
     ("explain", "service", Names::Services),
+    ("explain", "cluster", Names::Clusters),
     ("bump", "track", Names::Tracks),
     ("ready", "envs", Names::Environments),
     ("reject", "service", Names::Services),
@@ -103,6 +105,14 @@ fn candidates(names: Names) -> Vec<CompletionCandidate> {
             .flat_map(|s| &s.services)
             .flat_map(|s| &s.tracks)
             .map(|t| t.name.value.clone())
+            .collect(),
+        // Of every environment: the one typed after `--env` is not known here.
+        Names::Clusters => ws
+            .config
+            .environments
+            .iter()
+            .flat_map(|e| &e.clusters)
+            .map(|c| c.name.value.clone())
             .collect(),
     };
     out.sort();

@@ -120,6 +120,25 @@ fn completion_names_come_from_the_workspace() {
         ["stable"]
     );
     assert!(complete(&["snapset", "ren"]).contains(&"render".to_string()));
+    // The clusters of the environments (issue 31).
+    let config = ws.read("snapset.kdl").replace(
+        "environment \"prod\" snapshot=\"s1\" varset=\"prod\"",
+        "environment \"prod\" snapshot=\"s1\" varset=\"prod\" {\n    cluster \"us-1\" varset=\"prod\"\n    cluster \"eu-1\" varset=\"prod\"\n}",
+    );
+    ws.write("snapset.kdl", &config);
+    assert_eq!(
+        complete(&[
+            "snapset",
+            "-C",
+            root,
+            "explain",
+            "--env",
+            "prod",
+            "--cluster",
+            ""
+        ]),
+        ["eu-1", "us-1"]
+    );
     // `canary`'s subcommands complete snapshots and services like `bump`.
     for sub in ["start", "weight", "promote", "abort"] {
         assert_eq!(
