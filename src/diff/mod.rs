@@ -17,7 +17,7 @@ mod var_paths;
 use serde::{Serialize, Serializer};
 use similar::{Algorithm, DiffTag};
 
-use crate::emit::{ChangeKind, Listing, Tree, compare};
+use crate::emit::{Change, ChangeKind, Listing, Tree, compare};
 use crate::error::Result;
 use crate::pipeline::Compiled;
 use crate::render::SnapshotJson;
@@ -406,7 +406,29 @@ fn agent_diff(name: &str, old: &Tree, new: &Tree, prefix: &str) -> Result<EnvDif
 /// The file diffs of a folder, with nothing read from its snapshot.
 fn env_diff_files(name: &str, old: &Tree, new: &Tree, prefix: &str) -> EnvDiff {
     let changes = compare(name, new, old);
-    let files: Vec<FileDiff> = changes
+    let files = file_diffs(name, &changes, old, new, prefix);
+    EnvDiff {
+        name: name.to_string(),
+        status: EnvStatus::Unchanged,
+        old_snapshot: None,
+        new_snapshot: None,
+        unchanged_files: unchanged(&changes, new),
+        services: Vec::new(),
+        clusters: Vec::new(),
+        files,
+        masker: Masker::default(),
+    }
+}
+
+/// The diff of each changed file of folder `name`.
+fn file_diffs(
+    name: &str,
+    changes: &[Change],
+    old: &Tree,
+    new: &Tree,
+    prefix: &str,
+) -> Vec<FileDiff> {
+    changes
         .iter()
         .map(|c| {
             file_diff(
@@ -417,22 +439,16 @@ fn env_diff_files(name: &str, old: &Tree, new: &Tree, prefix: &str) -> EnvDiff {
                 new.get(&c.file),
             )
         })
-        .collect();
-    EnvDiff {
-        name: name.to_string(),
-        status: EnvStatus::Unchanged,
-        old_snapshot: None,
-        new_snapshot: None,
-        unchanged_files: new.len()
-            - changes
-                .iter()
-                .filter(|c| c.kind != ChangeKind::Removed)
-                .count(),
-        services: Vec::new(),
-        clusters: Vec::new(),
-        files,
-        masker: Masker::default(),
-    }
+        .collect()
+}
+
+/// How many files of `new` the changes leave as they were.
+fn unchanged(changes: &[Change], new: &Tree) -> usize {
+    new.len()
+        - changes
+            .iter()
+            .filter(|c| c.kind != ChangeKind::Removed)
+            .count()
 }
 
 /// The clusters of an environment folder, old or new (`<c>/snapshot.json`).
@@ -566,18 +582,7 @@ fn env_diff(
     } else {
         history.compare(old_json.as_ref(), new_json.as_ref())?
     };
-    let files: Vec<FileDiff> = changes
-        .iter()
-        .map(|c| {
-            file_diff(
-                format!("{prefix}out/{name}/{}", c.file),
-                &c.file,
-                c.kind,
-                old.get(&c.file),
-                new.get(&c.file),
-            )
-        })
-        .collect();
+    let files = file_diffs(name, &changes, old, new, prefix);
     let status = if new_json.is_none() {
         EnvStatus::Removed
     } else if old.is_empty() {
@@ -592,11 +597,7 @@ fn env_diff(
         status,
         old_snapshot: old_json.as_ref().map(|s| s.snapshot.clone()),
         new_snapshot: new_json.as_ref().map(|s| s.snapshot.clone()),
-        unchanged_files: new.len()
-            - changes
-                .iter()
-                .filter(|c| c.kind != ChangeKind::Removed)
-                .count(),
+        unchanged_files: unchanged(&changes, new),
         services,
         clusters: Vec::new(),
         files,

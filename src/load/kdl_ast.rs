@@ -37,6 +37,28 @@ pub struct Node {
     pub block_span: Option<Range<usize>>,
 }
 
+impl Node {
+    /// A node named `name` (written at `name_span`), starting at `at`,
+    /// with no entries yet: what both readers begin a node with.
+    pub fn named(
+        type_name: Option<Box<TypeName>>,
+        name: Box<str>,
+        name_span: Range<usize>,
+        at: usize,
+    ) -> Node {
+        Node {
+            type_name,
+            name,
+            name_span,
+            span: at..at,
+            arguments: Vec::new(),
+            properties: Vec::new(),
+            children: None,
+            block_span: None,
+        }
+    }
+}
+
 /// A type annotation: `(name)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeName {

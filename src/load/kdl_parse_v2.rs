@@ -236,16 +236,7 @@ impl<'t> Parser<'t> {
             None => (None, at),
         };
         let (name, name_end) = self.string(name_at)?;
-        let mut node = Node {
-            type_name,
-            name,
-            name_span: name_at..name_end,
-            span: at..at,
-            arguments: Vec::new(),
-            properties: Vec::new(),
-            children: None,
-            block_span: None,
-        };
+        let mut node = Node::named(type_name, name, name_at..name_end, at);
         let mut pos = name_end;
         // Entries, each after node-space+ (and maybe `/-`).
         loop {
