@@ -387,6 +387,10 @@ pub enum PoliciesCommand {
 pub struct PoliciesTestArgs {
     /// The folder of policies (default: the workspace's policies/).
     pub dir: Option<PathBuf>,
+    /// `table` for people; `json` for scripts: every test with the
+    /// violations it found and the files it read (keys in docs/policies.md).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::Session;
-use crate::cli::PoliciesCommand;
+use crate::cli::{PoliciesCommand, TableFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline;
 use crate::render::policy::{self, suite};
@@ -36,25 +36,52 @@ impl PoliciesCommandRunner {
             }));
         }
         let outcomes = suite::run(&root, &folder, &mut session.sources, &session.limits)?;
-        let mut text = String::new();
         let failed = outcomes.iter().filter(|o| !o.holds).count();
-        for o in &outcomes {
-            let mark = if o.holds { "ok  " } else { "FAIL" };
-            text.push_str(&format!("{mark} {}", visible(&o.name)));
-            if !o.holds {
-                text.push_str(&format!(": {}", visible(&o.detail)));
-            }
-            text.push('\n');
-        }
-        text.push_str(&format!(
-            "{} of {} policy tests hold\n",
-            outcomes.len() - failed,
-            outcomes.len()
-        ));
+        let text = match args.format {
+            TableFormat::Table => table(&outcomes, failed),
+            TableFormat::Json => json(&outcomes, failed),
+        };
         crate::cli::diagnostics::print_stdout(&text)?;
         Ok(match failed {
             0 => crate::EXIT_OK,
             _ => crate::EXIT_DIFFERENT,
         })
     }
+}
+
+/// One line a test, then how many hold.
+fn table(outcomes: &[suite::Outcome], failed: usize) -> String {
+    let mut text = String::new();
+    for o in outcomes {
+        let mark = if o.holds { "ok  " } else { "FAIL" };
+        text.push_str(&format!("{mark} {}", visible(&o.name)));
+        if !o.holds {
+            text.push_str(&format!(": {}", visible(&o.detail)));
+        }
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "{} of {} policy tests hold\n",
+        outcomes.len() - failed,
+        outcomes.len()
+    ));
+    text
+}
+
+/// One document: the tests, and how many hold.
+fn json(outcomes: &[suite::Outcome], failed: usize) -> String {
+    #[derive(serde::Serialize)]
+    struct Document<'o> {
+        tests: &'o [suite::Outcome],
+        hold: usize,
+        total: usize,
+    }
+    let mut text = serde_json::to_string_pretty(&Document {
+        tests: outcomes,
+        hold: outcomes.len() - failed,
+        total: outcomes.len(),
+    })
+    .expect("JSON values serialize");
+    text.push('\n');
+    text
 }

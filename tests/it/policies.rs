@@ -532,6 +532,46 @@ fn a_suite_case_that_fails_and_conftest_tests() {
         "{}",
         run.stdout
     );
+    // The same for scripts: every case with the files it read and the
+    // violations it found, so another engine can judge the same case.
+    let run = ws.run(&["policies", "test", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect(&run.stdout);
+    assert_eq!(
+        (doc["hold"].as_u64(), doc["total"].as_u64()),
+        (Some(5), Some(7))
+    );
+    let tests = doc["tests"].as_array().expect("tests");
+    let case = tests
+        .iter()
+        .find(|t| t["name"] == "policies/allowedrepos: allowed-repos/both-disallowed")
+        .expect("the case");
+    assert_eq!(case["holds"], true);
+    assert_eq!(case["detail"], "");
+    assert_eq!(case["template"], "policies/allowedrepos/template.yaml");
+    assert_eq!(
+        case["object"],
+        "policies/allowedrepos/samples/repo-must-be-openpolicyagent/example_disallowed_both.yaml"
+    );
+    assert_eq!(case["violations"].as_array().map(Vec::len), Some(2));
+    let failed = tests
+        .iter()
+        .find(|t| t["name"] == "policies/allowedrepos: allowed-repos/all-disallowed")
+        .expect("the failing case");
+    assert_eq!(failed["holds"], false);
+    assert!(
+        failed["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("expected 4 violation(s), found 3"))
+    );
+    let rule = tests
+        .iter()
+        .find(|t| t["name"] == "policies/replicas.rego: main.test_wrong")
+        .expect("the conftest rule");
+    assert_eq!(
+        (rule["holds"].clone(), rule.get("template")),
+        (serde_json::json!(false), None)
+    );
 }
 
 const EXPAND_DEPLOYMENTS: &str = "apiVersion: expansion.gatekeeper.sh/v1beta1

@@ -26,11 +26,28 @@ use super::module::Module;
 use super::source;
 
 /// One test and whether it holds.
+#[derive(serde::Serialize)]
 pub struct Outcome {
     pub name: String,
     pub holds: bool,
     /// What was expected and seen, when it does not hold.
     pub detail: String,
+    /// The messages of the violations found (a Gatekeeper case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<String>>,
+    /// The files a Gatekeeper case read, relative to the root, so that a
+    /// script can judge the same case with another engine.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub case: Option<Case>,
+}
+
+/// The files of one Gatekeeper case.
+#[derive(serde::Serialize)]
+pub struct Case {
+    pub template: String,
+    pub constraint: String,
+    pub object: String,
+    pub inventory: Vec<String>,
 }
 
 struct Runner<'s> {
@@ -286,6 +303,7 @@ impl Runner<'_> {
                     format!("test `{test_name}` needs `template` and `constraint`"),
                 ));
             };
+            let files = (self.name(&template), self.name(&constraint));
             let template = self.template(&template)?;
             let constraint = self.constraint(&constraint)?;
             for case in test
@@ -299,8 +317,10 @@ impl Runner<'_> {
                 let Some(object) = case.get("object").and_then(Value::as_str) else {
                     return Err(self.broken(path, format!("case `{case_name}` needs `object`")));
                 };
+                let object_file = self.name(&folder.join(object));
                 let (object, operation) = self.object(&folder.join(object))?;
                 let mut inventory = Vec::new();
+                let mut inventory_files = Vec::new();
                 for f in case
                     .get("inventory")
                     .and_then(Value::as_array)
@@ -308,6 +328,7 @@ impl Runner<'_> {
                     .flatten()
                 {
                     if let Some(f) = f.as_str() {
+                        inventory_files.push(self.name(&folder.join(f)));
                         for d in self.documents(&folder.join(f))? {
                             inventory.push(d.value);
                         }
@@ -341,7 +362,17 @@ impl Runner<'_> {
                 out.push(Outcome {
                     name,
                     holds: failed.is_empty(),
-                    detail: failed.join("; ") + &messages_note(&found),
+                    detail: match failed.is_empty() {
+                        true => String::new(),
+                        false => failed.join("; ") + &messages_note(&found),
+                    },
+                    violations: Some(found),
+                    case: Some(Case {
+                        template: files.0.clone(),
+                        constraint: files.1.clone(),
+                        object: object_file,
+                        inventory: inventory_files,
+                    }),
                 });
             }
         }
@@ -401,6 +432,13 @@ impl Runner<'_> {
                             ) + &messages_note(&found)
                         }
                     },
+                    violations: Some(found),
+                    case: Some(Case {
+                        template: self.name(template_file),
+                        constraint: self.name(constraint_file),
+                        object: self.name(example),
+                        inventory: Vec::new(),
+                    }),
                 });
             }
         }
@@ -458,6 +496,8 @@ impl Runner<'_> {
                             }
                         ),
                     },
+                    violations: None,
+                    case: None,
                 });
             }
         }
