@@ -10,7 +10,7 @@ use crate::common;
 use common::workspace::{TestWorkspace, redact};
 
 const REQUIRED_LABELS: &str =
-    include_str!("../policies/gatekeeper-library/requiredlabels/template.yaml");
+    include_str!("../policies/gatekeeper-library/general/requiredlabels/template.yaml");
 
 /// A conftest rule refusing fewer than two replicas, naming the field.
 const REPLICAS_REGO: &str = r#"package main
@@ -460,14 +460,36 @@ const LIBRARY: &str = concat!(
     "/tests/policies/gatekeeper-library"
 );
 
+/// The cases where the engine is known to depart from OPA, each with its
+/// reason (also read by .ci/opa_check.py).
+const KNOWN_DEPARTURES: &str = include_str!("../policies/known-departures.txt");
+
 #[test]
 fn every_gatekeeper_library_sample_agrees_with_upstream() {
+    // The whole library (general and pod-security-policy): every case
+    // holds but those of the known departures, which still fail, so an
+    // engine that mends one is noticed.
     let ws = TestWorkspace::empty();
     let run = ws.run(&["policies", "test", LIBRARY]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let stdout = run
         .stdout
         .replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "");
+    let known: Vec<&str> = KNOWN_DEPARTURES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    let failing: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("FAIL "))
+        .map(|l| l.split_once(": expected").map_or(l, |(name, _)| name))
+        .collect();
+    assert!(
+        failing.iter().all(|f| known.contains(f)),
+        "not a known departure: {failing:#?}"
+    );
+    assert_eq!(failing.len(), 2, "{failing:#?}");
+    assert!(stdout.contains("268 of 270 policy tests hold"), "{stdout}");
     insta::assert_snapshot!(stdout);
 }
 
@@ -475,7 +497,7 @@ fn every_gatekeeper_library_sample_agrees_with_upstream() {
 fn samples_are_run_by_file_name_without_a_suite() {
     let ws = TestWorkspace::empty();
     common::workspace::copy_dir(
-        std::path::Path::new(&format!("{LIBRARY}/requiredlabels")),
+        std::path::Path::new(&format!("{LIBRARY}/general/requiredlabels")),
         &ws.path("policies/requiredlabels"),
     );
     ws.remove("policies/requiredlabels/suite.yaml");
@@ -501,7 +523,7 @@ fn samples_are_run_by_file_name_without_a_suite() {
 fn a_suite_case_that_fails_and_conftest_tests() {
     let (ws, _) = TestWorkspace::shop();
     common::workspace::copy_dir(
-        std::path::Path::new(&format!("{LIBRARY}/allowedrepos")),
+        std::path::Path::new(&format!("{LIBRARY}/general/allowedrepos")),
         &ws.path("policies/allowedrepos"),
     );
     let suite = ws
@@ -594,7 +616,7 @@ spec:
 fn expansion_templates_let_pod_policies_judge_deployments() {
     let limits = (
         "policies/containerlimits.yaml",
-        include_str!("../policies/gatekeeper-library/containerlimits/template.yaml"),
+        include_str!("../policies/gatekeeper-library/general/containerlimits/template.yaml"),
     );
     let pods_only = constraint(
         "K8sContainerLimits",

@@ -68,7 +68,10 @@ impl Rego {
         engine.set_strict_builtin_errors(false);
         for (i, m) in modules.iter().enumerate() {
             engine
-                .add_policy(format!("m{i}"), m.text.clone())
+                .add_policy(
+                    format!("m{i}"),
+                    super::v0::mend(&m.text, rego_v0).into_owned(),
+                )
                 .map_err(|e| failure(&modules, sources, &e.to_string()))?;
         }
         let mut rego = Rego {

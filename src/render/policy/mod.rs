@@ -25,6 +25,7 @@ mod module;
 mod report;
 mod source;
 pub mod suite;
+mod v0;
 
 mod watchdog;
 
