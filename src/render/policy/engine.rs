@@ -70,7 +70,7 @@ impl Rego {
             engine
                 .add_policy(
                     format!("m{i}"),
-                    super::v0::mend(&m.text, rego_v0).into_owned(),
+                    super::mend::mend(&m.text, rego_v0).into_owned(),
                 )
                 .map_err(|e| failure(&modules, sources, &e.to_string()))?;
         }

@@ -21,11 +21,11 @@ mod expansion;
 mod gatekeeper;
 mod input;
 mod matcher;
+mod mend;
 mod module;
 mod report;
 mod source;
 pub mod suite;
-mod v0;
 
 mod watchdog;
 
