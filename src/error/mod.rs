@@ -988,4 +988,119 @@ mod tests {
             Some("did you mean `prod`?")
         );
     }
+
+    /// Help texts written at their variants read as the texts `help()`
+    /// printed from its own `match` before: braces, quotes and the
+    /// computed parts included.
+    #[test]
+    fn help_texts_read_as_before() {
+        let help = |kind: ErrorKind| Error::new(kind).help();
+        let s = |t: &str| t.to_string();
+        assert_eq!(
+            help(ErrorKind::NotYaml {
+                template: s("t"),
+                detail: s("d")
+            })
+            .unwrap(),
+            "every {{ value }} is written as a JSON scalar, quotes included: join text inside the braces (`{{ service.name ~ \"-config\" }}`), not after them"
+        );
+        assert_eq!(
+            help(ErrorKind::DuplicateObject {
+                kind: s("Service"),
+                name: s("n"),
+                env: s("dev"),
+                count: 2,
+                writers: s("w"),
+            })
+            .unwrap(),
+            "give each object a name of its own (`{{ name }}` in track scope differs per track), or let one template write it"
+        );
+        assert_eq!(
+            help(ErrorKind::ProbeWithoutPort {
+                service: s("cart"),
+                var: s("probe")
+            })
+            .unwrap(),
+            "give `cart` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"cart\" { vars { probe null; } }` in a varset"
+        );
+        assert!(
+            help(ErrorKind::TemplateLimit {
+                template: s("t"),
+                environment: s("e"),
+                limit: "template-fuel",
+                value: s("1"),
+            })
+            .unwrap()
+            .ends_with("raise it with `--limit template-fuel=N`")
+        );
+        assert_eq!(
+            help(ErrorKind::CommitAmbiguous {
+                commit: s("ab"),
+                repo: s("r"),
+                count: 3,
+                candidates: vec![s("ab1"), s("ab2")],
+            })
+            .unwrap(),
+            "write more digits of the commit you mean; it could be:\n  ab1\n  ab2\n  … and 1 more"
+        );
+        assert_eq!(
+            help(ErrorKind::PathNowhere {
+                service: s("cart"),
+                path: s("p"),
+                repo: s("r"),
+                pins: 1,
+                hint: Some(s("did you mean `q`?")),
+            })
+            .unwrap(),
+            "did you mean `q`? `path=` is the folder of `cart` in its repository, as the pinned commits have it (`git ls-tree COMMIT` lists them)"
+        );
+        assert_eq!(
+            help(ErrorKind::EnvRefUndefined {
+                var: s("A"),
+                name: s("B"),
+                later: false
+            })
+            .unwrap(),
+            "define `B` in an `env` block above it, or write `$$(B)` for the literal text"
+        );
+        assert!(
+            help(ErrorKind::Unknown {
+                kind: "template set",
+                name: s("x"),
+                known: vec![]
+            })
+            .unwrap()
+            .starts_with("templates/ has no set")
+        );
+        assert_eq!(
+            help(ErrorKind::Unknown {
+                kind: "varset",
+                name: s("banana"),
+                known: vec![s("dev"), s("prod")]
+            })
+            .unwrap(),
+            "known varsets: dev, prod"
+        );
+        assert_eq!(
+            help(ErrorKind::KdlSyntax {
+                message: s("m"),
+                help: None
+            }),
+            None
+        );
+        assert_eq!(
+            help(ErrorKind::Canary {
+                service: s("c"),
+                problem: s("p"),
+                help: s("h")
+            })
+            .as_deref(),
+            Some("h")
+        );
+        assert_eq!(help(ErrorKind::Many { count: 2 }), None);
+        assert_eq!(
+            help(ErrorKind::MoreErrors { count: 2 }).unwrap(),
+            "only the first 50 errors of a file are shown; fix them and run again"
+        );
+    }
 }
