@@ -224,11 +224,7 @@ impl BumpCommand {
         errors.finish(())?;
 
         if !edits.is_empty() {
-            let file_edit = FileEdit {
-                after: edit::splice(&before, &edits),
-                before: Some(before),
-                rel,
-            };
+            let file_edit = FileEdit::new(rel, before.clone(), edit::splice(&before, &edits));
             edit::prove::pins_of_snapshot(
                 &root,
                 &repos,

@@ -85,11 +85,7 @@ pub fn run(
             "this snapshot",
         )
     })?;
-    let file_edit = FileEdit {
-        after: edit::splice(&before, &[insert]),
-        before: Some(before),
-        rel,
-    };
+    let file_edit = FileEdit::new(rel, before.clone(), edit::splice(&before, &[insert]));
     let snapshot_name = snapshot.name.value.clone();
     file_edit.apply(root, &mut session.sources, |edited| {
         let read = edited

@@ -73,11 +73,7 @@ impl Edit {
     ) -> Result<()> {
         let file = session.sources.get(snapshot.file);
         let (rel, before) = (file.name.clone(), file.text.clone());
-        let file_edit = FileEdit {
-            after: edit::splice(&before, edits),
-            before: Some(before),
-            rel,
-        };
+        let file_edit = FileEdit::new(rel, before.clone(), edit::splice(&before, edits));
         let name = snapshot.name.value.clone();
         if let Some((command, force)) = judged {
             edit::prove::pins_of_snapshot(

@@ -32,26 +32,18 @@ impl PromoteCommand {
         let source = session.sources.get(ws.config.file);
         let position = session.sources.position(&old.loc);
         let before = source.text.clone();
-        let file_edit = FileEdit {
-            rel: source.name.clone(),
-            after: edit::splice(
+        let after = edit::splice(
+            &before,
+            &[Replace::string(
                 &before,
-                &[Replace::string(
-                    &before,
-                    old.loc.span.clone(),
-                    &args.snapshot,
-                )],
-            ),
-            before: Some(before),
-        };
+                old.loc.span.clone(),
+                &args.snapshot,
+            )],
+        );
+        let file_edit = FileEdit::new(source.name.clone(), before, after);
         // Rejected pins refuse a promote whatever the environment's rule.
         if promotion::needs_history(&ws, &[env]) || !ws.config.rejects.is_empty() {
-            let on_disk = OnDisk {
-                file: ws.config.file,
-                edit: old.loc.span.clone(),
-                // The one edit's new length: the text grew by its difference.
-                written: file_edit.after.len() + old.loc.span.len() - source.text.len(),
-            };
+            let on_disk = OnDisk::of(ws.config.file, &source.text, &file_edit.after);
             prove(&root, &repo, &file_edit, &args, &on_disk, session)?;
         }
         file_edit.apply(&root, &mut session.sources, |edited| {
@@ -145,8 +137,9 @@ fn prove(
     })
 }
 
-/// Where the promote's one edit is in snapset.kdl on disk: `edit` (the old
-/// `snapshot=` value) became `written` bytes in the edited text.
+/// Where the promote's edit is in snapset.kdl on disk: `edit` (the old
+/// `snapshot=` value, widened to every byte that changed) became `written`
+/// bytes in the edited text.
 struct OnDisk {
     file: FileId,
     edit: Range<usize>,
@@ -154,6 +147,34 @@ struct OnDisk {
 }
 
 impl OnDisk {
+    /// The bytes that differ between `before` and `after`: the new value,
+    /// and the columns of its run when `fmt`'s layout re-aligned them.
+    fn of(file: FileId, before: &str, after: &str) -> OnDisk {
+        // Whole characters: labels are cut at these ends.
+        let mut prefix = before
+            .bytes()
+            .zip(after.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !before.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        let mut suffix = before.as_bytes()[prefix..]
+            .iter()
+            .rev()
+            .zip(after.as_bytes()[prefix..].iter().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !before.is_char_boundary(before.len() - suffix) {
+            suffix -= 1;
+        }
+        OnDisk {
+            file,
+            edit: prefix..before.len() - suffix,
+            written: after.len() - suffix - prefix,
+        }
+    }
+
     /// Moves the labels of `error` (and of the errors it carries) that
     /// point into the edited text `edited` to the same place on disk: a
     /// reason shows the file the user has, not one that was never written.

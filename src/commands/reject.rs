@@ -70,17 +70,14 @@ impl RejectCommand {
             None if before.ends_with('\n') => (before.len(), format!("\n{line}")),
             None => (before.len(), format!("\n\n{line}")),
         };
-        let file_edit = FileEdit {
-            rel: rel.clone(),
-            after: edit::splice(
-                &before,
-                &[Replace {
-                    span: at..at,
-                    with: text,
-                }],
-            ),
-            before: Some(before),
-        };
+        let after = edit::splice(
+            &before,
+            &[Replace {
+                span: at..at,
+                with: text,
+            }],
+        );
+        let file_edit = FileEdit::new(rel.clone(), before, after);
         let service = args.service.clone();
         file_edit.apply(&root, &mut session.sources, |edited| {
             let rejected = Rejected::resolve(edited, &mut CommitCache::new(&repos))?;

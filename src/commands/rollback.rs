@@ -205,11 +205,11 @@ fn edits(
             }],
         );
         (
-            Some(FileEdit {
-                rel: format!("snapshots/{name}.kdl"),
-                before: None,
-                after: text,
-            }),
+            Some(FileEdit::create(
+                format!("snapshots/{name}.kdl"),
+                Some(&earlier.text),
+                text,
+            )),
             name,
         )
     };
@@ -221,14 +221,14 @@ fn edits(
         let before = source.text.clone();
         (
             bound.clone(),
-            FileEdit {
-                rel: source.name.clone(),
-                after: edit::splice(
+            FileEdit::new(
+                source.name.clone(),
+                before.clone(),
+                edit::splice(
                     &before,
                     &[Replace::string(&before, current.loc.span.clone(), &bound)],
                 ),
-                before: Some(before),
-            },
+            ),
         )
     });
     Ok(Some((snapshot_file, bind)))

@@ -40,7 +40,8 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
         return Err(Error::new(ErrorKind::AlreadyExists { path: rel }));
     }
     let repo = Repos::open(&ws)?;
-    let (text, summary) = match &args.from {
+    // A copy keeps `fmt`'s layout when its source has it.
+    let (text, like, summary) = match &args.from {
         Some(from) => {
             let source = ws.snapshot(from)?;
             let file = session.sources.get(source.file);
@@ -67,15 +68,18 @@ fn new(args: SnapshotNewArgs, dir: Option<&Path>, session: &mut Session) -> Resu
                     Replace::string(&file.text, source.name.loc.span.clone(), &args.name),
                 ],
             );
-            (text, format!("a copy of {}", file.name))
+            (
+                text,
+                Some(file.text.clone()),
+                format!("a copy of {}", file.name),
+            )
         }
-        None => fresh(&ws, &repo, &args.name)?,
+        None => {
+            let (text, summary) = fresh(&ws, &repo, &args.name)?;
+            (text, None, summary)
+        }
     };
-    let file_edit = FileEdit {
-        rel: rel.clone(),
-        before: None,
-        after: text,
-    };
+    let file_edit = FileEdit::create(rel.clone(), like.as_deref(), text);
     // An environment may be bound to the snapshot before it exists: its
     // pins are then judged as `promote` judges them.
     edit::prove::pins_of_snapshot(

@@ -15,8 +15,10 @@ use std::path::PathBuf;
 
 use crate::error::sources::Loc;
 
-/// What went wrong; the `Display` text is the headline users read.
-#[derive(Debug, thiserror::Error)]
+/// What went wrong; the `Display` text is the headline users read, and the
+/// help line under it is written at the variant (`#[diagnostic(help)]`, or
+/// a `#[help]` field when the place that fails knows it best).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ErrorKind {
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -36,15 +38,18 @@ pub enum ErrorKind {
     #[error("{message}")]
     KdlSyntax {
         message: String,
+        #[help]
         help: Option<String>,
     },
     #[error("unknown node `{name}` in {context}")]
+    #[diagnostic(help("{}", expected_help(name, expected)))]
     UnknownNode {
         name: String,
         context: String,
         expected: Vec<&'static str>,
     },
     #[error("unknown property `{name}` on `{node}`")]
+    #[diagnostic(help("{}", expected_help(name, expected)))]
     UnknownProperty {
         name: String,
         node: String,
@@ -57,6 +62,7 @@ pub enum ErrorKind {
     #[error("duplicate {kind} `{name}`")]
     Duplicate { kind: &'static str, name: String },
     #[error("unknown {kind} `{name}`")]
+    #[diagnostic(help("{}", unknown_help(kind, name, known)))]
     Unknown {
         kind: &'static str,
         name: String,
@@ -75,6 +81,7 @@ pub enum ErrorKind {
     )]
     ShallowHistory { commit: String, repo: String },
     #[error("`{commit}` is not a commit hash: a snapshot pins commits, not branches or tags")]
+    #[diagnostic(help("pin the commit hash, or let `snapset bump` turn the ref into one"))]
     NotAHash { commit: String },
     #[error("commit `{commit}` is too short: write at least 7 hex digits")]
     CommitTooShort { commit: String },
@@ -87,6 +94,7 @@ pub enum ErrorKind {
         repo: String,
     },
     #[error("commit prefix `{commit}` is ambiguous in {repo}: it matches {count} commits")]
+    #[diagnostic(help("{}", ambiguous_help(candidates, *count)))]
     CommitAmbiguous {
         commit: String,
         repo: String,
@@ -127,6 +135,7 @@ pub enum ErrorKind {
     #[error("template `{name}`: {detail}")]
     Template { name: String, detail: String },
     #[error("{}", limit_message(template, environment, limit, value))]
+    #[diagnostic(help("templates have limits so that a pull request cannot exhaust the machine that renders it (docs/templates.md#limits); if this template needs more, raise it with `--limit {limit}={}`", if limit.ends_with("fuel") { "N" } else { "SIZE" }))]
     TemplateLimit {
         template: String,
         environment: String,
@@ -155,6 +164,7 @@ pub enum ErrorKind {
         kind: String,
         detail: String,
         targets: Targets,
+        #[help]
         help: Option<String>,
     },
     /// A template that compiled but failed to render for some services.
@@ -163,9 +173,13 @@ pub enum ErrorKind {
         name: String,
         detail: String,
         targets: Targets,
+        #[help]
         help: Option<String>,
     },
     #[error("template `{template}` renders text that is not YAML: {detail}")]
+    #[diagnostic(help(
+        "every {{{{ value }}}} is written as a JSON scalar, quotes included: join text inside the braces (`{{{{ service.name ~ \"-config\" }}}}`), not after them"
+    ))]
     NotYaml { template: String, detail: String },
     #[error("{path} is written by two templates: {first} and {second}")]
     OutputClash {
@@ -174,6 +188,7 @@ pub enum ErrorKind {
         second: String,
     },
     #[error("unknown environment `{name}`")]
+    #[diagnostic(help("{}", suggest(name, known).unwrap_or_else(|| format!("environments: {}", known.join(", ")))))]
     UnknownEnvironment { name: String, known: Vec<String> },
     #[error(
         "{service} is pinned to {commit}, which changes nothing under {path} in {repo}: no image may have been built for it"
@@ -185,6 +200,7 @@ pub enum ErrorKind {
         repo: String,
     },
     #[error("{input} is not JSON: {detail}")]
+    #[diagnostic(help("{}", if *yaml { "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deploy,sts,ds,cronjob -n NS -o json`" } else { LIVE_HELP }))]
     LiveNotJson {
         input: String,
         detail: String,
@@ -194,6 +210,7 @@ pub enum ErrorKind {
     #[error(
         "expected objects as `kubectl get KINDS -n NS -o json` prints them (a List, or one object), but {input} holds {read}"
     )]
+    #[diagnostic(help("{}", LIVE_HELP))]
     LiveNotDeployments { input: String, read: String },
     #[error("item {index}{} of {input} is not a workload snapset can read: {detail}", name.as_ref().map(|n| format!(" (`{n}`)")).unwrap_or_default())]
     LiveBadDeployment {
@@ -203,10 +220,16 @@ pub enum ErrorKind {
         detail: String,
     },
     #[error("`--live {arg}` does not say which environment the file shows")]
+    #[diagnostic(help(
+        "write --live ENV=FILE, such as --live prod=prod.json (FILE `-` reads standard input)"
+    ))]
     LiveArg { arg: String },
     #[error(
         "the live workloads are in namespace {live}, but environment `{env}` deploys to {expected}"
     )]
+    #[diagnostic(help(
+        "environment `{env}` is compared with what `kubectl get deploy,sts,ds,cronjob -n {expected} -o json` prints"
+    ))]
     NamespaceMismatch {
         live: String,
         env: String,
@@ -226,6 +249,7 @@ pub enum ErrorKind {
         repo: String,
     },
     #[error("service `{service}` is not in snapshot `{snapshot}`")]
+    #[diagnostic(help("the snapshot's services: {}", known.join(", ")))]
     NotInSnapshot {
         service: String,
         snapshot: String,
@@ -240,6 +264,9 @@ pub enum ErrorKind {
     #[error("the edited {file} does not read back {expected}")]
     ReadBack { file: String, expected: String },
     #[error("variable `{path}` is {new} here but {old} in a lower layer")]
+    #[diagnostic(help(
+        "layers merge maps key by key and replace scalars and lists, so `{path}` cannot be both; make the layers agree, or write `{path} null` in a layer between them to remove the lower value first"
+    ))]
     VarShape {
         path: String,
         old: &'static str,
@@ -248,20 +275,30 @@ pub enum ErrorKind {
     #[error("{path}: {problem}")]
     TemplatePlace { path: String, problem: String },
     #[error("cannot lock the workspace: {}: {source}", path.display())]
+    #[diagnostic(help(
+        "commands that write (render, bump, snapshot new, promote) first lock the workspace in .snapset/, so they need to write there; `render --check`, check and diff only read"
+    ))]
     Lock {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("another snapset{} is writing in this workspace (it holds {})", pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display())]
+    #[diagnostic(help(
+        "commands that write wait for each other; without --no-wait this one would have waited"
+    ))]
     Locked { path: PathBuf, pid: Option<u32> },
     #[error("{file} nests blocks more than {limit} levels deep")]
     TooDeep { file: String, limit: usize },
     #[error("{}", outside_message(file, link))]
+    #[diagnostic(help(
+        "snapset reads and writes only inside the workspace, so that a pull request cannot make it print or overwrite other files of the machine; nothing was read through the link. Put the file itself in the workspace (a link to a file inside it is fine)"
+    ))]
     OutsideWorkspace { file: String, link: String },
     #[error(
         "{} is a symbolic link: out/ holds only the files snapset writes, and snapset reads no link there",
         path.display()
     )]
+    #[diagnostic(help("`snapset render` replaces it with the rendered file"))]
     LinkInOut { path: PathBuf },
     #[error("{} is not a regular file ({kind})", path.display())]
     NotAFile { path: PathBuf, kind: &'static str },
@@ -276,6 +313,9 @@ pub enum ErrorKind {
     #[error("{file} holds a NUL byte: snapset reads text files")]
     NulByte { file: String },
     #[error("snapset stopped on an internal error: {message}")]
+    #[diagnostic(help(
+        "this is a bug in snapset: please report it with the command and the workspace that caused it"
+    ))]
     Internal { message: String },
     #[error("not a CustomResourceDefinition: found apiVersion {api_version} kind {kind}")]
     NotACrd { api_version: String, kind: String },
@@ -286,6 +326,9 @@ pub enum ErrorKind {
     #[error(
         "{target} stays at {commit}: that commit is not reachable from {reference}, and moving it to the newest commit there would drop what it holds"
     )]
+    #[diagnostic(help(
+        "a canary or a fix on a branch of its own is moved from that branch: `snapset bump {bump} --to BRANCH`"
+    ))]
     PinLeftOffRef {
         target: String,
         commit: String,
@@ -304,10 +347,16 @@ pub enum ErrorKind {
     #[error("registry {registry}: {detail}")]
     Registry { registry: String, detail: String },
     #[error("image {image} of `{service}` is not in snapset.lock")]
+    #[diagnostic(help(
+        "run `snapset lock` to record the digest of every image (it asks the registry)"
+    ))]
     NotLocked { image: String, service: String },
     #[error(
         "image {image} of `{service}` (environment {environment}, track {track}) is not in its registry"
     )]
+    #[diagnostic(help(
+        "build and push the image, or pin a commit that has one; `snapset images` lists every missing image"
+    ))]
     ImageMissing {
         image: String,
         service: String,
@@ -315,12 +364,14 @@ pub enum ErrorKind {
         track: String,
     },
     #[error("snapset.lock pins {image}, which no environment uses any more")]
+    #[diagnostic(help("run `snapset lock` to drop it"))]
     UnusedLockEntry { image: String },
     #[error("{count} errors")]
     Many { count: usize },
     #[error("{} already exists: snapset init starts a workspace and never overwrites one", path.display())]
     WorkspaceExists { path: PathBuf },
     #[error("no service found in {dir}/ of {repo} at HEAD")]
+    #[diagnostic(help("a service is a folder of the services folder holding one of {}, as committed at HEAD; name another folder with --services-dir", markers.join(", ")))]
     NoServices {
         dir: String,
         repo: String,
@@ -330,22 +381,33 @@ pub enum ErrorKind {
     #[error(
         "`{var}` asks the built-in Deployment of `{service}` for an HTTP probe, but `{service}` has no port: the probe would target a port its container does not declare"
     )]
+    #[diagnostic(help(
+        "give `{service}` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"{service}\" {{ vars {{ {var} null; }} }}` in a varset"
+    ))]
     ProbeWithoutPort { service: String, var: String },
     #[error("environments take their commits from each other in a cycle: {chain}")]
     FromCycle { chain: String },
     #[error(
         "the workspace repository {repo} is a shallow clone: the path to production is proven from its whole history"
     )]
+    #[diagnostic(help("{}", HISTORY_HELP))]
     HistoryShallow { repo: String },
     #[error(
         "the workspace repository {repo} lacks old versions of its files (a partial or blob-less clone): the path to production is proven from them"
     )]
+    #[diagnostic(help("{}", HISTORY_HELP))]
     HistoryIncomplete { repo: String },
     #[error(
         "`{env}` has {rule}, but the workspace is not in a git repository: the path to production is proven from its history"
     )]
+    #[diagnostic(help(
+        "commit the workspace to a git repository (the proof needs its history), or remove `from=`"
+    ))]
     NoWorkspaceHistory { env: String, rule: String },
     #[error("{service} {commit} is not proven for `{env}`: {missing}")]
+    #[diagnostic(help(
+        "wait until the rule holds (`snapset ready --env {env}` says when), or add `hotfix \"why\"` to this pin for a reviewed exception"
+    ))]
     Unproven {
         env: String,
         service: String,
@@ -353,6 +415,9 @@ pub enum ErrorKind {
         missing: String,
     },
     #[error("`{env}` took {service} {commit} during a freeze ({from} to {until}): {reason}")]
+    #[diagnostic(help(
+        "keep the pin `{env}` had before the freeze, or add `hotfix \"why\"` to this pin for a reviewed exception"
+    ))]
     FrozenPin {
         env: String,
         service: String,
@@ -362,6 +427,9 @@ pub enum ErrorKind {
         reason: String,
     },
     #[error("{service} {commit} is rejected: {reason}")]
+    #[diagnostic(help(
+        "pin another commit (`snapset bump` skips rejected ones); no hotfix overrides a rejection"
+    ))]
     RejectedPin {
         service: String,
         commit: String,
@@ -381,6 +449,9 @@ pub enum ErrorKind {
         "`{env}` cannot take snapshot `{snapshot}` yet: {count} of its pins {} not proven",
         if *count == 1 { "is" } else { "are" }
     )]
+    #[diagnostic(help(
+        "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or promote with --force"
+    ))]
     PromoteRefused {
         env: String,
         snapshot: String,
@@ -390,15 +461,23 @@ pub enum ErrorKind {
     Canary {
         service: String,
         problem: String,
+        #[help]
         help: String,
     },
     #[error("no service of snapshot `{snapshot}` has a canary track")]
+    #[diagnostic(help("start one with `snapset canary start SNAPSHOT SERVICE`"))]
     NoCanaries { snapshot: String },
     #[error("canary weight {weight} is not between 1 and 99")]
+    #[diagnostic(help(
+        "a canary and its stable track both take traffic: 1 to 99 percent; `snapset canary promote` gives the canary all of it, `abort` none"
+    ))]
     CanaryWeight { weight: i64 },
     #[error(
         "none of the {looked} newest commits reachable from {reference} that touch {path} (the path of `{service}`) has its image in the registry (the newest: {image})"
     )]
+    #[diagnostic(help(
+        "check the `image` pattern of snapset.kdl and that CI pushes images; `snapset images` asks the same registry"
+    ))]
     NoImage {
         service: String,
         path: String,
@@ -410,6 +489,9 @@ pub enum ErrorKind {
     #[error(
         "{kind} `{name}` is rendered {count} times in environment `{env}`, by {writers}: kustomize refuses the folder (\"already registered id\") and the cluster would keep only one"
     )]
+    #[diagnostic(help(
+        "give each object a name of its own (`{{{{ name }}}}` in track scope differs per track), or let one template write it"
+    ))]
     DuplicateObject {
         kind: String,
         name: String,
@@ -425,18 +507,22 @@ pub enum ErrorKind {
         kind: String,
         detail: String,
         targets: Targets,
+        #[help]
         help: String,
     },
     #[error(
         "{count} {} with --deny-warnings",
         if *count == 1 { "warning fails the run" } else { "warnings fail the run" }
     )]
+    #[diagnostic(help("fix each warning above, or run without --deny-warnings to let them pass"))]
     DeniedWarnings { count: usize },
     #[error("`{name}` ends in `:`: a KDL node's name and its value are separated by a space")]
+    #[diagnostic(help("write `{fixed}`"))]
     ColonKey { name: String, fixed: String },
     #[error(
         "container variable `{var}` refers to `$({name})`, which no container variable above it defines: Kubernetes would pass the text `$({name})` as it is"
     )]
+    #[diagnostic(help("{}", env_ref_help(name, *later)))]
     EnvRefUndefined {
         var: String,
         name: String,
@@ -447,18 +533,25 @@ pub enum ErrorKind {
         "var `{key}` is read by no template of {}",
         environments_phrase(environments)
     )]
+    #[diagnostic(help("{}", suggest(key, read).unwrap_or_else(|| "remove it, or read it in a template (`vars.KEY`)".into())))]
     UnusedVar {
         key: String,
         environments: Vec<String>,
         read: Vec<String>,
     },
     #[error("`{service}` is not deployed in {env}: snapshot `{snapshot}` does not pin it")]
+    #[diagnostic(help(
+        "pin it (`snapset bump {snapshot} {service}`), or remove it from snapset.kdl if no environment runs it"
+    ))]
     NotDeployed {
         service: String,
         env: String,
         snapshot: String,
     },
     #[error("traffic to `{service}` in {env} bypasses its split ({weights}): {by}")]
+    #[diagnostic(help(
+        "route it through the service's VirtualService (its subsets), or make the Service a ClusterIP one; traffic that skips the mesh's routing is split by pod count"
+    ))]
     SplitBypassed {
         service: String,
         env: String,
@@ -466,6 +559,9 @@ pub enum ErrorKind {
         by: String,
     },
     #[error("`{env}` cannot take snapshot `{snapshot}`: it pins {rejected}")]
+    #[diagnostic(help(
+        "a rejected commit is never deployed, so waiting does not help: pin another commit in the snapshot (`{bump}` takes the newest one not rejected), or promote another snapshot"
+    ))]
     PromoteRejected {
         env: String,
         snapshot: String,
@@ -477,6 +573,9 @@ pub enum ErrorKind {
     #[error(
         "every commit reachable from {reference} that touches {path} (the path of `{service}`) is rejected: {count} looked at, the newest {newest}"
     )]
+    #[diagnostic(help(
+        "a rejected commit is never pinned again: push a fix that touches the path, or pin a commit from another branch with `--to REF`"
+    ))]
     AllRejected {
         service: String,
         path: String,
@@ -486,11 +585,13 @@ pub enum ErrorKind {
         newest: String,
     },
     #[error("{what} must be a string, but without quotes KDL reads it as a number")]
+    #[diagnostic(help("write `{fix}`: a commit hash, a version or any other text goes in quotes"))]
     UnquotedString { what: String, fix: String },
     #[error(
         "`{service}` lives in {path}, which {} in {repo}",
         if *pins == 1 { "does not exist at its pinned commit".to_string() } else { format!("exists at none of its {pins} pinned commits") }
     )]
+    #[diagnostic(help("{}`path=` is the folder of `{service}` in its repository, as the pinned commits have it (`git ls-tree COMMIT` lists them)", hint.as_ref().map_or(String::new(), |h| format!("{h} "))))]
     PathNowhere {
         service: String,
         path: String,
@@ -500,13 +601,23 @@ pub enum ErrorKind {
         hint: Option<String>,
     },
     #[error("the varsets `{varset}` stands on are more than {limit} deep")]
+    #[diagnostic(help(
+        "a varset may extend several others: make the chain wider rather than deeper"
+    ))]
     ExtendsTooDeep { varset: String, limit: usize },
     /// Stands for the errors of a file past the first `MAX_PER_FILE`: a
     /// file of 24,000 mistakes is fixed from its first ones, and quoting
     /// each cost a copy of the file.
     #[error("… and {} more {} in this file", crate::text::words::thousands(*count), if *count == 1 { "error" } else { "errors" })]
+    #[diagnostic(help(
+        "only the first {} errors of a file are shown; fix them and run again",
+        MAX_PER_FILE
+    ))]
     MoreErrors { count: usize },
     #[error("{repo} holds {path}, {problem}")]
+    #[diagnostic(help(
+        "snapset reads a repository only when its git directory holds folders and regular files of sane sizes, so that a committed repository cannot make it read a device, wait on a named pipe or exhaust memory; clone the repository instead"
+    ))]
     UnsafeRepo {
         repo: String,
         path: String,
@@ -519,6 +630,9 @@ pub enum ErrorKind {
         "`snapset {command}` would leave snapshot `{snapshot}` with pins that {envs} cannot take yet: {count} {} not proven",
         if *count == 1 { "is" } else { "are" }
     )]
+    #[diagnostic(help(
+        "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or run it with --force (`snapset check` then fails until every pin is proven)"
+    ))]
     EditRefused {
         command: &'static str,
         snapshot: String,
@@ -528,8 +642,14 @@ pub enum ErrorKind {
     #[error(
         "`snapset {command}` reads the workspace's git history, and {root} is not in a git repository"
     )]
+    #[diagnostic(help(
+        "commit the workspace to a git repository: its history is what the answer is read from"
+    ))]
     NoHistory { command: String, root: String },
     #[error("`{env}` ran nothing earlier to roll back to{detail}")]
+    #[diagnostic(help(
+        "`snapset log --env {env}` lists what it ran; bind another snapshot with `snapset promote`"
+    ))]
     NothingEarlier { env: String, detail: String },
     /// A policy of `policies/` judged a rendered object (render/policy).
     #[error("{policy} {verb} {object}{}: {message}", targets.phrase())]
@@ -555,6 +675,53 @@ pub enum ErrorKind {
     RequiresCycle { chain: String },
     #[error("environment `{env}` runs on clusters {clusters}: say which with `--cluster`")]
     ClusterNeeded { env: String, clusters: String },
+}
+
+/// The help of a `kubectl get … -o json` input that is not one.
+const LIVE_HELP: &str = "pass what `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints, as a file or on standard input with `--live -`";
+
+/// The help of a workspace history that lacks commits or blobs.
+const HISTORY_HELP: &str = "fetch the whole history of the workspace repository: `git fetch --unshallow` (or clone it without --depth and --filter); in GitHub Actions, `actions/checkout` with `fetch-depth: 0`; in GitLab CI, the variable `GIT_DEPTH: 0`";
+
+/// A near name among `expected`, or the list of them.
+fn expected_help(name: &str, expected: &[&'static str]) -> String {
+    let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    suggest(name, &expected).unwrap_or_else(|| expected_list(&expected))
+}
+
+/// A near name among `known`, or the list of them; for a workspace with
+/// no template set, what one is.
+fn unknown_help(kind: &str, name: &str, known: &[String]) -> String {
+    if kind == "template set" && known.is_empty() {
+        return "templates/ has no set: a set is a folder templates/<name>/ holding service/ and track/ folders".into();
+    }
+    suggest(name, known).unwrap_or_else(|| format!("known {kind}s: {}", known.join(", ")))
+}
+
+/// The commits an ambiguous prefix could be, one a line.
+fn ambiguous_help(candidates: &[String], count: usize) -> String {
+    let mut text = String::from("write more digits of the commit you mean; it could be:");
+    for c in candidates {
+        text.push_str("\n  ");
+        text.push_str(c);
+    }
+    if count > candidates.len() {
+        text.push_str(&format!("\n  … and {} more", count - candidates.len()));
+    }
+    text
+}
+
+/// How to define `$(name)`: above its use (`later`: it is defined below).
+fn env_ref_help(name: &str, later: bool) -> String {
+    if later {
+        format!(
+            "Kubernetes expands `$(NAME)` only from the variables listed before it: move `{name}` above it (in the base varset, or earlier in the same `env` block), or write `$$({name})` for the literal text"
+        )
+    } else {
+        format!(
+            "define `{name}` in an `env` block above it, or write `$$({name})` for the literal text"
+        )
+    }
 }
 
 fn environments_phrase(environments: &[String]) -> String {
@@ -682,192 +849,9 @@ impl Error {
         }
     }
 
+    /// The kind's help text (`#[diagnostic(help)]` at its variant).
     pub fn help(&self) -> Option<String> {
-        match &*self.kind {
-            ErrorKind::UnknownNode { name, expected, .. }
-            | ErrorKind::UnknownProperty { name, expected, .. } => {
-                let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
-                Some(suggest(name, &expected).unwrap_or_else(|| expected_list(&expected)))
-            }
-            ErrorKind::Unknown {
-                kind: "template set",
-                known,
-                ..
-            } if known.is_empty() => Some(
-                "templates/ has no set: a set is a folder templates/<name>/ holding service/ and track/ folders".into(),
-            ),
-            ErrorKind::Unknown { name, known, kind } => Some(
-                suggest(name, known)
-                    .unwrap_or_else(|| format!("known {kind}s: {}", known.join(", "))),
-            ),
-            ErrorKind::UnknownEnvironment { name, known } => Some(
-                suggest(name, known)
-                    .unwrap_or_else(|| format!("environments: {}", known.join(", "))),
-            ),
-            ErrorKind::LiveNotJson { yaml: true, .. } => Some(
-                "this looks like YAML or a table: ask kubectl for JSON, `kubectl get deploy,sts,ds,cronjob -n NS -o json`".into(),
-            ),
-            ErrorKind::LiveNotJson { .. } | ErrorKind::LiveNotDeployments { .. } => Some(
-                "pass what `kubectl get deploy,sts,ds,cronjob -n NS -o json` prints, as a file or on standard input with `--live -`".into(),
-            ),
-            ErrorKind::LiveArg { .. } => Some(
-                "write --live ENV=FILE, such as --live prod=prod.json (FILE `-` reads standard input)".into(),
-            ),
-            ErrorKind::NamespaceMismatch { env, expected, .. } => Some(format!(
-                "environment `{env}` is compared with what `kubectl get deploy,sts,ds,cronjob -n {expected} -o json` prints"
-            )),
-            ErrorKind::NotInSnapshot { known, .. } => {
-                Some(format!("the snapshot's services: {}", known.join(", ")))
-            }
-            ErrorKind::VarShape { path, .. } => Some(format!(
-                "layers merge maps key by key and replace scalars and lists, so `{path}` cannot be both; make the layers agree, or write `{path} null` in a layer between them to remove the lower value first"
-            )),
-            ErrorKind::NotYaml { .. } => Some(
-                "every {{ value }} is written as a JSON scalar, quotes included: join text inside the braces (`{{ service.name ~ \"-config\" }}`), not after them".into(),
-            ),
-            ErrorKind::Locked { .. } => Some(
-                "commands that write wait for each other; without --no-wait this one would have waited".into(),
-            ),
-            ErrorKind::Lock { .. } => Some(
-                "commands that write (render, bump, snapshot new, promote) first lock the workspace in .snapset/, so they need to write there; `render --check`, check and diff only read".into(),
-            ),
-            ErrorKind::Internal { .. } => Some(
-                "this is a bug in snapset: please report it with the command and the workspace that caused it".into(),
-            ),
-            ErrorKind::NoServices { markers, .. } => Some(format!(
-                "a service is a folder of the services folder holding one of {}, as committed at HEAD; name another folder with --services-dir",
-                markers.join(", ")
-            )),
-            ErrorKind::NotLocked { .. } => Some(
-                "run `snapset lock` to record the digest of every image (it asks the registry)".into(),
-            ),
-            ErrorKind::UnusedLockEntry { .. } => {
-                Some("run `snapset lock` to drop it".into())
-            }
-            ErrorKind::ImageMissing { .. } => Some(
-                "build and push the image, or pin a commit that has one; `snapset images` lists every missing image".into(),
-            ),
-            ErrorKind::KdlSyntax { help, .. }
-            | ErrorKind::ManifestValue { help, .. }
-            | ErrorKind::TemplateRender { help, .. } => help.clone(),
-            ErrorKind::PinLeftOffRef { bump, .. } => Some(format!(
-                "a canary or a fix on a branch of its own is moved from that branch: `snapset bump {bump} --to BRANCH`"
-            )),
-            ErrorKind::ProbeWithoutPort { service, var, .. } => Some(format!(
-                "give `{service}` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"{service}\" {{ vars {{ {var} null; }} }}` in a varset"
-            )),
-            ErrorKind::TemplateLimit { limit, .. } => Some(format!(
-                "templates have limits so that a pull request cannot exhaust the machine that renders it (docs/templates.md#limits); if this template needs more, raise it with `--limit {limit}={}`",
-                if limit.ends_with("fuel") { "N" } else { "SIZE" }
-            )),
-            ErrorKind::OutsideWorkspace { .. } => Some(
-                "snapset reads and writes only inside the workspace, so that a pull request cannot make it print or overwrite other files of the machine; nothing was read through the link. Put the file itself in the workspace (a link to a file inside it is fine)".into(),
-            ),
-            ErrorKind::LinkInOut { .. } => Some(
-                "`snapset render` replaces it with the rendered file".into(),
-            ),
-            ErrorKind::HistoryShallow { .. } | ErrorKind::HistoryIncomplete { .. } => Some(
-                "fetch the whole history of the workspace repository: `git fetch --unshallow` (or clone it without --depth and --filter); in GitHub Actions, `actions/checkout` with `fetch-depth: 0`; in GitLab CI, the variable `GIT_DEPTH: 0`".into(),
-            ),
-            ErrorKind::NoWorkspaceHistory { .. } => Some(
-                "commit the workspace to a git repository (the proof needs its history), or remove `from=`".into(),
-            ),
-            ErrorKind::Unproven { env, .. } => Some(format!(
-                "wait until the rule holds (`snapset ready --env {env}` says when), or add `hotfix \"why\"` to this pin for a reviewed exception"
-            )),
-            ErrorKind::FrozenPin { env, .. } => Some(format!(
-                "keep the pin `{env}` had before the freeze, or add `hotfix \"why\"` to this pin for a reviewed exception"
-            )),
-            ErrorKind::RejectedPin { .. } => Some(
-                "pin another commit (`snapset bump` skips rejected ones); no hotfix overrides a rejection".into(),
-            ),
-            ErrorKind::NoHistory { .. } => Some(
-                "commit the workspace to a git repository: its history is what the answer is read from".into(),
-            ),
-            ErrorKind::NothingEarlier { env, .. } => Some(format!(
-                "`snapset log --env {env}` lists what it ran; bind another snapshot with `snapset promote`"
-            )),
-            ErrorKind::EditRefused { .. } => Some(
-                "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or run it with --force (`snapset check` then fails until every pin is proven)".into(),
-            ),
-            ErrorKind::PromoteRefused { .. } => Some(
-                "wait until they are proven (`snapset ready` says when), add `hotfix \"why\"` to those pins, or promote with --force".into(),
-            ),
-            ErrorKind::Canary { help, .. } => Some(help.clone()),
-            ErrorKind::NoCanaries { .. } => Some(
-                "start one with `snapset canary start SNAPSHOT SERVICE`".into(),
-            ),
-            ErrorKind::PathNowhere { service, hint, .. } => Some(format!(
-                "{}`path=` is the folder of `{service}` in its repository, as the pinned commits have it (`git ls-tree COMMIT` lists them)",
-                hint.as_ref().map_or(String::new(), |h| format!("{h} ")),
-            )),
-            ErrorKind::UnquotedString { fix, .. } => Some(format!(
-                "write `{fix}`: a commit hash, a version or any other text goes in quotes"
-            )),
-            ErrorKind::AllRejected { .. } => Some(
-                "a rejected commit is never pinned again: push a fix that touches the path, or pin a commit from another branch with `--to REF`".into(),
-            ),
-            ErrorKind::PromoteRejected { bump, .. } => Some(format!(
-                "a rejected commit is never deployed, so waiting does not help: pin another commit in the snapshot (`{bump}` takes the newest one not rejected), or promote another snapshot"
-            )),
-            ErrorKind::CommitAmbiguous {
-                candidates, count, ..
-            } => {
-                let mut text = String::from("write more digits of the commit you mean; it could be:");
-                for c in candidates {
-                    text.push_str("\n  ");
-                    text.push_str(c);
-                }
-                if *count > candidates.len() {
-                    text.push_str(&format!("\n  … and {} more", count - candidates.len()));
-                }
-                Some(text)
-            }
-            ErrorKind::CanaryWeight { .. } => Some(
-                "a canary and its stable track both take traffic: 1 to 99 percent; `snapset canary promote` gives the canary all of it, `abort` none".into(),
-            ),
-            ErrorKind::NoImage { .. } => Some(
-                "check the `image` pattern of snapset.kdl and that CI pushes images; `snapset images` asks the same registry".into(),
-            ),
-            ErrorKind::NotAHash { .. } => {
-                Some("pin the commit hash, or let `snapset bump` turn the ref into one".into())
-            }
-            ErrorKind::DuplicateObject { .. } => Some(
-                "give each object a name of its own (`{{ name }}` in track scope differs per track), or let one template write it".into(),
-            ),
-            ErrorKind::Unresolved { help, .. } => Some(help.clone()),
-            ErrorKind::DeniedWarnings { .. } => Some(
-                "fix each warning above, or run without --deny-warnings to let them pass".into(),
-            ),
-            ErrorKind::ColonKey { fixed, .. } => Some(format!("write `{fixed}`")),
-            ErrorKind::EnvRefUndefined { name, later: true, .. } => Some(format!(
-                "Kubernetes expands `$(NAME)` only from the variables listed before it: move `{name}` above it (in the base varset, or earlier in the same `env` block), or write `$$({name})` for the literal text"
-            )),
-            ErrorKind::EnvRefUndefined { name, .. } => Some(format!(
-                "define `{name}` in an `env` block above it, or write `$$({name})` for the literal text"
-            )),
-            ErrorKind::UnusedVar { key, read, .. } => Some(
-                suggest(key, read).unwrap_or_else(|| {
-                    "remove it, or read it in a template (`vars.KEY`)".into()
-                }),
-            ),
-            ErrorKind::NotDeployed { service, snapshot, .. } => Some(format!(
-                "pin it (`snapset bump {snapshot} {service}`), or remove it from snapset.kdl if no environment runs it"
-            )),
-            ErrorKind::SplitBypassed { .. } => Some(
-                "route it through the service's VirtualService (its subsets), or make the Service a ClusterIP one; traffic that skips the mesh's routing is split by pod count".into(),
-            ),
-            ErrorKind::ExtendsTooDeep { .. } => Some(
-                "a varset may extend several others: make the chain wider rather than deeper".into(),
-            ),
-            ErrorKind::MoreErrors { .. } => Some(format!(
-                "only the first {MAX_PER_FILE} errors of a file are shown; fix them and run again"
-            )),
-            ErrorKind::UnsafeRepo { .. } => Some(
-                "snapset reads a repository only when its git directory holds folders and regular files of sane sizes, so that a committed repository cannot make it read a device, wait on a named pipe or exhaust memory; clone the repository instead".into(),
-            ),
-            _ => None,
-        }
+        miette::Diagnostic::help(&*self.kind).map(|h| h.to_string())
     }
 }
 
@@ -986,6 +970,121 @@ mod tests {
         assert_eq!(
             suggest("prdo", &envs).as_deref(),
             Some("did you mean `prod`?")
+        );
+    }
+
+    /// Help texts written at their variants read as the texts `help()`
+    /// printed from its own `match` before: braces, quotes and the
+    /// computed parts included.
+    #[test]
+    fn help_texts_read_as_before() {
+        let help = |kind: ErrorKind| Error::new(kind).help();
+        let s = |t: &str| t.to_string();
+        assert_eq!(
+            help(ErrorKind::NotYaml {
+                template: s("t"),
+                detail: s("d")
+            })
+            .unwrap(),
+            "every {{ value }} is written as a JSON scalar, quotes included: join text inside the braces (`{{ service.name ~ \"-config\" }}`), not after them"
+        );
+        assert_eq!(
+            help(ErrorKind::DuplicateObject {
+                kind: s("Service"),
+                name: s("n"),
+                env: s("dev"),
+                count: 2,
+                writers: s("w"),
+            })
+            .unwrap(),
+            "give each object a name of its own (`{{ name }}` in track scope differs per track), or let one template write it"
+        );
+        assert_eq!(
+            help(ErrorKind::ProbeWithoutPort {
+                service: s("cart"),
+                var: s("probe")
+            })
+            .unwrap(),
+            "give `cart` a port (`port=8080` on its line in snapset.kdl), or leave the probe out for it: `service \"cart\" { vars { probe null; } }` in a varset"
+        );
+        assert!(
+            help(ErrorKind::TemplateLimit {
+                template: s("t"),
+                environment: s("e"),
+                limit: "template-fuel",
+                value: s("1"),
+            })
+            .unwrap()
+            .ends_with("raise it with `--limit template-fuel=N`")
+        );
+        assert_eq!(
+            help(ErrorKind::CommitAmbiguous {
+                commit: s("ab"),
+                repo: s("r"),
+                count: 3,
+                candidates: vec![s("ab1"), s("ab2")],
+            })
+            .unwrap(),
+            "write more digits of the commit you mean; it could be:\n  ab1\n  ab2\n  … and 1 more"
+        );
+        assert_eq!(
+            help(ErrorKind::PathNowhere {
+                service: s("cart"),
+                path: s("p"),
+                repo: s("r"),
+                pins: 1,
+                hint: Some(s("did you mean `q`?")),
+            })
+            .unwrap(),
+            "did you mean `q`? `path=` is the folder of `cart` in its repository, as the pinned commits have it (`git ls-tree COMMIT` lists them)"
+        );
+        assert_eq!(
+            help(ErrorKind::EnvRefUndefined {
+                var: s("A"),
+                name: s("B"),
+                later: false
+            })
+            .unwrap(),
+            "define `B` in an `env` block above it, or write `$$(B)` for the literal text"
+        );
+        assert!(
+            help(ErrorKind::Unknown {
+                kind: "template set",
+                name: s("x"),
+                known: vec![]
+            })
+            .unwrap()
+            .starts_with("templates/ has no set")
+        );
+        assert_eq!(
+            help(ErrorKind::Unknown {
+                kind: "varset",
+                name: s("banana"),
+                known: vec![s("dev"), s("prod")]
+            })
+            .unwrap(),
+            "known varsets: dev, prod"
+        );
+        assert_eq!(
+            help(ErrorKind::KdlSyntax {
+                message: s("m"),
+                help: None
+            }),
+            None
+        );
+        assert_eq!(
+            help(ErrorKind::Canary {
+                service: s("c"),
+                problem: s("p"),
+                help: s("h")
+            })
+            .as_deref(),
+            Some("h")
+        );
+        assert_eq!(help(ErrorKind::Many { count: 2 }), None);
+        assert_eq!(
+            help(ErrorKind::MoreErrors { count: 2 }).unwrap(),
+            "only the first 50 errors of a file are shown; fix them and run again"
         );
     }
 }

@@ -3,7 +3,8 @@
 //! entries, except that the entries of consecutive sibling nodes written
 //! alike (same name, same keys in the same order) line up in columns, as
 //! the example workspace writes its services and pins (a column lines up
-//! only when every line of the run has an entry there). A line's trailing
+//! only when every line of the run has an entry there, but for a node that
+//! ends before it and opens a block, for which it makes room). A line's trailing
 //! `//` comment follows it after three spaces, one after `{` after two.
 //! Comments are kept
 //! where they are (a comment inside a line continuation moves above its
@@ -29,6 +30,22 @@ pub fn format(text: &str) -> String {
 /// `Err` names what 1.0 cannot write (`#inf`, `#nan`).
 pub fn convert(text: &str, from: u8, to: u8) -> Result<String, String> {
     layout(text, (from != to).then_some((from, to)))
+}
+
+/// `after`, an edit of `before` (a node added, a value or a node changed),
+/// laid out as `format` lays it out when `before` is: the edited nodes take
+/// `fmt`'s indentation, spacing and columns in their place (and so do the
+/// columns of their run, which the edit may widen or narrow), while every
+/// other line, being in that layout already, stays byte for byte. So an
+/// edit keeps a formatted file formatted, and an edit undone (`canary
+/// start` then `abort`) gives the file back. A file `format` would change
+/// keeps its own layout: the edit is returned as made, never re-laid out.
+pub fn edited(before: &str, after: &str) -> String {
+    if format(before) == before {
+        format(after)
+    } else {
+        after.to_string()
+    }
 }
 
 fn layout(text: &str, versions: Option<(u8, u8)>) -> Result<String, String> {
@@ -443,9 +460,17 @@ fn columns(lines: &[&Line]) -> Vec<Vec<usize>> {
             let class: Vec<usize> = (0..lines.len())
                 .filter(|&j| !done[j] && lines[j].entries.len() > k && key(lines[j]) == mine)
                 .collect();
+            // A node whose entries end here and that opens a block (a
+            // service written as tracks) does not stop the others lining
+            // up, and the column still makes room for its entries: so a
+            // canary's start leaves the service's neighbours as they were,
+            // and its end finds their column where the service left it.
+            let opens_block =
+                |j: usize| lines[j].entries.len() == k + 1 && !lines[j].blocks.is_empty();
+            let lining: Vec<usize> = class.iter().copied().filter(|&j| !opens_block(j)).collect();
             let aligned = mine.is_some()
-                && class.len() > 1
-                && class.iter().all(|&j| lines[j].entries.len() > k + 1);
+                && lining.len() > 1
+                && lining.iter().all(|&j| lines[j].entries.len() > k + 1);
             let col = class
                 .iter()
                 .map(|&j| starts[j][k] + width(&lines[j].entries[k]) + 1)
@@ -654,6 +679,12 @@ mod tests {
             "service \"cart\"    path=\"c\"  port=1\nservice \"invoice\" repo=\"b\" path=\".\"\nservice \"tower\"   path=\"tw\" templates=\"w\"\n",
         );
         formats("a\r\nb // c\r\n", "a\r\nb   // c\r\n");
+        // A service written as tracks keeps no column from its neighbours,
+        // and the column makes room for its name.
+        formats(
+            "service \"cart\" commit=\"1\"\nservice \"catalog\" {\n    track \"stable\"\n}\nservice \"tower\" commit=\"2\"\n",
+            "service \"cart\"    commit=\"1\"\nservice \"catalog\" {\n    track \"stable\"\n}\nservice \"tower\"   commit=\"2\"\n",
+        );
         // KDL 2.0: spaces around `=`, a last node ended by `}`, raw and
         // multi-line strings kept whole.
         let v2 = "/- kdl-version 2\nnode key = #\"a  \"b\"#  s=\"\"\"\n  x  y\n  \"\"\" { child #true }\n";

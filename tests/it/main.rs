@@ -10,6 +10,7 @@ mod ci_recipes;
 mod cli_help;
 mod diff;
 mod edit;
+mod edit_layout;
 mod edit_syntax;
 mod errors;
 mod explain;

@@ -1,8 +1,10 @@
 //! Rewriting a workspace file without reformatting it: the new value is
 //! spliced into the source text at the span the loader recorded, so every
-//! comment, blank line and space around it stays byte for byte. The edited
-//! text is loaded and checked before anything is written, and the write is
-//! atomic (a file beside, then a rename).
+//! comment, blank line and space around it stays byte for byte. A file laid
+//! out by `snapset fmt` is laid out by fmt's code once edited
+//! (`FileEdit::new`, `kdl_fmt::edited`), so that it stays formatted. The
+//! edited text is loaded and checked before anything is written, and the
+//! write is atomic (a file beside, then a rename).
 
 use std::io::Write;
 use std::ops::Range;
@@ -11,7 +13,7 @@ use std::sync::Arc;
 
 use crate::error::sources::Sources;
 use crate::error::{Error, ErrorKind, Result};
-use crate::load::{Loader, Workspace};
+use crate::load::{Loader, Workspace, kdl_fmt};
 
 /// Replace the bytes of `span` with `with`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,34 @@ pub struct FileEdit {
 }
 
 impl FileEdit {
+    /// The edit of the file `rel` from `before` to `after` (`before` with
+    /// the edit's replacements spliced in), laid out as `snapset fmt` lays
+    /// it out when `before` is (`kdl_fmt::edited`): an edit keeps a
+    /// formatted file formatted.
+    pub fn new(rel: String, before: Arc<str>, after: String) -> FileEdit {
+        FileEdit {
+            after: kdl_fmt::edited(&before, &after),
+            before: Some(before),
+            rel,
+        }
+    }
+
+    /// A new file `rel` holding `text`, made from `like` (the file it
+    /// copies, with a few values changed): laid out as `snapset fmt` lays
+    /// it out when `like` is. `None` for a text snapset wrote whole, which
+    /// is always laid out so.
+    pub fn create(rel: String, like: Option<&str>, text: String) -> FileEdit {
+        let after = match like {
+            Some(like) => kdl_fmt::edited(like, &text),
+            None => kdl_fmt::format(&text),
+        };
+        FileEdit {
+            rel,
+            before: None,
+            after,
+        }
+    }
+
     /// Loads the workspace with the new text standing in for the file, runs
     /// `check` on what was loaded, and writes the file only when both
     /// succeed. Otherwise the file is left as it was and the error says why.
