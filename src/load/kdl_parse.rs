@@ -91,7 +91,7 @@ pub fn parse(text: &str) -> Option<Document> {
 }
 
 /// The fast path, or the furthest byte it reached before it stopped.
-fn read(text: &str) -> Result<Document, usize> {
+pub(super) fn read(text: &str) -> Result<Document, usize> {
     let mut parser = Parser {
         text,
         bytes: text.as_bytes(),
@@ -140,11 +140,15 @@ enum Item {
 }
 
 /// Characters that end an identifier besides control characters and space
-/// (knus's `id_char` and friends).
+/// (knus's `id_char` and friends), and U+FEFF: 1.0's `identifier-char`
+/// excludes `linespace`, whose `ws` includes `bom` anywhere (knus takes it
+/// inside a name).
 fn excluded_from_ident(c: char) -> bool {
     matches!(
         c,
-        '\\' | '/'
+        '\u{feff}'
+            | '\\'
+            | '/'
             | '('
             | ')'
             | '{'
@@ -767,7 +771,7 @@ impl<'t> Parser<'t> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::kdl_ast;
     use super::*;
 
@@ -785,7 +789,11 @@ mod tests {
     fn compare(text: &str) -> (bool, bool) {
         match (parse(text), knus(text)) {
             (Some(fast), Some(slow)) => {
-                assert_eq!(fast, slow, "trees differ for {text:?}");
+                // knus reads U+FEFF inside a name (`a\u{FEFF}1`), 1.0 as
+                // whitespace.
+                if !bom_inside(text) {
+                    assert_eq!(fast, slow, "trees differ for {text:?}");
+                }
                 (true, true)
             }
             (Some(fast), None) => {
@@ -799,14 +807,20 @@ mod tests {
         }
     }
 
+    /// Whether U+FEFF appears past the first character, where KDL 1.0
+    /// reads it as whitespace and knus as a character of a name.
+    pub(in crate::load) fn bom_inside(text: &str) -> bool {
+        text.chars().skip(1).any(|c| c == '\u{FEFF}')
+    }
+
     /// Whether `doc` uses what the specification allows and knus refuses:
     /// a `!` after an identifier's first character, a bare identifier that
     /// begins with a keyword, a raw string as a name, or a line continuation
     /// between nodes.
-    fn knus_departs(text: &str, doc: &Document) -> bool {
+    pub(in crate::load) fn knus_departs(text: &str, doc: &Document) -> bool {
         fn name_departs(written: &str) -> bool {
             written.starts_with('r')
-                || written.get(1..).is_some_and(|rest| rest.contains('!'))
+                || written.chars().skip(1).any(|c| c == '!')
                 || ["true", "false", "null"]
                     .iter()
                     .any(|k| written.starts_with(k))
@@ -906,7 +920,6 @@ mod tests {
             "node 1 ;",
             "node   ",
             "a { b; }",
-            "node x\u{FEFF}=1",
         ] {
             fast(text);
         }
@@ -973,6 +986,23 @@ mod tests {
         for text in ["node 1e", "node 1.0_2", "node 1E+"] {
             assert!(knus(text).is_some(), "knus refuses {text:?} now");
             assert!(parse(text).is_none(), "the fast path took {text:?}");
+        }
+    }
+
+    /// 1.0's `ws` includes `bom` anywhere, and `identifier-char` excludes
+    /// it: U+FEFF separates, as a space does (the differential run against
+    /// the `kdl` crate: `\u{FEFF}node true\u{FEFF}` was refused,
+    /// `a\u{FEFF}b` read as one name, as knus does).
+    #[test]
+    fn a_byte_order_mark_inside_the_text_is_whitespace() {
+        let doc = fast("\u{FEFF}node true\u{FEFF}");
+        assert_eq!(doc.nodes[0].arguments[0].literal, Literal::Bool(true));
+        let doc = fast("node\u{FEFF}1");
+        assert_eq!(&*doc.nodes[0].name, "node");
+        assert_eq!(doc.nodes[0].arguments.len(), 1);
+        for text in ["a\u{FEFF}b", "node x\u{FEFF}=1"] {
+            assert!(knus(text).is_some(), "knus refuses {text:?} now");
+            refused(text);
         }
     }
 
@@ -1178,10 +1208,9 @@ mod tests {
             "\"with \\\"esc\\\"\"",
             "\"\"",
             "trueish",
-            "x\u{FEFF}",
             "a*b",
         ],
-        &["r\"raw\"", "true", "null", "1abc", "-1", "a!b"],
+        &["r\"raw\"", "true", "null", "1abc", "-1", "a!b", "x\u{FEFF}"],
     );
     const VALUES: (&[&str], &[&str]) = (
         &[
