@@ -88,9 +88,7 @@ fn fits_64_bits(doc: &[NodeMeaning]) -> bool {
         _ => true,
     };
     doc.iter().all(|n| {
-        n.args.iter().all(fits)
-            && n.props.iter().all(|(_, v)| fits(v))
-            && fits_64_bits(&n.children)
+        n.args.iter().all(fits) && n.props.iter().all(|(_, v)| fits(v)) && fits_64_bits(&n.children)
     })
 }
 
@@ -154,7 +152,12 @@ fn entry_after_children(text: &str) -> bool {
 /// Each class names the rule of the specification's grammar (kdl-org/kdl
 /// SPEC.md, "Full Grammar"; for 1.0 the 1.0.0 tag and its test suite,
 /// tests/kdl-spec/README.md) that the reference breaks.
-fn kdl_departure(version: u8, text: &str, mine: &Reading, theirs: &Reading) -> Option<&'static str> {
+fn kdl_departure(
+    version: u8,
+    text: &str,
+    mine: &Reading,
+    theirs: &Reading,
+) -> Option<&'static str> {
     match (version, mine, theirs) {
         // 1.0's numbers have no size limit (`hex := sign? '0x' hex-digit
         // (hex-digit | '_')*`); kdl 4 refuses integers past 64 bits.
@@ -172,9 +175,14 @@ fn kdl_departure(version: u8, text: &str, mine: &Reading, theirs: &Reading) -> O
         // as an identifier (1.0's `bare-identifier` has no digit after its
         // sign).
         (1, None, Some(_))
-            if text.contains("/-") || text.contains('_') || text.contains('\\') || text.contains(['-', '+']) =>
+            if text.contains("/-")
+                || text.contains('_')
+                || text.contains('\\')
+                || text.contains(['-', '+']) =>
         {
-            Some("1.0: kdl takes `/-` before a line end, `_` in a fraction, a digit after a name's sign")
+            Some(
+                "1.0: kdl takes `/-` before a line end, `_` in a fraction, a digit after a name's sign",
+            )
         }
         (2, Some(doc), None) => {
             // kdl 6 refuses a `;` after a `/-`-ed node and a space after
@@ -190,9 +198,13 @@ fn kdl_departure(version: u8, text: &str, mine: &Reading, theirs: &Reading) -> O
             let both = brace.replace(';', "\n");
             let same = |t: &str| theirs_reads(2, t, doc) && ours(2, t).as_ref() == Some(doc);
             if same(&semicolon) {
-                Some("2.0: kdl refuses `;` after a `/-`-ed node (`node := base-node node-terminator`)")
+                Some(
+                    "2.0: kdl refuses `;` after a `/-`-ed node (`node := base-node node-terminator`)",
+                )
             } else if same(&brace) || same(&both) {
-                Some("2.0: kdl refuses a space after `}` (`base-node` ends with `node-space*`; suite: space_after_node)")
+                Some(
+                    "2.0: kdl refuses a space after `}` (`base-node` ends with `node-space*`; suite: space_after_node)",
+                )
             } else {
                 None
             }
@@ -206,10 +218,12 @@ fn kdl_departure(version: u8, text: &str, mine: &Reading, theirs: &Reading) -> O
         // `value := type? node-space* (string | number | keyword)`, then
         // `node-space+` or a terminator: `#true-` is no value.
         (2, None, Some(_))
-            if ["#true", "#false", "#null", "#inf", "#-inf", "#nan"].iter().any(|k| {
-                text.match_indices(k)
-                    .any(|(at, _)| text[at + k.len()..].starts_with(touches_word))
-            }) =>
+            if ["#true", "#false", "#null", "#inf", "#-inf", "#nan"]
+                .iter()
+                .any(|k| {
+                    text.match_indices(k)
+                        .any(|(at, _)| text[at + k.len()..].starts_with(touches_word))
+                }) =>
         {
             Some("2.0: kdl takes a keyword run into a word (`#true-`)")
         }
@@ -242,11 +256,15 @@ fn knus_departure(text: &str, mine: &Reading) -> Option<&'static str> {
         Ok(doc) => {
             let _ = mine;
             if text.contains("(r\"") || text.contains("(r#") {
-                Some("knus refuses a raw string as a type (`type := '(' identifier ')'`, `identifier := string | …`)")
+                Some(
+                    "knus refuses a raw string as a type (`type := '(' identifier ')'`, `identifier := string | …`)",
+                )
             } else if kdl_parse::tests::bom_inside(text) {
                 Some("knus refuses U+FEFF where 1.0 reads it as whitespace (`ws := bom | …`)")
             } else if kdl_parse::tests::knus_departs(text, &doc) {
-                Some("knus refuses `!` in a name, a name that begins with a keyword, a raw string as a name, a line continuation between nodes")
+                Some(
+                    "knus refuses `!` in a name, a name that begins with a keyword, a raw string as a name, a line continuation between nodes",
+                )
             } else {
                 None
             }
@@ -260,12 +278,12 @@ fn knus_departure(text: &str, mine: &Reading) -> Option<&'static str> {
                 Some('_') if fraction => {
                     Some("knus takes `_` in a fraction (suite: underscore_in_fraction)")
                 }
-                Some('e' | 'E') if integer => {
-                    Some("knus takes an exponent without digits (`exponent := ('e' | 'E') sign? integer`)")
-                }
-                _ if kdl_parse::tests::bom_inside(text) => {
-                    Some("knus reads U+FEFF inside a name, 1.0 as whitespace (`identifier-char` excludes `linespace`)")
-                }
+                Some('e' | 'E') if integer => Some(
+                    "knus takes an exponent without digits (`exponent := ('e' | 'E') sign? integer`)",
+                ),
+                _ if kdl_parse::tests::bom_inside(text) => Some(
+                    "knus reads U+FEFF inside a name, 1.0 as whitespace (`identifier-char` excludes `linespace`)",
+                ),
                 // `commented-block := '*/' | (multi-line-comment | '*' |
                 // '/' | [^*/]+) commented-block`: in `//*` and `/*/` the
                 // `/*` opens a nested comment.
@@ -431,4 +449,3 @@ fn agrees_with_the_kdl_crate_and_knus_on_seeded_mutants() {
         unexplained.len()
     );
 }
-

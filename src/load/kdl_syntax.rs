@@ -84,7 +84,9 @@ fn v1_refused(at: usize, text: &str, file: FileId) -> Error {
         .rev()
         .find(|&(_, c)| !numberish(c))
         .map_or(0, |(i, c)| i + c.len_utf8());
-    let end = text[at..].find(|c| !numberish(c)).map_or(text.len(), |i| at + i);
+    let end = text[at..]
+        .find(|c| !numberish(c))
+        .map_or(text.len(), |i| at + i);
     let number = Some(&text[start..end]).filter(|word| {
         let digits = word.trim_start_matches(['+', '-']);
         digits.starts_with(|c: char| c.is_ascii_digit())
@@ -95,7 +97,9 @@ fn v1_refused(at: usize, text: &str, file: FileId) -> Error {
             at..at + len,
             format!("`{word}` is not a number"),
             &format!("unexpected {found}"),
-            format!("in KDL 1.0, a fraction is digits alone (`1.02`, no `_`) and an exponent has digits (`1e5`); text goes in quotes: `\"{word}\"`"),
+            format!(
+                "in KDL 1.0, a fraction is digits alone (`1.02`, no `_`) and an exponent has digits (`1e5`); text goes in quotes: `\"{word}\"`"
+            ),
         ),
         None => syntax(
             file,

@@ -1126,7 +1126,10 @@ fn an_exponent_without_digits_is_refused() {
         ws.write("snapset.kdl", &text);
     });
     assert!(report.contains("snapset.kdl:6:45"), "{report}");
-    assert!(report.contains("`9e` is not a number (read as KDL 1.0)"), "{report}");
+    assert!(
+        report.contains("`9e` is not a number (read as KDL 1.0)"),
+        "{report}"
+    );
     insta::assert_snapshot!(report);
 }
 
