@@ -12,6 +12,7 @@
 
 use kdl::{KdlDocument, KdlValue};
 
+use super::kdl_lex;
 use super::kdl_parse;
 use super::kdl_parse_v2;
 use super::kdl_spec_tests::{Meaning, NodeMeaning, cases, doc_meaning, float_bits};
@@ -169,21 +170,8 @@ fn kdl_departure(
         (1, Some(_), None) if text.contains('\\') => {
             Some("1.0: kdl refuses a line continuation between nodes (suite: escline_comment_node)")
         }
-        // kdl 4 takes a line end or a comment after `/-` and an entry's
-        // `/-` without space before it (1.0's `node-space` has neither),
-        // `_` in a fraction (suite: `underscore_in_fraction`), `-10prop`
-        // as an identifier (1.0's `bare-identifier` has no digit after its
-        // sign).
-        (1, None, Some(_))
-            if text.contains("/-")
-                || text.contains('_')
-                || text.contains('\\')
-                || text.contains(['-', '+']) =>
-        {
-            Some(
-                "1.0: kdl takes `/-` before a line end, `_` in a fraction, a digit after a name's sign",
-            )
-        }
+        // Where the fast reader stopped tells what kdl 4 took.
+        (1, None, Some(_)) => kdl4_takes(text),
         (2, Some(doc), None) => {
             // kdl 6 refuses a `;` after a `/-`-ed node and a space after
             // `}` (the 2.0.0 suite's `space_after_node`), though `node :=
@@ -241,6 +229,76 @@ fn kdl_departure(
             Some("2.0: kdl takes `disallowed-literal-code-points` or a one-line `\"\"\"` string")
         }
         _ => None,
+    }
+}
+
+/// Whether a type name, or a node name after a type, starts with a sign
+/// and a digit (`(-0x)node`, `("")-10`): no 1.0 `bare-identifier`.
+fn signed_digit_name(text: &str) -> bool {
+    let signed = |rest: &str| {
+        let mut c = rest.chars();
+        matches!(c.next(), Some('+' | '-')) && c.next().is_some_and(|c| c.is_ascii_digit())
+    };
+    text.match_indices('(').any(|(at, _)| {
+        let before = text[..at].trim_end_matches(|c: char| kdl_lex::is_ws_char(c));
+        let node_start = before.is_empty() || before.ends_with(['\n', '\r', ';', '{']);
+        signed(&text[at + 1..])
+            || node_start
+                && text[at..]
+                    .find(')')
+                    .is_some_and(|end| signed(&text[at + end + 1..]))
+    })
+}
+
+/// What kdl 4 (the `kdl` crate's 1.0 reader) takes that KDL 1.0.0
+/// refuses, told by where the fast reader stopped (1.0's grammar: `node
+/// := ('/-' node-space*)? type? identifier (node-space+ node-prop-or-arg)*
+/// (node-space* node-children ws*)? node-space* node-terminator`,
+/// `node-prop-or-arg := ('/-' node-space*)? (prop | value)`, `node-space
+/// := ws* escline ws* | ws+`, no line end or `//` comment in it).
+fn kdl4_takes(text: &str) -> Option<&'static str> {
+    let stop = kdl_parse::read(text).err()?;
+    let (before, after) = text.split_at(stop);
+    let space = |c: char| kdl_lex::is_ws_char(c) || matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}');
+    let name = after.trim_start_matches("/-").trim_start_matches('(');
+    let mut sign_digit = name.chars();
+    if after.starts_with('_')
+        && before
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
+            .ends_with('.')
+    {
+        // The 1.0.0 suite's `underscore_in_fraction`.
+        Some("1.0: kdl takes `_` in a fraction (suite: underscore_in_fraction)")
+    } else if after.strip_prefix("/-").is_some_and(|slashdashed| {
+        let rest = slashdashed.trim_start_matches(|c: char| kdl_lex::is_ws_char(c));
+        rest.is_empty() || rest.starts_with(['\n', '\r', '/'])
+    }) || slashdash_twice(text)
+    {
+        Some("1.0: kdl takes a line end, a `//` comment or another `/-` after `/-`")
+    } else if matches!(sign_digit.next(), Some('+' | '-'))
+        && sign_digit.next().is_some_and(|c| c.is_ascii_digit())
+        || signed_digit_name(text)
+    {
+        // `bare-identifier := … sign ((identifier-char - digit) …)?`
+        Some("1.0: kdl takes a sign and a digit as a name's start (`-1x`)")
+    } else if before
+        .trim_end_matches(|c: char| space(c) || c == '\\')
+        .ends_with('}')
+        && (after.starts_with('{') || after.starts_with("/-"))
+    {
+        Some("1.0: kdl takes a second children block (`(node-space* node-children ws*)?`: one)")
+    } else if !before.is_empty() && !before.ends_with(|c: char| space(c) || c == '{' || c == ';') {
+        // What follows is an entry or `/-` without `node-space+` before it.
+        Some("1.0: kdl takes an entry or `/-` touching what comes before it (`node-space+`)")
+    } else if ["true", "false", "null"].iter().any(|k| {
+        text.match_indices(k)
+            .any(|(at, _)| text[at + k.len()..].starts_with(touches_word))
+    }) {
+        // A bare identifier is no value (`value := type? (string | number
+        // | keyword)`): `true1.0` is neither `true` nor a number.
+        Some("1.0: kdl takes a keyword run into a word (`true1.0`)")
+    } else {
+        None
     }
 }
 
