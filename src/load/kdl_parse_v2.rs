@@ -148,7 +148,11 @@ impl<'t> Parser<'t> {
         if !self.starts(at, "//") {
             return None;
         }
-        let end = kdl_lex::line_comment_end(self.text, at);
+        // 2.0's newlines add VT (U+000B) to 1.0's, which the lexer knows.
+        let mut end = kdl_lex::line_comment_end(self.text, at);
+        if let Some(vt) = self.text[at..end].find('\u{0B}') {
+            end = at + vt;
+        }
         Some(self.newline(end).unwrap_or(end))
     }
 
@@ -778,6 +782,16 @@ mod tests {
 
     fn reads(text: &str) -> Document {
         parse(text).unwrap_or_else(|f| panic!("{text:?}: {f:?}"))
+    }
+
+    /// VT (U+000B) is a 2.0 newline: it ends a `//` comment (the
+    /// differential run against the `kdl` crate: `// hi\u{B}ii` read as
+    /// no node).
+    #[test]
+    fn a_vertical_tab_ends_a_line_comment() {
+        let doc = reads("// hi\u{0B}ii\n");
+        assert_eq!(doc.nodes.len(), 1);
+        assert_eq!(&*doc.nodes[0].name, "ii");
     }
 
     #[test]

@@ -32,21 +32,82 @@ struct Found {
 }
 
 /// The error for a file that does not read: knus's for KDL 1.0, the 2.0
-/// reader's (which says it read the file as 2.0) otherwise.
+/// reader's otherwise. Each of its messages ends with the version the file
+/// was read as: a file written in the other one reads wrong from its first
+/// line that differs, and the message alone does not say so.
 pub fn error(e: ReadError, text: &str, file: FileId) -> Error {
-    match e {
-        ReadError::V1(e) => v1_error(e, text, file),
+    let (error, version) = match e {
+        ReadError::V1(e) => (v1_error(e, text, file), "1.0"),
+        ReadError::V1Refused(at) => (v1_refused(at, text, file), "1.0"),
         ReadError::V2(failure) => {
             let at = failure.at.min(text.len());
             let len = text[at..].chars().next().map_or(0, char::len_utf8);
-            syntax(
+            let error = syntax(
                 file,
                 at..at + len,
-                format!("expected {} (the file was read as KDL 2.0)", failure.expected),
+                format!("expected {}", failure.expected),
                 "here",
                 "a file that begins with `/- kdl-version 2`, or uses `#true`, `#null` or `#\"raw\"#`, is read as KDL 2.0 (docs/formats.md)".into(),
-            )
+            );
+            (error, "2.0")
         }
+    };
+    read_as(error, version)
+}
+
+/// `error` with "(read as KDL `version`)" after each of its messages.
+fn read_as(mut error: Error, version: &str) -> Error {
+    if let ErrorKind::KdlSyntax { message, .. } = &mut *error.kind {
+        message.push_str(&format!(" (read as KDL {version})"));
+    }
+    error.others = error
+        .others
+        .into_iter()
+        .map(|e| read_as(e, version))
+        .collect();
+    error
+}
+
+/// What knus takes and KDL 1.0 refuses, at the byte `at` where the fast
+/// reader stopped: a number `1.0_2` or `1e`, said as one.
+fn v1_refused(at: usize, text: &str, file: FileId) -> Error {
+    let c = text[at..].chars().next();
+    let len = c.map_or(0, char::len_utf8);
+    let found = match c {
+        Some(c) => format!("`{}`", c.escape_debug()),
+        None => "the end of the file".into(),
+    };
+    // The number-like word around `at`, after any `=` or `(type)`.
+    let numberish = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '+' | '-');
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !numberish(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let end = text[at..]
+        .find(|c| !numberish(c))
+        .map_or(text.len(), |i| at + i);
+    let number = Some(&text[start..end]).filter(|word| {
+        let digits = word.trim_start_matches(['+', '-']);
+        digits.starts_with(|c: char| c.is_ascii_digit())
+    });
+    match number {
+        Some(word) => syntax(
+            file,
+            at..at + len,
+            format!("`{word}` is not a number"),
+            &format!("unexpected {found}"),
+            format!(
+                "in KDL 1.0, a fraction is digits alone (`1.02`, no `_`) and an exponent has digits (`1e5`); text goes in quotes: `\"{word}\"`"
+            ),
+        ),
+        None => syntax(
+            file,
+            at..at + len,
+            format!("unexpected {found}"),
+            "here",
+            "KDL 1.0 does not allow it here (docs/formats.md)".into(),
+        ),
     }
 }
 
@@ -67,10 +128,8 @@ fn v1_error(e: knus::Error, text: &str, file: FileId) -> Error {
             }
         })
         .collect();
-    if !found.iter().any(|f| hinted(f, text, file).is_some()) {
-        return Error::new(ErrorKind::Kdl(Box::new(e)));
-    }
-    // Said in snapset's own words, each of knus's errors keeps its place.
+    // Said in snapset's own words where it is a known slip, in knus's
+    // otherwise, each of knus's errors keeps its place.
     let mut errors: Vec<Error> = Vec::new();
     for f in found {
         let error = match hinted(&f, text, file) {

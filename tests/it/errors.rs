@@ -1101,6 +1101,38 @@ fn kdl_slips_say_what_to_write() {
     insta::assert_snapshot!(reports.join("\n=====\n"));
 }
 
+/// KDL 1.0.0 has no `_` in a fraction (the suite's `underscore_in_fraction`):
+/// knus, behind the fast reader, took `1.0_2` as 1.02. `true` makes the
+/// file KDL 1.0 (in 2.0, `1.0_2` is a number).
+#[test]
+fn an_underscore_in_a_fraction_is_refused() {
+    let report = broken(|ws, _| {
+        ws.write(
+            "varsets/prod.kdl",
+            "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n    vars {\n        replicas 3\n        debug true\n        ratio 1.0_2\n    }\n}\n",
+        );
+    });
+    assert!(report.contains("varsets/prod.kdl:7:18"), "{report}");
+    assert!(report.contains("(read as KDL 1.0)"), "{report}");
+    insta::assert_snapshot!(report);
+}
+
+/// An exponent has digits in KDL 1.0.0 (and 2.0): knus took `1e` as the
+/// number "1e", which then failed as a port, far from the reason.
+#[test]
+fn an_exponent_without_digits_is_refused() {
+    let report = broken(|ws, _| {
+        let text = ws.read("snapset.kdl").replace("port=9090", "port=9e");
+        ws.write("snapset.kdl", &text);
+    });
+    assert!(report.contains("snapset.kdl:6:45"), "{report}");
+    assert!(
+        report.contains("`9e` is not a number (read as KDL 1.0)"),
+        "{report}"
+    );
+    insta::assert_snapshot!(report);
+}
+
 /// A file that reads as KDL 2.0 and not as 1.0 is 2.0 (DESIGN, "The
 /// workspace"): there `snapshot s1` names snapshot "s1"; a file marked
 /// `/- kdl-version 2` that does not read says it was read as 2.0.
