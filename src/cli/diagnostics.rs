@@ -15,7 +15,7 @@ use miette::{
 };
 
 use crate::error::sources::{FileId, Sources};
-use crate::error::{Error, ErrorKind, MAX_PER_FILE};
+use crate::error::{Error, ErrorKind};
 use crate::text::terminal::{inert, visible, visible_lines};
 
 /// Whether the stream may carry ANSI colour.
@@ -131,62 +131,6 @@ impl<'s> Quoted<'s> {
     }
 }
 
-/// A label with its text escaped, primary or not as it was.
-fn label_of(label: &LabeledSpan) -> LabeledSpan {
-    let text = label.label().map(|t| visible_lines(t).into_owned());
-    if label.primary() {
-        LabeledSpan::new_primary_with_span(text, *label.inner())
-    } else {
-        LabeledSpan::new_with_span(text, *label.inner())
-    }
-}
-
-/// Another crate's diagnostic (knus's), rebuilt with its texts escaped; its
-/// source is the parent's.
-fn from_diagnostic(d: &dyn Diagnostic, severity: Severity) -> Rendered {
-    Rendered {
-        message: visible_lines(&d.to_string()).into_owned(),
-        help: d.help().map(|h| visible_lines(&h.to_string()).into_owned()),
-        severity: d.severity().unwrap_or(severity),
-        source: None,
-        labels: d
-            .labels()
-            .map_or(Vec::new(), |l| l.map(|l| label_of(&l)).collect()),
-        related: d.related().map_or(Vec::new(), |r| {
-            r.map(|r| from_diagnostic(r, severity)).collect()
-        }),
-    }
-}
-
-/// A KDL syntax error over the file's text from `Sources`, made inert;
-/// `None` when that file is not registered.
-fn build_kdl(kdl: &knus::Error, sources: &Sources, severity: Severity) -> Option<Rendered> {
-    let name = kdl
-        .source_code()?
-        .read_span(&(0, 0).into(), 0, 0)
-        .ok()?
-        .name()?
-        .to_string();
-    let file = sources.find(&name)?;
-    let mut rendered = from_diagnostic(kdl, severity);
-    // A file of syntax errors is fixed from its first ones; each one
-    // quoted costs a pass over the file.
-    let more = rendered.related.len().saturating_sub(MAX_PER_FILE);
-    if more > 0 {
-        rendered.related.truncate(MAX_PER_FILE);
-        rendered.related.push(Rendered {
-            message: ErrorKind::MoreErrors { count: more }.to_string(),
-            help: None,
-            severity,
-            source: None,
-            labels: Vec::new(),
-            related: Vec::new(),
-        });
-    }
-    rendered.source = Some(Quoted::new(sources).get(file));
-    Some(rendered)
-}
-
 fn build(error: &Error, quoted: &mut Quoted, severity: Severity) -> Rendered {
     let mut related: Vec<Rendered> = error
         .others
@@ -239,16 +183,10 @@ fn handler(colour: bool) -> GraphicalReportHandler {
 pub fn render_error(error: &Error, sources: &Sources, colour: bool) -> String {
     let mut out = String::new();
     let handler = handler(colour);
-    let result = match &*error.kind {
-        ErrorKind::Kdl(kdl) => match build_kdl(kdl, sources, Severity::Error) {
-            Some(rendered) => handler.render_report(&mut out, &rendered),
-            None => handler.render_report(&mut out, kdl.as_ref()),
-        },
-        _ => handler.render_report(
-            &mut out,
-            &build(error, &mut Quoted::new(sources), Severity::Error),
-        ),
-    };
+    let result = handler.render_report(
+        &mut out,
+        &build(error, &mut Quoted::new(sources), Severity::Error),
+    );
     if result.is_err() {
         out = format!("error: {}\n", visible_lines(&error.kind.to_string()));
     }

@@ -32,8 +32,6 @@ pub enum ErrorKind {
     },
     #[error("no snapset.kdl found in {} or any parent directory", start.display())]
     NoWorkspace { start: PathBuf },
-    #[error(transparent)]
-    Kdl(Box<knus::Error>),
     /// A KDL syntax error said in snapset's words (`load/kdl_syntax.rs`).
     #[error("{message}")]
     KdlSyntax {

@@ -1,7 +1,5 @@
 //! One problem, flat: severity, place and a one-line message.
 
-use miette::Diagnostic;
-
 use crate::error::sources::{Loc, Sources};
 use crate::error::{Error, ErrorKind};
 
@@ -44,53 +42,6 @@ impl Annotation {
     ) {
         match &*error.kind {
             ErrorKind::Many { .. } => {}
-            ErrorKind::Kdl(kdl) => {
-                let source = kdl.source_code();
-                let all = kdl.related().map_or(0, |r| r.count());
-                for related in kdl
-                    .related()
-                    .into_iter()
-                    .flatten()
-                    .take(crate::error::MAX_PER_FILE)
-                {
-                    let place = related
-                        .labels()
-                        .and_then(|mut l| l.next())
-                        .and_then(|label| {
-                            let contents = source?.read_span(label.inner(), 0, 0).ok()?;
-                            let name = contents.name()?.to_string();
-                            let start = label.offset();
-                            let end = start + label.len();
-                            Some(match sources.find(&name) {
-                                Some(file) => place(sources, file, start..end, prefix),
-                                None => Place {
-                                    path: join(prefix, &name),
-                                    line: contents.line() + 1,
-                                    col: contents.column() + 1,
-                                    end_line: contents.line() + 1,
-                                    end_col: contents.column() + 1,
-                                },
-                            })
-                        });
-                    out.push(Annotation {
-                        severity,
-                        place,
-                        message: one_line(&related.to_string()),
-                        check: "snapset/kdl".into(),
-                    });
-                }
-                if all > crate::error::MAX_PER_FILE {
-                    out.push(Annotation {
-                        severity,
-                        place: None,
-                        message: ErrorKind::MoreErrors {
-                            count: all - crate::error::MAX_PER_FILE,
-                        }
-                        .to_string(),
-                        check: "snapset/kdl".into(),
-                    });
-                }
-            }
             kind => {
                 let mut message = kind.to_string();
                 // A label that only repeats the headline adds nothing on one line.
