@@ -4,6 +4,7 @@
 //! verdict taken from the cache when the same policy saw the same input.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
@@ -14,9 +15,10 @@ use crate::render::whole::Rendered;
 use crate::resolve::{Release, ResolvedEnvironment};
 
 use super::Policies;
-use super::engine::{Failure, Rego};
-use super::input::{inventory_of, messages, review, snapset_data};
+use super::engine::{Failure, Rego, json};
+use super::input::{gatekeeper, inventory_of, messages, regorus_value, review_value, snapset_data};
 use super::matcher::Subject;
+use super::vm::{Stop, Vm};
 
 use super::report::{Finding, Verdicts};
 use super::watchdog::{self, Watchdog};
@@ -167,19 +169,24 @@ fn environment<'d>(
         return Ok(Vec::new());
     }
     // Templates that read `data.inventory` see this environment's objects.
+    let inventory_data = policies
+        .templates
+        .iter()
+        .any(|(t, _)| t.inventory)
+        .then(|| json!({ "inventory": inventory(&judged) }));
+    let inventory_value = inventory_data.as_ref().map(regorus_value);
+    // The interpreter's engines, for what the machine does not evaluate.
     let mut regos: Vec<Rego> = policies.templates.iter().map(|(_, r)| r.clone()).collect();
-    if policies.templates.iter().any(|(t, _)| t.inventory) {
-        let inventory = inventory(&judged);
+    if let Some(data) = &inventory_data {
         for (r, (t, _)) in regos.iter_mut().zip(&policies.templates) {
             if t.inventory {
-                r.add_data(json!({ "inventory": inventory }))
-                    .map_err(|problem| {
-                        Failure {
-                            loc: Some(t.loc.clone()),
-                            problem,
-                        }
-                        .error(sources, &t.file)
-                    })?;
+                r.add_data(data.clone()).map_err(|problem| {
+                    Failure {
+                        loc: Some(t.loc.clone()),
+                        problem,
+                    }
+                    .error(sources, &t.file)
+                })?;
             }
         }
     }
@@ -192,44 +199,67 @@ fn environment<'d>(
             .collect(),
         None => Vec::new(),
     };
-    let inventory_hash =
-        match cached.is_some() && policies.templates.iter().any(|(t, _)| t.inventory) {
-            true => super::cache::object_hash(&Value::from(
-                hashes
-                    .iter()
-                    .map(|h| Value::from(h.to_vec()))
-                    .collect::<Vec<_>>(),
-            ))
-            .to_vec(),
-            false => Vec::new(),
-        };
+    let inventory_hash = match cached.is_some() && inventory_data.is_some() {
+        true => super::cache::object_hash(&Value::from(
+            hashes
+                .iter()
+                .map(|h| Value::from(h.to_vec()))
+                .collect::<Vec<_>>(),
+        ))
+        .to_vec(),
+        false => Vec::new(),
+    };
+    // The inputs, made when an evaluation first needs them (a cached
+    // verdict needs none) and shared by every policy judging the object.
+    let reviews: Vec<OnceLock<regorus::Value>> = judged.iter().map(|_| OnceLock::new()).collect();
+    let objects: Vec<OnceLock<regorus::Value>> = judged.iter().map(|_| OnceLock::new()).collect();
+    let parameters: Vec<regorus::Value> = policies
+        .constraints
+        .iter()
+        .map(|c| regorus_value(&c.parameters))
+        .collect();
+    let conftest_rules = policies.conftest.as_ref().map_or(0, |c| c.rules.len());
+    let slots = policies.templates.len() + conftest_rules;
+    let slot = |policy: PolicyId| match policy {
+        PolicyId::Constraint(c) => policies.constraints[c].template,
+        PolicyId::Conftest(r) => policies.templates.len() + r,
+    };
     type Outcome = std::result::Result<([u8; 32], Value), (PolicyId, Failure)>;
     let results: Vec<Outcome> = tasks
         .par_iter()
         .map_init(
-            // Engines are cloned when a job first needs one: rayon makes
-            // many jobs, and a run whose verdicts are all cached needs none.
-            || (vec![None; regos.len()], None),
-            |(mine, conftest), task| {
+            // Machines and engines are made when a job first needs one:
+            // rayon makes many jobs, and a run whose verdicts are all
+            // cached needs none.
+            || Workers {
+                vms: (0..slots).map(|_| None).collect(),
+                regos: (0..slots).map(|_| None).collect(),
+            },
+            |workers, task| {
                 let j = &judged[task.judged];
                 let d = &documents[j.document];
                 let data = match task.policy {
                     PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
                     PolicyId::Constraint(_) => None,
                 };
+                let (inventory, program, reference) = match task.policy {
+                    PolicyId::Constraint(c) => {
+                        let t = policies.constraints[c].template;
+                        let template = &policies.templates[t].0;
+                        (template.inventory, policies.programs[t].as_ref(), &regos[t])
+                    }
+                    PolicyId::Conftest(r) => match &policies.conftest {
+                        Some(c) => (false, c.programs[r].as_ref(), &c.rego),
+                        None => return Ok(([0; 32], Value::Null)),
+                    },
+                };
                 // The key is made of the object's hash, not of the input:
                 // a cached verdict costs no input built nor serialised.
                 let key = match cached {
                     Some(_) => {
-                        let inventory = match task.policy {
-                            PolicyId::Constraint(c)
-                                if policies.templates[policies.constraints[c].template]
-                                    .0
-                                    .inventory =>
-                            {
-                                inventory_hash.as_slice()
-                            }
-                            _ => &[],
+                        let inventory = match inventory {
+                            true => inventory_hash.as_slice(),
+                            false => &[],
                         };
                         let data = data.as_ref().map(Value::to_string).unwrap_or_default();
                         super::cache::key(
@@ -248,21 +278,61 @@ fn environment<'d>(
                 if let Some(v) = cached.and_then(|c| c.get(&key)) {
                     return Ok((key, v.clone()));
                 }
-                let (rule, input) = input(policies, j, task.policy);
-                let rego: &mut Rego = match task.policy {
+                let input = match task.policy {
                     PolicyId::Constraint(c) => {
-                        let t = policies.constraints[c].template;
-                        mine[t].get_or_insert_with(|| regos[t].clone())
+                        let review = reviews[task.judged].get_or_init(|| {
+                            review_value(
+                                j.value.as_ref(),
+                                &j.kind,
+                                &j.name,
+                                j.namespace.as_deref(),
+                                "CREATE",
+                            )
+                        });
+                        gatekeeper(review, &parameters[c])
                     }
-                    PolicyId::Conftest(_) => match &policies.conftest {
-                        Some(c) => conftest.get_or_insert_with(|| c.rego.clone()),
-                        None => return Ok((key, Value::Null)),
-                    },
+                    PolicyId::Conftest(_) => objects[task.judged]
+                        .get_or_init(|| regorus_value(j.value.as_ref()))
+                        .clone(),
                 };
                 let _running = watchdog.running(task.policy);
-                rego.eval(&rule, input, data, limits.time, sources)
-                    .map(|v| (key, v))
-                    .map_err(|f| (task.policy, f))
+                let s = slot(task.policy);
+                if let Some(program) = program {
+                    let vm = workers.vms[s].get_or_insert_with(|| {
+                        let mut vm = Vm::new(program, limits.time);
+                        let ready = match (&inventory_value, inventory) {
+                            (Some(v), true) => vm.set_data(v.clone()),
+                            _ => Ok(()),
+                        };
+                        Machine { vm, ready }
+                    });
+                    let ready = match (&data, &vm.ready) {
+                        (Some(data), Ok(())) => vm.vm.set_data(regorus_value(data)),
+                        (None, Ok(())) => Ok(()),
+                        (_, Err(_)) => Err(Stop::Other),
+                    };
+                    let verdict = ready.and_then(|()| vm.vm.eval(input.clone()));
+                    match verdict {
+                        Ok(v) => return json(&v).map(|v| (key, v)).map_err(|f| (task.policy, f)),
+                        Err(Stop::Time) => {
+                            return Err((task.policy, reference.time_limit(sources, limits.time)));
+                        }
+                        // The interpreter's verdict, or its error at the
+                        // policy's line.
+                        Err(Stop::Other) => {}
+                    }
+                }
+                let rego = workers.regos[s].get_or_insert_with(|| reference.clone());
+                rego.eval_value(
+                    &rule(policies, task.policy),
+                    input,
+                    data.as_ref(),
+                    limits.time,
+                    sources,
+                )
+                .and_then(|v| json(&v))
+                .map(|v| (key, v))
+                .map_err(|f| (task.policy, f))
             },
         )
         .collect();
@@ -305,30 +375,34 @@ fn group_kind(v: &Value) -> (String, String) {
     (group, kind)
 }
 
-/// The rule to evaluate and the input of `policy` on `j`.
-fn input(policies: &Policies, j: &Judged, policy: PolicyId) -> (String, Value) {
+/// The rule `policy` evaluates.
+fn rule(policies: &Policies, policy: PolicyId) -> String {
     match policy {
-        PolicyId::Constraint(c) => {
-            let constraint = &policies.constraints[c];
-            let rule = policies.templates[constraint.template].0.rule.clone();
-            let input = review(
-                j.value.as_ref(),
-                &j.kind,
-                &j.name,
-                j.namespace.as_deref(),
-                "CREATE",
-                &constraint.parameters,
-            );
-            (rule, input)
-        }
+        PolicyId::Constraint(c) => policies.templates[policies.constraints[c].template]
+            .0
+            .rule
+            .clone(),
         PolicyId::Conftest(r) => {
             let rule = policies
                 .conftest
                 .as_ref()
                 .map_or("deny", |c| c.rules[r].name);
-            (format!("data.main.{rule}"), j.value.as_ref().clone())
+            format!("data.main.{rule}")
         }
     }
+}
+
+/// What an evaluation thread keeps between its evaluations, per policy
+/// (a template, or a conftest rule).
+struct Workers {
+    vms: Vec<Option<Machine>>,
+    regos: Vec<Option<Rego>>,
+}
+
+/// A machine, and whether it took the environment's data.
+struct Machine {
+    vm: Vm,
+    ready: std::result::Result<(), Stop>,
 }
 
 /// The environment's objects as Gatekeeper's sync fills `data.inventory`:

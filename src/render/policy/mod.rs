@@ -26,6 +26,7 @@ mod report;
 mod source;
 pub mod suite;
 
+mod vm;
 mod watchdog;
 
 use std::path::Path;
@@ -68,6 +69,9 @@ impl Default for PolicyLimits {
 /// Every policy of the workspace, compiled.
 pub struct Policies {
     templates: Vec<(Template, Rego)>,
+    /// Each template's rule compiled for regorus's machine (`vm`), when
+    /// its compiler takes it.
+    programs: Vec<Option<vm::Program>>,
     constraints: Vec<Constraint>,
     conftest: Option<Conftest>,
     expansions: Vec<Expansion>,
@@ -222,7 +226,9 @@ impl Policies {
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
+        let programs = compiled.iter().map(|(t, r)| r.program(&t.rule)).collect();
         Ok(Some(Policies {
+            programs,
             templates: compiled,
             constraints,
             conftest,
