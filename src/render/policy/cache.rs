@@ -38,14 +38,6 @@ impl Digest {
     }
 }
 
-/// The hash of an object, as serde_json writes it (maps in key order:
-/// the same value, the same bytes).
-pub fn object_hash(value: &Value) -> [u8; 32] {
-    let mut h = Sha256::new();
-    let _ = serde_json::to_writer(Hasher(&mut h), value);
-    h.finalize().into()
-}
-
 /// The key of one verdict: the policies, the policy, and what its input
 /// and data are made of.
 pub fn key(digest: &[u8; 32], policy: PolicyId, parts: &[&[u8]]) -> [u8; 32] {
@@ -59,7 +51,7 @@ pub fn key(digest: &[u8; 32], policy: PolicyId, parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// Feeds what serde_json writes to the hash, without a buffer.
-struct Hasher<'h>(&'h mut Sha256);
+pub struct Hasher<'h>(pub &'h mut Sha256);
 
 impl std::io::Write for Hasher<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

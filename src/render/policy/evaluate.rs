@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
+use sha2::Digest as _;
 
 use crate::error::Result;
 use crate::error::sources::Sources;
@@ -15,6 +16,7 @@ use crate::render::whole::Rendered;
 use crate::resolve::{Release, ResolvedEnvironment};
 
 use super::Policies;
+use super::doc::Doc;
 use super::engine::{Failure, Rego, json};
 use super::input::{gatekeeper, inventory_of, messages, regorus_value, review_value, snapset_data};
 use super::matcher::Subject;
@@ -31,17 +33,53 @@ pub enum PolicyId {
     Conftest(usize),
 }
 
-/// One object judged: a rendered document, or what an expansion made of it.
+/// One object judged: a rendered document, or what an expansion makes of
+/// it. Neither is read nor made until a policy evaluates it or a
+/// constraint's match needs its name or labels: a cached verdict needs
+/// only the hash of the bytes written.
 struct Judged<'d> {
     /// Index of the document in the environment's.
     document: usize,
-    value: std::borrow::Cow<'d, Value>,
-    /// The ExpansionTemplate that made it.
+    doc: &'d Doc,
+    /// The ExpansionTemplate that makes it, and what it made.
     expansion: Option<usize>,
+    made: OnceLock<Option<Value>>,
     group: String,
     kind: String,
+    /// The rendered object's name (an expansion's own is read from what
+    /// it made, `name()`).
     name: String,
     namespace: Option<String>,
+}
+
+impl Judged<'_> {
+    /// The object; `None` for an expansion whose workload has no template.
+    fn value(&self, policies: &Policies) -> Option<&Value> {
+        match self.expansion {
+            None => self.doc.value(),
+            Some(x) => self
+                .made
+                .get_or_init(|| policies.expansions[x].make(self.doc.value()?))
+                .as_ref(),
+        }
+    }
+
+    fn name(&self, policies: &Policies) -> &str {
+        match self.expansion {
+            None => &self.name,
+            Some(_) => self
+                .value(policies)
+                .and_then(|v| v.pointer("/metadata/name"))
+                .and_then(Value::as_str)
+                .unwrap_or(&self.name),
+        }
+    }
+
+    fn labels(&self, policies: &Policies) -> Option<&Map<String, Value>> {
+        self.value(policies)?
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+    }
 }
 
 /// One evaluation to run.
@@ -90,60 +128,59 @@ fn environment<'d>(
         let ns = (!d.object.namespace.is_empty()).then(|| d.object.namespace.to_string());
         let name = d.object.name.as_deref().unwrap_or_default().to_string();
         for (x, expansion) in policies.expansions.iter().enumerate() {
-            if let Some(made) = expansion.expand(&d.object.group, &d.object.kind, doc) {
-                let (group, kind) = group_kind(&made);
-                let name = made
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&name)
-                    .to_string();
+            if expansion.applies(&d.object.group, &d.object.kind) {
                 judged.push(Judged {
                     document: i,
-                    value: std::borrow::Cow::Owned(made),
+                    doc,
                     expansion: Some(x),
-                    group,
-                    kind,
-                    name,
+                    made: OnceLock::new(),
+                    group: expansion.group.clone(),
+                    kind: expansion.kind.clone(),
+                    name: name.clone(),
                     namespace: ns.clone(),
                 });
             }
         }
         judged.push(Judged {
             document: i,
-            value: std::borrow::Cow::Borrowed(doc),
+            doc,
             expansion: None,
+            made: OnceLock::new(),
             group: d.object.group.to_string(),
             kind: d.object.kind.to_string(),
             name,
             namespace: ns,
         });
     }
+    let is_namespace = |j: &Judged| j.group.is_empty() && j.kind == "Namespace";
     // The labels of the environment's own Namespaces, for
     // `namespaceSelector`.
     let namespaces: HashMap<String, Map<String, Value>> = judged
         .iter()
-        .filter(|j| j.expansion.is_none() && j.group.is_empty() && j.kind == "Namespace")
+        .filter(|j| j.expansion.is_none() && is_namespace(j))
         .map(|j| {
-            let labels = j
-                .value
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
+            let labels = j.labels(policies).cloned().unwrap_or_default();
             (j.name.clone(), labels)
         })
         .collect();
+    // Objects are read for matching only when a constraint looks at names
+    // or labels.
+    let read = policies
+        .constraints
+        .iter()
+        .any(|c| c.matcher.needs_object());
     let mut tasks = Vec::new();
     for (i, j) in judged.iter().enumerate() {
+        let (name, labels) = match read || is_namespace(j) {
+            true => (j.name(policies), j.labels(policies)),
+            false => (j.name.as_str(), None),
+        };
         let subject = Subject {
             group: &j.group,
             kind: &j.kind,
-            name: &j.name,
+            name,
             namespace: j.namespace.as_deref(),
-            labels: j
-                .value
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object),
+            labels,
         };
         for (c, constraint) in policies.constraints.iter().enumerate() {
             if constraint.matcher.matches(&subject, &namespaces) {
@@ -168,45 +205,67 @@ fn environment<'d>(
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
-    // Templates that read `data.inventory` see this environment's objects.
-    let inventory_data = policies
-        .templates
-        .iter()
-        .any(|(t, _)| t.inventory)
-        .then(|| json!({ "inventory": inventory(&judged) }));
-    let inventory_value = inventory_data.as_ref().map(regorus_value);
-    // The interpreter's engines, for what the machine does not evaluate.
-    let mut regos: Vec<Rego> = policies.templates.iter().map(|(_, r)| r.clone()).collect();
-    if let Some(data) = &inventory_data {
-        for (r, (t, _)) in regos.iter_mut().zip(&policies.templates) {
-            if t.inventory {
-                r.add_data(data.clone()).map_err(|problem| {
-                    Failure {
-                        loc: Some(t.loc.clone()),
-                        problem,
-                    }
-                    .error(sources, &t.file)
-                })?;
-            }
-        }
-    }
+    // Templates that read `data.inventory` see this environment's objects:
+    // made when such a template first evaluates.
+    let inventory_needed = policies.templates.iter().any(|(t, _)| t.inventory);
+    let inventory: OnceLock<(Value, regorus::Value)> = OnceLock::new();
+    let inventory = || {
+        inventory.get_or_init(|| {
+            let data = json!({ "inventory": inventory_of_judged(&judged, policies) });
+            let value = regorus_value(&data);
+            (data, value)
+        })
+    };
+    // The interpreter's engines, for what the machine does not evaluate,
+    // with the inventory when their template reads it.
+    let regos: Vec<OnceLock<std::result::Result<Rego, String>>> =
+        policies.templates.iter().map(|_| OnceLock::new()).collect();
     let limits = policies.limits;
     let cached = cache.as_deref();
-    let hashes: Vec<[u8; 32]> = match cached {
+    // The hash of each object: of a document, the bytes written (or its
+    // JSON); of an expansion, its document's and which expansion.
+    let doc_hashes: Vec<[u8; 32]> = match cached {
         Some(_) => judged
             .par_iter()
-            .map(|j| super::cache::object_hash(&j.value))
+            .map(|j| match j.expansion {
+                None => j.doc.hash(),
+                Some(_) => [0; 32],
+            })
             .collect(),
         None => Vec::new(),
     };
-    let inventory_hash = match cached.is_some() && inventory_data.is_some() {
-        true => super::cache::object_hash(&Value::from(
-            hashes
-                .iter()
-                .map(|h| Value::from(h.to_vec()))
-                .collect::<Vec<_>>(),
-        ))
-        .to_vec(),
+    let hashes: Vec<[u8; 32]> = match cached {
+        Some(_) => judged
+            .iter()
+            .enumerate()
+            .map(|(i, j)| match j.expansion {
+                None => doc_hashes[i],
+                Some(x) => {
+                    // The document is the next judged without expansion.
+                    let parent = (i..judged.len())
+                        .find(|k| judged[*k].expansion.is_none())
+                        .map_or([0; 32], |k| doc_hashes[k]);
+                    sha2::Sha256::new()
+                        .chain_update(b"expansion\0")
+                        .chain_update((x as u64).to_le_bytes())
+                        .chain_update(parent)
+                        .finalize()
+                        .into()
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let inventory_hash = match cached.is_some() && inventory_needed {
+        true => {
+            let mut h = sha2::Sha256::new();
+            for (j, hash) in judged.iter().zip(&hashes) {
+                if j.expansion.is_none() {
+                    h.update(hash);
+                }
+            }
+            <[u8; 32]>::from(h.finalize()).to_vec()
+        }
         false => Vec::new(),
     };
     // The inputs, made when an evaluation first needs them (a cached
@@ -242,11 +301,15 @@ fn environment<'d>(
                     PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
                     PolicyId::Constraint(_) => None,
                 };
-                let (inventory, program, reference) = match task.policy {
+                let template = match task.policy {
+                    PolicyId::Constraint(c) => Some(policies.constraints[c].template),
+                    PolicyId::Conftest(_) => None,
+                };
+                let (reads_inventory, program, reference) = match task.policy {
                     PolicyId::Constraint(c) => {
                         let t = policies.constraints[c].template;
-                        let template = &policies.templates[t].0;
-                        (template.inventory, policies.programs[t].as_ref(), &regos[t])
+                        let (template, rego) = &policies.templates[t];
+                        (template.inventory, policies.programs[t].as_ref(), rego)
                     }
                     PolicyId::Conftest(r) => match &policies.conftest {
                         Some(c) => (false, c.programs[r].as_ref(), &c.rego),
@@ -257,7 +320,7 @@ fn environment<'d>(
                 // a cached verdict costs no input built nor serialised.
                 let key = match cached {
                     Some(_) => {
-                        let inventory = match inventory {
+                        let inventory = match reads_inventory {
                             true => inventory_hash.as_slice(),
                             false => &[],
                         };
@@ -278,13 +341,18 @@ fn environment<'d>(
                 if let Some(v) = cached.and_then(|c| c.get(&key)) {
                     return Ok((key, v.clone()));
                 }
+                // An expansion of a workload without its template judges
+                // nothing.
+                let Some(value) = j.value(policies) else {
+                    return Ok((key, Value::Null));
+                };
                 let input = match task.policy {
                     PolicyId::Constraint(c) => {
                         let review = reviews[task.judged].get_or_init(|| {
                             review_value(
-                                j.value.as_ref(),
+                                value,
                                 &j.kind,
-                                &j.name,
+                                j.name(policies),
                                 j.namespace.as_deref(),
                                 "CREATE",
                             )
@@ -292,7 +360,7 @@ fn environment<'d>(
                         gatekeeper(review, &parameters[c])
                     }
                     PolicyId::Conftest(_) => objects[task.judged]
-                        .get_or_init(|| regorus_value(j.value.as_ref()))
+                        .get_or_init(|| regorus_value(value))
                         .clone(),
                 };
                 let _running = watchdog.running(task.policy);
@@ -300,9 +368,9 @@ fn environment<'d>(
                 if let Some(program) = program {
                     let vm = workers.vms[s].get_or_insert_with(|| {
                         let mut vm = Vm::new(program, limits.time);
-                        let ready = match (&inventory_value, inventory) {
-                            (Some(v), true) => vm.set_data(v.clone()),
-                            _ => Ok(()),
+                        let ready = match reads_inventory {
+                            true => vm.set_data(inventory().1.clone()),
+                            false => Ok(()),
                         };
                         Machine { vm, ready }
                     });
@@ -322,7 +390,32 @@ fn environment<'d>(
                         Err(Stop::Other) => {}
                     }
                 }
-                let rego = workers.regos[s].get_or_insert_with(|| reference.clone());
+                let rego = match &mut workers.regos[s] {
+                    Some(rego) => rego,
+                    slot => {
+                        let made = match template {
+                            Some(t) => regos[t].get_or_init(|| {
+                                let mut rego = reference.clone();
+                                if reads_inventory {
+                                    rego.add_data(inventory().0.clone())?;
+                                }
+                                Ok(rego)
+                            }),
+                            None => &Ok(reference.clone()),
+                        };
+                        match (made, template) {
+                            (Ok(rego), _) => slot.insert(rego.clone()),
+                            (Err(problem), t) => {
+                                let t = &policies.templates[t.unwrap_or_default()].0;
+                                let failure = Failure {
+                                    loc: Some(t.loc.clone()),
+                                    problem: problem.clone(),
+                                };
+                                return Err((task.policy, failure));
+                            }
+                        }
+                    }
+                };
                 rego.eval_value(
                     &rule(policies, task.policy),
                     input,
@@ -364,17 +457,6 @@ fn environment<'d>(
     Ok(findings)
 }
 
-fn group_kind(v: &Value) -> (String, String) {
-    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
-    let kind = v
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    (group, kind)
-}
-
 /// The rule `policy` evaluates.
 fn rule(policies: &Policies, policy: PolicyId) -> String {
     match policy {
@@ -408,11 +490,11 @@ struct Machine {
 /// The environment's objects as Gatekeeper's sync fills `data.inventory`:
 /// `namespace.<ns>.<apiVersion>.<kind>.<name>` and
 /// `cluster.<apiVersion>.<kind>.<name>`.
-fn inventory(judged: &[Judged]) -> Value {
+fn inventory_of_judged(judged: &[Judged], policies: &Policies) -> Value {
     inventory_of(
         judged
             .iter()
             .filter(|j| j.expansion.is_none())
-            .map(|j| (j.value.as_ref(), &j.kind, &j.name, j.namespace.as_deref())),
+            .filter_map(|j| Some((j.value(policies)?, &j.kind, &j.name, j.namespace.as_deref()))),
     )
 }

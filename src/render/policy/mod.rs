@@ -15,6 +15,7 @@
 
 mod cache;
 mod conftest;
+mod doc;
 mod engine;
 mod evaluate;
 mod expansion;
@@ -35,6 +36,7 @@ use std::time::Duration;
 use crate::error::sources::Sources;
 use crate::error::{Error, ErrorKind, Result};
 
+pub use doc::Doc;
 pub use evaluate::check;
 pub use report::Verdicts;
 
