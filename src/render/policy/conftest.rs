@@ -24,8 +24,8 @@ pub const RULES: [(&str, Action); 3] = [
 pub struct Conftest {
     pub rego: Rego,
     /// Each rule of `rules` compiled for regorus's machine, when its
-    /// compiler takes it.
-    pub programs: Vec<Option<Program>>,
+    /// compiler takes it, and when first evaluated.
+    pub programs: Vec<std::sync::OnceLock<Option<Program>>>,
     /// The rules of `RULES` declared in package `main`, with the line of
     /// the first declaration and its file's name.
     pub rules: Vec<Rule>,
@@ -63,10 +63,7 @@ pub fn read(modules: Vec<Module>, sources: &Sources) -> Result<Option<Conftest>>
             })
         })
         .collect();
-    let programs = rules
-        .iter()
-        .map(|r: &Rule| rego.program(&format!("data.main.{}", r.name)))
-        .collect();
+    let programs = rules.iter().map(|_| Default::default()).collect();
     Ok(Some(Conftest {
         rego,
         rules,

@@ -309,10 +309,10 @@ fn environment<'d>(
                     PolicyId::Constraint(c) => {
                         let t = policies.constraints[c].template;
                         let (template, rego) = &policies.templates[t];
-                        (template.inventory, policies.programs[t].as_ref(), rego)
+                        (template.inventory, &policies.programs[t], rego)
                     }
                     PolicyId::Conftest(r) => match &policies.conftest {
-                        Some(c) => (false, c.programs[r].as_ref(), &c.rego),
+                        Some(c) => (false, &c.programs[r], &c.rego),
                         None => return Ok(([0; 32], Value::Null)),
                     },
                 };
@@ -364,6 +364,9 @@ fn environment<'d>(
                         .clone(),
                 };
                 let _running = watchdog.running(task.policy);
+                let program = program
+                    .get_or_init(|| reference.program(&rule(policies, task.policy)))
+                    .as_ref();
                 let s = slot(task.policy);
                 if let Some(program) = program {
                     let vm = workers.vms[s].get_or_insert_with(|| {
