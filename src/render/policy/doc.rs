@@ -34,15 +34,25 @@ impl Doc {
         }
     }
 
-    /// The document; `None` when written bytes do not read back (they
-    /// always do: snapset wrote them).
+    /// The document, read back once and kept; `None` when written bytes
+    /// do not read back (they always do: snapset wrote them).
     pub fn value(&self) -> Option<&Value> {
-        self.value
-            .get_or_init(|| {
-                let text = std::str::from_utf8(self.written.as_deref()?).ok()?;
-                crate::render::yaml_read::parse(text).or_else(|| serde_norway::from_str(text).ok())
-            })
-            .as_ref()
+        self.value.get_or_init(|| self.read()).as_ref()
+    }
+
+    /// The document when it came parsed (a template's output).
+    pub fn given(&self) -> Option<&Value> {
+        match self.written {
+            Some(_) => None,
+            None => self.value(),
+        }
+    }
+
+    /// The written bytes read back, not kept: the evaluation of a release
+    /// reads its objects a batch at a time.
+    pub fn read(&self) -> Option<Value> {
+        let text = std::str::from_utf8(self.written.as_deref()?).ok()?;
+        crate::render::yaml_read::parse(text).or_else(|| serde_norway::from_str(text).ok())
     }
 
     /// What identifies the document for the verdict cache: the hash of

@@ -41,6 +41,13 @@ struct Judged<'d> {
     /// Index of the document in the environment's.
     document: usize,
     doc: &'d Doc,
+    /// The document's own entry among the judged (an expansion's
+    /// workload).
+    parent: usize,
+    /// The written document read back, while its evaluations need it:
+    /// dropped after each batch, so that a release's inputs are not all
+    /// held at once (they count against the memory limit).
+    parsed: OnceLock<Option<Value>>,
     /// The ExpansionTemplate that makes it, and what it made.
     expansion: Option<usize>,
     made: OnceLock<Option<Value>>,
@@ -52,35 +59,55 @@ struct Judged<'d> {
     namespace: Option<String>,
 }
 
-impl Judged<'_> {
+impl<'d> Judged<'d> {
     /// The object; `None` for an expansion whose workload has no template.
-    fn value(&self, policies: &Policies) -> Option<&Value> {
+    fn value<'a>(&'a self, judged: &'a [Judged<'d>], policies: &Policies) -> Option<&'a Value> {
         match self.expansion {
-            None => self.doc.value(),
+            None => self
+                .doc
+                .given()
+                .or_else(|| self.parsed.get_or_init(|| self.doc.read()).as_ref()),
             Some(x) => self
                 .made
-                .get_or_init(|| policies.expansions[x].make(self.doc.value()?))
+                .get_or_init(|| {
+                    let workload = judged[self.parent].value(judged, policies)?;
+                    policies.expansions[x].make(workload)
+                })
                 .as_ref(),
         }
     }
 
-    fn name(&self, policies: &Policies) -> &str {
+    fn name<'a>(&'a self, judged: &'a [Judged<'d>], policies: &Policies) -> &'a str {
         match self.expansion {
             None => &self.name,
             Some(_) => self
-                .value(policies)
+                .value(judged, policies)
                 .and_then(|v| v.pointer("/metadata/name"))
                 .and_then(Value::as_str)
                 .unwrap_or(&self.name),
         }
     }
 
-    fn labels(&self, policies: &Policies) -> Option<&Map<String, Value>> {
-        self.value(policies)?
+    fn labels<'a>(
+        &'a self,
+        judged: &'a [Judged<'d>],
+        policies: &Policies,
+    ) -> Option<&'a Map<String, Value>> {
+        self.value(judged, policies)?
             .pointer("/metadata/labels")
             .and_then(Value::as_object)
     }
+
+    /// Forgets what was read and made for it.
+    fn forget(&mut self) {
+        self.parsed.take();
+        self.made.take();
+    }
 }
+
+/// Evaluations run at once: the inputs of a batch are dropped before the
+/// next one.
+const BATCH: usize = 4096;
 
 /// One evaluation to run.
 struct Task {
@@ -127,11 +154,20 @@ fn environment<'d>(
         };
         let ns = (!d.object.namespace.is_empty()).then(|| d.object.namespace.to_string());
         let name = d.object.name.as_deref().unwrap_or_default().to_string();
+        // Expansions come before their workload, which is judged last.
+        let parent = judged.len()
+            + policies
+                .expansions
+                .iter()
+                .filter(|e| e.applies(&d.object.group, &d.object.kind))
+                .count();
         for (x, expansion) in policies.expansions.iter().enumerate() {
             if expansion.applies(&d.object.group, &d.object.kind) {
                 judged.push(Judged {
                     document: i,
                     doc,
+                    parent,
+                    parsed: OnceLock::new(),
                     expansion: Some(x),
                     made: OnceLock::new(),
                     group: expansion.group.clone(),
@@ -144,6 +180,8 @@ fn environment<'d>(
         judged.push(Judged {
             document: i,
             doc,
+            parent,
+            parsed: OnceLock::new(),
             expansion: None,
             made: OnceLock::new(),
             group: d.object.group.to_string(),
@@ -159,7 +197,7 @@ fn environment<'d>(
         .iter()
         .filter(|j| j.expansion.is_none() && is_namespace(j))
         .map(|j| {
-            let labels = j.labels(policies).cloned().unwrap_or_default();
+            let labels = j.labels(&judged, policies).cloned().unwrap_or_default();
             (j.name.clone(), labels)
         })
         .collect();
@@ -172,7 +210,7 @@ fn environment<'d>(
     let mut tasks = Vec::new();
     for (i, j) in judged.iter().enumerate() {
         let (name, labels) = match read || is_namespace(j) {
-            true => (j.name(policies), j.labels(policies)),
+            true => (j.name(&judged, policies), j.labels(&judged, policies)),
             false => (j.name.as_str(), None),
         };
         let subject = Subject {
@@ -205,13 +243,17 @@ fn environment<'d>(
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
+    // Read for matching: read again when evaluated, batch by batch.
+    if read {
+        judged.iter_mut().for_each(Judged::forget);
+    }
     // Templates that read `data.inventory` see this environment's objects:
     // made when such a template first evaluates.
     let inventory_needed = policies.templates.iter().any(|(t, _)| t.inventory);
-    let inventory: OnceLock<(Value, regorus::Value)> = OnceLock::new();
-    let inventory = || {
-        inventory.get_or_init(|| {
-            let data = json!({ "inventory": inventory_of_judged(&judged, policies) });
+    let inventory_cell: OnceLock<(Value, regorus::Value)> = OnceLock::new();
+    let inventory = |judged: &[Judged<'d>]| {
+        inventory_cell.get_or_init(|| {
+            let data = json!({ "inventory": inventory_of_judged(judged, policies) });
             let value = regorus_value(&data);
             (data, value)
         })
@@ -241,10 +283,7 @@ fn environment<'d>(
             .map(|(i, j)| match j.expansion {
                 None => doc_hashes[i],
                 Some(x) => {
-                    // The document is the next judged without expansion.
-                    let parent = (i..judged.len())
-                        .find(|k| judged[*k].expansion.is_none())
-                        .map_or([0; 32], |k| doc_hashes[k]);
+                    let parent = doc_hashes[j.parent];
                     sha2::Sha256::new()
                         .chain_update(b"expansion\0")
                         .chain_update((x as u64).to_le_bytes())
@@ -270,8 +309,10 @@ fn environment<'d>(
     };
     // The inputs, made when an evaluation first needs them (a cached
     // verdict needs none) and shared by every policy judging the object.
-    let reviews: Vec<OnceLock<regorus::Value>> = judged.iter().map(|_| OnceLock::new()).collect();
-    let objects: Vec<OnceLock<regorus::Value>> = judged.iter().map(|_| OnceLock::new()).collect();
+    let mut reviews: Vec<OnceLock<regorus::Value>> =
+        judged.iter().map(|_| OnceLock::new()).collect();
+    let mut objects: Vec<OnceLock<regorus::Value>> =
+        judged.iter().map(|_| OnceLock::new()).collect();
     let parameters: Vec<regorus::Value> = policies
         .constraints
         .iter()
@@ -284,154 +325,177 @@ fn environment<'d>(
         PolicyId::Conftest(r) => policies.templates.len() + r,
     };
     type Outcome = std::result::Result<([u8; 32], Value), (PolicyId, Failure)>;
-    let results: Vec<Outcome> = tasks
-        .par_iter()
-        .map_init(
-            // Machines and engines are made when a job first needs one:
-            // rayon makes many jobs, and a run whose verdicts are all
-            // cached needs none.
-            || Workers {
-                vms: (0..slots).map(|_| None).collect(),
-                regos: (0..slots).map(|_| None).collect(),
-            },
-            |workers, task| {
-                let j = &judged[task.judged];
-                let d = &documents[j.document];
-                let data = match task.policy {
-                    PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
-                    PolicyId::Constraint(_) => None,
-                };
-                let template = match task.policy {
-                    PolicyId::Constraint(c) => Some(policies.constraints[c].template),
-                    PolicyId::Conftest(_) => None,
-                };
-                let (reads_inventory, program, reference) = match task.policy {
-                    PolicyId::Constraint(c) => {
-                        let t = policies.constraints[c].template;
-                        let (template, rego) = &policies.templates[t];
-                        (template.inventory, &policies.programs[t], rego)
-                    }
-                    PolicyId::Conftest(r) => match &policies.conftest {
-                        Some(c) => (false, &c.programs[r], &c.rego),
-                        None => return Ok(([0; 32], Value::Null)),
-                    },
-                };
-                // The key is made of the object's hash, not of the input:
-                // a cached verdict costs no input built nor serialised.
-                let key = match cached {
-                    Some(_) => {
-                        let inventory = match reads_inventory {
-                            true => inventory_hash.as_slice(),
-                            false => &[],
-                        };
-                        let data = data.as_ref().map(Value::to_string).unwrap_or_default();
-                        super::cache::key(
-                            &policies.digest,
-                            task.policy,
-                            &[
-                                &hashes[task.judged],
-                                namespace.as_bytes(),
-                                inventory,
-                                data.as_bytes(),
-                            ],
-                        )
-                    }
-                    None => [0; 32],
-                };
-                if let Some(v) = cached.and_then(|c| c.get(&key)) {
-                    return Ok((key, v.clone()));
-                }
-                // An expansion of a workload without its template judges
-                // nothing.
-                let Some(value) = j.value(policies) else {
-                    return Ok((key, Value::Null));
-                };
-                let input = match task.policy {
-                    PolicyId::Constraint(c) => {
-                        let review = reviews[task.judged].get_or_init(|| {
-                            review_value(
-                                value,
-                                &j.kind,
-                                j.name(policies),
-                                j.namespace.as_deref(),
-                                "CREATE",
-                            )
-                        });
-                        gatekeeper(review, &parameters[c])
-                    }
-                    PolicyId::Conftest(_) => objects[task.judged]
-                        .get_or_init(|| regorus_value(value))
-                        .clone(),
-                };
-                let _running = watchdog.running(task.policy);
-                let program = program
-                    .get_or_init(|| reference.program(&rule(policies, task.policy)))
-                    .as_ref();
-                let s = slot(task.policy);
-                if let Some(program) = program {
-                    let vm = workers.vms[s].get_or_insert_with(|| {
-                        let mut vm = Vm::new(program, limits.time);
-                        let ready = match reads_inventory {
-                            true => vm.set_data(inventory().1.clone()),
-                            false => Ok(()),
-                        };
-                        Machine { vm, ready }
-                    });
-                    let ready = match (&data, &vm.ready) {
-                        (Some(data), Ok(())) => vm.vm.set_data(regorus_value(data)),
-                        (None, Ok(())) => Ok(()),
-                        (_, Err(_)) => Err(Stop::Other),
+    let mut results: Vec<Outcome> = Vec::with_capacity(tasks.len());
+    let mut forgotten = 0;
+    for start in (0..tasks.len()).step_by(BATCH) {
+        let batch = &tasks[start..(start + BATCH).min(tasks.len())];
+        let judged_now = &judged;
+        let done: Vec<Outcome> = batch
+            .par_iter()
+            .map_init(
+                // Machines and engines are made when a job first needs one:
+                // rayon makes many jobs, and a run whose verdicts are all
+                // cached needs none.
+                || Workers {
+                    vms: (0..slots).map(|_| None).collect(),
+                    regos: (0..slots).map(|_| None).collect(),
+                },
+                |workers, task| {
+                    let judged = judged_now;
+                    let j = &judged[task.judged];
+                    let d = &documents[j.document];
+                    let data = match task.policy {
+                        PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
+                        PolicyId::Constraint(_) => None,
                     };
-                    let verdict = ready.and_then(|()| vm.vm.eval(input.clone()));
-                    match verdict {
-                        Ok(v) => return json(&v).map(|v| (key, v)).map_err(|f| (task.policy, f)),
-                        Err(Stop::Time) => {
-                            return Err((task.policy, reference.time_limit(sources, limits.time)));
+                    let template = match task.policy {
+                        PolicyId::Constraint(c) => Some(policies.constraints[c].template),
+                        PolicyId::Conftest(_) => None,
+                    };
+                    let (reads_inventory, program, reference) = match task.policy {
+                        PolicyId::Constraint(c) => {
+                            let t = policies.constraints[c].template;
+                            let (template, rego) = &policies.templates[t];
+                            (template.inventory, &policies.programs[t], rego)
                         }
-                        // The interpreter's verdict, or its error at the
-                        // policy's line.
-                        Err(Stop::Other) => {}
+                        PolicyId::Conftest(r) => match &policies.conftest {
+                            Some(c) => (false, &c.programs[r], &c.rego),
+                            None => return Ok(([0; 32], Value::Null)),
+                        },
+                    };
+                    // The key is made of the object's hash, not of the input:
+                    // a cached verdict costs no input built nor serialised.
+                    let key = match cached {
+                        Some(_) => {
+                            let inventory = match reads_inventory {
+                                true => inventory_hash.as_slice(),
+                                false => &[],
+                            };
+                            let data = data.as_ref().map(Value::to_string).unwrap_or_default();
+                            super::cache::key(
+                                &policies.digest,
+                                task.policy,
+                                &[
+                                    &hashes[task.judged],
+                                    namespace.as_bytes(),
+                                    inventory,
+                                    data.as_bytes(),
+                                ],
+                            )
+                        }
+                        None => [0; 32],
+                    };
+                    if let Some(v) = cached.and_then(|c| c.get(&key)) {
+                        return Ok((key, v.clone()));
                     }
-                }
-                let rego = match &mut workers.regos[s] {
-                    Some(rego) => rego,
-                    slot => {
-                        let made = match template {
-                            Some(t) => regos[t].get_or_init(|| {
-                                let mut rego = reference.clone();
-                                if reads_inventory {
-                                    rego.add_data(inventory().0.clone())?;
-                                }
-                                Ok(rego)
-                            }),
-                            None => &Ok(reference.clone()),
+                    // An expansion of a workload without its template judges
+                    // nothing.
+                    let Some(value) = j.value(judged, policies) else {
+                        return Ok((key, Value::Null));
+                    };
+                    let input = match task.policy {
+                        PolicyId::Constraint(c) => {
+                            let review = reviews[task.judged].get_or_init(|| {
+                                review_value(
+                                    value,
+                                    &j.kind,
+                                    j.name(judged, policies),
+                                    j.namespace.as_deref(),
+                                    "CREATE",
+                                )
+                            });
+                            gatekeeper(review, &parameters[c])
+                        }
+                        PolicyId::Conftest(_) => objects[task.judged]
+                            .get_or_init(|| regorus_value(value))
+                            .clone(),
+                    };
+                    let _running = watchdog.running(task.policy);
+                    let program = program
+                        .get_or_init(|| reference.program(&rule(policies, task.policy)))
+                        .as_ref();
+                    let s = slot(task.policy);
+                    if let Some(program) = program {
+                        let vm = workers.vms[s].get_or_insert_with(|| {
+                            let mut vm = Vm::new(program, limits.time);
+                            let ready = match reads_inventory {
+                                true => vm.set_data(inventory(judged).1.clone()),
+                                false => Ok(()),
+                            };
+                            Machine { vm, ready }
+                        });
+                        let ready = match (&data, &vm.ready) {
+                            (Some(data), Ok(())) => vm.vm.set_data(regorus_value(data)),
+                            (None, Ok(())) => Ok(()),
+                            (_, Err(_)) => Err(Stop::Other),
                         };
-                        match (made, template) {
-                            (Ok(rego), _) => slot.insert(rego.clone()),
-                            (Err(problem), t) => {
-                                let t = &policies.templates[t.unwrap_or_default()].0;
-                                let failure = Failure {
-                                    loc: Some(t.loc.clone()),
-                                    problem: problem.clone(),
-                                };
-                                return Err((task.policy, failure));
+                        let verdict = ready.and_then(|()| vm.vm.eval(input.clone()));
+                        match verdict {
+                            Ok(v) => {
+                                return json(&v).map(|v| (key, v)).map_err(|f| (task.policy, f));
+                            }
+                            Err(Stop::Time) => {
+                                return Err((
+                                    task.policy,
+                                    reference.time_limit(sources, limits.time),
+                                ));
+                            }
+                            // The interpreter's verdict, or its error at the
+                            // policy's line.
+                            Err(Stop::Other) => {}
+                        }
+                    }
+                    let rego = match &mut workers.regos[s] {
+                        Some(rego) => rego,
+                        slot => {
+                            let made = match template {
+                                Some(t) => regos[t].get_or_init(|| {
+                                    let mut rego = reference.clone();
+                                    if reads_inventory {
+                                        rego.add_data(inventory(judged).0.clone())?;
+                                    }
+                                    Ok(rego)
+                                }),
+                                None => &Ok(reference.clone()),
+                            };
+                            match (made, template) {
+                                (Ok(rego), _) => slot.insert(rego.clone()),
+                                (Err(problem), t) => {
+                                    let t = &policies.templates[t.unwrap_or_default()].0;
+                                    let failure = Failure {
+                                        loc: Some(t.loc.clone()),
+                                        problem: problem.clone(),
+                                    };
+                                    return Err((task.policy, failure));
+                                }
                             }
                         }
-                    }
-                };
-                rego.eval_value(
-                    &rule(policies, task.policy),
-                    input,
-                    data.as_ref(),
-                    limits.time,
-                    sources,
-                )
-                .and_then(|v| json(&v))
-                .map(|v| (key, v))
-                .map_err(|f| (task.policy, f))
-            },
-        )
-        .collect();
+                    };
+                    rego.eval_value(
+                        &rule(policies, task.policy),
+                        input,
+                        data.as_ref(),
+                        limits.time,
+                        sources,
+                    )
+                    .and_then(|v| json(&v))
+                    .map(|v| (key, v))
+                    .map_err(|f| (task.policy, f))
+                },
+            )
+            .collect();
+        results.extend(done);
+        // What the objects evaluated wholly in this batch were given goes.
+        let next = tasks
+            .get(start + batch.len())
+            .map_or(judged.len(), |t| t.judged);
+        for i in forgotten..next {
+            judged[i].forget();
+            reviews[i].take();
+            objects[i].take();
+        }
+        forgotten = next;
+    }
     let mut findings = Vec::new();
     let mut fresh = Vec::new();
     for (task, result) in tasks.iter().zip(results) {
@@ -498,6 +562,13 @@ fn inventory_of_judged(judged: &[Judged], policies: &Policies) -> Value {
         judged
             .iter()
             .filter(|j| j.expansion.is_none())
-            .filter_map(|j| Some((j.value(policies)?, &j.kind, &j.name, j.namespace.as_deref()))),
+            .filter_map(|j| {
+                Some((
+                    j.value(judged, policies)?,
+                    &j.kind,
+                    &j.name,
+                    j.namespace.as_deref(),
+                ))
+            }),
     )
 }
