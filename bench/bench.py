@@ -308,6 +308,8 @@ def run_bench(args):
     ws = os.path.join(work, f"ws-{S}x{E}")
     trash = Trash(work)
     trash.put(os.path.join(ws, "out"))
+    # a run stopped halfway may have left the policies' rows' folder in
+    shutil.rmtree(os.path.join(ws, "policies"), ignore_errors=True)
     log(f"generating S={S} E={E} in {ws}")
     t = gen("workspace", ws, "--services", str(S), "--envs", str(E))
     info.append(f"generated S={S} × E={E} workspace and its {2 * S}-commit mono-repo in {fmt_time(t)}")
@@ -341,6 +343,14 @@ def run_bench(args):
     files, size = count_files(out)
     info.append(f"`out/`: {files:,} files, {size / 1e6:.1f} MB")
     os.sync()  # the render's write-back must not run during the rows below
+
+    if args.policies_only:
+        # Issue 29's rows alone.
+        def set_target(row, text, met):
+            row.target, row.met = text, met
+        rows += run_policies(args, snapset, ws, checks, info, set_target)
+        trash.empty()
+        return rows, ratios, checks, info, []
 
     check = measure("snapset check", [snapset, "-C", ws, "check"], N, files=files)
     rows.append(check)
@@ -444,6 +454,10 @@ def run_bench(args):
     # ------------------------------------------ the path to production (issue 19)
     if args.pipeline:
         rows += run_pipeline(args, snapset, work, checks, info, target)
+
+    # ------------------------------------------------ admission policies (issue 29)
+    if args.policies:
+        rows += run_policies(args, snapset, ws, checks, info, target)
 
     # ------------------------------------------------ user templates (issue 11)
     sections = []
@@ -883,6 +897,92 @@ def run_pipeline(args, snapset, work, checks, info, target):
     return rows
 
 
+# The benchmark's policies: five gatekeeper-library templates (vendored under
+# tests/policies/), the constraints and the ExpansionTemplate of bench/policies/.
+LIBRARY = os.path.join(HERE, "..", "tests", "policies", "gatekeeper-library")
+POLICY_TEMPLATES = ("requiredlabels", "block-nodeport-services", "containerlimits", "allowedrepos",
+                    "requiredprobes")
+
+
+def run_policies(args, snapset, ws, checks, info, target):
+    """Issue 29: `check` with five library policies in `policies/` (on Deployments,
+    Services and, through an ExpansionTemplate, the Pods of the Deployments) against
+    `check` of the same workspace without `policies/`: at most 8 x on a first run (the
+    verdict cache emptied before each run; the other caches kept, as in the row
+    without policies) and 1.5 x with every verdict cached. The three rows run by
+    turns, `policies/` moved in and out of the workspace between them."""
+    rows = []
+    here = os.path.join(ws, "policies")
+    aside = os.path.join(ws, ".bench", "policies")
+    for d in (here, aside):
+        shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(aside, "library"))
+    for name in POLICY_TEMPLATES:
+        shutil.copyfile(os.path.join(LIBRARY, name, "template.yaml"),
+                        os.path.join(aside, "library", f"{name}.yaml"))
+    for name in sorted(os.listdir(os.path.join(HERE, "policies"))):
+        shutil.copyfile(os.path.join(HERE, "policies", name), os.path.join(aside, name))
+
+    def without():
+        if os.path.exists(here):
+            os.rename(here, aside)
+
+    def with_policies():
+        if not os.path.exists(here):
+            os.rename(aside, here)
+
+    def first_run():
+        with_policies()
+        for cache in cache_dirs(ws):
+            path = os.path.join(cache, "policy-verdicts.json")
+            if os.path.exists(path):
+                os.remove(path)
+
+    # What is evaluated: the constraints' kinds among the rendered objects.
+    kinds = count_kinds_of(os.path.join(ws, "out"))
+    deployments, services = kinds.get("Deployment", 0), kinds.get("Service", 0)
+    evaluations = deployments * 4 + services  # requiredlabels + 3 Pod policies; nodeport
+    info.append(f"policies: {len(POLICY_TEMPLATES)} gatekeeper-library constraints on {deployments:,} "
+                f"Deployments (requiredlabels; containerlimits, allowedrepos and requiredprobes on their "
+                f"Pods, by an ExpansionTemplate) and {services:,} Services (block-nodeport-services): "
+                f"{evaluations:,} evaluations per check")
+    first_run()
+    probe = run_once([snapset, "-C", ws, "check"])
+    if probe.rc != 0:
+        log(probe.stderr)
+        checks.append(f"✗ `check` with the policies fails on the generated workspace (exit {probe.rc})")
+        without()
+        return rows
+    checks.append("✓ `check` with the policies passes the generated release (exit 0)")
+    bare, first, cached = measure_interleaved([
+        dict(name="snapset check without policies/ (interleaved with the next rows)",
+             cmd=[snapset, "-C", ws, "check"], setup=without),
+        dict(name=f"snapset check with policies/, first run (verdict cache emptied; {evaluations:,} "
+                  f"evaluations)", cmd=[snapset, "-C", ws, "check"], setup=first_run),
+        dict(name="snapset check with policies/, verdicts cached", cmd=[snapset, "-C", ws, "check"],
+             setup=with_policies),
+    ], args.runs)
+    without()
+    rows += [bare, first, cached]
+    for row, limit in ((first, 8), (cached, 1.5)):
+        if row.median and bare.median:
+            r = row.median / bare.median
+            target(row, f"≤ {limit} × check without policies/ ({fmt_ratio(r)})", r <= limit)
+    return rows
+
+
+def count_kinds_of(out):
+    """How many rendered objects of each kind `out/` holds (its YAML files)."""
+    counts = {}
+    for d, _, names in os.walk(out):
+        for name in names:
+            if name.endswith(".yaml") and name != "kustomization.yaml":
+                with open(os.path.join(d, name)) as f:
+                    for kind in re.findall(r'(?m)^kind: "?([A-Za-z]+)"?$', f.read()):
+                        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 def table(rows, ratios, checks, info, m, args, tools, sections=()):
     S, E = args.services, args.envs
     lines = [f"## snapset benchmark: S = {S:,} services × E = {E} environments"
@@ -946,6 +1046,9 @@ def main():
     p.add_argument("--pipeline", action="store_true",
                    help="issue 19's rows: check and ready over a 1,000-commit workspace history")
     p.add_argument("--pipeline-only", action="store_true", help="issue 19's rows alone")
+    p.add_argument("--policies", action="store_true",
+                   help="issue 29's rows: check with five gatekeeper-library policies, first run and cached")
+    p.add_argument("--policies-only", action="store_true", help="issue 29's rows alone")
     p.add_argument("--templates", action="store_true",
                    help="issue 11: check of a release on user templates, per document vs helm "
                         "(needs --peers), and what 1,000 CRD-validated objects add")
@@ -975,6 +1078,8 @@ def main():
     elif args.pipeline_only:
         # Issue 19's rows alone: beside the full tables, not as latest.md.
         paths = [os.path.join(args.results, f"{stamp}-{host}-S{args.services}-pipeline.md")]
+    elif args.policies_only:
+        paths = [os.path.join(args.results, f"{stamp}-{host}-S{args.services}xE{args.envs}-policies.md")]
     else:
         paths = [os.path.join(args.results, f"{stamp}-{host}-S{args.services}xE{args.envs}.md"),
                  os.path.join(args.results, "latest.md")]

@@ -142,10 +142,10 @@ impl<'a> Renderer<'a> {
     fn with_doc<'o>(
         &self,
         mut object: whole::Object<'o>,
-        doc: impl FnOnce() -> Option<Value>,
+        doc: impl FnOnce() -> policy::Doc,
     ) -> whole::Object<'o> {
         if self.policies.is_some() {
-            object.doc = doc().map(std::sync::Arc::new);
+            object.doc = Some(std::sync::Arc::new(doc()));
         }
         object
     }
@@ -517,7 +517,7 @@ impl<'a> Renderer<'a> {
                             self.schemas,
                             ctx.environment.namespace,
                         );
-                        objects.push(self.with_doc(object, || read_back(&bytes)));
+                        objects.push(self.with_doc(object, || policy::Doc::written(&bytes)));
                         Some(bytes)
                     }
                     None => {
@@ -566,7 +566,7 @@ impl<'a> Renderer<'a> {
                             self.schemas,
                             ctx.environment.namespace,
                         );
-                        objects.push(self.with_doc(object, || read_back(bytes)));
+                        objects.push(self.with_doc(object, || policy::Doc::written(bytes)));
                     }
                     compiled
                 }
@@ -709,7 +709,7 @@ impl<'a> Renderer<'a> {
             let namespace = scene.env.namespace.effective();
             objects.extend(
                 whole::Object::read(&doc, index, self.schemas, namespace)
-                    .map(|o| self.with_doc(o, || Some(doc.clone()))),
+                    .map(|o| self.with_doc(o, || policy::Doc::parsed(doc.clone()))),
             );
             let yaml = yaml::to_yaml(&doc);
             if out.is_empty() {
@@ -853,11 +853,6 @@ impl<'a> Renderer<'a> {
 /// One rendered document read back, `line` being where it starts in the
 /// template's output.
 /// A compiled built-in's bytes read back, for the policies to judge.
-fn read_back(bytes: &[u8]) -> Option<Value> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    yaml_read::parse(text).or_else(|| serde_norway::from_str(text).ok())
-}
-
 fn read(t: &Template, document: &str, line: usize) -> Result<Value> {
     let doc = match yaml_read::parse(document) {
         Some(doc) => {

@@ -3,12 +3,15 @@
 //! same. Kept, as every cache, outside the work tree (`CacheDir`: the git
 //! directory or the user's cache folder) and authenticated with the cache
 //! folder's key, so that a pull request cannot plant a verdict. The key of
-//! a verdict hashes the text of every policy file, the rule, the input and
-//! the data, and snapset's version: any change is a miss.
+//! a verdict hashes the text of every policy file, the policy, the object
+//! (the bytes written, or its JSON: `Doc::hash`), its namespace, the
+//! inventory and the data it is given, and snapset's version: any change
+//! is a miss.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
@@ -38,19 +41,16 @@ impl Digest {
     }
 }
 
-/// The hash of an object, as serde_json writes it (maps in key order:
-/// the same value, the same bytes).
-pub fn object_hash(value: &Value) -> [u8; 32] {
-    let mut h = Sha256::new();
-    let _ = serde_json::to_writer(Hasher(&mut h), value);
-    h.finalize().into()
-}
-
 /// The key of one verdict: the policies, the policy, and what its input
 /// and data are made of.
 pub fn key(digest: &[u8; 32], policy: PolicyId, parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new().chain_update(digest);
-    h.update(format!("{policy:?}").as_bytes());
+    let (tag, index) = match policy {
+        PolicyId::Constraint(c) => (0u8, c),
+        PolicyId::Conftest(r) => (1u8, r),
+    };
+    h.update([tag]);
+    h.update((index as u64).to_le_bytes());
     for part in parts {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
@@ -59,7 +59,7 @@ pub fn key(digest: &[u8; 32], policy: PolicyId, parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// Feeds what serde_json writes to the hash, without a buffer.
-struct Hasher<'h>(&'h mut Sha256);
+pub struct Hasher<'h>(pub &'h mut Sha256);
 
 impl std::io::Write for Hasher<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -97,7 +97,13 @@ impl Entries {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 fn unhex(text: &str) -> Option<[u8; 32]> {
@@ -105,8 +111,13 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
     if text.len() != 64 {
         return None;
     }
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
     }
     Some(out)
 }
@@ -127,12 +138,14 @@ impl Cache {
             if unhex(tag)? != mac(&key, body.as_bytes()) {
                 return None;
             }
-            let map: HashMap<String, Value> = serde_json::from_str(body).ok()?;
-            Some(
-                map.into_iter()
-                    .filter_map(|(k, v)| Some((unhex(&k)?, v)))
-                    .collect(),
-            )
+            // A verdict a line: its key in hex, a space, the verdict's
+            // JSON (a map of 16,000 keys took longer to read).
+            body.par_lines()
+                .map(|line| {
+                    let (key, value) = line.split_once(' ')?;
+                    Some((unhex(key)?, serde_json::from_str(value).ok()?))
+                })
+                .collect::<Option<HashMap<_, _>>>()
         })();
         Entries {
             read: read.unwrap_or_default(),
@@ -155,12 +168,13 @@ impl Cache {
         let Some(key) = self.dir.key() else {
             return;
         };
-        let map: serde_json::Map<String, Value> = entries
-            .used
-            .into_iter()
-            .map(|(k, v)| (hex(&k), v))
-            .collect();
-        let body = Value::Object(map).to_string();
+        let mut body = String::with_capacity(entries.used.len() * 72);
+        for (k, v) in &entries.used {
+            body.push_str(&hex(k));
+            body.push(' ');
+            body.push_str(&v.to_string());
+            body.push('\n');
+        }
         let text = format!("{}\n{body}", hex(&mac(&key, body.as_bytes())));
         let _ = self
             .dir

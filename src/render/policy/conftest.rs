@@ -12,6 +12,7 @@ use crate::error::sources::{Loc, Sources};
 use super::engine::Rego;
 use super::gatekeeper::Action;
 use super::module::Module;
+use super::vm::Program;
 
 /// The rules read, in the order they are reported, and what each does.
 pub const RULES: [(&str, Action); 3] = [
@@ -22,6 +23,9 @@ pub const RULES: [(&str, Action); 3] = [
 
 pub struct Conftest {
     pub rego: Rego,
+    /// Each rule of `rules` compiled for regorus's machine, when its
+    /// compiler takes it, and when first evaluated.
+    pub programs: Vec<std::sync::OnceLock<Option<Program>>>,
     /// The rules of `RULES` declared in package `main`, with the line of
     /// the first declaration and its file's name.
     pub rules: Vec<Rule>,
@@ -44,7 +48,7 @@ pub fn read(modules: Vec<Module>, sources: &Sources) -> Result<Option<Conftest>>
         return Ok(None);
     }
     let rego = Rego::compile(modules, false, sources).map_err(|f| f.error(sources, "policies/"))?;
-    let rules = RULES
+    let rules: Vec<Rule> = RULES
         .iter()
         .filter_map(|(name, action)| {
             let module = rego
@@ -59,7 +63,12 @@ pub fn read(modules: Vec<Module>, sources: &Sources) -> Result<Option<Conftest>>
             })
         })
         .collect();
-    Ok(Some(Conftest { rego, rules }))
+    let programs = rules.iter().map(|_| Default::default()).collect();
+    Ok(Some(Conftest {
+        rego,
+        rules,
+        programs,
+    }))
 }
 
 /// Whether `line` declares rule `rule` (`deny contains msg if`,

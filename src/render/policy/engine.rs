@@ -15,6 +15,7 @@ use crate::error::sources::{Loc, Sources};
 use crate::error::{Error, ErrorKind};
 
 use super::module::Module;
+use super::vm::Program;
 
 /// Builtins that reach the network or the host, refused by name.
 const REFUSED: [&str; 3] = ["http.send", "net.lookup_ip_addr", "opa.runtime"];
@@ -104,13 +105,33 @@ impl Rego {
         time: Duration,
         sources: &Sources,
     ) -> Result<serde_json::Value, Failure> {
+        let value = self.eval_value(
+            rule,
+            regorus::Value::from(input),
+            data.as_ref(),
+            time,
+            sources,
+        )?;
+        json(&value)
+    }
+
+    /// `eval` of an input already made a regorus value (shared by the
+    /// policies that judge the same object).
+    pub fn eval_value(
+        &mut self,
+        rule: &str,
+        input: regorus::Value,
+        data: Option<&serde_json::Value>,
+        time: Duration,
+        sources: &Sources,
+    ) -> Result<regorus::Value, Failure> {
         self.engine
             .set_execution_timer_config(ExecutionTimerConfig {
                 limit: time,
                 check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
             });
         if let Some(data) = data
-            && self.data.as_ref() != Some(&data)
+            && self.data.as_ref() != Some(data)
         {
             self.engine.clear_data();
             self.engine
@@ -119,34 +140,56 @@ impl Rego {
                     loc: None,
                     problem: e.to_string(),
                 })?;
-            self.data = Some(data);
+            self.data = Some(data.clone());
         }
-        self.engine.set_input(regorus::Value::from(input));
-        let value = self
-            .engine
-            .eval_rule(rule.to_string())
-            .map_err(|e| match e.downcast_ref::<regorus::LimitError>() {
+        self.engine.set_input(input);
+        self.engine.eval_rule(rule.to_string()).map_err(|e| {
+            match e.downcast_ref::<regorus::LimitError>() {
+                Some(regorus::LimitError::TimeLimitExceeded { .. }) => {
+                    self.time_limit(sources, time)
+                }
                 Some(limit) => Failure {
                     loc: self.modules.first().map(|m| m.loc(sources, 1)),
-                    problem: format!(
-                        "evaluation stopped: {limit} (the limit is policy-time={}ms; raise it with --limit policy-time=…)",
-                        time.as_millis()
-                    ),
+                    problem: format!("evaluation stopped: {limit}"),
                 },
                 None => failure(&self.modules, sources, &e.to_string()),
-            })?;
-        if value == regorus::Value::Undefined {
-            return Ok(serde_json::Value::Null);
-        }
-        serde_json::to_value(&value).map_err(|e| Failure {
-            loc: None,
-            problem: format!("its result is not JSON: {e}"),
+            }
         })
+    }
+
+    /// The failure of an evaluation stopped by the time limit, in either
+    /// mode of the engine.
+    pub fn time_limit(&self, sources: &Sources, time: Duration) -> Failure {
+        Failure {
+            loc: self.modules.first().map(|m| m.loc(sources, 1)),
+            problem: format!(
+                "evaluation stopped: it ran longer than {} ms (the limit is policy-time={}ms; raise it with --limit policy-time=…)",
+                time.as_millis(),
+                time.as_millis()
+            ),
+        }
+    }
+
+    /// `rule` compiled for regorus's virtual machine (`vm`), when its
+    /// compiler takes it.
+    pub fn program(&self, rule: &str) -> Option<Program> {
+        Program::compile(&self.engine, rule)
     }
 
     pub fn modules(&self) -> &[Module] {
         &self.modules
     }
+}
+
+/// A verdict as JSON; `Null` when the rule is undefined.
+pub fn json(value: &regorus::Value) -> Result<serde_json::Value, Failure> {
+    if *value == regorus::Value::Undefined {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::to_value(value).map_err(|e| Failure {
+        loc: None,
+        problem: format!("its result is not JSON: {e}"),
+    })
 }
 
 /// A module that calls a network builtin, at its line.

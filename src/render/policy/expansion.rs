@@ -19,9 +19,10 @@ pub struct Expansion {
     /// `spec.template`, dotted: where the generated resource is written
     /// in the workload.
     pub source: String,
-    group: String,
+    /// The generated resource's group and kind.
+    pub group: String,
     version: String,
-    kind: String,
+    pub kind: String,
 }
 
 pub fn read(doc: &Document, sources: &Sources) -> Result<Expansion> {
@@ -77,16 +78,17 @@ pub fn read(doc: &Document, sources: &Sources) -> Result<Expansion> {
 }
 
 impl Expansion {
-    /// The resource `workload` (of `group`/`kind`) makes, when this
-    /// template applies to it.
-    pub fn expand(&self, group: &str, kind: &str, workload: &Value) -> Option<Value> {
-        let applies = self.apply_to.iter().any(|(groups, kinds)| {
+    /// Whether workloads of `group`/`kind` are expanded.
+    pub fn applies(&self, group: &str, kind: &str) -> bool {
+        self.apply_to.iter().any(|(groups, kinds)| {
             groups.iter().any(|g| g == "*" || g == group)
                 && kinds.iter().any(|k| k == "*" || k == kind)
-        });
-        if !applies {
-            return None;
-        }
+        })
+    }
+
+    /// What `workload` makes, when it has the template (`applies` said
+    /// it is expanded).
+    pub fn make(&self, workload: &Value) -> Option<Value> {
         let mut at = workload;
         for key in self.source.split('.') {
             at = at.get(key)?;

@@ -16,6 +16,19 @@ pub fn review(
     operation: &str,
     parameters: &Value,
 ) -> Value {
+    let mut review = review_without_object(object, kind, name, namespace, operation);
+    review["object"] = object.clone();
+    json!({"review": review, "parameters": parameters})
+}
+
+/// `input.review` but its `object`.
+fn review_without_object(
+    object: &Value,
+    kind: &str,
+    name: &str,
+    namespace: Option<&str>,
+    operation: &str,
+) -> Value {
     let api = object
         .get("apiVersion")
         .and_then(Value::as_str)
@@ -24,17 +37,48 @@ pub fn review(
         Some((g, v)) => (g, v),
         None => ("", api),
     };
-    let review = json!({
+    json!({
         "kind": {"group": group, "version": version, "kind": kind},
         "name": name,
         "namespace": namespace.unwrap_or_default(),
         "operation": operation,
         "uid": "",
         "userInfo": {"username": "snapset"},
-        "object": object,
         "dryRun": false,
-    });
-    json!({"review": review, "parameters": parameters})
+    })
+}
+
+/// `input.review` as a regorus value, made once per object for every
+/// constraint that judges it (`gatekeeper` adds a constraint's
+/// parameters); `object` is converted without being copied as JSON first.
+pub fn review_value(
+    object: &Value,
+    kind: &str,
+    name: &str,
+    namespace: Option<&str>,
+    operation: &str,
+) -> regorus::Value {
+    let mut review = regorus_value(&review_without_object(
+        object, kind, name, namespace, operation,
+    ));
+    if let Ok(map) = review.as_object_mut() {
+        map.insert(regorus::Value::from("object"), regorus_value(object));
+    }
+    review
+}
+
+/// The input of a Gatekeeper template: the review and the constraint's
+/// parameters, both shared (regorus values are reference-counted).
+pub fn gatekeeper(review: &regorus::Value, parameters: &regorus::Value) -> regorus::Value {
+    regorus::Value::from(std::collections::BTreeMap::from([
+        (regorus::Value::from("review"), review.clone()),
+        (regorus::Value::from("parameters"), parameters.clone()),
+    ]))
+}
+
+/// A JSON value as regorus's, read without copying the JSON first.
+pub fn regorus_value(value: &Value) -> regorus::Value {
+    serde::Deserialize::deserialize(value).unwrap_or(regorus::Value::Undefined)
 }
 
 /// `data.inventory` of `(object, kind, name, namespace)`s.

@@ -170,6 +170,13 @@ impl Match {
         })
     }
 
+    /// Whether `matches` reads the object's name or labels (a name or a
+    /// label selector): objects whose YAML is not read back otherwise are
+    /// then read for it.
+    pub fn needs_object(&self) -> bool {
+        self.name.is_some() || self.labels.is_some() || self.namespace_labels.is_some()
+    }
+
     /// Whether `s` is judged; `namespaces` holds the labels of the
     /// environment's own Namespace objects.
     pub fn matches(&self, s: &Subject, namespaces: &HashMap<String, Map<String, Value>>) -> bool {

@@ -15,6 +15,7 @@
 
 mod cache;
 mod conftest;
+mod doc;
 mod engine;
 mod evaluate;
 mod expansion;
@@ -27,6 +28,7 @@ mod report;
 mod source;
 pub mod suite;
 
+mod vm;
 mod watchdog;
 
 use std::path::Path;
@@ -35,6 +37,7 @@ use std::time::Duration;
 use crate::error::sources::Sources;
 use crate::error::{Error, ErrorKind, Result};
 
+pub use doc::Doc;
 pub use evaluate::check;
 pub use report::Verdicts;
 
@@ -69,6 +72,10 @@ impl Default for PolicyLimits {
 /// Every policy of the workspace, compiled.
 pub struct Policies {
     templates: Vec<(Template, Rego)>,
+    /// Each template's rule compiled for regorus's machine (`vm`), when
+    /// its compiler takes it: compiled when first evaluated (a run whose
+    /// verdicts are all cached compiles none).
+    programs: Vec<std::sync::OnceLock<Option<vm::Program>>>,
     constraints: Vec<Constraint>,
     conftest: Option<Conftest>,
     expansions: Vec<Expansion>,
@@ -223,7 +230,9 @@ impl Policies {
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
+        let programs = compiled.iter().map(|_| Default::default()).collect();
         Ok(Some(Policies {
+            programs,
             templates: compiled,
             constraints,
             conftest,

@@ -154,9 +154,13 @@ impl Verdicts {
                 targets,
             };
             let path = field.as_deref().unwrap_or("kind");
-            let value = field
-                .as_deref()
-                .and_then(|p| d.object.doc.as_deref().and_then(|doc| value_at(doc, p)));
+            let value = field.as_deref().and_then(|p| {
+                d.object
+                    .doc
+                    .as_deref()
+                    .and_then(super::Doc::value)
+                    .and_then(|doc| value_at(doc, p))
+            });
             let error = match value {
                 Some(value) => locate::at(Error::new(kind), env, d, path, value, sources),
                 None => {

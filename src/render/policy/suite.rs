@@ -19,11 +19,13 @@ use crate::error::{Error, ErrorKind, Result};
 
 use super::conftest;
 use super::engine::Rego;
+use super::engine::json;
 use super::gatekeeper::{self, Constraint, Template};
-use super::input::{inventory_of, review};
+use super::input::{inventory_of, regorus_value, review};
 use super::matcher::Subject;
 use super::module::Module;
 use super::source;
+use super::vm::{self, Program};
 
 /// One test and whether it holds.
 #[derive(serde::Serialize)]
@@ -56,7 +58,7 @@ struct Runner<'s> {
     time: Duration,
     /// Files read, by path: a template used by many tests is read once.
     files: HashMap<PathBuf, FileId>,
-    templates: HashMap<PathBuf, std::rc::Rc<(Template, Rego)>>,
+    templates: HashMap<PathBuf, std::rc::Rc<(Template, Rego, Option<Program>)>>,
 }
 
 /// Every test under `dir`; names are shown relative to `root`.
@@ -141,7 +143,7 @@ impl Runner<'_> {
         source::yaml_documents(id, self.sources)
     }
 
-    fn template(&mut self, path: &Path) -> Result<std::rc::Rc<(Template, Rego)>> {
+    fn template(&mut self, path: &Path) -> Result<std::rc::Rc<(Template, Rego, Option<Program>)>> {
         if let Some(t) = self.templates.get(path) {
             return Ok(t.clone());
         }
@@ -153,7 +155,10 @@ impl Runner<'_> {
         let template = gatekeeper::template(doc, self.sources)?;
         let rego = Rego::compile(template.modules.clone(), template.rego_v0, self.sources)
             .map_err(|f| f.error(self.sources, &template.file))?;
-        let made = std::rc::Rc::new((template, rego));
+        // The samples judge the engine check uses: the machine's program
+        // when there is one.
+        let program = rego.program(&template.rule);
+        let made = std::rc::Rc::new((template, rego, program));
         self.templates.insert(path.to_path_buf(), made.clone());
         Ok(made)
     }
@@ -193,7 +198,7 @@ impl Runner<'_> {
     /// The messages of the constraint's violations on `object`.
     fn violations(
         &mut self,
-        template: &(Template, Rego),
+        template: &(Template, Rego, Option<Program>),
         constraint: &Constraint,
         object: &Value,
         operation: &str,
@@ -239,6 +244,7 @@ impl Runner<'_> {
             return Ok(Vec::new());
         }
         let mut rego = template.1.clone();
+        let mut inventory_value = None;
         if template.0.inventory {
             let facts: Vec<(Value, String, String, Option<String>)> = inventory
                 .iter()
@@ -259,8 +265,10 @@ impl Runner<'_> {
                 })
                 .collect();
             let data = inventory_of(facts.iter().map(|(o, k, n, ns)| (o, k, n, ns.as_deref())));
-            rego.add_data(serde_json::json!({ "inventory": data }))
+            let data = serde_json::json!({ "inventory": data });
+            rego.add_data(data.clone())
                 .map_err(|p| self.broken(Path::new(&template.0.file), p))?;
+            inventory_value = Some(regorus_value(&data));
         }
         let input = review(
             object,
@@ -270,9 +278,17 @@ impl Runner<'_> {
             operation,
             &constraint.parameters,
         );
-        let value = rego
-            .eval(&template.0.rule, input, None, self.time, self.sources)
-            .map_err(|f| f.error(self.sources, &template.0.file))?;
+        let value = vm::eval(
+            &mut rego,
+            template.2.as_ref(),
+            &template.0.rule,
+            regorus_value(&input),
+            inventory_value,
+            self.time,
+            self.sources,
+        )
+        .and_then(|v| json(&v))
+        .map_err(|f| f.error(self.sources, &template.0.file))?;
         Ok(messages(&value))
     }
 

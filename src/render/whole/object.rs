@@ -36,7 +36,7 @@ pub struct Object<'r> {
     pub references: Vec<Reference<'r>>,
     pub provides: Vec<Provided>,
     /// The document itself, kept only when `policies/` will judge it.
-    pub doc: Option<std::sync::Arc<Value>>,
+    pub doc: Option<std::sync::Arc<crate::render::policy::Doc>>,
 }
 
 /// What an object makes exist besides itself.
