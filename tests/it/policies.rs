@@ -491,6 +491,57 @@ fn every_gatekeeper_library_sample_agrees_with_upstream() {
     insta::assert_snapshot!(stdout);
 }
 
+/// A value assigned from an undefined reference fails the body, as in OPA
+/// (regorus's compiled mode went on with it undefined, so `not x` held),
+/// and a negated call with an undefined argument fails it too (regorus's
+/// negation held). Both samples are allowed upstream; each failed here.
+#[test]
+fn an_undefined_value_fails_the_body_as_in_opa() {
+    let ws = TestWorkspace::empty();
+    ws.write(
+        "policies/t/template.yaml",
+        "apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sundefined
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sUndefined
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8sundefined
+
+        violation[{\"msg\": msg}] {
+          x := input.parameters.missing
+          not x
+          msg := \"assigned, then negated\"
+        }
+
+        violation[{\"msg\": msg}] {
+          rule := input.parameters.rule
+          not accepted(rule, input.parameters.missing)
+          msg := \"a negated call\"
+        }
+
+        accepted(\"RunAsAny\", _)
+",
+    );
+    ws.write(
+        "policies/t/samples/s/constraint.yaml",
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sUndefined\nmetadata:\n  name: t\nspec:\n  parameters:\n    rule: RunAsAny\n",
+    );
+    ws.write(
+        "policies/t/samples/s/example_allowed.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n",
+    );
+    let run = ws.run(&["policies", "test", "policies"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 of 1 policy tests hold"), "{}", run.stdout);
+}
+
 #[test]
 fn samples_are_run_by_file_name_without_a_suite() {
     let ws = TestWorkspace::empty();

@@ -18,6 +18,15 @@
 //!    passed in snapset and refused in the cluster. Where the format and
 //!    the arguments are written out (`sprintf("…", [a, b])`), the verbs
 //!    left over are written as the text Go prints for them.
+//! 4. Under `not`, OPA evaluates a call's or a comparison's arguments
+//!    first, so `not f(a.b)` fails the body when `a.b` is undefined;
+//!    regorus let the negation hold. A body line `not f(…)` or
+//!    `not a.b OP c` binds its references first.
+//! 5. An assignment of an undefined value, `x := a.b`, fails the body in
+//!    OPA and in regorus's interpreter; regorus's compiled mode (`vm.rs`)
+//!    goes on with `x` undefined, so a later `not x` held. A body line
+//!    `x := …` is followed by `x == x`, true for every value, undefined
+//!    (so failing) for none.
 
 use std::borrow::Cow;
 
@@ -30,6 +39,7 @@ pub fn mend(text: &str, v0: bool) -> Cow<'_, str> {
         .collect();
     edits.extend(missing_verbs(text));
     edits.extend(negations(text, &body_lines));
+    edits.extend(assignments(text, &body_lines));
     if edits.is_empty() {
         return Cow::Borrowed(text);
     }
@@ -212,7 +222,7 @@ fn negations(text: &str, body_lines: &[usize]) -> Vec<(usize, usize, String)> {
             }
             let name = format!("__snapset_not{fresh}");
             fresh += 1;
-            binds.push_str(&format!("{name} := {operand}; "));
+            binds.push_str(&format!("{name} := {operand}; {name} == {name}; "));
             written.push_str(&code[from..at]);
             written.push_str(&name);
             from = at + len;
@@ -228,6 +238,63 @@ fn negations(text: &str, body_lines: &[usize]) -> Vec<(usize, usize, String)> {
         ));
     }
     edits
+}
+
+/// Each body line `x := …` that ends on its line: `; x == x` after it.
+fn assignments(text: &str, body_lines: &[usize]) -> Vec<(usize, usize, String)> {
+    let mut edits = Vec::new();
+    for &start in body_lines {
+        let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+        let line = text[start..end].trim_end();
+        let name_end = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(line.len());
+        let name = &line[..name_end];
+        let Some(value) = line[name_end..].trim_start().strip_prefix(":=") else {
+            continue;
+        };
+        // A constant is never undefined.
+        let value = value.trim();
+        let constant = value.starts_with(|c: char| c == '"' || c.is_ascii_digit())
+            || matches!(value, "true" | "false" | "null");
+        if name.is_empty() || name == "_" || constant || !complete(line) {
+            continue;
+        }
+        let at = start + line.len();
+        edits.push((at, at, format!("; {name} == {name}")));
+    }
+    edits
+}
+
+/// Whether `line` is one whole expression: no comment or second
+/// expression on it, its brackets closed, and no operator left open at
+/// its end.
+fn complete(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let mut depth = 0i32;
+    let mut k = 0;
+    while k < bytes.len() {
+        match bytes[k] {
+            b'"' => {
+                k += 1;
+                while k < bytes.len() && bytes[k] != b'"' {
+                    k += if bytes[k] == b'\\' { 2 } else { 1 };
+                }
+                if k >= bytes.len() {
+                    return false;
+                }
+            }
+            b'`' | b'#' | b';' => return false,
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+        k += 1;
+    }
+    depth == 0 && !line.ends_with(['+', '-', '*', '/', '&', '|', ',', '=', ':', '<', '>'])
 }
 
 #[derive(PartialEq)]
@@ -510,9 +577,18 @@ mod tests {
         let text = "package p\n\nv {\n  not accept(rule, x, params.ranges)\n  not input.a.b > 0\n  not input.c == 1\n  not f(\"a.b\", [x.y])\n  not g(x) with input as {}\n}\n";
         assert_eq!(
             mend(text, true),
-            "package p\n\nv {\n  __snapset_not0 := params.ranges; not accept(rule, x, __snapset_not0)\n  __snapset_not1 := input.a.b; not __snapset_not1 > 0\n  not input.c == 1\n  not f(\"a.b\", [x.y])\n  not g(x) with input as {}\n}\n"
+            "package p\n\nv {\n  __snapset_not0 := params.ranges; __snapset_not0 == __snapset_not0; not accept(rule, x, __snapset_not0)\n  __snapset_not1 := input.a.b; __snapset_not1 == __snapset_not1; not __snapset_not1 > 0\n  not input.c == 1\n  not f(\"a.b\", [x.y])\n  not g(x) with input as {}\n}\n"
         );
         // The equality is skipped before any name is taken.
+    }
+
+    #[test]
+    fn an_assignment_is_checked_to_be_defined() {
+        let text = "package p\n\nv {\n  x := input.a.b\n  y := [\n    1,\n  ]\n  z := \"a#b\" # note\n  not x\n}\n";
+        assert_eq!(
+            mend(text, true),
+            "package p\n\nv {\n  x := input.a.b; x == x\n  y := [\n    1,\n  ]\n  z := \"a#b\" # note\n  not x\n}\n"
+        );
     }
 
     #[test]
