@@ -539,7 +539,11 @@ spec:
     );
     let run = ws.run(&["policies", "test", "policies"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("1 of 1 policy tests hold"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("1 of 1 policy tests hold"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
