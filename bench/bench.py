@@ -899,7 +899,7 @@ def run_pipeline(args, snapset, work, checks, info, target):
 
 # The benchmark's policies: five gatekeeper-library templates (vendored under
 # tests/policies/), the constraints and the ExpansionTemplate of bench/policies/.
-LIBRARY = os.path.join(HERE, "..", "tests", "policies", "gatekeeper-library")
+LIBRARY = os.path.join(HERE, "..", "tests", "policies", "gatekeeper-library", "general")
 POLICY_TEMPLATES = ("requiredlabels", "block-nodeport-services", "containerlimits", "allowedrepos",
                     "requiredprobes")
 
