@@ -400,18 +400,25 @@ fn agrees_with_the_kdl_crate_and_knus_on_the_spec_suites() {
     );
 }
 
-/// xorshift64*, so a failure reproduces from its seed.
-struct Rng(u64);
+/// xorshift64*, so a failure reproduces from its seed (also the fast
+/// reader's generated documents, `kdl_parse::tests`).
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
+    }
+    pub(super) fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    pub(super) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
     }
 }
 

@@ -183,29 +183,14 @@ fn convert_token(written: &str, role: Role, from: u8, to: u8) -> Result<String, 
     })
 }
 
-/// `s` as a quoted string of KDL `version`.
+/// `s` as a quoted string of KDL `version`: control characters escaped,
+/// and in 2.0 the code points it forbids raw.
 fn quote(s: &str, version: u8) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{C}' => out.push_str("\\f"),
-            c if c.is_control()
-                || (version == 2
-                    && matches!(c, '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')) =>
-            {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::text::kdl::quoted(s, |c| {
+        c.is_control()
+            || (version == 2
+                && matches!(c, '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}'))
+    })
 }
 
 /// What stands between nodes, or a node.

@@ -1165,26 +1165,7 @@ pub(super) mod tests {
         fast(&snapshot);
     }
 
-    /// xorshift64*: a small deterministic PRNG, so failures reproduce.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn chance(&mut self, percent: u64) -> bool {
-            self.next() % 100 < percent
-        }
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[self.below(items.len())]
-        }
-    }
+    use crate::load::kdl_differential_tests::Rng;
 
     // Tokens knus accepts in their place, then tokens it refuses there (or
     // that the fast path leaves to knus); `pick_token` rarely takes the latter.

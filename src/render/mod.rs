@@ -852,7 +852,6 @@ impl<'a> Renderer<'a> {
 
 /// One rendered document read back, `line` being where it starts in the
 /// template's output.
-/// A compiled built-in's bytes read back, for the policies to judge.
 fn read(t: &Template, document: &str, line: usize) -> Result<Value> {
     let doc = match yaml_read::parse(document) {
         Some(doc) => {

@@ -11,9 +11,16 @@ use std::borrow::Cow;
 use super::terminal;
 
 /// `text` as a string literal, quotes included, that the KDL reader reads
-/// back as `text`: `"`, `\` and every control character (line breaks,
-/// bidi overrides) escaped.
+/// back as `text`, in a 1.0 or a 2.0 file: `"`, `\` and every control
+/// character (line breaks, bidi overrides) escaped, and U+FEFF, which a
+/// 2.0 file may not hold raw.
 pub fn string(text: &str) -> String {
+    quoted(text, |c| terminal::is_control(c) || c == '\u{feff}')
+}
+
+/// `text` quoted: `"`, `\` and the characters KDL has a short escape for
+/// escaped so, and each one `escape` picks written as `\u{…}`.
+pub fn quoted(text: &str, escape: impl Fn(char) -> bool) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -26,7 +33,7 @@ pub fn string(text: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if terminal::is_control(c) => {
+            c if escape(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),

@@ -270,19 +270,20 @@ fn assignments(text: &str, body_lines: &[usize]) -> Vec<(usize, usize, String)> 
 /// expression on it, its brackets closed, and no operator left open at
 /// its end.
 fn complete(line: &str) -> bool {
+    let scan = Scan::new(line, false);
     let bytes = line.as_bytes();
     let mut depth = 0i32;
     let mut k = 0;
     while k < bytes.len() {
         match bytes[k] {
             b'"' => {
-                k += 1;
-                while k < bytes.len() && bytes[k] != b'"' {
-                    k += if bytes[k] == b'\\' { 2 } else { 1 };
-                }
-                if k >= bytes.len() {
+                // Past the closing quote, or the line's end when it has none.
+                let end = scan.string_end(k);
+                if end == k + 1 || bytes.get(end - 1) != Some(&b'"') || end > bytes.len() {
                     return false;
                 }
+                k = end;
+                continue;
             }
             b'`' | b'#' | b';' => return false,
             b'(' | b'[' | b'{' => depth += 1,
@@ -308,6 +309,7 @@ enum Shape {
 /// `f(args)` (the arguments), or `a OP b` (both sides).
 fn negated(code: &str) -> Option<(Shape, Vec<(usize, usize)>)> {
     let bytes = code.as_bytes();
+    let strings = Scan::new(code, false);
     let name_end = code
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
         .unwrap_or(code.len());
@@ -320,7 +322,7 @@ fn negated(code: &str) -> Option<(Shape, Vec<(usize, usize)>)> {
         while k < inner.end {
             match bytes[k] {
                 b'"' => {
-                    k += code[k + 1..].find('"').map_or(inner.end, |n| n + 2);
+                    k = strings.string_end(k);
                     continue;
                 }
                 b'(' | b'[' | b'{' => depth += 1,
@@ -574,10 +576,10 @@ mod tests {
 
     #[test]
     fn references_under_not_are_bound_before_it() {
-        let text = "package p\n\nv {\n  not accept(rule, x, params.ranges)\n  not input.a.b > 0\n  not input.c == 1\n  not f(\"a.b\", [x.y])\n  not g(x) with input as {}\n}\n";
+        let text = "package p\n\nv {\n  not accept(rule, x, params.ranges)\n  not input.a.b > 0\n  not input.c == 1\n  not f(\"a\\\"b,\", x.y)\n  not g(x) with input as {}\n}\n";
         assert_eq!(
             mend(text, true),
-            "package p\n\nv {\n  __snapset_not0 := params.ranges; __snapset_not0 == __snapset_not0; not accept(rule, x, __snapset_not0)\n  __snapset_not1 := input.a.b; __snapset_not1 == __snapset_not1; not __snapset_not1 > 0\n  not input.c == 1\n  not f(\"a.b\", [x.y])\n  not g(x) with input as {}\n}\n"
+            "package p\n\nv {\n  __snapset_not0 := params.ranges; __snapset_not0 == __snapset_not0; not accept(rule, x, __snapset_not0)\n  __snapset_not1 := input.a.b; __snapset_not1 == __snapset_not1; not __snapset_not1 > 0\n  not input.c == 1\n  __snapset_not2 := x.y; __snapset_not2 == __snapset_not2; not f(\"a\\\"b,\", __snapset_not2)\n  not g(x) with input as {}\n}\n"
         );
         // The equality is skipped before any name is taken.
     }
