@@ -934,9 +934,11 @@ def run_policies(args, snapset, ws, checks, info, target):
     def first_run():
         with_policies()
         for cache in cache_dirs(ws):
-            path = os.path.join(cache, "policy-verdicts.json")
-            if os.path.exists(path):
-                os.remove(path)
+            # The verdicts of single objects and of whole environments.
+            for name in ("policy-verdicts.json", "policy-environments.json"):
+                path = os.path.join(cache, name)
+                if os.path.exists(path):
+                    os.remove(path)
 
     # What is evaluated: the constraints' kinds among the rendered objects.
     kinds = count_kinds_of(os.path.join(ws, "out"))

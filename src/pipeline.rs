@@ -79,21 +79,9 @@ fn compile_with(
     let repo = Repos::open(&workspace)?;
     let release = Resolver::new(&workspace, &repo).resolve(&selected)?;
     let rejected = Rejected::resolve(&workspace, &mut CommitCache::new(&repo));
-    let mut templates = Templates::new(&workspace.templates, &mut session.sources)?;
-    templates.limit(&session.limits);
-    let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
-    let policies = Policies::load(&workspace.root, &mut session.sources, &session.limits)?;
-    session.warnings.append(&mut schemas.warnings);
+    let parts = Parts::read(&workspace, session)?;
     let sources = &session.sources;
-    let renderer = Renderer::new(&templates, &schemas, sources)
-        .with_limits(session.limits)
-        .with_policies(policies.as_ref())
-        .with_rollout(Rollout::of(workspace.config.agent.as_ref()));
-    let renderer = if keep_bytes {
-        renderer
-    } else {
-        renderer.paths_only()
-    };
+    let renderer = parts.renderer(&workspace, session.limits, sources, keep_bytes);
     // Reading the workspace's history is one thread's work; the
     // untouched-path check reads two trees per pin: both overlap the render.
     // Unread vars need only the templates and the release: beside them.
@@ -142,6 +130,59 @@ fn compile_with(
         rendered,
         proofs,
     })
+}
+
+/// What a render reads besides the release: templates, the schemas of
+/// custom resources, and the policies.
+struct Parts {
+    templates: Templates,
+    schemas: Schemas,
+    policies: Option<Policies>,
+}
+
+impl Parts {
+    fn read(workspace: &Workspace, session: &mut Session) -> Result<Parts> {
+        let mut templates = Templates::new(&workspace.templates, &mut session.sources)?;
+        templates.limit(&session.limits);
+        let mut schemas = Schemas::load(&workspace.root, &mut session.sources)?;
+        let policies = Policies::load(&workspace.root, &mut session.sources, &session.limits)?;
+        session.warnings.append(&mut schemas.warnings);
+        Ok(Parts {
+            templates,
+            schemas,
+            policies,
+        })
+    }
+
+    fn renderer<'a>(
+        &'a self,
+        workspace: &Workspace,
+        limits: crate::render::Limits,
+        sources: &'a Sources,
+        keep_bytes: bool,
+    ) -> Renderer<'a> {
+        let renderer = Renderer::new(&self.templates, &self.schemas, sources)
+            .with_limits(limits)
+            .with_policies(self.policies.as_ref())
+            .with_rollout(Rollout::of(workspace.config.agent.as_ref()));
+        match keep_bytes {
+            true => renderer,
+            false => renderer.paths_only(),
+        }
+    }
+}
+
+/// What the policies say of `release`, already loaded and resolved (the
+/// release page): the release is rendered without keeping bytes, the
+/// refusals returned as the render's error, the warnings and dryrun
+/// verdicts added to the session.
+pub fn judge(workspace: &Workspace, release: &Release, session: &mut Session) -> Result<()> {
+    let parts = Parts::read(workspace, session)?;
+    let renderer = parts.renderer(workspace, session.limits, &session.sources, false);
+    let rendered = renderer.render(release).map(drop);
+    session.policy_dryrun.extend(renderer.policy_dryrun());
+    session.warnings.extend(renderer.policy_warnings());
+    rendered
 }
 
 /// The path to production of the selected environments: rejected pins,

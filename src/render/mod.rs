@@ -150,6 +150,26 @@ impl<'a> Renderer<'a> {
         object
     }
 
+    /// `object` with the YAML written for it, when policies will judge it,
+    /// and the bytes for the file. A renderer that keeps no bytes
+    /// (`paths_only`) moves them to the document rather than copying them:
+    /// the file's are dropped anyway.
+    fn with_written<'o>(
+        &self,
+        mut object: whole::Object<'o>,
+        bytes: Vec<u8>,
+    ) -> (whole::Object<'o>, Vec<u8>) {
+        if self.policies.is_none() {
+            return (object, bytes);
+        }
+        let (doc, file) = match self.keep_bytes {
+            true => (bytes.clone(), bytes),
+            false => (bytes, Vec::new()),
+        };
+        object.doc = Some(std::sync::Arc::new(policy::Doc::written(doc)));
+        (object, file)
+    }
+
     /// Orders the rollout for the agent of snapset.kdl: Argo CD's sync
     /// waves on every object of a service, or Flux's Kustomization per
     /// service folder.
@@ -517,7 +537,8 @@ impl<'a> Renderer<'a> {
                             self.schemas,
                             ctx.environment.namespace,
                         );
-                        objects.push(self.with_doc(object, || policy::Doc::written(&bytes)));
+                        let (object, bytes) = self.with_written(object, bytes);
+                        objects.push(object);
                         Some(bytes)
                     }
                     None => {
@@ -558,17 +579,18 @@ impl<'a> Renderer<'a> {
                 Some(BuiltIn::Service) => {
                     let compiled = builtin::service(&ctx);
                     self.debug_compare(t, &ctx, None, compiled.as_deref(), scene);
-                    if let Some(bytes) = &compiled {
+                    compiled.map(|bytes| {
                         let object = whole::builtin::service(&ctx);
                         whole::builtin::same(
-                            bytes,
+                            &bytes,
                             &object,
                             self.schemas,
                             ctx.environment.namespace,
                         );
-                        objects.push(self.with_doc(object, || policy::Doc::written(bytes)));
-                    }
-                    compiled
+                        let (object, bytes) = self.with_written(object, bytes);
+                        objects.push(object);
+                        bytes
+                    })
                 }
                 Some(BuiltIn::DestinationRule | BuiltIn::VirtualService)
                     if !(service.is_multi_track() && service.port.is_some()) =>
@@ -707,11 +729,9 @@ impl<'a> Renderer<'a> {
                 .check(&doc)
                 .map_err(|problem| self.invalid(t, &doc, problem, index, scene))?;
             let namespace = scene.env.namespace.effective();
-            objects.extend(
-                whole::Object::read(&doc, index, self.schemas, namespace)
-                    .map(|o| self.with_doc(o, || policy::Doc::parsed(doc.clone()))),
-            );
+            let object = whole::Object::read(&doc, index, self.schemas, namespace);
             let yaml = yaml::to_yaml(&doc);
+            objects.extend(object.map(|o| self.with_doc(o, || policy::Doc::parsed(doc))));
             if out.is_empty() {
                 out = yaml;
             } else {

@@ -8,6 +8,50 @@
 
 use serde_json::{Map, Value};
 
+/// What the reader builds: a JSON value, or the policy engine's own
+/// (`render::policy`), read from the bytes without a JSON tree between.
+pub trait Tree: Sized {
+    type Map: Default;
+    fn null() -> Self;
+    fn bool(b: bool) -> Self;
+    fn int(i: i64) -> Self;
+    fn string(s: String) -> Self;
+    fn list(items: Vec<Self>) -> Self;
+    fn object(map: Self::Map) -> Self;
+    /// Adds an entry; `false` when the key was there already.
+    fn insert(map: &mut Self::Map, key: String, value: Self) -> bool;
+    /// A value printed as JSON (flow style).
+    fn json(text: &str) -> Option<Self>;
+}
+
+impl Tree for Value {
+    type Map = Map<String, Value>;
+    fn null() -> Self {
+        Value::Null
+    }
+    fn bool(b: bool) -> Self {
+        Value::Bool(b)
+    }
+    fn int(i: i64) -> Self {
+        Value::from(i)
+    }
+    fn string(s: String) -> Self {
+        Value::String(s)
+    }
+    fn list(items: Vec<Self>) -> Self {
+        Value::Array(items)
+    }
+    fn object(map: Self::Map) -> Self {
+        Value::Object(map)
+    }
+    fn insert(map: &mut Self::Map, key: String, value: Self) -> bool {
+        map.insert(key, value).is_none()
+    }
+    fn json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Kind<'a> {
     /// A `-` that opens a sequence item; the item follows at a deeper indent.
@@ -23,6 +67,11 @@ struct Line<'a> {
 
 /// The document, or `None` when it is outside the subset this reader knows.
 pub fn parse(text: &str) -> Option<Value> {
+    parse_as(text)
+}
+
+/// `parse`, building a `T`.
+pub fn parse_as<T: Tree>(text: &str) -> Option<T> {
     let lines = lines(text)?;
     if lines.is_empty() {
         return None;
@@ -102,7 +151,7 @@ struct Reader<'l, 'a> {
 }
 
 impl<'a> Reader<'_, 'a> {
-    fn node(&mut self) -> Option<Value> {
+    fn node<T: Tree>(&mut self) -> Option<T> {
         let line = *self.lines.get(self.at)?;
         match line.kind {
             Kind::Dash => self.sequence(line.indent),
@@ -123,7 +172,7 @@ impl<'a> Reader<'_, 'a> {
         }
     }
 
-    fn sequence(&mut self, indent: usize) -> Option<Value> {
+    fn sequence<T: Tree>(&mut self, indent: usize) -> Option<T> {
         let mut items = Vec::new();
         while let Some(line) = self.lines.get(self.at) {
             if line.indent != indent || !matches!(line.kind, Kind::Dash) {
@@ -132,17 +181,17 @@ impl<'a> Reader<'_, 'a> {
             self.at += 1;
             match self.lines.get(self.at) {
                 Some(next) if next.indent > indent => items.push(self.node()?),
-                _ => items.push(Value::Null),
+                _ => items.push(T::null()),
             }
         }
         if self.lines.get(self.at).is_some_and(|l| l.indent > indent) {
             return None;
         }
-        Some(Value::Array(items))
+        Some(T::list(items))
     }
 
-    fn mapping(&mut self, indent: usize) -> Option<Value> {
-        let mut map = Map::new();
+    fn mapping<T: Tree>(&mut self, indent: usize) -> Option<T> {
+        let mut map = T::Map::default();
         while let Some(line) = self.lines.get(self.at) {
             if line.indent != indent {
                 break;
@@ -158,19 +207,19 @@ impl<'a> Reader<'_, 'a> {
                     Some(next) if next.indent == indent && matches!(next.kind, Kind::Dash) => {
                         self.sequence(indent)?
                     }
-                    _ => Value::Null,
+                    _ => T::null(),
                 }
             } else {
                 scalar(rest)?
             };
-            if map.insert(key, value).is_some() {
+            if !T::insert(&mut map, key, value) {
                 return None;
             }
         }
         if self.lines.get(self.at).is_some_and(|l| l.indent > indent) {
             return None;
         }
-        Some(Value::Object(map))
+        Some(T::object(map))
     }
 }
 
@@ -245,7 +294,7 @@ fn closing_quote(text: &str) -> Option<usize> {
     None
 }
 
-fn scalar(text: &str) -> Option<Value> {
+fn scalar<T: Tree>(text: &str) -> Option<T> {
     if text.starts_with('"') {
         let end = closing_quote(text)?;
         if end + 1 != text.len() {
@@ -253,28 +302,28 @@ fn scalar(text: &str) -> Option<Value> {
         }
         let inner = &text[1..end];
         if !inner.contains('\\') {
-            return Some(Value::String(inner.to_string()));
+            return Some(T::string(inner.to_string()));
         }
         // JSON's escapes are a subset of YAML's; anything else goes to libyaml.
-        return serde_json::from_str::<String>(text).ok().map(Value::String);
+        return serde_json::from_str::<String>(text).ok().map(T::string);
     }
     if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
         if inner.replace("''", "").contains('\'') {
             return None;
         }
-        return Some(Value::String(inner.replace("''", "'")));
+        return Some(T::string(inner.replace("''", "'")));
     }
     // A map or list printed whole by a template (`{{ vars.resources }}`)
     // is JSON, which YAML reads as flow style to the same value.
     if text.starts_with(['{', '[']) {
-        return serde_json::from_str(text).ok();
+        return T::json(text);
     }
     match text {
-        "true" => return Some(Value::Bool(true)),
-        "false" => return Some(Value::Bool(false)),
-        "null" | "~" => return Some(Value::Null),
-        "[]" => return Some(Value::Array(Vec::new())),
-        "{}" => return Some(Value::Object(Map::new())),
+        "true" => return Some(T::bool(true)),
+        "false" => return Some(T::bool(false)),
+        "null" | "~" => return Some(T::null()),
+        "[]" => return Some(T::list(Vec::new())),
+        "{}" => return Some(T::object(T::Map::default())),
         _ => {}
     }
     let digits = text.strip_prefix('-').unwrap_or(text);
@@ -282,7 +331,7 @@ fn scalar(text: &str) -> Option<Value> {
         if digits.len() > 1 && digits.starts_with('0') {
             return None;
         }
-        return text.parse::<i64>().ok().map(Value::from);
+        return text.parse::<i64>().ok().map(T::int);
     }
     let plain = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
         && text.bytes().all(|b| {
@@ -294,7 +343,7 @@ fn scalar(text: &str) -> Option<Value> {
             text.to_ascii_lowercase().as_str(),
             "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf" | ".nan"
         );
-    plain.then(|| Value::String(text.to_string()))
+    plain.then(|| T::string(text.to_string()))
 }
 
 #[cfg(test)]

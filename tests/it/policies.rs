@@ -713,17 +713,24 @@ fn verdicts_are_cached_outside_the_work_tree_and_a_planted_cache_is_not_trusted(
     assert_eq!(second.code, 2);
     assert_eq!(second.stderr, first.stderr);
     // A cache written by anyone but snapset (every verdict "no
-    // violation") is not read: its MAC does not hold.
-    let text = std::fs::read_to_string(&cache).unwrap();
-    // A verdict a line: its key, a space, its JSON.
-    let (_, body) = text.split_once('\n').unwrap();
-    let emptied: String = body
-        .lines()
-        .map(|line| format!("{} null\n", line.split_once(' ').unwrap().0))
-        .collect();
-    assert!(!emptied.is_empty());
-    let planted = format!("{}\n{emptied}", "0".repeat(64));
-    std::fs::write(&cache, planted).unwrap();
+    // violation") is not read: its MAC does not hold. Each file alone:
+    // the verdicts of single objects, and those of whole environments.
+    let environments = ws
+        .cache_file("policy-environments.json")
+        .expect("the environments' verdicts are cached");
+    let plant = |file: &std::path::Path, verdict: &str| {
+        let text = std::fs::read_to_string(file).unwrap();
+        // An entry a line: its key, a space, its JSON.
+        let (_, body) = text.split_once('\n').unwrap();
+        let emptied: String = body
+            .lines()
+            .map(|line| format!("{} {verdict}\n", line.split_once(' ').unwrap().0))
+            .collect();
+        assert!(!emptied.is_empty());
+        std::fs::write(file, format!("{}\n{emptied}", "0".repeat(64))).unwrap();
+    };
+    plant(&cache, "null");
+    std::fs::remove_file(&environments).unwrap();
     let third = ws.run(&["check"]);
     assert_eq!(
         third.code, 2,
@@ -731,6 +738,67 @@ fn verdicts_are_cached_outside_the_work_tree_and_a_planted_cache_is_not_trusted(
         third.stderr
     );
     assert_eq!(third.stderr, first.stderr);
+    // The same three objects a line, none violating.
+    plant(&environments, "[[],[],[]]");
+    let fourth = ws.run(&["check"]);
+    assert_eq!(
+        fourth.code, 2,
+        "a planted cache is ignored: {}",
+        fourth.stderr
+    );
+    assert_eq!(fourth.stderr, first.stderr);
+}
+
+/// An environment's verdicts are taken whole only while every object of
+/// it is as when they were made: a change to one object is judged again,
+/// and going back takes the earlier verdicts.
+#[test]
+fn a_changed_object_is_judged_again_after_a_cached_run() {
+    let (ws, _) = TestWorkspace::shop();
+    ws.write("policies/replicas.rego", REPLICAS_REGO);
+    let first = ws.run(&["check"]);
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    assert!(first.stderr.contains("runs 1 replicas"), "{}", first.stderr);
+    assert!(
+        !first.stderr.contains("runs 3 replicas"),
+        "{}",
+        first.stderr
+    );
+    let cart = "refuses Deployment `cart` for service `cart` in";
+    assert!(
+        flat(&first.stderr).contains(&format!("{cart} environment `dev`:")),
+        "{}",
+        first.stderr
+    );
+    // prod drops to one replica: its Deployments change, and are refused.
+    let prod = "varset \"prod\" {\n    extends \"base\"\n    namespace \"shop-prod\"\n}\n";
+    let prod_three = ws.read("varsets/prod.kdl");
+    ws.write("varsets/prod.kdl", prod);
+    let second = ws.run(&["check"]);
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(
+        flat(&second.stderr).contains(&format!("{cart} environments `dev` and `prod`:")),
+        "{}",
+        second.stderr
+    );
+    // dev and prod at two replicas: nothing to refuse.
+    ws.write(
+        "varsets/base.kdl",
+        &ws.read("varsets/base.kdl")
+            .replace("replicas 1", "replicas 2"),
+    );
+    let third = ws.run(&["check"]);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    // Back to the first release: the first verdicts.
+    ws.write(
+        "varsets/base.kdl",
+        &ws.read("varsets/base.kdl")
+            .replace("replicas 2", "replicas 1"),
+    );
+    ws.write("varsets/prod.kdl", &prod_three);
+    let fourth = ws.run(&["check"]);
+    assert_eq!(fourth.code, 2);
+    assert_eq!(fourth.stderr, first.stderr);
 }
 
 #[test]

@@ -133,7 +133,7 @@ impl ReportCommand {
             inputs.push((column, input, deployments));
         }
         let mut page = Page::build(&workspace, &repo, &release, &inputs)?;
-        page.policies = policy_verdicts(&root, &args.envs.envs, session);
+        page.policies = policy_verdicts(&workspace, &release, session);
         mark_path(
             &workspace,
             &session.sources,
@@ -172,13 +172,17 @@ impl ReportCommand {
 /// whatever its state, so a release that does not render is no error here
 /// (`check` says why); only the policies' findings are kept, the other
 /// warnings of the render being `check`'s to print.
-fn policy_verdicts(root: &Path, envs: &[String], session: &mut Session) -> Vec<PolicyVerdict> {
-    if !root.join("policies").is_dir() {
+fn policy_verdicts(
+    workspace: &crate::load::Workspace,
+    release: &crate::resolve::Release,
+    session: &mut Session,
+) -> Vec<PolicyVerdict> {
+    if !workspace.root.join("policies").is_dir() {
         return Vec::new();
     }
     let warned = session.warnings.len();
     let dry = session.policy_dryrun.len();
-    let errors = match pipeline::compile_paths(root, envs, session) {
+    let errors = match pipeline::judge(workspace, release, session) {
         Ok(_) => Vec::new(),
         Err(e) => match *e.kind {
             ErrorKind::Many { .. } => e.others,

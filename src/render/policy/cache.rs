@@ -6,20 +6,19 @@
 //! a verdict hashes the text of every policy file, the policy, the object
 //! (the bytes written, or its JSON: `Doc::hash`), its namespace, the
 //! inventory and the data it is given, and snapset's version: any change
-//! is a miss.
+//! is a miss. A second file keeps each environment's verdicts whole, under
+//! one key over all of theirs: a release whose objects are as before reads
+//! that alone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::disk::cache_dir::{CacheDir, mac};
 
 use super::evaluate::PolicyId;
-
-const FILE: &str = "policy-verdicts.json";
 
 /// What identifies the policies of a run.
 pub struct Digest(Sha256);
@@ -75,23 +74,28 @@ pub struct Cache {
     dir: CacheDir,
 }
 
-/// The verdicts read, and those of this run (all that is written back:
-/// verdicts no run uses any more are dropped).
-#[derive(Default)]
-pub struct Entries {
-    read: HashMap<[u8; 32], Value>,
-    used: Vec<([u8; 32], Value)>,
+/// The verdicts of single (policy, object) pairs.
+pub const VERDICTS: &str = "policy-verdicts.json";
+/// The verdicts of whole environments, in the order of their tasks
+/// (`plan::Plan::environment_key`).
+pub const ENVIRONMENTS: &str = "policy-environments.json";
+
+/// The entries read, and those of this run (all that is written back:
+/// entries no run uses any more are dropped).
+pub struct Entries<V> {
+    read: HashMap<[u8; 32], V>,
+    used: Vec<([u8; 32], V)>,
 }
 
-impl std::ops::Deref for Entries {
-    type Target = HashMap<[u8; 32], Value>;
+impl<V> std::ops::Deref for Entries<V> {
+    type Target = HashMap<[u8; 32], V>;
     fn deref(&self) -> &Self::Target {
         &self.read
     }
 }
 
-impl Entries {
-    pub fn extend(&mut self, used: Vec<([u8; 32], Value)>) {
+impl<V> Entries<V> {
+    pub fn extend(&mut self, used: Vec<([u8; 32], V)>) {
         self.used.extend(used);
     }
 }
@@ -129,17 +133,18 @@ impl Cache {
         })
     }
 
-    /// The verdicts of earlier runs, when the file is ours (its MAC holds).
-    pub fn load(&self) -> Entries {
+    /// The entries of `file` of earlier runs, when the file is ours (its
+    /// MAC holds).
+    pub fn load<V: serde::de::DeserializeOwned + Send>(&self, file: &str) -> Entries<V> {
         let read = (|| {
             let key = self.dir.key()?;
-            let text = self.dir.read_text(FILE)?;
+            let text = self.dir.read_text(file)?;
             let (tag, body) = text.split_once('\n')?;
             if unhex(tag)? != mac(&key, body.as_bytes()) {
                 return None;
             }
-            // A verdict a line: its key in hex, a space, the verdict's
-            // JSON (a map of 16,000 keys took longer to read).
+            // An entry a line: its key in hex, a space, the entry's JSON
+            // (a map of 16,000 keys took longer to read).
             body.par_lines()
                 .map(|line| {
                     let (key, value) = line.split_once(' ')?;
@@ -153,32 +158,36 @@ impl Cache {
         }
     }
 
-    /// Writes this run's verdicts; a cache that cannot be written is no
-    /// cache, not an error.
-    pub fn store(&self, entries: Entries) {
-        // Nothing new, nothing dropped: the file already says it all.
-        let same = entries.used.len() == entries.read.len()
-            && entries
-                .used
-                .iter()
-                .all(|(k, _)| entries.read.contains_key(k));
-        if same {
+    /// Writes this run's entries to `file`; a cache that cannot be
+    /// written is no cache, not an error.
+    pub fn store<V: serde::Serialize>(&self, file: &str, entries: Entries<V>) {
+        // Nothing new, nothing dropped: the file already says it all. (A
+        // key used twice, by two equal objects, is one entry.)
+        let used: HashSet<&[u8; 32]> = entries.used.iter().map(|(k, _)| k).collect();
+        if used.len() == entries.read.len() && used.iter().all(|k| entries.read.contains_key(*k)) {
             return;
         }
         let Some(key) = self.dir.key() else {
             return;
         };
         let mut body = String::with_capacity(entries.used.len() * 72);
+        let mut written = HashSet::new();
         for (k, v) in &entries.used {
+            if !written.insert(k) {
+                continue;
+            }
+            let Ok(json) = serde_json::to_string(v) else {
+                continue;
+            };
             body.push_str(&hex(k));
             body.push(' ');
-            body.push_str(&v.to_string());
+            body.push_str(&json);
             body.push('\n');
         }
         let text = format!("{}\n{body}", hex(&mac(&key, body.as_bytes())));
         let _ = self
             .dir
             .create()
-            .and_then(|()| self.dir.write(FILE, text.as_bytes()));
+            .and_then(|()| self.dir.write(file, text.as_bytes()));
     }
 }

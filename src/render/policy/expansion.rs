@@ -86,6 +86,44 @@ impl Expansion {
         })
     }
 
+    /// `make` on the policy engine's values: the workload's template is
+    /// shared, not converted again (a Deployment's Pod is most of it).
+    pub fn make_input(&self, workload: &regorus::Value) -> Option<regorus::Value> {
+        use regorus::Value as V;
+        let mut at = workload;
+        for key in self.source.split('.') {
+            at = at.as_object().ok()?.get(&V::from(key))?;
+        }
+        let mut made = at.clone();
+        let map = made.as_object_mut().ok()?;
+        let api_version = match self.group.as_str() {
+            "" => self.version.clone(),
+            g => format!("{g}/{}", self.version),
+        };
+        map.insert(V::from("apiVersion"), V::from(api_version));
+        map.insert(V::from("kind"), V::from(self.kind.as_str()));
+        let parent = &workload["metadata"];
+        let metadata = map.get_or_insert_with(V::from("metadata"), V::new_object);
+        if let Ok(m) = metadata.as_object_mut() {
+            if let Some(ns) = parent
+                .as_object()
+                .ok()
+                .and_then(|p| p.get(&V::from("namespace")))
+            {
+                m.insert(V::from("namespace"), ns.clone());
+            }
+            if !m.contains_key(&V::from("name"))
+                && let V::String(name) = &parent["name"]
+            {
+                m.insert(
+                    V::from("name"),
+                    V::from(format!("{name}-{}", self.kind.to_lowercase())),
+                );
+            }
+        }
+        Some(made)
+    }
+
     /// What `workload` makes, when it has the template (`applies` said
     /// it is expanded).
     pub fn make(&self, workload: &Value) -> Option<Value> {
@@ -118,5 +156,47 @@ impl Expansion {
             }
         }
         Some(Value::Object(made))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::policy::input::regorus_value;
+    use serde_json::json;
+
+    fn pods() -> Expansion {
+        Expansion {
+            name: "expand-deployments".into(),
+            apply_to: vec![(vec!["apps".into()], vec!["Deployment".into()])],
+            source: "spec.template".into(),
+            group: String::new(),
+            version: "v1".into(),
+            kind: "Pod".into(),
+        }
+    }
+
+    /// The Pod made from the engine's value of a Deployment is the one
+    /// made from its JSON: both paths give a policy the same input.
+    #[test]
+    fn the_pod_is_the_same_made_either_way() {
+        let x = pods();
+        for workload in [
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                   "metadata": {"name": "cart", "namespace": "shop"},
+                   "spec": {"template": {"metadata": {"labels": {"app": "cart"}},
+                                         "spec": {"containers": [{"name": "cart", "image": "x"}]}}}}),
+            // A template without metadata, a named one, no namespace.
+            json!({"metadata": {"name": "cart"}, "spec": {"template": {"spec": {}}}}),
+            json!({"metadata": {"name": "cart"}, "spec": {"template": {"metadata": {"name": "own"}}}}),
+        ] {
+            let made = x.make(&workload).map(|v| regorus_value(&v));
+            assert!(made.is_some());
+            assert_eq!(x.make_input(&regorus_value(&workload)), made, "{workload}");
+        }
+        // No template: nothing is made.
+        let bare = json!({"metadata": {"name": "cart"}, "spec": {}});
+        assert_eq!(x.make(&bare), None);
+        assert_eq!(x.make_input(&regorus_value(&bare)), None);
     }
 }

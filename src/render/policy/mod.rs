@@ -24,6 +24,7 @@ mod input;
 mod matcher;
 mod mend;
 mod module;
+mod plan;
 mod report;
 mod source;
 pub mod suite;

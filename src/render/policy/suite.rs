@@ -264,7 +264,11 @@ impl Runner<'_> {
                     )
                 })
                 .collect();
-            let data = inventory_of(facts.iter().map(|(o, k, n, ns)| (o, k, n, ns.as_deref())));
+            let data = inventory_of(
+                facts
+                    .iter()
+                    .map(|(o, k, n, ns)| (o, k.as_str(), n.as_str(), ns.as_deref())),
+            );
             let data = serde_json::json!({ "inventory": data });
             rego.add_data(data.clone())
                 .map_err(|p| self.broken(Path::new(&template.0.file), p))?;
