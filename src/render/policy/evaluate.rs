@@ -17,7 +17,7 @@ use super::Policies;
 use super::cache::{self, Entries};
 use super::engine::{Failure, Rego, json};
 use super::input::{gatekeeper, inventory_of, messages, regorus_value, review_value, snapset_data};
-use super::plan::{Judged, Plan};
+use super::plan::{Judged, Plan, Reads};
 use super::report::{Finding, Verdicts};
 use super::vm::{Stop, Vm};
 use super::watchdog::{self, Watchdog};
@@ -163,9 +163,9 @@ impl Run<'_> {
         // Templates that read `data.inventory` see this environment's
         // objects: made when such a template first evaluates.
         let inventory_cell: OnceLock<(Value, regorus::Value)> = OnceLock::new();
-        let inventory = |judged: &[Judged]| {
+        let inventory = |judged: &[Judged], reads: &Reads| {
             inventory_cell.get_or_init(|| {
-                let data = json!({ "inventory": inventory_of_judged(judged, policies) });
+                let data = json!({ "inventory": inventory_of_judged(judged, reads, policies) });
                 let value = regorus_value(&data);
                 (data, value)
             })
@@ -178,6 +178,7 @@ impl Run<'_> {
         // Inputs are made when an evaluation first needs them (a cached
         // verdict needs none) and shared by every policy judging the
         // object.
+        let mut reads = Reads::new(&plan.judged);
         let mut reviews: Vec<OnceLock<regorus::Value>> =
             plan.judged.iter().map(|_| OnceLock::new()).collect();
         let parameters: Vec<regorus::Value> = policies
@@ -206,143 +207,143 @@ impl Run<'_> {
         for start in (0..plan.tasks.len()).step_by(BATCH) {
             let end = (start + BATCH).min(plan.tasks.len());
             let judged = &plan.judged;
-            let done: Vec<Outcome> = (start..end)
-                .into_par_iter()
-                .map_init(
-                    // Machines and engines are made when a job first needs
-                    // one: rayon makes many jobs.
-                    || Workers {
-                        vms: (0..slots).map(|_| None).collect(),
-                        regos: (0..slots).map(|_| None).collect(),
-                    },
-                    |workers, t| {
-                        let task = &plan.tasks[t];
-                        if let Some(v) = cached.and_then(|c| c.get(&keys[t])) {
-                            return Ok(v.clone());
-                        }
-                        let j = &judged[task.judged];
-                        let d = &documents[j.document];
-                        let data = match task.policy {
-                            PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
-                            PolicyId::Constraint(_) => None,
-                        };
-                        let template = match task.policy {
-                            PolicyId::Constraint(c) => Some(policies.constraints[c].template),
-                            PolicyId::Conftest(_) => None,
-                        };
-                        let (reads_inventory, program, reference) = match task.policy {
-                            PolicyId::Constraint(c) => {
-                                let t = policies.constraints[c].template;
-                                let (template, rego) = &policies.templates[t];
-                                (template.inventory, &policies.programs[t], rego)
+            let done: Vec<Outcome> = {
+                let reads = &reads;
+                (start..end)
+                    .into_par_iter()
+                    .map_init(
+                        // Machines and engines are made when a job first needs
+                        // one: rayon makes many jobs.
+                        || Workers {
+                            vms: (0..slots).map(|_| None).collect(),
+                            regos: (0..slots).map(|_| None).collect(),
+                        },
+                        |workers, t| {
+                            let task = &plan.tasks[t];
+                            if let Some(v) = cached.and_then(|c| c.get(&keys[t])) {
+                                return Ok(v.clone());
                             }
-                            PolicyId::Conftest(r) => match &policies.conftest {
-                                Some(c) => (false, &c.programs[r], &c.rego),
-                                None => return Ok(Value::Null),
-                            },
-                        };
-                        // An expansion of a workload without its template
-                        // judges nothing.
-                        let Some(object) = j.input(judged, policies) else {
-                            return Ok(Value::Null);
-                        };
-                        let input = match task.policy {
-                            PolicyId::Constraint(c) => {
-                                let review = reviews[task.judged].get_or_init(|| {
-                                    review_value(
-                                        object,
-                                        &j.kind,
-                                        j.name(judged, policies, Some(object)),
-                                        j.namespace.as_deref(),
-                                        "CREATE",
-                                    )
-                                });
-                                gatekeeper(review, &parameters[c])
-                            }
-                            PolicyId::Conftest(_) => object.clone(),
-                        };
-                        let _running = watchdog.running(task.policy);
-                        let program = program
-                            .get_or_init(|| reference.program(&rule(policies, task.policy)))
-                            .as_ref();
-                        let s = slot(task.policy);
-                        if let Some(program) = program {
-                            let vm = workers.vms[s].get_or_insert_with(|| {
-                                let mut vm = Vm::new(program, limits.time);
-                                let ready = match reads_inventory {
-                                    true => vm.set_data(inventory(judged).1.clone()),
-                                    false => Ok(()),
-                                };
-                                Machine { vm, ready }
-                            });
-                            let ready = match (&data, &vm.ready) {
-                                (Some(data), Ok(())) => vm.vm.set_data(regorus_value(data)),
-                                (None, Ok(())) => Ok(()),
-                                (_, Err(_)) => Err(Stop::Other),
+                            let j = &judged[task.judged];
+                            let d = &documents[j.document];
+                            let data = match task.policy {
+                                PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
+                                PolicyId::Constraint(_) => None,
                             };
-                            match ready.and_then(|()| vm.vm.eval(input.clone())) {
-                                Ok(v) => return json(&v).map_err(|f| (task.policy, f)),
-                                Err(Stop::Time) => {
-                                    return Err((
-                                        task.policy,
-                                        reference.time_limit(sources, limits.time),
-                                    ));
+                            let template = match task.policy {
+                                PolicyId::Constraint(c) => Some(policies.constraints[c].template),
+                                PolicyId::Conftest(_) => None,
+                            };
+                            let (reads_inventory, program, reference) = match task.policy {
+                                PolicyId::Constraint(c) => {
+                                    let t = policies.constraints[c].template;
+                                    let (template, rego) = &policies.templates[t];
+                                    (template.inventory, &policies.programs[t], rego)
                                 }
-                                // The interpreter's verdict, or its error at
-                                // the policy's line.
-                                Err(Stop::Other) => {}
-                            }
-                        }
-                        let rego = match &mut workers.regos[s] {
-                            Some(rego) => rego,
-                            slot => {
-                                let made = match template {
-                                    Some(t) => regos[t].get_or_init(|| {
-                                        let mut rego = reference.clone();
-                                        if reads_inventory {
-                                            rego.add_data(inventory(judged).0.clone())?;
-                                        }
-                                        Ok(rego)
-                                    }),
-                                    None => &Ok(reference.clone()),
+                                PolicyId::Conftest(r) => match &policies.conftest {
+                                    Some(c) => (false, &c.programs[r], &c.rego),
+                                    None => return Ok(Value::Null),
+                                },
+                            };
+                            // An expansion of a workload without its template
+                            // judges nothing.
+                            let Some(object) = reads.input(task.judged, judged, policies) else {
+                                return Ok(Value::Null);
+                            };
+                            let input = match task.policy {
+                                PolicyId::Constraint(c) => {
+                                    let review = reviews[task.judged].get_or_init(|| {
+                                        review_value(
+                                            object,
+                                            j.kind,
+                                            reads.name(task.judged, judged, policies, Some(object)),
+                                            j.namespace,
+                                            "CREATE",
+                                        )
+                                    });
+                                    gatekeeper(review, &parameters[c])
+                                }
+                                PolicyId::Conftest(_) => object.clone(),
+                            };
+                            let _running = watchdog.running(task.policy);
+                            let program = program
+                                .get_or_init(|| reference.program(&rule(policies, task.policy)))
+                                .as_ref();
+                            let s = slot(task.policy);
+                            if let Some(program) = program {
+                                let vm = workers.vms[s].get_or_insert_with(|| {
+                                    let mut vm = Vm::new(program, limits.time);
+                                    let ready = match reads_inventory {
+                                        true => vm.set_data(inventory(judged, reads).1.clone()),
+                                        false => Ok(()),
+                                    };
+                                    Machine { vm, ready }
+                                });
+                                let ready = match (&data, &vm.ready) {
+                                    (Some(data), Ok(())) => vm.vm.set_data(regorus_value(data)),
+                                    (None, Ok(())) => Ok(()),
+                                    (_, Err(_)) => Err(Stop::Other),
                                 };
-                                match (made, template) {
-                                    (Ok(rego), _) => slot.insert(rego.clone()),
-                                    (Err(problem), t) => {
-                                        let t = &policies.templates[t.unwrap_or_default()].0;
-                                        let failure = Failure {
-                                            loc: Some(t.loc.clone()),
-                                            problem: problem.clone(),
-                                        };
-                                        return Err((task.policy, failure));
+                                match ready.and_then(|()| vm.vm.eval(input.clone())) {
+                                    Ok(v) => return json(&v).map_err(|f| (task.policy, f)),
+                                    Err(Stop::Time) => {
+                                        return Err((
+                                            task.policy,
+                                            reference.time_limit(sources, limits.time),
+                                        ));
+                                    }
+                                    // The interpreter's verdict, or its error at
+                                    // the policy's line.
+                                    Err(Stop::Other) => {}
+                                }
+                            }
+                            let rego = match &mut workers.regos[s] {
+                                Some(rego) => rego,
+                                slot => {
+                                    let made = match template {
+                                        Some(t) => regos[t].get_or_init(|| {
+                                            let mut rego = reference.clone();
+                                            if reads_inventory {
+                                                rego.add_data(inventory(judged, reads).0.clone())?;
+                                            }
+                                            Ok(rego)
+                                        }),
+                                        None => &Ok(reference.clone()),
+                                    };
+                                    match (made, template) {
+                                        (Ok(rego), _) => slot.insert(rego.clone()),
+                                        (Err(problem), t) => {
+                                            let t = &policies.templates[t.unwrap_or_default()].0;
+                                            let failure = Failure {
+                                                loc: Some(t.loc.clone()),
+                                                problem: problem.clone(),
+                                            };
+                                            return Err((task.policy, failure));
+                                        }
                                     }
                                 }
-                            }
-                        };
-                        rego.eval_value(
-                            &rule(policies, task.policy),
-                            input,
-                            data.as_ref(),
-                            limits.time,
-                            sources,
-                        )
-                        .and_then(|v| json(&v))
-                        .map_err(|f| (task.policy, f))
-                    },
-                )
-                .collect();
+                            };
+                            rego.eval_value(
+                                &rule(policies, task.policy),
+                                input,
+                                data.as_ref(),
+                                limits.time,
+                                sources,
+                            )
+                            .and_then(|v| json(&v))
+                            .map_err(|f| (task.policy, f))
+                        },
+                    )
+                    .collect()
+            };
             results.extend(done);
             // What the objects evaluated wholly in this batch were given
             // goes, on both threads: freeing a batch's inputs on one was
             // a tenth of a first run, the other thread idle meanwhile.
             let next = plan.tasks.get(end).map_or(plan.judged.len(), |t| t.judged);
-            plan.judged[forgotten..next]
-                .par_iter_mut()
-                .zip(&mut reviews[forgotten..next])
-                .for_each(|(j, review)| {
-                    j.forget();
-                    review.take();
-                });
+            reads.forget(forgotten..next);
+            reviews[forgotten..next].par_iter_mut().for_each(|review| {
+                review.take();
+            });
             forgotten = next;
         }
         let mut values = Vec::with_capacity(results.len());
@@ -395,17 +396,18 @@ struct Machine {
 /// The environment's objects as Gatekeeper's sync fills `data.inventory`:
 /// `namespace.<ns>.<apiVersion>.<kind>.<name>` and
 /// `cluster.<apiVersion>.<kind>.<name>`.
-fn inventory_of_judged(judged: &[Judged], policies: &Policies) -> Value {
+fn inventory_of_judged(judged: &[Judged], reads: &Reads, policies: &Policies) -> Value {
     inventory_of(
         judged
             .iter()
-            .filter(|j| j.expansion.is_none())
-            .filter_map(|j| {
+            .enumerate()
+            .filter(|(_, j)| j.expansion.is_none())
+            .filter_map(|(i, j)| {
                 Some((
-                    j.value(judged, policies)?,
-                    j.kind.as_str(),
-                    j.name(judged, policies, None),
-                    j.namespace.as_deref(),
+                    reads.value(i, judged, policies)?,
+                    j.kind,
+                    reads.name(i, judged, policies, None),
+                    j.namespace,
                 ))
             }),
     )

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
@@ -20,8 +21,8 @@ use super::input::snapset_data;
 use super::matcher::Subject;
 
 /// One object judged: a rendered document, or what an expansion makes of
-/// it. Neither is read nor made until a policy evaluates it or a
-/// constraint's match needs its name or labels.
+/// it. Its facts borrow the rendered document's and the policies'; what is
+/// read of it lives beside it (`Reads`), made only on a miss.
 pub struct Judged<'d> {
     /// Index of the document in the environment's.
     pub document: usize,
@@ -29,100 +30,130 @@ pub struct Judged<'d> {
     /// The document's own entry among the judged (an expansion's
     /// workload).
     parent: usize,
-    /// The object as the engine's value, while its evaluations need it:
-    /// dropped after each batch, so that a release's inputs are not all
-    /// held at once (they count against the memory limit).
-    input: OnceLock<Option<regorus::Value>>,
-    /// The object as JSON, for a match on labels and for the inventory.
-    json: OnceLock<Option<Value>>,
     /// The ExpansionTemplate that makes it.
     pub expansion: Option<usize>,
-    group: String,
-    pub kind: String,
+    group: &'d str,
+    pub kind: &'d str,
     /// The rendered object's name (an expansion's own is read from what
     /// it made).
-    name: String,
-    pub namespace: Option<String>,
+    name: &'d str,
+    pub namespace: Option<&'d str>,
 }
 
-impl<'d> Judged<'d> {
-    /// The object as a policy's input; `None` for an expansion whose
+impl Judged<'_> {
+    fn is_namespace(&self) -> bool {
+        self.group.is_empty() && self.kind == "Namespace"
+    }
+}
+
+/// What is read of each judged object, when something needs it: the
+/// object as the engine's value (a policy's input) and as JSON (a match
+/// on labels, the inventory). Dropped batch by batch, so that a release's
+/// inputs are not all held at once (they count against the memory limit).
+pub struct Reads {
+    input: Vec<OnceLock<Option<regorus::Value>>>,
+    json: Vec<OnceLock<Option<Value>>>,
+}
+
+impl Reads {
+    pub fn new(judged: &[Judged]) -> Reads {
+        Reads {
+            input: judged.iter().map(|_| OnceLock::new()).collect(),
+            json: judged.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// Object `i` as a policy's input; `None` for an expansion whose
     /// workload has no template.
-    pub fn input<'a>(
-        &'a self,
-        judged: &'a [Judged<'d>],
+    pub fn input(
+        &self,
+        i: usize,
+        judged: &[Judged],
         policies: &Policies,
-    ) -> Option<&'a regorus::Value> {
-        self.input
-            .get_or_init(|| match self.expansion {
-                None => self.doc.input(),
+    ) -> Option<&regorus::Value> {
+        let j = &judged[i];
+        self.input[i]
+            .get_or_init(|| match j.expansion {
+                None => j.doc.input(),
                 Some(x) => {
-                    let workload = judged[self.parent].input(judged, policies)?;
+                    let workload = self.input(j.parent, judged, policies)?;
                     policies.expansions[x].make_input(workload)
                 }
             })
             .as_ref()
     }
 
-    /// The object as JSON.
-    pub fn value<'a>(&'a self, judged: &'a [Judged<'d>], policies: &Policies) -> Option<&'a Value> {
-        if self.expansion.is_none()
-            && let Some(given) = self.doc.given()
+    /// Object `i` as JSON.
+    pub fn value<'a>(
+        &'a self,
+        i: usize,
+        judged: &[Judged<'a>],
+        policies: &Policies,
+    ) -> Option<&'a Value> {
+        let j = &judged[i];
+        if j.expansion.is_none()
+            && let Some(given) = j.doc.given()
         {
             return Some(given);
         }
-        self.json
-            .get_or_init(|| match self.expansion {
-                None => self.doc.read(),
+        self.json[i]
+            .get_or_init(|| match j.expansion {
+                None => j.doc.read(),
                 Some(x) => {
-                    let workload = judged[self.parent].value(judged, policies)?;
+                    let workload = self.value(j.parent, judged, policies)?;
                     policies.expansions[x].make(workload)
                 }
             })
             .as_ref()
     }
 
-    /// The object's name; an expansion's is that of what it made, `made`
+    /// Object `i`'s name; an expansion's is that of what it made, `made`
     /// (its input) when it is at hand.
     pub fn name<'a>(
         &'a self,
-        judged: &'a [Judged<'d>],
+        i: usize,
+        judged: &[Judged<'a>],
         policies: &Policies,
         made: Option<&'a regorus::Value>,
     ) -> &'a str {
-        if self.expansion.is_none() {
-            return &self.name;
+        let j = &judged[i];
+        if j.expansion.is_none() {
+            return j.name;
         }
         if let Some(made) = made {
             return match &made["metadata"]["name"] {
                 regorus::Value::String(name) => name,
-                _ => &self.name,
+                _ => j.name,
             };
         }
-        self.value(judged, policies)
+        self.value(i, judged, policies)
             .and_then(|v| v.pointer("/metadata/name"))
             .and_then(Value::as_str)
-            .unwrap_or(&self.name)
+            .unwrap_or(j.name)
     }
 
     fn labels<'a>(
         &'a self,
-        judged: &'a [Judged<'d>],
+        i: usize,
+        judged: &[Judged<'a>],
         policies: &Policies,
     ) -> Option<&'a Map<String, Value>> {
-        self.value(judged, policies)?
+        self.value(i, judged, policies)?
             .pointer("/metadata/labels")
             .and_then(Value::as_object)
     }
 
-    /// Forgets what was read and made for it.
-    pub fn forget(&mut self) {
-        self.input.take();
-        self.json.take();
-    }
-
-    fn is_namespace(&self) -> bool {
-        self.group.is_empty() && self.kind == "Namespace"
+    /// Forgets what was read and made for objects `range`, on every
+    /// thread: freeing a batch's inputs on one was a tenth of a first
+    /// run, the other thread idle meanwhile.
+    pub fn forget(&mut self, range: std::ops::Range<usize>) {
+        self.input[range.clone()]
+            .par_iter_mut()
+            .zip(&mut self.json[range])
+            .for_each(|(input, json)| {
+                input.take();
+                json.take();
+            });
     }
 }
 
@@ -145,35 +176,39 @@ pub struct Plan<'d> {
 }
 
 impl<'d> Plan<'d> {
-    pub fn new(policies: &Policies, documents: &'d [Rendered]) -> Plan<'d> {
-        let mut judged = judged_of(policies, documents);
-        // The labels of the environment's own Namespaces, for
-        // `namespaceSelector`.
-        let namespaces: HashMap<String, Map<String, Value>> = judged
-            .iter()
-            .filter(|j| j.expansion.is_none() && j.is_namespace())
-            .map(|j| {
-                let labels = j.labels(&judged, policies).cloned().unwrap_or_default();
-                (j.name.clone(), labels)
-            })
-            .collect();
+    pub fn new(policies: &'d Policies, documents: &'d [Rendered]) -> Plan<'d> {
+        let judged = judged_of(policies, documents);
         // Objects are read for matching only when a constraint looks at
-        // names or labels.
+        // names or labels, or for a Namespace's labels; read again when
+        // evaluated (these reads are dropped here).
         let read = policies
             .constraints
             .iter()
             .any(|c| c.matcher.needs_object());
+        let reads = Reads::new(&judged);
+        // The labels of the environment's own Namespaces, for
+        // `namespaceSelector`.
+        let namespaces: HashMap<String, Map<String, Value>> = (0..judged.len())
+            .filter(|&i| judged[i].expansion.is_none() && judged[i].is_namespace())
+            .map(|i| {
+                let labels = reads.labels(i, &judged, policies).cloned();
+                (judged[i].name.to_string(), labels.unwrap_or_default())
+            })
+            .collect();
         let mut tasks = Vec::new();
         for (i, j) in judged.iter().enumerate() {
             let (name, labels) = match read || j.is_namespace() {
-                true => (j.name(&judged, policies, None), j.labels(&judged, policies)),
-                false => (j.name.as_str(), None),
+                true => (
+                    reads.name(i, &judged, policies, None),
+                    reads.labels(i, &judged, policies),
+                ),
+                false => (j.name, None),
             };
             let subject = Subject {
-                group: &j.group,
-                kind: &j.kind,
+                group: j.group,
+                kind: j.kind,
                 name,
-                namespace: j.namespace.as_deref(),
+                namespace: j.namespace,
                 labels,
             };
             for (c, constraint) in policies.constraints.iter().enumerate() {
@@ -195,10 +230,6 @@ impl<'d> Plan<'d> {
                     });
                 }
             }
-        }
-        // Read for matching: read again when evaluated, batch by batch.
-        if read {
-            judged.iter_mut().for_each(Judged::forget);
         }
         let (hashes, inventory_hash) = match policies.cache.is_some() && !tasks.is_empty() {
             true => hashes_of(policies, &judged),
@@ -299,34 +330,33 @@ impl<'d> Plan<'d> {
 
 /// Every object of `documents` the policies may judge: expansions come
 /// before their workload, which is judged last.
-fn judged_of<'d>(policies: &Policies, documents: &'d [Rendered]) -> Vec<Judged<'d>> {
-    let mut judged: Vec<Judged<'d>> = Vec::new();
+fn judged_of<'d>(policies: &'d Policies, documents: &'d [Rendered]) -> Vec<Judged<'d>> {
+    let mut judged: Vec<Judged<'d>> = Vec::with_capacity(documents.len() * 2);
     for (i, d) in documents.iter().enumerate() {
         let Some(doc) = d.object.doc.as_deref() else {
             continue;
         };
-        let namespace = (!d.object.namespace.is_empty()).then(|| d.object.namespace.to_string());
-        let name = d.object.name.as_deref().unwrap_or_default().to_string();
-        let applies = |x: &&super::expansion::Expansion| x.applies(&d.object.group, &d.object.kind);
+        let o = &d.object;
+        let namespace = (!o.namespace.is_empty()).then_some(&*o.namespace);
+        let name = o.name.as_deref().unwrap_or_default();
+        let applies = |x: &&super::expansion::Expansion| x.applies(&o.group, &o.kind);
         let parent = judged.len() + policies.expansions.iter().filter(applies).count();
-        let entry = |expansion: Option<usize>, group: &str, kind: &str| Judged {
+        let entry = |expansion: Option<usize>, group: &'d str, kind: &'d str| Judged {
             document: i,
             doc,
             parent,
-            input: OnceLock::new(),
-            json: OnceLock::new(),
             expansion,
-            group: group.to_string(),
-            kind: kind.to_string(),
-            name: name.clone(),
-            namespace: namespace.clone(),
+            group,
+            kind,
+            name,
+            namespace,
         };
         for (x, expansion) in policies.expansions.iter().enumerate() {
             if applies(&expansion) {
                 judged.push(entry(Some(x), &expansion.group, &expansion.kind));
             }
         }
-        judged.push(entry(None, &d.object.group, &d.object.kind));
+        judged.push(entry(None, &o.group, &o.kind));
     }
     judged
 }
