@@ -1064,3 +1064,34 @@ fn changelog_reads_the_clusters_snapshot() {
         run.stdout
     );
 }
+
+/// Two clusters of one environment that render the same objects share one
+/// entry of the policies' cache: cached runs judge both as the first run
+/// did.
+#[test]
+fn the_policies_judge_every_cluster_alike_from_the_cache() {
+    let (ws, _) = TestWorkspace::shop();
+    with_clusters(
+        &ws,
+        "    cluster \"eu-1\" varset=\"prod-eu\"\n    cluster \"us-1\" varset=\"prod-us\"\n",
+    );
+    ws.write("varsets/prod-eu.kdl", "varset \"prod-eu\" {\n}\n");
+    ws.write("varsets/prod-us.kdl", "varset \"prod-us\" {\n}\n");
+    ws.write(
+        "policies/replicas.rego",
+        "package main\n\ndeny contains sprintf(\"%s runs %d replicas\", [input.metadata.name, input.spec.replicas]) if {\n  input.kind == \"Deployment\"\n  input.spec.replicas < 5\n}\n",
+    );
+    let first = ws.run(&["check"]);
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    let flat = first.stderr.replace("\n  │ ", " ");
+    assert!(
+        flat.contains("in environment `prod`: cart runs 3 replicas"),
+        "{}",
+        first.stderr
+    );
+    for _ in 0..2 {
+        let again = ws.run(&["check"]);
+        assert_eq!(again.code, 2);
+        assert_eq!(again.stderr, first.stderr);
+    }
+}

@@ -84,6 +84,8 @@ pub const ENVIRONMENTS: &str = "policy-environments.json";
 /// entries no run uses any more are dropped).
 pub struct Entries<V> {
     read: HashMap<[u8; 32], V>,
+    /// Keys of entries read and taken out of `read`.
+    taken: HashSet<[u8; 32]>,
     used: Vec<([u8; 32], V)>,
 }
 
@@ -97,6 +99,14 @@ impl<V> std::ops::Deref for Entries<V> {
 impl<V> Entries<V> {
     pub fn extend(&mut self, used: Vec<([u8; 32], V)>) {
         self.used.extend(used);
+    }
+
+    /// The entry of `key`, taken out rather than copied; it counts as
+    /// read when the file is written back.
+    pub fn take(&mut self, key: &[u8; 32]) -> Option<V> {
+        let value = self.read.remove(key)?;
+        self.taken.insert(*key);
+        Some(value)
     }
 }
 
@@ -154,6 +164,7 @@ impl Cache {
         })();
         Entries {
             read: read.unwrap_or_default(),
+            taken: HashSet::new(),
             used: Vec::new(),
         }
     }
@@ -164,7 +175,8 @@ impl Cache {
         // Nothing new, nothing dropped: the file already says it all. (A
         // key used twice, by two equal objects, is one entry.)
         let used: HashSet<&[u8; 32]> = entries.used.iter().map(|(k, _)| k).collect();
-        if used.len() == entries.read.len() && used.iter().all(|k| entries.read.contains_key(*k)) {
+        let read = |k: &[u8; 32]| entries.read.contains_key(k) || entries.taken.contains(k);
+        if used.len() == entries.read.len() + entries.taken.len() && used.iter().all(|k| read(k)) {
             return;
         }
         let Some(key) = self.dir.key() else {
