@@ -7,7 +7,11 @@ two such runs minutes apart differed by 1.5x, so a "B costs N x A" figure comes
 from here (issue 28's target).
 
     python3 bench/ab.py WORKSPACE BIN_A BIN_B      # N=101 ARGS="check" by default
+
+UNCACHED=policy-verdicts.json,policy-environments.json removes those files from the
+workspace's cache folders before every run (issue 29's first runs).
 """
+import glob
 import os
 import resource
 import statistics
@@ -22,11 +26,17 @@ def main():
     ws, a, b = sys.argv[1:4]
     n = int(os.environ.get("N", "101"))
     args = os.environ.get("ARGS", "check").split()
+    uncached = [n for n in os.environ.get("UNCACHED", "").split(",") if n]
     wall = {a: [], b: []}
     cpu = {a: [], b: []}
     for i in range(n):
         for binary in (a, b) if i % 2 == 0 else (b, a):
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            for name in uncached:
+                for path in glob.glob(os.path.join(ws, ".git", "snapset", "*", name)) + glob.glob(
+                        os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
+                                     "snapset", "*", name)):
+                    os.remove(path)
             t = time.perf_counter()
             subprocess.run([binary] + args, cwd=ws, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, check=True)
