@@ -16,7 +16,7 @@ use crate::resolve::{Release, ResolvedEnvironment};
 use super::Policies;
 use super::cache::{self, Entries};
 use super::engine::{Failure, Rego, json};
-use super::input::{gatekeeper, inventory_of, messages, regorus_value, review_value, snapset_data};
+use super::input::{gatekeeper, inventory_of, messages, regorus_value, snapset_data};
 use super::plan::{Judged, Plan, Reads};
 use super::report::{Finding, Verdicts};
 use super::vm::{Stop, Vm};
@@ -79,7 +79,7 @@ pub fn check(
             true => None,
             false => cache.map(|c| c.load::<Value>(cache::VERDICTS)),
         };
-        for (i, (mut plan, known)) in plans.into_iter().zip(known).enumerate() {
+        for (i, (plan, known)) in plans.iter().zip(known).enumerate() {
             let (env, documents) = environments[i];
             let values = match known {
                 Some(values) => {
@@ -94,18 +94,17 @@ pub fn check(
                     }
                     values
                 }
-                None => {
-                    let run = Run {
-                        policies,
-                        env,
-                        documents,
-                        sources,
-                        watchdog,
-                    };
-                    run.evaluate(&mut plan, entries.as_mut())?
-                }
+                None => evaluate(
+                    policies,
+                    env,
+                    documents,
+                    plan,
+                    sources,
+                    watchdog,
+                    entries.as_mut(),
+                )?,
             };
-            verdicts.add(policies, env, documents, findings(&plan, &values), sources);
+            verdicts.add(policies, env, documents, findings(plan, &values), sources);
             if let Some(summaries) = &mut summaries {
                 summaries.extend(vec![(keys[i], values)]);
             }
@@ -139,233 +138,208 @@ fn findings(plan: &Plan, values: &[Value]) -> Vec<Finding> {
     found
 }
 
-/// What one environment's evaluations share.
-struct Run<'r> {
-    policies: &'r Policies,
-    env: &'r ResolvedEnvironment,
-    documents: &'r [Rendered<'r>],
-    sources: &'r Sources,
-    watchdog: &'r Watchdog,
-}
-
-impl Run<'_> {
-    /// The verdict of each task of `plan`, from `cache` where it holds it,
-    /// evaluated in parallel otherwise; this run's verdicts are added to
-    /// `cache`.
-    fn evaluate(
-        &self,
-        plan: &mut Plan,
-        mut cache: Option<&mut Entries<Value>>,
-    ) -> Result<Vec<Value>> {
-        let Run {
-            policies,
-            env,
-            documents,
-            sources,
-            watchdog,
-        } = *self;
-        let namespace = env.namespace.effective();
-        // Templates that read `data.inventory` see this environment's
-        // objects: made when such a template first evaluates.
-        let inventory_cell: OnceLock<(Value, regorus::Value)> = OnceLock::new();
-        let inventory = |judged: &[Judged], reads: &Reads| {
-            inventory_cell.get_or_init(|| {
-                let data = json!({ "inventory": inventory_of_judged(judged, reads, policies) });
-                let value = regorus_value(&data);
-                (data, value)
-            })
-        };
-        // The interpreter's engines, for what the machine does not
-        // evaluate, with the inventory when their template reads it.
-        let regos: Vec<OnceLock<std::result::Result<Rego, String>>> =
-            policies.templates.iter().map(|_| OnceLock::new()).collect();
-        let limits = policies.limits;
-        // Inputs are made when an evaluation first needs them (a cached
-        // verdict needs none) and shared by every policy judging the
-        // object.
-        let mut reads = Reads::new(&plan.judged);
-        let mut reviews: Vec<OnceLock<regorus::Value>> =
-            plan.judged.iter().map(|_| OnceLock::new()).collect();
-        let parameters: Vec<regorus::Value> = policies
-            .constraints
-            .iter()
-            .map(|c| regorus_value(&c.parameters))
-            .collect();
-        let conftest_rules = policies.conftest.as_ref().map_or(0, |c| c.rules.len());
-        let slots = policies.templates.len() + conftest_rules;
-        let slot = |policy: PolicyId| match policy {
-            PolicyId::Constraint(c) => policies.constraints[c].template,
-            PolicyId::Conftest(r) => policies.templates.len() + r,
-        };
-        let keys: Vec<[u8; 32]> = match &cache {
-            Some(_) => plan
-                .tasks
-                .par_iter()
-                .map(|t| plan.key(policies, env, documents, t))
-                .collect(),
-            None => Vec::new(),
-        };
-        let cached = cache.as_deref();
-        type Outcome = std::result::Result<Value, (PolicyId, Failure)>;
-        let mut results: Vec<Outcome> = Vec::with_capacity(plan.tasks.len());
-        let mut forgotten = 0;
-        for start in (0..plan.tasks.len()).step_by(BATCH) {
-            let end = (start + BATCH).min(plan.tasks.len());
-            let judged = &plan.judged;
-            let done: Vec<Outcome> = {
-                let reads = &reads;
-                (start..end)
-                    .into_par_iter()
-                    .map_init(
-                        // Machines and engines are made when a job first needs
-                        // one: rayon makes many jobs.
-                        || Workers {
-                            vms: (0..slots).map(|_| None).collect(),
-                            regos: (0..slots).map(|_| None).collect(),
-                        },
-                        |workers, t| {
-                            let task = &plan.tasks[t];
-                            if let Some(v) = cached.and_then(|c| c.get(&keys[t])) {
-                                return Ok(v.clone());
+/// The verdict of each task of `plan`, the environment `env`'s, from
+/// `cache` where it holds it, evaluated in parallel otherwise; this run's
+/// verdicts are added to `cache`.
+fn evaluate(
+    policies: &Policies,
+    env: &ResolvedEnvironment,
+    documents: &[Rendered],
+    plan: &Plan,
+    sources: &Sources,
+    watchdog: &Watchdog,
+    mut cache: Option<&mut Entries<Value>>,
+) -> Result<Vec<Value>> {
+    let namespace = env.namespace.effective();
+    // Templates that read `data.inventory` see this environment's
+    // objects: made when such a template first evaluates.
+    let inventory_cell: OnceLock<(Value, regorus::Value)> = OnceLock::new();
+    let inventory = |judged: &[Judged], reads: &Reads| {
+        inventory_cell.get_or_init(|| {
+            let data = json!({ "inventory": inventory_of_judged(judged, reads, policies) });
+            let value = regorus_value(&data);
+            (data, value)
+        })
+    };
+    // The interpreter's engines, for what the machine does not
+    // evaluate, with the inventory when their template reads it.
+    let regos: Vec<OnceLock<std::result::Result<Rego, String>>> =
+        policies.templates.iter().map(|_| OnceLock::new()).collect();
+    let limits = policies.limits;
+    // Inputs are made when an evaluation first needs them (a cached
+    // verdict needs none) and shared by every policy judging the
+    // object.
+    let mut reads = Reads::new(&plan.judged);
+    let parameters: Vec<regorus::Value> = policies
+        .constraints
+        .iter()
+        .map(|c| regorus_value(&c.parameters))
+        .collect();
+    let conftest_rules = policies.conftest.as_ref().map_or(0, |c| c.rules.len());
+    let slots = policies.templates.len() + conftest_rules;
+    let slot = |policy: PolicyId| match policy {
+        PolicyId::Constraint(c) => policies.constraints[c].template,
+        PolicyId::Conftest(r) => policies.templates.len() + r,
+    };
+    let keys: Vec<[u8; 32]> = match &cache {
+        Some(_) => plan
+            .tasks
+            .par_iter()
+            .map(|t| plan.key(policies, env, documents, t))
+            .collect(),
+        None => Vec::new(),
+    };
+    let cached = cache.as_deref();
+    type Outcome = std::result::Result<Value, (PolicyId, Failure)>;
+    let mut results: Vec<Outcome> = Vec::with_capacity(plan.tasks.len());
+    let mut forgotten = 0;
+    for start in (0..plan.tasks.len()).step_by(BATCH) {
+        let end = (start + BATCH).min(plan.tasks.len());
+        let judged = &plan.judged;
+        let done: Vec<Outcome> = {
+            let reads = &reads;
+            (start..end)
+                .into_par_iter()
+                .map_init(
+                    // Machines and engines are made when a job first needs
+                    // one: rayon makes many jobs.
+                    || Workers {
+                        vms: (0..slots).map(|_| None).collect(),
+                        regos: (0..slots).map(|_| None).collect(),
+                    },
+                    |workers, t| {
+                        let task = &plan.tasks[t];
+                        if let Some(v) = cached.and_then(|c| c.get(&keys[t])) {
+                            return Ok(v.clone());
+                        }
+                        let j = &judged[task.judged];
+                        let d = &documents[j.document];
+                        let data = match task.policy {
+                            PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
+                            PolicyId::Constraint(_) => None,
+                        };
+                        let template = match task.policy {
+                            PolicyId::Constraint(c) => Some(policies.constraints[c].template),
+                            PolicyId::Conftest(_) => None,
+                        };
+                        let (reads_inventory, program, reference) = match task.policy {
+                            PolicyId::Constraint(c) => {
+                                let t = policies.constraints[c].template;
+                                let (template, rego) = &policies.templates[t];
+                                (template.inventory, &policies.programs[t], rego)
                             }
-                            let j = &judged[task.judged];
-                            let d = &documents[j.document];
-                            let data = match task.policy {
-                                PolicyId::Conftest(_) => Some(snapset_data(env, d, namespace)),
-                                PolicyId::Constraint(_) => None,
-                            };
-                            let template = match task.policy {
-                                PolicyId::Constraint(c) => Some(policies.constraints[c].template),
-                                PolicyId::Conftest(_) => None,
-                            };
-                            let (reads_inventory, program, reference) = match task.policy {
-                                PolicyId::Constraint(c) => {
-                                    let t = policies.constraints[c].template;
-                                    let (template, rego) = &policies.templates[t];
-                                    (template.inventory, &policies.programs[t], rego)
-                                }
-                                PolicyId::Conftest(r) => match &policies.conftest {
-                                    Some(c) => (false, &c.programs[r], &c.rego),
+                            PolicyId::Conftest(r) => match &policies.conftest {
+                                Some(c) => (false, &c.programs[r], &c.rego),
+                                None => return Ok(Value::Null),
+                            },
+                        };
+                        // An expansion of a workload without its template
+                        // judges nothing.
+                        let Some(object) = reads.input(task.judged, judged, policies) else {
+                            return Ok(Value::Null);
+                        };
+                        let input = match task.policy {
+                            PolicyId::Constraint(c) => {
+                                match reads.review(task.judged, judged, policies) {
+                                    Some(review) => gatekeeper(review, &parameters[c]),
                                     None => return Ok(Value::Null),
-                                },
-                            };
-                            // An expansion of a workload without its template
-                            // judges nothing.
-                            let Some(object) = reads.input(task.judged, judged, policies) else {
-                                return Ok(Value::Null);
-                            };
-                            let input = match task.policy {
-                                PolicyId::Constraint(c) => {
-                                    let review = reviews[task.judged].get_or_init(|| {
-                                        review_value(
-                                            object,
-                                            j.kind,
-                                            reads.name(task.judged, judged, policies, Some(object)),
-                                            j.namespace,
-                                            "CREATE",
-                                        )
-                                    });
-                                    gatekeeper(review, &parameters[c])
-                                }
-                                PolicyId::Conftest(_) => object.clone(),
-                            };
-                            let _running = watchdog.running(task.policy);
-                            let program = program
-                                .get_or_init(|| reference.program(&rule(policies, task.policy)))
-                                .as_ref();
-                            let s = slot(task.policy);
-                            if let Some(program) = program {
-                                let vm = workers.vms[s].get_or_insert_with(|| {
-                                    let mut vm = Vm::new(program, limits.time);
-                                    let ready = match reads_inventory {
-                                        true => vm.set_data(inventory(judged, reads).1.clone()),
-                                        false => Ok(()),
-                                    };
-                                    Machine { vm, ready }
-                                });
-                                let ready = match (&data, &vm.ready) {
-                                    (Some(data), Ok(())) => vm.vm.set_data(regorus_value(data)),
-                                    (None, Ok(())) => Ok(()),
-                                    (_, Err(_)) => Err(Stop::Other),
-                                };
-                                match ready.and_then(|()| vm.vm.eval(input.clone())) {
-                                    Ok(v) => return json(&v).map_err(|f| (task.policy, f)),
-                                    Err(Stop::Time) => {
-                                        return Err((
-                                            task.policy,
-                                            reference.time_limit(sources, limits.time),
-                                        ));
-                                    }
-                                    // The interpreter's verdict, or its error at
-                                    // the policy's line.
-                                    Err(Stop::Other) => {}
                                 }
                             }
-                            let rego = match &mut workers.regos[s] {
-                                Some(rego) => rego,
-                                slot => {
-                                    let made = match template {
-                                        Some(t) => regos[t].get_or_init(|| {
-                                            let mut rego = reference.clone();
-                                            if reads_inventory {
-                                                rego.add_data(inventory(judged, reads).0.clone())?;
-                                            }
-                                            Ok(rego)
-                                        }),
-                                        None => &Ok(reference.clone()),
-                                    };
-                                    match (made, template) {
-                                        (Ok(rego), _) => slot.insert(rego.clone()),
-                                        (Err(problem), t) => {
-                                            let t = &policies.templates[t.unwrap_or_default()].0;
-                                            let failure = Failure {
-                                                loc: Some(t.loc.clone()),
-                                                problem: problem.clone(),
-                                            };
-                                            return Err((task.policy, failure));
+                            PolicyId::Conftest(_) => object.clone(),
+                        };
+                        let _running = watchdog.running(task.policy);
+                        let program = program
+                            .get_or_init(|| reference.program(&rule(policies, task.policy)))
+                            .as_ref();
+                        let s = slot(task.policy);
+                        if let Some(program) = program {
+                            let vm = workers.vms[s].get_or_insert_with(|| {
+                                let mut vm = Vm::new(program, limits.time);
+                                let ready = match reads_inventory {
+                                    true => vm.set_data(inventory(judged, reads).1.clone()),
+                                    false => Ok(()),
+                                };
+                                Machine { vm, ready }
+                            });
+                            let ready = match (&data, &vm.ready) {
+                                (Some(data), Ok(())) => vm.vm.set_data(regorus_value(data)),
+                                (None, Ok(())) => Ok(()),
+                                (_, Err(_)) => Err(Stop::Other),
+                            };
+                            match ready.and_then(|()| vm.vm.eval(input.clone())) {
+                                Ok(v) => return json(&v).map_err(|f| (task.policy, f)),
+                                Err(Stop::Time) => {
+                                    return Err((
+                                        task.policy,
+                                        reference.time_limit(sources, limits.time),
+                                    ));
+                                }
+                                // The interpreter's verdict, or its error at
+                                // the policy's line.
+                                Err(Stop::Other) => {}
+                            }
+                        }
+                        let rego = match &mut workers.regos[s] {
+                            Some(rego) => rego,
+                            slot => {
+                                let made = match template {
+                                    Some(t) => regos[t].get_or_init(|| {
+                                        let mut rego = reference.clone();
+                                        if reads_inventory {
+                                            rego.add_data(inventory(judged, reads).0.clone())?;
                                         }
+                                        Ok(rego)
+                                    }),
+                                    None => &Ok(reference.clone()),
+                                };
+                                match (made, template) {
+                                    (Ok(rego), _) => slot.insert(rego.clone()),
+                                    (Err(problem), t) => {
+                                        let t = &policies.templates[t.unwrap_or_default()].0;
+                                        let failure = Failure {
+                                            loc: Some(t.loc.clone()),
+                                            problem: problem.clone(),
+                                        };
+                                        return Err((task.policy, failure));
                                     }
                                 }
-                            };
-                            rego.eval_value(
-                                &rule(policies, task.policy),
-                                input,
-                                data.as_ref(),
-                                limits.time,
-                                sources,
-                            )
-                            .and_then(|v| json(&v))
-                            .map_err(|f| (task.policy, f))
-                        },
-                    )
-                    .collect()
-            };
-            results.extend(done);
-            // What the objects evaluated wholly in this batch were given
-            // goes, on both threads: freeing a batch's inputs on one was
-            // a tenth of a first run, the other thread idle meanwhile.
-            let next = plan.tasks.get(end).map_or(plan.judged.len(), |t| t.judged);
-            reads.forget(forgotten..next);
-            reviews[forgotten..next].par_iter_mut().for_each(|review| {
-                review.take();
-            });
-            forgotten = next;
-        }
-        let mut values = Vec::with_capacity(results.len());
-        for result in results {
-            match result {
-                Ok(v) => values.push(v),
-                // The first failure stops the run, naming the policy once.
-                Err((policy, failure)) => {
-                    return Err(failure.error(sources, &policies.file_of(policy)));
-                }
+                            }
+                        };
+                        rego.eval_value(
+                            &rule(policies, task.policy),
+                            input,
+                            data.as_ref(),
+                            limits.time,
+                            sources,
+                        )
+                        .and_then(|v| json(&v))
+                        .map_err(|f| (task.policy, f))
+                    },
+                )
+                .collect()
+        };
+        results.extend(done);
+        // What the objects evaluated wholly in this batch were given
+        // goes, on both threads: freeing a batch's inputs on one was
+        // a tenth of a first run, the other thread idle meanwhile.
+        let next = plan.tasks.get(end).map_or(plan.judged.len(), |t| t.judged);
+        reads.forget(forgotten..next);
+        forgotten = next;
+    }
+    let mut values = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(v) => values.push(v),
+            // The first failure stops the run, naming the policy once.
+            Err((policy, failure)) => {
+                return Err(failure.error(sources, &policies.file_of(policy)));
             }
         }
-        if let Some(cache) = &mut cache {
-            cache.extend(keys.into_iter().zip(values.iter().cloned()).collect());
-        }
-        Ok(values)
     }
+    if let Some(cache) = &mut cache {
+        cache.extend(keys.into_iter().zip(values.iter().cloned()).collect());
+    }
+    Ok(values)
 }
 
 /// The rule `policy` evaluates.
@@ -411,7 +385,7 @@ fn inventory_of_judged(judged: &[Judged], reads: &Reads, policies: &Policies) ->
                 Some((
                     reads.value(i, judged, policies)?,
                     j.kind,
-                    reads.name(i, judged, policies, None),
+                    reads.name(i, judged, policies),
                     j.namespace,
                 ))
             }),

@@ -17,7 +17,7 @@ use crate::resolve::ResolvedEnvironment;
 use super::Policies;
 use super::doc::Doc;
 use super::evaluate::PolicyId;
-use super::input::snapset_data;
+use super::input::{review_value, snapset_data};
 use super::matcher::Subject;
 
 /// One object judged: a rendered document, or what an expansion makes of
@@ -47,20 +47,46 @@ impl Judged<'_> {
 }
 
 /// What is read of each judged object, when something needs it: the
-/// object as the engine's value (a policy's input) and as JSON (a match
-/// on labels, the inventory). Dropped batch by batch, so that a release's
+/// object as the engine's value, Gatekeeper's review of it (shared by
+/// every constraint judging it), and the object as JSON (a match on
+/// labels, the inventory). Dropped batch by batch, so that a release's
 /// inputs are not all held at once (they count against the memory limit).
 pub struct Reads {
     input: Vec<OnceLock<Option<regorus::Value>>>,
+    review: Vec<OnceLock<Option<regorus::Value>>>,
     json: Vec<OnceLock<Option<Value>>>,
 }
 
 impl Reads {
     pub fn new(judged: &[Judged]) -> Reads {
-        Reads {
-            input: judged.iter().map(|_| OnceLock::new()).collect(),
-            json: judged.iter().map(|_| OnceLock::new()).collect(),
+        fn cells<T>(judged: &[Judged]) -> Vec<OnceLock<T>> {
+            judged.iter().map(|_| OnceLock::new()).collect()
         }
+        Reads {
+            input: cells(judged),
+            review: cells(judged),
+            json: cells(judged),
+        }
+    }
+
+    /// `input.review` of object `i`, `None` as for `input`.
+    pub fn review(
+        &self,
+        i: usize,
+        judged: &[Judged],
+        policies: &Policies,
+    ) -> Option<&regorus::Value> {
+        self.review[i]
+            .get_or_init(|| {
+                let object = self.input(i, judged, policies)?;
+                let j = &judged[i];
+                let name = match (&object["metadata"]["name"], j.expansion) {
+                    (regorus::Value::String(name), Some(_)) => name,
+                    _ => j.name,
+                };
+                Some(review_value(object, j.kind, name, j.namespace, "CREATE"))
+            })
+            .as_ref()
     }
 
     /// Object `i` as a policy's input; `None` for an expansion whose
@@ -107,24 +133,11 @@ impl Reads {
             .as_ref()
     }
 
-    /// Object `i`'s name; an expansion's is that of what it made, `made`
-    /// (its input) when it is at hand.
-    pub fn name<'a>(
-        &'a self,
-        i: usize,
-        judged: &[Judged<'a>],
-        policies: &Policies,
-        made: Option<&'a regorus::Value>,
-    ) -> &'a str {
+    /// Object `i`'s name; an expansion's is that of what it made.
+    pub fn name<'a>(&'a self, i: usize, judged: &[Judged<'a>], policies: &Policies) -> &'a str {
         let j = &judged[i];
         if j.expansion.is_none() {
             return j.name;
-        }
-        if let Some(made) = made {
-            return match &made["metadata"]["name"] {
-                regorus::Value::String(name) => name,
-                _ => j.name,
-            };
         }
         self.value(i, judged, policies)
             .and_then(|v| v.pointer("/metadata/name"))
@@ -149,9 +162,11 @@ impl Reads {
     pub fn forget(&mut self, range: std::ops::Range<usize>) {
         self.input[range.clone()]
             .par_iter_mut()
+            .zip(&mut self.review[range.clone()])
             .zip(&mut self.json[range])
-            .for_each(|(input, json)| {
+            .for_each(|((input, review), json)| {
                 input.take();
+                review.take();
                 json.take();
             });
     }
@@ -185,24 +200,27 @@ impl<'d> Plan<'d> {
             .constraints
             .iter()
             .any(|c| c.matcher.needs_object());
-        let reads = Reads::new(&judged);
+        let reads = (read || judged.iter().any(Judged::is_namespace)).then(|| Reads::new(&judged));
         // The labels of the environment's own Namespaces, for
         // `namespaceSelector`.
-        let namespaces: HashMap<String, Map<String, Value>> = (0..judged.len())
-            .filter(|&i| judged[i].expansion.is_none() && judged[i].is_namespace())
-            .map(|i| {
-                let labels = reads.labels(i, &judged, policies).cloned();
-                (judged[i].name.to_string(), labels.unwrap_or_default())
-            })
-            .collect();
+        let namespaces: HashMap<String, Map<String, Value>> = match &reads {
+            Some(reads) => (0..judged.len())
+                .filter(|&i| judged[i].expansion.is_none() && judged[i].is_namespace())
+                .map(|i| {
+                    let labels = reads.labels(i, &judged, policies).cloned();
+                    (judged[i].name.to_string(), labels.unwrap_or_default())
+                })
+                .collect(),
+            None => HashMap::new(),
+        };
         let mut tasks = Vec::new();
         for (i, j) in judged.iter().enumerate() {
-            let (name, labels) = match read || j.is_namespace() {
-                true => (
-                    reads.name(i, &judged, policies, None),
+            let (name, labels) = match &reads {
+                Some(reads) if read || j.is_namespace() => (
+                    reads.name(i, &judged, policies),
                     reads.labels(i, &judged, policies),
                 ),
-                false => (j.name, None),
+                _ => (j.name, None),
             };
             let subject = Subject {
                 group: j.group,
